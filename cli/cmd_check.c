@@ -1,0 +1,97 @@
+/*
+ * cmd_check.c - clearwayctl check USER --host-class H [--mode admin]
+ *
+ * Asks the daemon for the decision a logon would get now, through the same
+ * policy core the PAM path uses, without logging on and without an access
+ * record.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static int
+print_decision(const struct cli *cli, const struct cw_request *req,
+    const struct cw_response *resp)
+{
+	const char *verdict = cw_verdict_name(resp->decision.verdict);
+	const char *reason = cw_reason_name(resp->decision.reason);
+	json_t *o;
+	char *s;
+
+	if (cli->json) {
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "user",
+		    req->user, "host_class", req->host_class, "mode",
+		    cw_mode_name(req->mode), "decision", verdict, "reason",
+		    reason, "detail", resp->message);
+		if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
+			json_decref(o);
+			return CW_EXIT_UNREACHABLE;
+		}
+		printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else {
+		printf("%s on %s (%s): %s (%s)%s%s\n", req->user,
+		    req->host_class, cw_mode_name(req->mode), verdict, reason,
+		    resp->message[0] ? ": " : "", resp->message);
+	}
+	/* Exempt users are not denied by Clearway: the rest of the stack decides. */
+	return resp->decision.verdict == CW_VERDICT_DENY ? CW_EXIT_NO : CW_EXIT_OK;
+}
+
+static int
+run_check(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "host-class", required_argument, NULL, 'H' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cw_response resp;
+	struct cw_request req;
+	const char *host_class = NULL, *mode = "login";
+	int ch, rc;
+
+	memset(&req, 0, sizeof(req));
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "H:m:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': host_class = optarg; break;
+		case 'm': mode = optarg; break;
+		default:
+			return cli_usage_error(&cmd_check, "unknown or "
+			    "incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(&cmd_check, "exactly one USER needed");
+	if (host_class == NULL)
+		return cli_usage_error(&cmd_check, "--host-class is required");
+	if (!cw_user_name_valid(argv[optind], strlen(argv[optind])))
+		return cli_usage_error(&cmd_check, "'%s' is not a valid user "
+		    "name", argv[optind]);
+	if (!cw_object_name_valid(host_class, strlen(host_class)))
+		return cli_usage_error(&cmd_check, "'%s' is not a valid host "
+		    "class name", host_class);
+	if (cw_mode_parse(mode, &req.mode) < 0)
+		return cli_usage_error(&cmd_check, "--mode is login or admin, "
+		    "not '%s'", mode);
+	req.op = CW_OP_CHECK;
+	snprintf(req.user, sizeof(req.user), "%s", argv[optind]);
+	snprintf(req.host_class, sizeof(req.host_class), "%s", host_class);
+	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK)
+		return rc;
+	return print_decision(cli, &req, &resp);
+}
+
+const struct cli_command cmd_check = {
+	.name = "check",
+	.synopsis = "check USER --host-class H [--mode login|admin]",
+	.help = "the decision and reason a logon would get now",
+	.run = run_check,
+};

@@ -1,0 +1,25 @@
+/*
+ * client.h - one request/response exchange with the local clearwayd.
+ *
+ * Used inside other programs' processes (sshd, sudo via the PAM module), so
+ * it installs no signal handlers, opens every fd O_CLOEXEC, sends with
+ * MSG_NOSIGNAL, and bounds the whole exchange by one deadline.
+ */
+#ifndef CW_CLIENT_H
+#define CW_CLIENT_H
+
+#include <stddef.h>
+
+#include "wire.h"
+
+/*
+ * Sends req to the daemon at socket_path and parses the answer into resp.
+ * Returns 0 when a well-formed response arrived (its status may still be an
+ * error), or -1 when the daemon could not be reached or answered garbage
+ * within timeout_ms; err says which.
+ */
+int cw_client_call(const char *socket_path, int timeout_ms,
+    const struct cw_request *req, struct cw_response *resp,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * config.c - the INI configuration file and the secret files it names.
+ *
+ * A small parser of our own rather than inih: Debian's inih keeps its
+ * options in process-wide globals (a side effect we must not have inside
+ * sshd via the PAM module) and splits lines longer than its buffer into a
+ * second line, which can silently turn the tail of a long value into a key.
+ * Here a long line, a NUL byte, a duplicate key, an unknown section or key,
+ * and a value of the wrong shape are all errors with a line number.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "paths.h"
+#include "policy.h"
+
+enum key_type {
+	KEY_STRING,     /* any non-empty text */
+	KEY_PATH,       /* absolute path */
+	KEY_BOOL,       /* yes/no/true/false */
+	KEY_INT,        /* decimal within [min, max] */
+	KEY_USERS,      /* list of login names */
+};
+
+struct key_spec {
+	const char *section;
+	const char *key;
+	enum key_type type;
+	size_t offset;
+	long min, max;
+};
+
+#define STR(sec, k, field) { sec, k, KEY_STRING, offsetof(struct cw_config, field), 0, 0 }
+#define PATH(sec, k, field) { sec, k, KEY_PATH, offsetof(struct cw_config, field), 0, 0 }
+#define BOOL(sec, k, field) { sec, k, KEY_BOOL, offsetof(struct cw_config, field), 0, 0 }
+#define INT(sec, k, field, lo, hi) { sec, k, KEY_INT, offsetof(struct cw_config, field), lo, hi }
+#define USERS(sec, k, field) { sec, k, KEY_USERS, offsetof(struct cw_config, field), 0, 0 }
+
+static const struct key_spec keys[] = {
+	STR("ldap", "uri", ldap.uri),
+	STR("ldap", "staff_base", ldap.staff_base),
+	STR("ldap", "hostclass_base", ldap.hostclass_base),
+	STR("ldap", "role_base", ldap.role_base),
+	STR("ldap", "bind_dn", ldap.bind_dn),
+	PATH("ldap", "bind_password_file", ldap.bind_password_file),
+	PATH("ldap", "ca_file", ldap.ca_file),
+	BOOL("ldap", "starttls", ldap.starttls),
+	INT("ldap", "timeout_ms", ldap.timeout_ms, 100, 120000),
+	INT("ldap", "refresh_interval", ldap.refresh_interval_s, 1, 86400),
+
+	PATH("redis", "socket", redis.socket),
+	STR("redis", "host", redis.host),
+	INT("redis", "port", redis.port, 1, 65535),
+	PATH("redis", "password_file", redis.password_file),
+	INT("redis", "timeout_ms", redis.timeout_ms, 10, 60000),
+	STR("redis", "key_prefix", redis.key_prefix),
+
+	INT("policy", "training_validity_days", policy.training_validity_days,
+	    1, 3660),
+	USERS("policy", "exempt_users", policy.exempt_users),
+	USERS("policy", "breakglass_users", policy.breakglass_users),
+
+	INT("audit", "retention_days", audit.retention_days,
+	    CW_AUDIT_RETENTION_MIN_DAYS, 36600),
+
+	PATH("daemon", "socket", daemon.socket),
+	PATH("daemon", "state_dir", daemon.state_dir),
+	BOOL("daemon", "ldap_sync", daemon.ldap_sync),
+	INT("daemon", "client_timeout_ms", daemon.client_timeout_ms, 10, 30000),
+	INT("daemon", "reload_interval_ms", daemon.reload_interval_ms, 50,
+	    600000),
+	INT("daemon", "max_clients", daemon.max_clients, 1, 4096),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char *const sections[] = {
+	"ldap", "redis", "policy", "audit", "daemon"
+};
+
+static void *
+field(struct cw_config *c, const struct key_spec *k)
+{
+	return (char *)c + k->offset;
+}
+
+static int
+set_string(char **dst, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int
+cw_config_defaults(struct cw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ldap.timeout_ms = 5000;
+	c->ldap.refresh_interval_s = 60;
+	c->redis.port = 6379;
+	c->redis.timeout_ms = 2000;
+	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;
+	c->audit.retention_days = CW_AUDIT_RETENTION_MIN_DAYS;
+	c->daemon.ldap_sync = true;
+	c->daemon.client_timeout_ms = 1000;
+	c->daemon.reload_interval_ms = 1000;
+	c->daemon.max_clients = 256;
+	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
+	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
+	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||
+	    set_string(&c->daemon.state_dir, CW_DEFAULT_STATEDIR) < 0) {
+		cw_config_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+		*out = true;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_long(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Stores value into the field k describes; err says what shape was wanted. */
+static int
+set_key(struct cw_config *c, const struct key_spec *k, const char *value,
+    char *err, size_t errlen)
+{
+	void *p = field(c, k);
+	long n;
+
+	switch (k->type) {
+	case KEY_PATH:
+		if (value[0] != '/') {
+			snprintf(err, errlen, "%s must be an absolute path",
+			    k->key);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case KEY_STRING:
+		if (set_string(p, value) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	case KEY_BOOL:
+		if (parse_bool(value, p) < 0) {
+			snprintf(err, errlen, "%s must be yes or no", k->key);
+			return -1;
+		}
+		return 0;
+	case KEY_INT:
+		if (parse_long(value, k->min, k->max, &n) < 0) {
+			snprintf(err, errlen, "%s must be a number from %ld "
+			    "to %ld", k->key, k->min, k->max);
+			return -1;
+		}
+		*(int *)p = (int)n;
+		return 0;
+	case KEY_USERS:
+		cw_name_list_free(p);
+		if (cw_name_list_parse(value, cw_user_name_valid, p, err,
+		    errlen) < 0)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct key_spec *
+find_key(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+known_section(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(sections[i], name) == 0)
+			return true;
+	return false;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+struct parse_state {
+	char section[16];
+	bool seen[NKEYS];
+};
+
+/* One line, NUL-terminated and without its newline. */
+static int
+parse_line(struct parse_state *st, char *line, struct cw_config *c,
+    char *err, size_t errlen)
+{
+	const struct key_spec *k;
+	char *eq, *key, *value;
+	size_t len;
+
+	line = trim(line);
+	if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
+		return 0;
+	if (line[0] == '[') {
+		len = strlen(line);
+		if (line[len - 1] != ']' || len - 2 >= sizeof(st->section)) {
+			snprintf(err, errlen, "malformed section header");
+			return -1;
+		}
+		line[len - 1] = '\0';
+		if (!known_section(line + 1)) {
+			snprintf(err, errlen, "unknown section [%.20s]",
+			    line + 1);
+			return -1;
+		}
+		memcpy(st->section, line + 1, len - 1);
+		return 0;
+	}
+	if ((eq = strchr(line, '=')) == NULL) {
+		snprintf(err, errlen, "expected key = value");
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (st->section[0] == '\0') {
+		snprintf(err, errlen, "key \"%.40s\" outside any section", key);
+		return -1;
+	}
+	if ((k = find_key(st->section, key)) == NULL) {
+		snprintf(err, errlen, "unknown key \"%.40s\" in [%s]", key,
+		    st->section);
+		return -1;
+	}
+	if (st->seen[k - keys]) {
+		snprintf(err, errlen, "%s is set twice in [%s]", key,
+		    st->section);
+		return -1;
+	}
+	st->seen[k - keys] = true;
+	if (value[0] == '\0' && k->type != KEY_USERS) {
+		snprintf(err, errlen, "%s has no value", key);
+		return -1;
+	}
+	return set_key(c, k, value, err, errlen);
+}
+
+/* Settings that only make sense together. */
+static int
+check_consistent(const struct cw_config *c, char *err, size_t errlen)
+{
+	if (c->daemon.ldap_sync && (c->ldap.uri == NULL ||
+	    c->ldap.staff_base == NULL || c->ldap.hostclass_base == NULL ||
+	    c->ldap.role_base == NULL)) {
+		snprintf(err, errlen, "[daemon] ldap_sync needs [ldap] uri, "
+		    "staff_base, hostclass_base and role_base");
+		return -1;
+	}
+	if (c->ldap.bind_dn != NULL && c->ldap.bind_password_file == NULL) {
+		snprintf(err, errlen, "[ldap] bind_dn needs bind_password_file");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cw_config_parse(const char *buf, size_t len, struct cw_config *c, char *err,
+    size_t errlen)
+{
+	struct parse_state st;
+	char line[CW_CONFIG_MAX_LINE + 1], msg[200];
+	size_t pos = 0, lineno = 0, n;
+	const char *nl;
+
+	memset(&st, 0, sizeof(st));
+	if (len > CW_CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "larger than %d bytes", CW_CONFIG_MAX_BYTES);
+		return -1;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "contains a NUL byte");
+		return -1;
+	}
+	while (pos < len) {
+		lineno++;
+		nl = memchr(buf + pos, '\n', len - pos);
+		n = nl != NULL ? (size_t)(nl - (buf + pos)) : len - pos;
+		if (n > CW_CONFIG_MAX_LINE) {
+			snprintf(err, errlen, "line %zu: longer than %d bytes",
+			    lineno, CW_CONFIG_MAX_LINE);
+			return -1;
+		}
+		memcpy(line, buf + pos, n);
+		line[n] = '\0';
+		pos += n + (nl != NULL);
+		if (parse_line(&st, line, c, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "line %zu: %s", lineno, msg);
+			return -1;
+		}
+	}
+	return check_consistent(c, err, errlen);
+}
+
+/*
+ * Opens path for reading if it is a regular file owned by root whose mode
+ * has none of the bits in forbidden.  Returns the fd, or -1 with err set.
+ */
+static int
+open_root_file(const char *path, mode_t forbidden, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_uid != 0) {
+		snprintf(err, errlen, "%s: must be owned by root", path);
+		goto fail;
+	}
+	if (st.st_mode & forbidden) {
+		snprintf(err, errlen, "%s: mode %04o is too open (must not "
+		    "have %04o)", path, (unsigned)(st.st_mode & 07777),
+		    (unsigned)forbidden);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* Reads at most max bytes; a longer file is an error.  Returns length. */
+static ssize_t
+read_bounded(int fd, char *buf, size_t max)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + got, max + 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max)
+			return -1;
+	}
+	return (ssize_t)got;
+}
+
+int
+cw_config_load(const char *path, struct cw_config *c, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, msg[256];
+	ssize_t len;
+	int fd, rc = -1;
+
+	if (cw_config_defaults(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((fd = open_root_file(path, S_IWGRP | S_IWOTH, err, errlen)) < 0)
+		goto out;
+	if ((buf = malloc(CW_CONFIG_MAX_BYTES + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((len = read_bounded(fd, buf, CW_CONFIG_MAX_BYTES)) < 0) {
+		snprintf(err, errlen, "%s: unreadable or larger than %d bytes",
+		    path, CW_CONFIG_MAX_BYTES);
+		goto out;
+	}
+	if (cw_config_parse(buf, (size_t)len, c, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	if (rc < 0)
+		cw_config_free(c);
+	return rc;
+}
+
+void
+cw_config_free(struct cw_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		void *p = field(c, &keys[i]);
+
+		if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH) {
+			free(*(char **)p);
+			*(char **)p = NULL;
+		} else if (keys[i].type == KEY_USERS) {
+			cw_name_list_free(p);
+		}
+	}
+}
+
+int
+cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
+    size_t errlen)
+{
+	ssize_t len;
+	int fd;
+
+	if (buflen < 2) {
+		snprintf(err, errlen, "%s: no room for the secret", path);
+		return -1;
+	}
+	/* Group or other may not even read a secret. */
+	if ((fd = open_root_file(path, S_IRWXG | S_IRWXO, err, errlen)) < 0)
+		return -1;
+	len = read_bounded(fd, buf, buflen - 2);
+	close(fd);
+	if (len < 0) {
+		explicit_bzero(buf, buflen);
+		snprintf(err, errlen, "%s: unreadable or longer than %zu bytes",
+		    path, buflen - 2);
+		return -1;
+	}
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	if (len == 0 || memchr(buf, '\0', (size_t)len) != NULL ||
+	    memchr(buf, '\n', (size_t)len) != NULL) {
+		explicit_bzero(buf, buflen);
+		snprintf(err, errlen, "%s: empty, or not a single line", path);
+		return -1;
+	}
+	return (int)len;
+}

@@ -1,0 +1,88 @@
+/*
+ * config.h - the configuration file (contract section 6).
+ *
+ * One INI file; sections [ldap] [redis] [policy] [audit] [daemon]; unknown
+ * sections and keys are errors.  Secrets are never in the file itself, only
+ * the names of root-owned files that hold them.
+ */
+#ifndef CW_CONFIG_H
+#define CW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "names.h"
+
+/* The configuration file is small; anything larger is not one. */
+#define CW_CONFIG_MAX_BYTES (256 * 1024)
+#define CW_CONFIG_MAX_LINE 4096
+#define CW_AUDIT_RETENTION_MIN_DAYS 183
+
+struct cw_config {
+	struct {
+		char *uri;              /* space-separated, tried in order */
+		char *staff_base;
+		char *hostclass_base;
+		char *role_base;
+		char *bind_dn;          /* NULL: anonymous */
+		char *bind_password_file;
+		char *ca_file;
+		bool starttls;
+		int timeout_ms;
+		int refresh_interval_s;
+	} ldap;
+	struct {
+		char *socket;           /* set: Unix socket; else host:port */
+		char *host;
+		int port;
+		char *password_file;
+		int timeout_ms;
+		char *key_prefix;
+	} redis;
+	struct {
+		int training_validity_days;
+		struct cw_name_list exempt_users;
+		struct cw_name_list breakglass_users;
+	} policy;
+	struct {
+		int retention_days;
+	} audit;
+	struct {
+		char *socket;
+		char *state_dir;
+		bool ldap_sync;         /* this daemon mirrors LDAP into Redis */
+		int client_timeout_ms;  /* PAM module and CLI waiting for us */
+		int reload_interval_ms;
+		int max_clients;
+	} daemon;
+};
+
+/* Fills every field with its default. */
+int cw_config_defaults(struct cw_config *c);
+
+/*
+ * Parses len bytes of INI text over the defaults already in c.  On error
+ * err reads "line N: what was wrong".  Returns 0 or -1.
+ */
+int cw_config_parse(const char *buf, size_t len, struct cw_config *c,
+    char *err, size_t errlen);
+
+/*
+ * Loads path: refuses a file that is not a regular file owned by root and
+ * not writable by group or others (a config that others can edit decides
+ * who may log on), then parses it.  Returns 0 or -1.
+ */
+int cw_config_load(const char *path, struct cw_config *c, char *err,
+    size_t errlen);
+
+void cw_config_free(struct cw_config *c);
+
+/*
+ * Reads a secret (password, key) from path into buf, NUL-terminated, with
+ * one trailing newline removed.  Refuses a file not owned by root or with
+ * any group/other permission bit.  Returns its length, or -1.
+ */
+int cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
+    size_t errlen);
+
+#endif

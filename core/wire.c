@@ -1,0 +1,376 @@
+/*
+ * wire.c - encoding and strict parsing of the local socket protocol.
+ *
+ * The daemon parses requests from any local user, so the request parser
+ * trusts nothing: the frame length is bounded before a byte is read, the
+ * JSON must be one object with known keys only, and every string is checked
+ * for its shape before it is copied into a fixed-size field.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wire.h"
+
+static const char *const op_names[] = {
+	[CW_OP_DECIDE] = "decide",
+	[CW_OP_CHECK] = "check",
+	[CW_OP_SESSION] = "session",
+	[CW_OP_BREAKGLASS] = "breakglass",
+};
+
+static const char *const event_names[] = {
+	[CW_SESSION_OPEN] = "open",
+	[CW_SESSION_CLOSE] = "close",
+};
+
+static const char *const status_names[] = {
+	[CW_STATUS_OK] = "ok",
+	[CW_STATUS_BAD_REQUEST] = "bad_request",
+	[CW_STATUS_FORBIDDEN] = "forbidden",
+	[CW_STATUS_UNAVAILABLE] = "unavailable",
+	[CW_STATUS_INTERNAL] = "internal",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+int
+cw_frame_length(const unsigned char hdr[CW_WIRE_HEADER], uint32_t *len)
+{
+	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+	    (uint32_t)hdr[2] << 8 | (uint32_t)hdr[3];
+
+	if (n == 0 || n > CW_WIRE_MAX_FRAME)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+void
+cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER])
+{
+	hdr[0] = (unsigned char)(len >> 24);
+	hdr[1] = (unsigned char)(len >> 16);
+	hdr[2] = (unsigned char)(len >> 8);
+	hdr[3] = (unsigned char)len;
+}
+
+const char *
+cw_status_name(enum cw_status s)
+{
+	if ((unsigned)s >= NELEM(status_names))
+		return "invalid_status";
+	return status_names[s];
+}
+
+static int
+lookup(const char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Free text from a peer (service, rhost, tty): visible ASCII only. */
+static bool
+text_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE };
+
+/*
+ * Copies a string member into dst (size dstsz) after checking its shape.
+ * An absent member leaves dst empty unless it is required.
+ */
+static int
+get_string(json_t *obj, const char *key, enum field_kind kind, bool required,
+    char *dst, size_t dstsz, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+	const char *s;
+	size_t len;
+	bool ok;
+
+	dst[0] = '\0';
+	if (v == NULL) {
+		if (!required)
+			return 0;
+		snprintf(err, errlen, "missing \"%s\"", key);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "\"%s\" is not a string", key);
+		return -1;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len >= dstsz) {
+		snprintf(err, errlen, "\"%s\" is longer than %zu bytes", key,
+		    dstsz - 1);
+		return -1;
+	}
+	switch (kind) {
+	case FIELD_USER:
+		ok = cw_user_name_valid(s, len);
+		break;
+	case FIELD_OBJECT:
+		ok = cw_object_name_valid(s, len);
+		break;
+	case FIELD_TEXT:
+		ok = text_valid(s, len);
+		break;
+	default:
+		ok = strlen(s) == len;  /* no NUL inside */
+		break;
+	}
+	if (!ok) {
+		snprintf(err, errlen, "\"%s\" has characters not allowed", key);
+		return -1;
+	}
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* Reads an enum-valued string member through its table of names. */
+static int
+get_enum(json_t *obj, const char *key, const char *const *names, size_t n,
+    bool required, int dflt, int *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+	int i;
+
+	*out = dflt;
+	if (v == NULL) {
+		if (!required)
+			return 0;
+		snprintf(err, errlen, "missing \"%s\"", key);
+		return -1;
+	}
+	if (!json_is_string(v) ||
+	    (i = lookup(names, n, json_string_value(v))) < 0) {
+		snprintf(err, errlen, "\"%s\" has an unknown value", key);
+		return -1;
+	}
+	*out = i;
+	return 0;
+}
+
+/* Refuses members other than the ones listed: no silent extensions. */
+static int
+only_keys(json_t *obj, const char *const *allowed, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			snprintf(err, errlen, "unknown member \"%.40s\"", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Loads one JSON object of the current protocol version. */
+static json_t *
+load_object(const char *buf, size_t len, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+
+	if (len == 0 || len > CW_WIRE_MAX_FRAME) {
+		snprintf(err, errlen, "frame of %zu bytes", len);
+		return NULL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, errlen, "not JSON: %s", jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "not a JSON object");
+		goto fail;
+	}
+	v = json_object_get(root, "v");
+	if (!json_is_integer(v) || json_integer_value(v) != CW_WIRE_VERSION) {
+		snprintf(err, errlen, "unsupported protocol version");
+		goto fail;
+	}
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
+}
+
+static const char *const request_keys[] = {
+	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
+	"tty", NULL
+};
+
+int
+cw_request_parse(const char *buf, size_t len, struct cw_request *out,
+    char *err, size_t errlen)
+{
+	json_t *root;
+	int op = 0, mode = 0, event = 0, rc = -1;
+	bool session;
+
+	memset(out, 0, sizeof(*out));
+	if ((root = load_object(buf, len, err, errlen)) == NULL)
+		return -1;
+	if (only_keys(root, request_keys, err, errlen) < 0 ||
+	    get_enum(root, "op", op_names, NELEM(op_names), true, 0, &op,
+	    err, errlen) < 0)
+		goto out;
+	session = op == CW_OP_SESSION;
+	if (get_string(root, "user", FIELD_USER, true, out->user,
+	    sizeof(out->user), err, errlen) < 0 ||
+	    get_string(root, "host_class", FIELD_OBJECT, true, out->host_class,
+	    sizeof(out->host_class), err, errlen) < 0 ||
+	    get_enum(root, "mode", (const char *const[]){ "login", "admin" },
+	    2, false, CW_MODE_LOGIN, &mode, err, errlen) < 0 ||
+	    get_enum(root, "event", event_names, NELEM(event_names), session,
+	    0, &event, err, errlen) < 0 ||
+	    get_string(root, "service", FIELD_TEXT, false, out->service,
+	    sizeof(out->service), err, errlen) < 0 ||
+	    get_string(root, "rhost", FIELD_TEXT, false, out->rhost,
+	    sizeof(out->rhost), err, errlen) < 0 ||
+	    get_string(root, "tty", FIELD_TEXT, false, out->tty,
+	    sizeof(out->tty), err, errlen) < 0)
+		goto out;
+	out->op = (enum cw_op)op;
+	out->mode = (enum cw_mode)mode;
+	out->event = (enum cw_session_event)event;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int
+cw_response_parse(const char *buf, size_t len, struct cw_response *out,
+    char *err, size_t errlen)
+{
+	static const char *const keys[] = {
+		"v", "status", "verdict", "reason", "message", NULL
+	};
+	json_t *root, *v;
+	int status = 0, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->decision.verdict = CW_VERDICT_DENY;
+	if ((root = load_object(buf, len, err, errlen)) == NULL)
+		return -1;
+	if (only_keys(root, keys, err, errlen) < 0 ||
+	    get_enum(root, "status", status_names, NELEM(status_names), true,
+	    0, &status, err, errlen) < 0 ||
+	    get_string(root, "message", FIELD_MESSAGE, false, out->message,
+	    sizeof(out->message), err, errlen) < 0)
+		goto out;
+	out->status = (enum cw_status)status;
+	if (out->status == CW_STATUS_OK) {
+		v = json_object_get(root, "verdict");
+		if (!json_is_string(v) ||
+		    cw_verdict_parse(json_string_value(v),
+		    &out->decision.verdict) < 0) {
+			snprintf(err, errlen, "bad or missing \"verdict\"");
+			goto out;
+		}
+		v = json_object_get(root, "reason");
+		if (!json_is_string(v) ||
+		    cw_reason_parse(json_string_value(v),
+		    &out->decision.reason) < 0) {
+			snprintf(err, errlen, "bad or missing \"reason\"");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		out->decision.verdict = CW_VERDICT_DENY;
+	json_decref(root);
+	return rc;
+}
+
+/* Dumps obj compactly; the result must fit one frame. */
+static char *
+dump(json_t *obj, size_t *len)
+{
+	char *s = NULL;
+
+	if (obj != NULL)
+		s = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (s == NULL)
+		return NULL;
+	*len = strlen(s);
+	if (*len > CW_WIRE_MAX_FRAME) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Adds key: value unless value is empty (optional fields stay absent). */
+static void
+set_optional(json_t *obj, const char *key, const char *value)
+{
+	if (value[0] != '\0')
+		json_object_set_new(obj, key, json_string(value));
+}
+
+char *
+cw_request_encode(const struct cw_request *r, size_t *len)
+{
+	json_t *o;
+
+	if ((unsigned)r->op >= NELEM(op_names))
+		return NULL;
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s}", "v", CW_WIRE_VERSION,
+	    "op", op_names[r->op], "user", r->user, "host_class",
+	    r->host_class, "mode", cw_mode_name(r->mode));
+	if (o == NULL)
+		return NULL;
+	if (r->op == CW_OP_SESSION)
+		json_object_set_new(o, "event", json_string(
+		    r->event == CW_SESSION_CLOSE ? "close" : "open"));
+	set_optional(o, "service", r->service);
+	set_optional(o, "rhost", r->rhost);
+	set_optional(o, "tty", r->tty);
+	return dump(o, len);
+}
+
+char *
+cw_response_encode(const struct cw_response *r, size_t *len)
+{
+	json_t *o;
+
+	o = json_pack("{s:i, s:s}", "v", CW_WIRE_VERSION, "status",
+	    cw_status_name(r->status));
+	if (o == NULL)
+		return NULL;
+	if (r->status == CW_STATUS_OK) {
+		json_object_set_new(o, "verdict",
+		    json_string(cw_verdict_name(r->decision.verdict)));
+		json_object_set_new(o, "reason",
+		    json_string(cw_reason_name(r->decision.reason)));
+	}
+	set_optional(o, "message", r->message);
+	return dump(o, len);
+}

@@ -1,0 +1,86 @@
+/*
+ * wire.h - the local socket protocol between clearwayd and its clients
+ * (pam_clearway.so, clearwayctl).
+ *
+ * A frame is a 4-byte big-endian length followed by that many bytes of one
+ * JSON object.  Both sides refuse a frame over CW_WIRE_MAX_FRAME.  Every
+ * request carries "v" (CW_WIRE_VERSION) and "op".  The parsers here are
+ * the only code that reads bytes from a peer; they do no I/O.
+ */
+#ifndef CW_WIRE_H
+#define CW_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "names.h"
+#include "policy.h"
+
+#define CW_WIRE_VERSION 1
+#define CW_WIRE_MAX_FRAME (64 * 1024)
+#define CW_WIRE_HEADER 4
+
+#define CW_SERVICE_MAX 64
+#define CW_RHOST_MAX 255
+#define CW_TTY_MAX 64
+
+enum cw_op {
+	CW_OP_DECIDE = 0,       /* PAM account phase: decide and record */
+	CW_OP_CHECK,            /* clearwayctl check: decide, log nothing */
+	CW_OP_SESSION,          /* PAM session open/close, for the trail */
+	CW_OP_BREAKGLASS,       /* PAM allowed a break-glass user locally */
+};
+
+enum cw_session_event {
+	CW_SESSION_OPEN = 0,
+	CW_SESSION_CLOSE,
+};
+
+struct cw_request {
+	enum cw_op op;
+	char user[CW_USER_MAX + 1];
+	char host_class[CW_NAME_MAX + 1];
+	enum cw_mode mode;
+	enum cw_session_event event;
+	char service[CW_SERVICE_MAX + 1];
+	char rhost[CW_RHOST_MAX + 1];
+	char tty[CW_TTY_MAX + 1];
+};
+
+enum cw_status {
+	CW_STATUS_OK = 0,
+	CW_STATUS_BAD_REQUEST,  /* malformed, oversize, wrong version */
+	CW_STATUS_FORBIDDEN,    /* the caller may not ask this */
+	CW_STATUS_UNAVAILABLE,  /* no policy data yet */
+	CW_STATUS_INTERNAL,
+};
+
+#define CW_MESSAGE_MAX 256
+
+struct cw_response {
+	enum cw_status status;
+	struct cw_decision decision;    /* meaningful when status is OK */
+	char message[CW_MESSAGE_MAX];   /* for humans; never a secret */
+};
+
+/* Length from a frame header; -1 when 0 or over CW_WIRE_MAX_FRAME. */
+int cw_frame_length(const unsigned char hdr[CW_WIRE_HEADER], uint32_t *len);
+void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
+
+/*
+ * Parse one frame's payload (len bytes, not NUL-terminated).  Every field
+ * is checked: names with cw_*_name_valid, free text for length and
+ * printable ASCII.  On error err names the field.  Returns 0 or -1.
+ */
+int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
+    char *err, size_t errlen);
+int cw_response_parse(const char *buf, size_t len, struct cw_response *out,
+    char *err, size_t errlen);
+
+/* Encode to a malloc'd JSON payload (no header); NULL on failure. */
+char *cw_request_encode(const struct cw_request *r, size_t *len);
+char *cw_response_encode(const struct cw_response *r, size_t *len);
+
+const char *cw_status_name(enum cw_status s);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * redis.h - a small Redis client: hiredis's protocol reader and formatter
+ * over a transport of our own.
+ *
+ * Debian 12's hiredis (0.14) has no TLS, and its blocking context cannot be
+ * given a different transport, so we never use redisContext: commands are
+ * formatted with redisFormatCommandArgv, written through the transport, and
+ * replies assembled with a redisReader.  A transport is a vtable (Unix
+ * socket and TCP here; TLS over OpenSSL plugs in the same way).
+ *
+ * Every call is bounded by the configured timeout.  After any transport or
+ * protocol error the connection is closed; the next call reconnects once.
+ */
+#ifndef CW_REDIS_H
+#define CW_REDIS_H
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+struct cw_redis_transport {
+	const char *name;
+	/* Connects; on success stores its state in *state.  0 or -1. */
+	int (*open)(void **state, const char *where, int port, int timeout_ms,
+	    char *err, size_t errlen);
+	/* Writes all of buf before the deadline (ms, CLOCK_MONOTONIC). 0/-1 */
+	int (*write_all)(void *state, const char *buf, size_t len,
+	    long long deadline_ms);
+	/* Reads up to len bytes before the deadline; >0, or -1 (EOF too). */
+	long (*read_some)(void *state, char *buf, size_t len,
+	    long long deadline_ms);
+	void (*close)(void *state);
+};
+
+extern const struct cw_redis_transport cw_redis_transport_unix;
+extern const struct cw_redis_transport cw_redis_transport_tcp;
+
+struct cw_redis_options {
+	const struct cw_redis_transport *transport;
+	const char *where;      /* socket path, or host name / address */
+	int port;               /* TCP only */
+	const char *password;   /* NULL: no AUTH */
+	int timeout_ms;         /* bound on connect and on every command */
+};
+
+struct cw_redis;
+
+/* Creates a client (does not connect yet). NULL on allocation failure. */
+struct cw_redis *cw_redis_new(const struct cw_redis_options *o);
+void cw_redis_free(struct cw_redis *r);
+
+/*
+ * Runs one command.  Returns the reply (free with freeReplyObject), which
+ * may be of type REDIS_REPLY_ERROR; or NULL when the server could not be
+ * reached or the exchange failed, with err saying why.
+ */
+redisReply *cw_redis_command(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv, const size_t *argvlen);
+
+/* printf-less convenience for NUL-terminated arguments. */
+redisReply *cw_redis_commandv(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv);
+
+/*
+ * Pipelines n commands in one round trip; replies[i] as for
+ * cw_redis_command.  Returns 0 when every reply arrived, -1 otherwise (all
+ * replies then NULL).  Used by MULTI/EXEC blocks and bulk loads.
+ */
+int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
+    const int *argc, const char *const *const *argv,
+    const size_t *const *argvlen, redisReply **replies);
+
+/* Monotonic clock in milliseconds, for deadlines. */
+long long cw_now_ms(void);
+
+#endif

@@ -1,0 +1,534 @@
+/*
+ * server.c - the decision socket (see server.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "wire.h"
+
+/* A request is a few hundred bytes; a client slower than this is gone. */
+#define CONN_TIMEOUT_MS 5000
+/* Connections one non-root uid may hold, so no user can starve logons. */
+#define PER_UID_MAX 8
+/* Fixed poll slots before the connections: listen, wake, signal. */
+#define FIXED_SLOTS 3
+
+struct conn {
+	int fd;                         /* -1: slot free */
+	uid_t uid;
+	pid_t pid;
+	long long deadline;
+	unsigned char hdr[CW_WIRE_HEADER];
+	size_t hdrgot;
+	char *body;
+	uint32_t bodylen;
+	size_t bodygot;
+	char *out;                      /* header + payload, once answered */
+	size_t outlen, outoff;
+};
+
+struct cw_server {
+	const struct cw_config *cfg;
+	int listen_fd;
+	char *path;
+	struct conn *conns;
+	size_t nconns;                  /* slots, = max_clients */
+	struct pollfd *pfds;
+	struct cw_snapshot *snap;
+};
+
+/* The socket's directory must be root's alone, or anyone could replace it. */
+static int
+prepare_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		snprintf(err, errlen, "socket %s: needs its own directory", path);
+		return -1;
+	}
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen, "%s: must be a directory owned by us and "
+		    "writable by no one else", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* A stale socket from a crash is ours to remove; anything else is not. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket",
+			    path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+		snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct cw_server *
+cw_server_open(const struct cw_config *cfg, char *err, size_t errlen)
+{
+	struct cw_server *srv = calloc(1, sizeof(*srv));
+	size_t i, n = (size_t)cfg->daemon.max_clients;
+
+	if (srv == NULL)
+		goto oom;
+	srv->cfg = cfg;
+	srv->listen_fd = -1;
+	srv->nconns = n;
+	srv->conns = calloc(n, sizeof(*srv->conns));
+	srv->pfds = calloc(n + FIXED_SLOTS, sizeof(*srv->pfds));
+	srv->path = strdup(cfg->daemon.socket);
+	if (srv->conns == NULL || srv->pfds == NULL || srv->path == NULL)
+		goto oom;
+	for (i = 0; i < n; i++)
+		srv->conns[i].fd = -1;
+	if (prepare_dir(srv->path, err, errlen) < 0 ||
+	    (srv->listen_fd = listen_unix(srv->path, err, errlen)) < 0)
+		goto fail;
+	return srv;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	cw_server_close(srv);
+	return NULL;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->body);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void
+cw_server_close(struct cw_server *srv)
+{
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	for (i = 0; srv->conns != NULL && i < srv->nconns; i++)
+		conn_close(&srv->conns[i]);
+	if (srv->listen_fd >= 0) {
+		close(srv->listen_fd);
+		unlink(srv->path);
+	}
+	cw_snapshot_free(srv->snap);
+	free(srv->conns);
+	free(srv->pfds);
+	free(srv->path);
+	free(srv);
+}
+
+/*
+ * Queues resp on c; the connection closes once it is written.  If no answer
+ * can be built the connection closes at once, and the client denies.
+ */
+static void
+conn_respond(struct conn *c, const struct cw_response *resp)
+{
+	size_t len;
+	char *payload = cw_response_encode(resp, &len);
+
+	free(c->out);
+	c->out = NULL;
+	if (payload == NULL || (c->out = malloc(CW_WIRE_HEADER + len)) == NULL) {
+		free(payload);
+		conn_close(c);
+		return;
+	}
+	cw_frame_header((uint32_t)len, (unsigned char *)c->out);
+	memcpy(c->out + CW_WIRE_HEADER, payload, len);
+	c->outlen = CW_WIRE_HEADER + len;
+	c->outoff = 0;
+	free(payload);
+}
+
+/* Root may ask anything; anyone else only about themself. */
+static bool
+caller_may_ask(const struct conn *c, const struct cw_request *req)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	if (c->uid == 0)
+		return true;
+	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return false;
+	return strcmp(pw.pw_name, req->user) == 0;
+}
+
+/* Why a record is invalid, for the operator's log and clearwayctl. */
+static const char *
+invalid_detail(const struct cw_policy_input *in)
+{
+	if (in->staff != NULL && in->staff->invalid)
+		return in->staff->invalid_why;
+	if (in->host_class != NULL && in->host_class->invalid)
+		return in->host_class->invalid_why;
+	return "";
+}
+
+static void
+log_decision(const struct conn *c, const struct cw_request *req,
+    struct cw_decision d, const char *detail)
+{
+	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO : LOG_NOTICE;
+
+	if (d.reason == CW_REASON_BREAKGLASS)
+		prio = LOG_ALERT;
+	cw_log_auth(prio, "decision user=%s host_class=%s mode=%s service=%s "
+	    "rhost=%s tty=%s verdict=%s reason=%s%s%s caller_uid=%u "
+	    "caller_pid=%d", req->user, req->host_class,
+	    cw_mode_name(req->mode), req->service, req->rhost, req->tty,
+	    cw_verdict_name(d.verdict), cw_reason_name(d.reason),
+	    detail[0] ? " detail=" : "", detail, (unsigned)c->uid, (int)c->pid);
+}
+
+static void
+decide(struct cw_server *srv, const struct conn *c,
+    const struct cw_request *req, struct cw_response *resp)
+{
+	const struct cw_config *cfg = srv->cfg;
+	struct cw_policy_input in;
+	const char *detail;
+
+	memset(&in, 0, sizeof(in));
+	if (srv->snap != NULL)
+		cw_snapshot_policy_input(srv->snap, req->user, req->host_class,
+		    req->mode, (int64_t)time(NULL), &in);
+	in.training_validity_days =
+	    (unsigned)cfg->policy.training_validity_days;
+	in.breakglass = cw_name_list_contains(&cfg->policy.breakglass_users,
+	    req->user);
+	in.exempt = cw_name_list_contains(&cfg->policy.exempt_users, req->user);
+	if (srv->snap == NULL && !in.breakglass && !in.exempt) {
+		resp->status = CW_STATUS_UNAVAILABLE;
+		snprintf(resp->message, sizeof(resp->message),
+		    "no policy data loaded yet");
+		resp->decision.verdict = CW_VERDICT_UNAVAILABLE;
+		resp->decision.reason = CW_REASON_POLICY_UNAVAILABLE;
+	} else {
+		resp->decision = cw_decide(&in);
+	}
+	detail = invalid_detail(&in);
+	if (req->op == CW_OP_DECIDE)
+		log_decision(c, req, resp->decision, detail);
+	else
+		snprintf(resp->message, sizeof(resp->message), "%s", detail);
+}
+
+static void
+record_event(const struct conn *c, const struct cw_request *req)
+{
+	if (req->op == CW_OP_BREAKGLASS) {
+		cw_log_auth(LOG_ALERT, "breakglass user=%s host_class=%s "
+		    "service=%s rhost=%s tty=%s caller_pid=%d", req->user,
+		    req->host_class, req->service, req->rhost, req->tty,
+		    (int)c->pid);
+		return;
+	}
+	cw_log_auth(LOG_INFO, "session %s user=%s host_class=%s service=%s "
+	    "rhost=%s tty=%s caller_pid=%d",
+	    req->event == CW_SESSION_OPEN ? "open" : "close", req->user,
+	    req->host_class, req->service, req->rhost, req->tty, (int)c->pid);
+}
+
+static void
+handle_request(struct cw_server *srv, struct conn *c)
+{
+	struct cw_response resp;
+	struct cw_request req;
+	char err[128];
+
+	memset(&resp, 0, sizeof(resp));
+	if (cw_request_parse(c->body, c->bodylen, &req, err, sizeof(err)) < 0) {
+		cw_warn("socket: bad request from uid %u pid %d: %s",
+		    (unsigned)c->uid, (int)c->pid, err);
+		resp.status = CW_STATUS_BAD_REQUEST;
+		snprintf(resp.message, sizeof(resp.message), "bad request: %s",
+		    err);
+	} else if (!caller_may_ask(c, &req)) {
+		cw_warn("socket: uid %u pid %d asked about %s: refused",
+		    (unsigned)c->uid, (int)c->pid, req.user);
+		resp.status = CW_STATUS_FORBIDDEN;
+		snprintf(resp.message, sizeof(resp.message),
+		    "uid %u may only ask about itself", (unsigned)c->uid);
+	} else if (req.op == CW_OP_DECIDE || req.op == CW_OP_CHECK) {
+		decide(srv, c, &req, &resp);
+	} else {
+		record_event(c, &req);
+	}
+	conn_respond(c, &resp);
+}
+
+static void
+refuse_frame(struct conn *c, const char *why)
+{
+	struct cw_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_BAD_REQUEST;
+	snprintf(resp.message, sizeof(resp.message), "%s", why);
+	cw_warn("socket: uid %u pid %d: %s", (unsigned)c->uid, (int)c->pid, why);
+	conn_respond(c, &resp);
+}
+
+/* Reads what is there; answers once a whole frame has arrived. */
+static void
+conn_read(struct cw_server *srv, struct conn *c)
+{
+	ssize_t n;
+
+	if (c->hdrgot < CW_WIRE_HEADER) {
+		n = recv(c->fd, c->hdr + c->hdrgot, CW_WIRE_HEADER - c->hdrgot, 0);
+		if (n <= 0)
+			goto gone;
+		c->hdrgot += (size_t)n;
+		if (c->hdrgot < CW_WIRE_HEADER)
+			return;
+		if (cw_frame_length(c->hdr, &c->bodylen) < 0) {
+			refuse_frame(c, "frame length out of bounds");
+			return;
+		}
+		if ((c->body = malloc(c->bodylen)) == NULL)
+			goto gone;
+	}
+	n = recv(c->fd, c->body + c->bodygot, c->bodylen - c->bodygot, 0);
+	if (n <= 0)
+		goto gone;
+	c->bodygot += (size_t)n;
+	if (c->bodygot == c->bodylen)
+		handle_request(srv, c);
+	return;
+gone:
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	conn_close(c);
+}
+
+static void
+conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+	    MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->outoff += (size_t)n;
+	if (c->outoff == c->outlen)
+		conn_close(c);
+}
+
+static size_t
+conns_of_uid(const struct cw_server *srv, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd >= 0 && srv->conns[i].uid == uid)
+			n++;
+	return n;
+}
+
+static struct conn *
+free_slot(struct cw_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd < 0)
+			return &srv->conns[i];
+	return NULL;
+}
+
+static void
+accept_all(struct cw_server *srv)
+{
+	struct ucred cred;
+	socklen_t len;
+	struct conn *c;
+	int fd;
+
+	while ((c = free_slot(srv)) != NULL) {
+		fd = accept4(srv->listen_fd, NULL, NULL,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (cred.uid != 0 &&
+		    conns_of_uid(srv, cred.uid) >= PER_UID_MAX)) {
+			close(fd);
+			continue;
+		}
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		c->deadline = cw_now_ms() + CONN_TIMEOUT_MS;
+	}
+}
+
+static void
+take_snapshot(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
+{
+	struct cw_snapshot *snap;
+	uint64_t count;
+
+	if (read(wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		cw_warn("server: wake: %s", strerror(errno));
+	if ((snap = cw_sync_take(sync)) == NULL)
+		return;
+	cw_snapshot_free(srv->snap);
+	srv->snap = snap;
+}
+
+/* Fills pfds; returns how many, and the poll timeout in *timeout. */
+static size_t
+build_pollset(struct cw_server *srv, int wake_fd, int signal_fd,
+    int *timeout)
+{
+	long long now = cw_now_ms(), soonest = now + 60000;
+	size_t i, n = FIXED_SLOTS;
+	struct conn *c;
+
+	/* With every slot taken, leave new clients in the backlog. */
+	srv->pfds[0] = (struct pollfd){ .fd = free_slot(srv) != NULL ?
+	    srv->listen_fd : -1, .events = POLLIN };
+	srv->pfds[1] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
+	srv->pfds[2] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
+	for (i = 0; i < srv->nconns; i++) {
+		c = &srv->conns[i];
+		if (c->fd >= 0 && now >= c->deadline)
+			conn_close(c);  /* too slow: the client will deny */
+		if (c->fd < 0)
+			continue;
+		srv->pfds[n++] = (struct pollfd){ .fd = c->fd,
+		    .events = c->out != NULL ? POLLOUT : POLLIN };
+		if (c->deadline < soonest)
+			soonest = c->deadline;
+	}
+	*timeout = (int)(soonest - now);
+	return n;
+}
+
+static struct conn *
+conn_by_fd(struct cw_server *srv, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd == fd)
+			return &srv->conns[i];
+	return NULL;
+}
+
+/* True when the signal read means: stop. */
+static bool
+got_stop_signal(int signal_fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo == SIGHUP) {
+		cw_info("SIGHUP: configuration reload is not supported yet; "
+		    "restart the service to apply changes");
+		return false;
+	}
+	cw_info("signal %u: stopping", si.ssi_signo);
+	return true;
+}
+
+int
+cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
+    int signal_fd)
+{
+	size_t i, n;
+	int timeout;
+	struct conn *c;
+
+	for (;;) {
+		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
+		if (poll(srv->pfds, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			cw_err("server: poll: %s", strerror(errno));
+			return -1;
+		}
+		if (srv->pfds[2].revents && got_stop_signal(signal_fd))
+			return 0;
+		if (srv->pfds[1].revents)
+			take_snapshot(srv, sync, wake_fd);
+		for (i = FIXED_SLOTS; i < n; i++) {
+			if (srv->pfds[i].revents == 0 ||
+			    (c = conn_by_fd(srv, srv->pfds[i].fd)) == NULL)
+				continue;
+			if (c->out != NULL)
+				conn_write(c);
+			else
+				conn_read(srv, c);
+		}
+		if (srv->pfds[0].revents)
+			accept_all(srv);
+	}
+}
