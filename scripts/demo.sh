@@ -1,0 +1,112 @@
+#!/bin/bash
+# A narrated demo of Clearway on a throwaway slapd and redis-server: the
+# README's first command.  Installs what is missing, builds, starts a rig
+# with sample staff, starts clearwayd, and drives real logon checks through
+# real libpam (pamtester under pam_wrapper, so /etc/pam.d is untouched).
+# Everything runs in a temporary directory and is torn down at the end.
+#   scripts/demo.sh
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${CW_BUILD_DIR:-$top/build/release}
+
+bash "$top/scripts/deps.sh"
+echo "demo: building in $build"
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCW_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+
+work=$(mktemp -d /tmp/clearway-demo.XXXXXX)
+rig=$work/rig
+daemon_pid=
+cleanup() {
+    [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+    bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@" || true; }
+
+say "Starting a throwaway OpenLDAP (with the Clearway schema) and Redis"
+bash "$top/tests/rig/start-with-sample.sh" "$rig" 2>&1 | tail -1
+set -a; . "$rig/env"; set +a
+
+mkdir -m 0755 "$work/run" "$work/pam.d"
+conf=$work/clearway.conf
+cat >"$conf" <<EOF
+[ldap]
+uri = $CW_LDAP_URI
+staff_base = $CW_STAFF_BASE
+hostclass_base = $CW_HOSTCLASS_BASE
+role_base = $CW_ROLE_BASE
+bind_dn = $CW_LDAP_ADMIN_DN
+bind_password_file = $CW_LDAP_ADMIN_PW_FILE
+refresh_interval = 1
+
+[redis]
+socket = $CW_REDIS_SOCKET
+
+[policy]
+breakglass_users = rescue
+
+[daemon]
+socket = $work/run/clearwayd.sock
+reload_interval_ms = 200
+EOF
+echo "account required $build/pam_module/pam_clearway.so host_class=sc-hosts config=$conf" \
+    >"$work/pam.d/sshd-sc"
+
+say "Starting clearwayd: it mirrors the directory into Redis and answers PAM"
+"$build/daemon/clearwayd" -f -c "$conf" 2>"$work/clearwayd.log" &
+daemon_pid=$!
+for _ in $(seq 50); do
+    "$build/cli/clearwayctl" -c "$conf" check alice --host-class sc-hosts \
+        >/dev/null 2>&1 && break
+    sleep 0.2
+done
+sed 's/^/    /' "$work/clearwayd.log"
+
+ctl() { run "$build/cli/clearwayctl" -c "$conf" "$@"; }
+logon() {
+    printf '$ pamtester sshd-sc %s acct_mgmt   (real libpam, pam_clearway.so)\n' "$1"
+    LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+        PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
+        pamtester sshd-sc "$1" acct_mgmt 2>&1 | grep -v PWRAP_ || true
+}
+
+say "alice: SC-cleared, checks done, training current, role 'ops': allowed on an SC host"
+logon alice
+ctl check alice --host-class sc-hosts
+
+say "bob: only BPSS-cleared: denied on the SC host class (allowed on open hosts)"
+logon bob
+ctl check bob --host-class sc-hosts
+ctl check bob --host-class open-hosts
+
+say "carol: HR has recorded her as a leaver: denied"
+logon carol
+ctl check carol --host-class sc-hosts
+
+say "HR marks alice as a leaver in LDAP; Clearway denies her within seconds"
+ldapmodify -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" \
+    >/dev/null <<EOF
+dn: uid=alice,$CW_STAFF_BASE
+changetype: modify
+replace: cwEmploymentStatus
+cwEmploymentStatus: leaver
+EOF
+start=${EPOCHREALTIME/./}
+until ! "$build/cli/clearwayctl" -c "$conf" check alice --host-class sc-hosts \
+    >/dev/null 2>&1; do
+    sleep 0.1
+done
+printf 'denied %d ms after the directory changed\n' \
+    $(( (${EPOCHREALTIME/./} - start) / 1000 ))
+logon alice
+ctl check alice --host-class sc-hosts
+
+say "What the daemon logged (authpriv in production)"
+grep -E 'decision|ldap:' "$work/clearwayd.log" | tail -8 | sed 's/^/    /'
+
+say "Done: the servers and files of this demo are being removed"
