@@ -77,7 +77,9 @@ set_redis_up(struct cw_sync *s, bool up, const char *detail)
 	if (up && !s->redis_up)
 		cw_info("redis: reachable again");
 	else if (!up && s->redis_up)
-		cw_warn("%s (answering from the last data loaded)", detail);
+		cw_warn("%s (%s)", detail, s->have_snapshot ?
+		    "answering from the last data loaded" :
+		    "no policy data yet: logons fail closed");
 	s->redis_up = up;
 }
 

@@ -1,0 +1,517 @@
+/*
+ * entry.c - a directory entry as raw strings, and its JSON form in Redis.
+ *
+ * Nothing here interprets a value: that is record.c's job.  What this file
+ * guarantees is shape and size: an entry has bounded numbers of attributes
+ * and values, bounded UTF-8 values without NUL bytes, and no two attributes
+ * whose names differ only in case (LDAP would treat them as one, and a
+ * lookup must never have to choose between them).
+ */
+#include "entry.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copies untrusted text for a message: printable ASCII only, cut to fit dst
+ * with "..." marking the cut.  dst must hold at least 8 bytes.
+ */
+static void
+sanitize(char *dst, size_t dstlen, const char *s, size_t len)
+{
+	size_t i, n = len;
+
+	if (n > dstlen - 4)
+		n = dstlen - 4;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[n] = '\0';
+	if (n < len)
+		memcpy(dst + n, "...", 4);
+}
+
+/* ASCII-only case folding: strcasecmp() follows the host's locale. */
+static unsigned char
+fold(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static bool
+names_equal(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		if (fold((unsigned char)*a) != fold((unsigned char)*b))
+			return false;
+		if (*a == '\0')
+			return true;
+	}
+}
+
+static bool
+attr_name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > CW_ENTRY_MAX_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == ';' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+ * above U+10FFFF.  The same rules jansson applies, checked up front so that
+ * an entry that was built can always be serialized.
+ */
+static bool
+utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		uint32_t cp, min;
+		size_t n, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i - 1 < n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* A value (or dn, or uuid) as stored: bounded, UTF-8, no NUL inside. */
+static bool
+text_valid(const char *s, size_t len)
+{
+	return len <= CW_ENTRY_MAX_VALUE_LEN && memchr(s, '\0', len) == NULL &&
+	    utf8_valid(s, len);
+}
+
+static struct cw_attr *
+find_attr(const struct cw_entry *e, const char *name)
+{
+	size_t i;
+
+	if (e == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < e->nattrs; i++) {
+		if (e->attrs[i].name != NULL && names_equal(e->attrs[i].name, name))
+			return &e->attrs[i];
+	}
+	return NULL;
+}
+
+const struct cw_attr *
+cw_entry_attr(const struct cw_entry *e, const char *name)
+{
+	return find_attr(e, name);
+}
+
+/*
+ * Adds the value (len bytes, already checked) to a, or to a new attribute
+ * called name when a is NULL.  On failure the entry is left as it was.
+ */
+static int
+append_value(struct cw_entry *e, struct cw_attr *a, const char *name,
+    size_t namelen, const char *value, size_t len)
+{
+	struct cw_attr *attrs;
+	char **values = NULL, *copy = NULL, *namecopy = NULL;
+	int ret = -1;
+
+	copy = strndup(value, len);
+	if (copy == NULL)
+		goto out;
+
+	if (a != NULL) {
+		if (a->nvalues >= CW_ENTRY_MAX_VALUES)
+			goto out;
+		values = realloc(a->values, (a->nvalues + 1) * sizeof(*values));
+		if (values == NULL)
+			goto out;
+		a->values = values;
+		values = NULL;          /* now owned by a */
+		a->values[a->nvalues++] = copy;
+		copy = NULL;
+		ret = 0;
+		goto out;
+	}
+
+	if (e->nattrs >= CW_ENTRY_MAX_ATTRS)
+		goto out;
+	namecopy = strndup(name, namelen);
+	values = malloc(sizeof(*values));
+	if (namecopy == NULL || values == NULL)
+		goto out;
+	attrs = realloc(e->attrs, (e->nattrs + 1) * sizeof(*attrs));
+	if (attrs == NULL)
+		goto out;
+	e->attrs = attrs;
+	values[0] = copy;
+	copy = NULL;
+	e->attrs[e->nattrs].name = namecopy;
+	e->attrs[e->nattrs].values = values;
+	e->attrs[e->nattrs].nvalues = 1;
+	e->nattrs++;
+	namecopy = NULL;
+	values = NULL;
+	ret = 0;
+out:
+	free(copy);
+	free(namecopy);
+	free(values);
+	return ret;
+}
+
+int
+cw_entry_add_value(struct cw_entry *e, const char *name, const char *value)
+{
+	size_t namelen, len;
+
+	if (e == NULL || name == NULL || value == NULL)
+		return -1;
+	/* strnlen: never walk further than the longest thing we would take. */
+	namelen = strnlen(name, CW_ENTRY_MAX_NAME_LEN + 1);
+	len = strnlen(value, CW_ENTRY_MAX_VALUE_LEN + 1);
+	if (!attr_name_valid(name, namelen) || !text_valid(value, len))
+		return -1;
+	return append_value(e, find_attr(e, name), name, namelen, value, len);
+}
+
+void
+cw_entry_free(struct cw_entry *e)
+{
+	size_t i, j;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->nattrs; i++) {
+		for (j = 0; j < e->attrs[i].nvalues; j++)
+			free(e->attrs[i].values[j]);
+		free(e->attrs[i].values);
+		free(e->attrs[i].name);
+	}
+	free(e->attrs);
+	free(e->dn);
+	free(e->uuid);
+	memset(e, 0, sizeof(*e));
+}
+
+/* True when e is something cw_entry_from_json would give back. */
+static bool
+entry_storable(const struct cw_entry *e)
+{
+	size_t i, j;
+
+	if (e->dn == NULL || e->uuid == NULL)
+		return false;
+	if (!text_valid(e->dn, strlen(e->dn)) ||
+	    !text_valid(e->uuid, strlen(e->uuid)))
+		return false;
+	if (e->nattrs > CW_ENTRY_MAX_ATTRS || (e->nattrs > 0 && e->attrs == NULL))
+		return false;
+	for (i = 0; i < e->nattrs; i++) {
+		const struct cw_attr *a = &e->attrs[i];
+
+		if (a->name == NULL ||
+		    !attr_name_valid(a->name, strlen(a->name)) ||
+		    find_attr(e, a->name) != a)     /* a case-variant duplicate */
+			return false;
+		if (a->nvalues == 0 || a->nvalues > CW_ENTRY_MAX_VALUES ||
+		    a->values == NULL)
+			return false;
+		for (j = 0; j < a->nvalues; j++) {
+			if (a->values[j] == NULL ||
+			    !text_valid(a->values[j], strlen(a->values[j])))
+				return false;
+		}
+	}
+	return true;
+}
+
+char *
+cw_entry_to_json(const struct cw_entry *e)
+{
+	json_t *root = NULL, *attrs = NULL, *values = NULL;
+	char *text = NULL;
+	size_t i, j;
+
+	if (e == NULL || !entry_storable(e))
+		goto out;
+	root = json_object();
+	attrs = json_object();
+	if (root == NULL || attrs == NULL)
+		goto out;
+	if (json_object_set_new(root, "dn", json_string(e->dn)) != 0 ||
+	    json_object_set_new(root, "uuid", json_string(e->uuid)) != 0)
+		goto out;
+	for (i = 0; i < e->nattrs; i++) {
+		values = json_array();
+		if (values == NULL)
+			goto out;
+		for (j = 0; j < e->attrs[i].nvalues; j++) {
+			if (json_array_append_new(values,
+			    json_string(e->attrs[i].values[j])) != 0)
+				goto out;
+		}
+		if (json_object_set_new(attrs, e->attrs[i].name, values) != 0) {
+			values = NULL;  /* _set_new consumed it even on failure */
+			goto out;
+		}
+		values = NULL;
+	}
+	if (json_object_set_new(root, "attrs", attrs) != 0) {
+		attrs = NULL;
+		goto out;
+	}
+	attrs = NULL;
+	text = json_dumps(root, JSON_COMPACT);
+	if (text != NULL && strlen(text) > CW_ENTRY_MAX_JSON) {
+		free(text);
+		text = NULL;
+	}
+out:
+	json_decref(values);
+	json_decref(attrs);
+	json_decref(root);
+	return text;
+}
+
+/* Copies a JSON string field that must be text_valid(). */
+static int
+take_text(const json_t *v, const char *field, char **dst, char *err,
+    size_t errlen)
+{
+	const char *s;
+	size_t len;
+
+	if (v == NULL) {
+		set_err(err, errlen, "%s: missing", field);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		set_err(err, errlen, "%s: not a string", field);
+		return -1;
+	}
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len > CW_ENTRY_MAX_VALUE_LEN) {
+		set_err(err, errlen, "%s: longer than %d bytes", field,
+		    CW_ENTRY_MAX_VALUE_LEN);
+		return -1;
+	}
+	if (!text_valid(s, len)) {
+		set_err(err, errlen, "%s: contains a NUL byte", field);
+		return -1;
+	}
+	*dst = strndup(s, len);
+	if (*dst == NULL) {
+		set_err(err, errlen, "%s: out of memory", field);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+take_attrs(const json_t *attrs, struct cw_entry *e, char *err, size_t errlen)
+{
+	const char *key;
+	size_t keylen;
+	json_t *values;
+	char shown[40];
+
+	if (attrs == NULL) {
+		set_err(err, errlen, "attrs: missing");
+		return -1;
+	}
+	if (!json_is_object(attrs)) {
+		set_err(err, errlen, "attrs: not an object");
+		return -1;
+	}
+	if (json_object_size(attrs) > CW_ENTRY_MAX_ATTRS) {
+		set_err(err, errlen, "attrs: more than %d attributes",
+		    CW_ENTRY_MAX_ATTRS);
+		return -1;
+	}
+
+	json_object_keylen_foreach((json_t *)attrs, key, keylen, values) {
+		size_t i, n;
+
+		if (!attr_name_valid(key, keylen)) {
+			sanitize(shown, sizeof(shown), key, keylen);
+			set_err(err, errlen, "attrs: invalid attribute name '%s'",
+			    shown);
+			return -1;
+		}
+		/* key is now known to be short, printable and NUL-free. */
+		if (find_attr(e, key) != NULL) {
+			set_err(err, errlen, "attrs.%s: duplicate attribute", key);
+			return -1;
+		}
+		if (!json_is_array(values)) {
+			set_err(err, errlen, "attrs.%s: not an array", key);
+			return -1;
+		}
+		n = json_array_size(values);
+		if (n == 0) {
+			set_err(err, errlen, "attrs.%s: no values", key);
+			return -1;
+		}
+		if (n > CW_ENTRY_MAX_VALUES) {
+			set_err(err, errlen, "attrs.%s: more than %d values", key,
+			    CW_ENTRY_MAX_VALUES);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			const json_t *v = json_array_get(values, i);
+			size_t len;
+
+			if (!json_is_string(v)) {
+				set_err(err, errlen, "attrs.%s[%zu]: not a string",
+				    key, i);
+				return -1;
+			}
+			len = json_string_length(v);
+			if (len > CW_ENTRY_MAX_VALUE_LEN) {
+				set_err(err, errlen,
+				    "attrs.%s[%zu]: longer than %d bytes", key, i,
+				    CW_ENTRY_MAX_VALUE_LEN);
+				return -1;
+			}
+			if (!text_valid(json_string_value(v), len)) {
+				set_err(err, errlen,
+				    "attrs.%s[%zu]: contains a NUL byte", key, i);
+				return -1;
+			}
+			if (append_value(e, find_attr(e, key), key, keylen,
+			    json_string_value(v), len) != 0) {
+				set_err(err, errlen, "attrs.%s: out of memory",
+				    key);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
+    char *err, size_t errlen)
+{
+	struct cw_entry e;
+	json_t *root = NULL;
+	json_error_t jerr;
+	const char *key;
+	json_t *value;
+	char shown[80];
+	int ret = -1;
+
+	memset(&e, 0, sizeof(e));
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (buf == NULL || out == NULL) {
+		set_err(err, errlen, "internal error: missing argument");
+		goto out;
+	}
+	if (len > CW_ENTRY_MAX_JSON) {
+		set_err(err, errlen, "entry: longer than %d bytes",
+		    CW_ENTRY_MAX_JSON);
+		goto out;
+	}
+
+	/* Duplicate keys are refused: which one wins would be a guess. */
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		/* jansson quotes the input near the error; keep it printable. */
+		sanitize(shown, sizeof(shown), jerr.text, strlen(jerr.text));
+		set_err(err, errlen, "entry: bad JSON at line %d column %d: %s",
+		    jerr.line, jerr.column, shown);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		set_err(err, errlen, "entry: not a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, key, value) {
+		if (strcmp(key, "dn") != 0 && strcmp(key, "uuid") != 0 &&
+		    strcmp(key, "attrs") != 0) {
+			sanitize(shown, sizeof(shown), key, strlen(key));
+			set_err(err, errlen, "entry: unknown field '%s'", shown);
+			goto out;
+		}
+	}
+	if (take_text(json_object_get(root, "dn"), "dn", &e.dn, err,
+	    errlen) != 0 ||
+	    take_text(json_object_get(root, "uuid"), "uuid", &e.uuid, err,
+	    errlen) != 0 ||
+	    take_attrs(json_object_get(root, "attrs"), &e, err, errlen) != 0)
+		goto out;
+
+	*out = e;
+	memset(&e, 0, sizeof(e));
+	ret = 0;
+out:
+	cw_entry_free(&e);
+	json_decref(root);
+	return ret;
+}

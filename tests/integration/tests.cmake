@@ -1,0 +1,34 @@
+# Integration tests: real slapd, redis-server and libpam, no mocks.
+# Included from tests/CMakeLists.txt, which sets CW_RIG (tests/rig/rig.sh)
+# and CW_RIG_DIR (${CMAKE_BINARY_DIR}/rig).
+
+# The "rig" fixture: one slapd + redis-server with the sample data
+# (tests/data/gen-sample.sh), shared by the tests that declare
+#   FIXTURES_REQUIRED rig
+# and read ${CW_RIG_DIR}/env for its URIs, ports and admin credentials.
+# ctest runs rig_stop after the last of them, even when some fail.
+add_test(NAME rig_start
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/rig/start-with-sample.sh ${CW_RIG_DIR})
+set_tests_properties(rig_start PROPERTIES
+                     FIXTURES_SETUP rig LABELS integration TIMEOUT 60)
+add_test(NAME rig_stop COMMAND bash ${CW_RIG} stop ${CW_RIG_DIR})
+set_tests_properties(rig_stop PROPERTIES
+                     FIXTURES_CLEANUP rig LABELS integration TIMEOUT 60)
+
+# The schema in both forms; runs its own servers, so it needs no fixture.
+add_test(NAME schema COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/schema_test.sh)
+set_tests_properties(schema PROPERTIES LABELS integration TIMEOUT 120)
+
+# --- more integration tests below ---
+
+# The Redis client (daemon/redis.c) against its own redis-server.
+include(${CMAKE_CURRENT_LIST_DIR}/redis.cmake)
+
+# clearwayd against its own rig: hostile socket input, peer credentials,
+# config errors, malformed and ambiguous LDAP data, LDAP/Redis outages.
+add_test(NAME daemon COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/daemon_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(daemon PROPERTIES LABELS integration TIMEOUT 300)
+
+# The PAM module through real libpam (pam_wrapper + libpamtest).
+include(${CMAKE_CURRENT_LIST_DIR}/pam.cmake OPTIONAL)

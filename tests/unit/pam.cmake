@@ -1,0 +1,36 @@
+# Unit tests of the PAM module's pure parts, and a check of what the built
+# module exports.  Included from tests/CMakeLists.txt.
+
+add_executable(test_pam_args
+  ${CMAKE_CURRENT_LIST_DIR}/test_pam_args.c
+  ${PROJECT_SOURCE_DIR}/pam_module/pam_args.c)
+target_include_directories(test_pam_args PRIVATE ${PROJECT_SOURCE_DIR}/pam_module)
+target_link_libraries(test_pam_args PRIVATE cwcore PkgConfig::CMOCKA)
+add_test(NAME unit_pam_args COMMAND test_pam_args)
+set_tests_properties(unit_pam_args PROPERTIES LABELS unit)
+
+# The module lives in sshd's and sudo's namespace: it may export the six
+# PAM entry points (and the loader's _init/_fini) and nothing else.  The
+# script is one argument; it avoids ';', which CMake would split on.
+set(CW_PAM_EXPORTS_CHECK [=[
+set -e
+out=$(nm -D --defined-only "$1")
+syms=$(echo "$out" | awk 'NF == 3 { print $3 }')
+echo "$syms"
+entry='pam_sm_(authenticate|setcred|acct_mgmt|open_session|close_session|chauthtok)'
+extra=$(echo "$syms" | grep -v -x -E "$entry|_init|_fini" || true)
+if [ -n "$extra" ]
+then
+  echo "unexpected exported symbols:" $extra >&2
+  exit 1
+fi
+n=$(echo "$syms" | grep -c -x -E "$entry" || true)
+if [ "$n" -ne 6 ]
+then
+  echo "expected the 6 pam_sm_* entry points, found $n" >&2
+  exit 1
+fi
+]=])
+add_test(NAME pam_exports
+  COMMAND sh -c "${CW_PAM_EXPORTS_CHECK}" pam_exports $<TARGET_FILE:pam_clearway>)
+set_tests_properties(pam_exports PROPERTIES LABELS unit)
