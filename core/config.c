@@ -419,7 +419,9 @@ cw_config_load(const char *path, struct cw_config *c, char *err,
     size_t errlen)
 {
 	char *buf = NULL, msg[256];
+	struct stat st;
 	ssize_t len;
+	size_t max;
 	int fd, rc = -1;
 
 	if (cw_config_defaults(c) < 0) {
@@ -428,13 +430,24 @@ cw_config_load(const char *path, struct cw_config *c, char *err,
 	}
 	if ((fd = open_root_file(path, S_IWGRP | S_IWOTH, err, errlen)) < 0)
 		goto out;
-	if ((buf = malloc(CW_CONFIG_MAX_BYTES + 1)) == NULL) {
+	/*
+	 * Sized by the file, not the limit: the PAM module loads the config
+	 * on every logon, and a 256 KiB buffer costs an mmap and munmap.
+	 */
+	if (fstat(fd, &st) < 0 || st.st_size > CW_CONFIG_MAX_BYTES) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    CW_CONFIG_MAX_BYTES);
+		goto out;
+	}
+	max = (size_t)st.st_size;
+	if ((buf = malloc(max + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((len = read_bounded(fd, buf, CW_CONFIG_MAX_BYTES)) < 0) {
-		snprintf(err, errlen, "%s: unreadable or larger than %d bytes",
-		    path, CW_CONFIG_MAX_BYTES);
+	/* read_bounded() refuses a file that grew past max meanwhile. */
+	if ((len = read_bounded(fd, buf, max)) < 0) {
+		snprintf(err, errlen, "%s: unreadable, or changed while read",
+		    path);
 		goto out;
 	}
 	if (cw_config_parse(buf, (size_t)len, c, msg, sizeof(msg)) < 0) {

@@ -473,8 +473,10 @@ cw_role_def_from_entry(const struct cw_entry *e, struct cw_role_def *out,
 	}
 
 	*out = r;
+	memset(&r, 0, sizeof(r));
 	ret = 0;
 out:
+	cw_role_def_free(&r);
 	return ret;
 }
 

@@ -425,6 +425,14 @@ accept_all(struct cw_server *srv)
 		c->uid = cred.uid;
 		c->pid = cred.pid;
 		c->deadline = cw_now_ms() + CONN_TIMEOUT_MS;
+		/*
+		 * A PAM client writes its request right after connecting, so
+		 * it is usually here already: answering now saves two trips
+		 * through poll() on the logon path.
+		 */
+		conn_read(srv, c);
+		if (c->fd >= 0 && c->out != NULL)
+			conn_write(c);
 	}
 }
 

@@ -32,3 +32,8 @@ set_tests_properties(daemon PROPERTIES LABELS integration TIMEOUT 300)
 
 # The PAM module through real libpam (pam_wrapper + libpamtest).
 include(${CMAKE_CURRENT_LIST_DIR}/pam.cmake OPTIONAL)
+
+# cmake --install layout (into a DESTDIR, prefix /usr).
+add_test(NAME install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/install_test.sh
+         ${CMAKE_BINARY_DIR})
+set_tests_properties(install PROPERTIES LABELS integration TIMEOUT 60)

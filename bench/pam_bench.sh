@@ -1,0 +1,48 @@
+#!/bin/bash
+# PAM account-check latency through real libpam against the real daemon,
+# slapd and Redis: the figure the foundation issue asks for.
+#   bench/pam_bench.sh [CALLS]     (default 10000; run as root)
+# Builds a release tree in build/release, starts a throwaway rig and
+# clearwayd, and runs bench_pam (pam_start_confdir, no wrapper) for an
+# allowed and a denied user.  Prints numbers; asserts nothing about them.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${CW_BUILD_DIR:-$top/build/release}
+calls=${1:-10000}
+. "$top/tests/lib/daemon.sh"
+
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCW_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+
+work=$(mktemp -d /tmp/cw-bench.XXXXXX)
+chmod 0755 "$work"
+cleanup() {
+    cw_stop_daemon
+    bash "$top/tests/rig/rig.sh" stop "$work/rig" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash "$top/tests/rig/start-with-sample.sh" "$work/rig" >/dev/null 2>&1
+set -a; . "$work/rig/env"; set +a
+mkdir -m 0755 "$work/run" "$work/pam.d"
+conf=$work/clearway.conf
+cw_write_config "$conf" "$work/run/clearwayd.sock"
+# Logging each decision is part of the cost, as in production; send it
+# to a file rather than a terminal.
+"$build/daemon/clearwayd" -f -c "$conf" >"$work/clearwayd.log" 2>&1 &
+CW_DAEMON_PID=$!
+cw_wait_answer "$build/cli/clearwayctl" "$conf" alice sc-hosts
+echo "account required $build/pam_module/pam_clearway.so host_class=sc-hosts config=$conf" \
+    >"$work/pam.d/bench"
+
+echo "clearway $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, $calls calls each"
+if [[ -n ${CW_BENCH_PERF:-} ]]; then
+    perf record -q -g -o "$CW_BENCH_PERF" -p "$CW_DAEMON_PID" &
+    perf_pid=$!
+fi
+for user in alice bob; do
+    "$build/bench/bench_pam" "$work/pam.d" bench "$user" "$calls"
+done
+if [[ -n ${CW_BENCH_PERF:-} ]]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
