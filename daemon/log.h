@@ -18,6 +18,7 @@ void cw_log_auth(int prio, const char *fmt, ...)
 
 #define cw_err(...) cw_log(LOG_ERR, __VA_ARGS__)
 #define cw_warn(...) cw_log(LOG_WARNING, __VA_ARGS__)
+#define cw_notice(...) cw_log(LOG_NOTICE, __VA_ARGS__)
 #define cw_info(...) cw_log(LOG_INFO, __VA_ARGS__)
 #define cw_debug(...) cw_log(LOG_DEBUG, __VA_ARGS__)
 

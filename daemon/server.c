@@ -49,7 +49,8 @@ struct cw_server {
 	struct conn *conns;
 	size_t nconns;                  /* slots, = max_clients */
 	struct pollfd *pfds;
-	struct cw_snapshot *snap;
+	struct cw_db *db;               /* NULL until the first load */
+	struct cw_sync *sync;
 };
 
 /* The socket's directory must be root's alone, or anyone could replace it. */
@@ -166,7 +167,7 @@ cw_server_close(struct cw_server *srv)
 		close(srv->listen_fd);
 		unlink(srv->path);
 	}
-	cw_snapshot_free(srv->snap);
+	cw_db_free(srv->db);
 	free(srv->conns);
 	free(srv->pfds);
 	free(srv->path);
@@ -247,15 +248,15 @@ decide(struct cw_server *srv, const struct conn *c,
 	const char *detail;
 
 	memset(&in, 0, sizeof(in));
-	if (srv->snap != NULL)
-		cw_snapshot_policy_input(srv->snap, req->user, req->host_class,
+	if (srv->db != NULL)
+		cw_db_policy_input(srv->db, req->user, req->host_class,
 		    req->mode, (int64_t)time(NULL), &in);
 	in.training_validity_days =
 	    (unsigned)cfg->policy.training_validity_days;
 	in.breakglass = cw_name_list_contains(&cfg->policy.breakglass_users,
 	    req->user);
 	in.exempt = cw_name_list_contains(&cfg->policy.exempt_users, req->user);
-	if (srv->snap == NULL && !in.breakglass && !in.exempt) {
+	if (srv->db == NULL && !in.breakglass && !in.exempt) {
 		resp->status = CW_STATUS_UNAVAILABLE;
 		snprintf(resp->message, sizeof(resp->message),
 		    "no policy data loaded yet");
@@ -436,18 +437,23 @@ accept_all(struct cw_server *srv)
 	}
 }
 
+/* Applies the deltas the sync thread has queued, oldest first. */
 static void
-take_snapshot(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
+apply_deltas(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
 {
-	struct cw_snapshot *snap;
+	struct cw_delta *d, *next;
 	uint64_t count;
 
 	if (read(wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		cw_warn("server: wake: %s", strerror(errno));
-	if ((snap = cw_sync_take(sync)) == NULL)
-		return;
-	cw_snapshot_free(srv->snap);
-	srv->snap = snap;
+	for (d = cw_sync_take(sync); d != NULL; d = next) {
+		next = d->next;
+		if (srv->db == NULL && d->replace == NULL) {
+			cw_delta_free(d);       /* cannot happen: first is full */
+			continue;
+		}
+		cw_db_apply(&srv->db, d);
+	}
 }
 
 /* Fills pfds; returns how many, and the poll timeout in *timeout. */
@@ -526,7 +532,7 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 		if (srv->pfds[2].revents && got_stop_signal(signal_fd))
 			return 0;
 		if (srv->pfds[1].revents)
-			take_snapshot(srv, sync, wake_fd);
+			apply_deltas(srv, sync, wake_fd);
 		for (i = FIXED_SLOTS; i < n; i++) {
 			if (srv->pfds[i].revents == 0 ||
 			    (c = conn_by_fd(srv, srv->pfds[i].fd)) == NULL)

@@ -1,22 +1,58 @@
 /*
  * store.c - reading and writing the Redis key layout of store.h.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "elevation.h"
 #include "store.h"
 
-/* Field/value pairs per HSET, and fields per HDEL, in one command. */
-#define BATCH 512
+/* Change-log entries kept: a daemon further behind than this reloads all. */
+#define CHANGES_KEPT "10000"
+/* Log entries read per round trip. */
+#define CHANGES_PAGE 512
+#define CHANGES_PAGE_STR "512"
 
 static const char *const kind_keys[CW_KIND_COUNT] = {
 	[CW_KIND_STAFF] = "staff",
 	[CW_KIND_HOST_CLASS] = "hostclass",
 	[CW_KIND_ROLE] = "role",
 };
+
+/*
+ * KEYS: staff hostclass role gen changes cookie
+ * ARGV: cookie-op ("keep"|"set"|"clear"), cookie, then per change: kind
+ *       (0..2), uuid, json ("" = deleted).
+ * An entry lives under one kind only: a change deletes the uuid from the
+ * other hashes, so an entry whose object class changed cannot linger.
+ */
+static const char write_script[] =
+    "local gen = redis.call('INCR', KEYS[4])\n"
+    "local log = {}\n"
+    "for i = 3, #ARGV, 3 do\n"
+    "  local kind, uuid, json = tonumber(ARGV[i]), ARGV[i+1], ARGV[i+2]\n"
+    "  for k = 1, 3 do\n"
+    "    if json == '' or k ~= kind + 1 then\n"
+    "      redis.call('HDEL', KEYS[k], uuid)\n"
+    "    end\n"
+    "  end\n"
+    "  if json ~= '' then\n"
+    "    redis.call('HSET', KEYS[kind + 1], uuid, json)\n"
+    "    log[#log + 1] = kind .. ':' .. uuid\n"
+    "  else\n"
+    "    log[#log + 1] = 'x:' .. uuid\n"
+    "  end\n"
+    "end\n"
+    "redis.call('XADD', KEYS[5], 'MAXLEN', '~', " CHANGES_KEPT ",\n"
+    "  gen .. '-1', 'c', table.concat(log, ','))\n"
+    "if ARGV[1] == 'set' then redis.call('SET', KEYS[6], ARGV[2])\n"
+    "elseif ARGV[1] == 'clear' then redis.call('DEL', KEYS[6]) end\n"
+    "return gen\n";
 
 int
 cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
@@ -34,327 +70,153 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	return 0;
 }
 
+typedef char key_t_[CW_PREFIX_MAX + 24];
+
 static void
-key_name(const struct cw_store *st, const char *suffix, char *buf,
-    size_t len)
+key_name(const struct cw_store *st, const char *suffix, key_t_ buf)
 {
-	snprintf(buf, len, "%s%s", st->prefix, suffix);
+	snprintf(buf, sizeof(key_t_), "%s%s", st->prefix, suffix);
 }
 
-/*
- * A growing list of commands for one pipeline.  Argument strings are
- * borrowed from the caller and must outlive the pipeline.
- */
-struct batch {
-	size_t n, cap;
-	int *argc;
-	const char ***argv;
-	size_t **argvlen;
-};
-
-static int
-batch_add(struct batch *b, int argc, const char **argv, size_t *argvlen)
+/* Runs a command; an error reply is an error.  NULL with err on failure. */
+static redisReply *
+command(struct cw_store *st, int argc, const char **argv,
+    const size_t *lens, char *err, size_t errlen)
 {
-	if (b->n == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 16;
-		int *a = reallocarray(b->argc, ncap, sizeof(*a));
-		const char ***v;
-		size_t **l;
+	redisReply *r = cw_redis_command(st->redis, err, errlen, argc, argv,
+	    lens);
 
-		if (a == NULL)
-			return -1;
-		b->argc = a;
-		if ((v = reallocarray(b->argv, ncap, sizeof(*v))) == NULL)
-			return -1;
-		b->argv = v;
-		if ((l = reallocarray(b->argvlen, ncap, sizeof(*l))) == NULL)
-			return -1;
-		b->argvlen = l;
-		b->cap = ncap;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+		snprintf(err, errlen, "redis %s: %.200s", argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
 	}
-	b->argc[b->n] = argc;
-	b->argv[b->n] = argv;
-	b->argvlen[b->n] = argvlen;
-	b->n++;
-	return 0;
+	return r;
 }
 
-/* Frees the batch and the argv/argvlen arrays it was given. */
-static void
-batch_free(struct batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++) {
-		free(b->argv[i]);
-		free(b->argvlen[i]);
-	}
-	free(b->argc);
-	free(b->argv);
-	free(b->argvlen);
-	memset(b, 0, sizeof(*b));
-}
-
-/* Adds a command of fixed words plus nvar variable arguments. */
-static int
-batch_command(struct batch *b, const char *const *words, int nwords,
-    const char *const *var, size_t nvar)
-{
-	int argc = nwords + (int)nvar, i;
-	const char **argv = calloc((size_t)argc, sizeof(*argv));
-	size_t *lens = calloc((size_t)argc, sizeof(*lens));
-
-	if (argv == NULL || lens == NULL)
-		goto fail;
-	for (i = 0; i < argc; i++) {
-		argv[i] = i < nwords ? words[i] : var[i - nwords];
-		lens[i] = strlen(argv[i]);
-	}
-	if (batch_add(b, argc, argv, lens) < 0)
-		goto fail;
-	return 0;
-fail:
-	free(argv);
-	free(lens);
-	return -1;
-}
-
-/* Runs the batch; 0 when every reply arrived and none is an error. */
-static int
-batch_run(struct cw_store *st, struct batch *b, redisReply ***replies_out,
+long long
+cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
+    size_t n, enum cw_cookie_op op, const char *cookie, size_t cookie_len,
     char *err, size_t errlen)
 {
-	redisReply **replies = calloc(b->n ? b->n : 1, sizeof(*replies));
-	size_t i;
+	static const char *const ops[] = { "keep", "set", "clear" };
+	static const char kinds[CW_KIND_COUNT][2] = { "0", "1", "2" };
+	key_t_ keys[6];
+	size_t argc = 2 + 1 + 6 + 2 + 3 * n, i, a = 0;
+	const char **argv = calloc(argc, sizeof(*argv));
+	size_t *lens = calloc(argc, sizeof(*lens));
+	redisReply *r = NULL;
+	long long gen = -1;
 
-	if (replies == NULL) {
+	if (argv == NULL || lens == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (cw_redis_pipeline(st->redis, err, errlen, b->n, b->argc,
-	    (const char *const *const *)b->argv,
-	    (const size_t *const *)b->argvlen, replies) < 0) {
-		free(replies);
-		return -1;
-	}
-	for (i = 0; i < b->n; i++) {
-		if (replies[i]->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "redis: %.200s", replies[i]->str);
-			goto fail;
-		}
-	}
-	*replies_out = replies;
-	return 0;
-fail:
-	for (i = 0; i < b->n; i++)
-		freeReplyObject(replies[i]);
-	free(replies);
-	return -1;
-}
-
-static void
-replies_free(redisReply **replies, size_t n)
-{
-	size_t i;
-
-	if (replies == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		freeReplyObject(replies[i]);
-	free(replies);
-}
-
-/* The stored hash as a JSON object uuid -> stored string, for diffing. */
-static json_t *
-stored_map(struct cw_store *st, const char *key, char *err, size_t errlen)
-{
-	const char *argv[] = { "HGETALL", key };
-	redisReply *r = cw_redis_commandv(st->redis, err, errlen, 2, argv);
-	json_t *map = NULL;
-	size_t i;
-
-	if (r == NULL)
-		return NULL;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-		snprintf(err, errlen, "redis: %s is not a hash", key);
 		goto out;
 	}
-	if ((map = json_object()) == NULL)
-		goto out;
-	for (i = 0; i < r->elements; i += 2) {
-		redisReply *f = r->element[i], *v = r->element[i + 1];
-
-		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-			continue;
-		json_object_setn_new(map, f->str, f->len,
-		    json_stringn(v->str, v->len));
+	key_name(st, "staff", keys[0]);
+	key_name(st, "hostclass", keys[1]);
+	key_name(st, "role", keys[2]);
+	key_name(st, "gen", keys[3]);
+	key_name(st, "changes", keys[4]);
+	key_name(st, "ldap:cookie", keys[5]);
+	argv[a++] = "EVAL";
+	argv[a++] = write_script;
+	argv[a++] = "6";
+	for (i = 0; i < 6; i++)
+		argv[a++] = keys[i];
+	argv[a++] = ops[op];
+	argv[a++] = op == CW_COOKIE_SET ? cookie : "";
+	for (i = 0; i < n; i++) {
+		argv[a++] = kinds[changes[i].kind];
+		argv[a++] = changes[i].uuid;
+		argv[a++] = changes[i].json != NULL ? changes[i].json : "";
 	}
+	for (i = 0; i < a; i++)
+		lens[i] = strlen(argv[i]);
+	lens[10] = op == CW_COOKIE_SET ? cookie_len : 0;  /* may hold NUL */
+	if ((r = command(st, (int)a, argv, lens, err, errlen)) == NULL)
+		goto out;
+	if (r->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errlen, "redis: unexpected reply to the write "
+		    "script");
+		goto out;
+	}
+	gen = r->integer;
 out:
 	freeReplyObject(r);
-	return map;
+	free(argv);
+	free(lens);
+	return gen;
 }
 
-struct mirror_plan {
-	const char **set_args;  /* uuid, json, uuid, json, ... */
-	size_t nset;
-	char **jsons;           /* owned JSON strings, one per entry */
-	const char **del_args;  /* uuids to remove */
-	size_t ndel;
-};
-
-static void
-plan_free(struct mirror_plan *p, size_t nentries)
+int
+cw_store_cookie(struct cw_store *st, char **cookie, size_t *len, char *err,
+    size_t errlen)
 {
-	size_t i;
+	key_t_ key;
+	const char *argv[] = { "GET", key };
+	redisReply *r;
 
-	if (p->jsons != NULL)
-		for (i = 0; i < nentries; i++)
-			free(p->jsons[i]);
-	free(p->jsons);
-	free(p->set_args);
-	free(p->del_args);
-}
-
-/* Compares wanted entries with the stored map (consumed) into a plan. */
-static int
-plan_mirror(json_t *stored, const struct cw_entry *entries, size_t n,
-    bool *changed, struct mirror_plan *p, char *err, size_t errlen)
-{
-	const char *uuid;
-	json_t *v;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	p->jsons = calloc(n ? n : 1, sizeof(*p->jsons));
-	p->set_args = calloc(2 * n + 1, sizeof(*p->set_args));
-	p->del_args = calloc(json_object_size(stored) + 1,
-	    sizeof(*p->del_args));
-	if (p->jsons == NULL || p->set_args == NULL || p->del_args == NULL)
-		goto oom;
-	for (i = 0; i < n; i++) {
-		const struct cw_entry *e = &entries[i];
-		json_t *old = json_object_get(stored, e->uuid);
-
-		if ((p->jsons[i] = cw_entry_to_json(e)) == NULL)
-			goto oom;
-		if (changed != NULL)
-			changed[i] = old == NULL ||
-			    strcmp(json_string_value(old), p->jsons[i]) != 0;
-		if (old == NULL || strcmp(json_string_value(old),
-		    p->jsons[i]) != 0) {
-			p->set_args[p->nset++] = e->uuid;
-			p->set_args[p->nset++] = p->jsons[i];
-		}
-		if (old != NULL)
-			json_object_del(stored, e->uuid);
-	}
-	json_object_foreach(stored, uuid, v)
-		p->del_args[p->ndel++] = uuid;
-	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
-}
-
-/* MULTI, HSET/HDEL in batches, INCR gen, EXEC. */
-static int
-build_mirror_batch(struct batch *b, const char *key, const char *genkey,
-    const struct mirror_plan *p)
-{
-	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	const char *hset[] = { "HSET", key }, *hdel[] = { "HDEL", key };
-	const char *incr[] = { "INCR", genkey };
-	size_t i, chunk;
-
-	if (batch_command(b, multi, 1, NULL, 0) < 0)
+	*cookie = NULL;
+	*len = 0;
+	key_name(st, "ldap:cookie", key);
+	if ((r = command(st, 2, argv, NULL, err, errlen)) == NULL)
 		return -1;
-	for (i = 0; i < p->nset; i += chunk) {
-		chunk = p->nset - i < 2 * BATCH ? p->nset - i : 2 * BATCH;
-		if (batch_command(b, hset, 2, p->set_args + i, chunk) < 0)
-			return -1;
-	}
-	for (i = 0; i < p->ndel; i += chunk) {
-		chunk = p->ndel - i < BATCH ? p->ndel - i : BATCH;
-		if (batch_command(b, hdel, 2, p->del_args + i, chunk) < 0)
-			return -1;
-	}
-	if (batch_command(b, incr, 2, NULL, 0) < 0 ||
-	    batch_command(b, exec, 1, NULL, 0) < 0)
-		return -1;
-	return 0;
-}
-
-/* The EXEC reply must be an array whose elements are all successes. */
-static int
-check_exec(const redisReply *r, char *err, size_t errlen)
-{
-	size_t i;
-
-	if (r->type != REDIS_REPLY_ARRAY) {
-		snprintf(err, errlen, "redis: transaction aborted");
-		return -1;
-	}
-	for (i = 0; i < r->elements; i++) {
-		if (r->element[i]->type == REDIS_REPLY_ERROR) {
-			snprintf(err, errlen, "redis: %.200s",
-			    r->element[i]->str);
+	if (r->type == REDIS_REPLY_STRING && r->len > 0) {
+		if ((*cookie = malloc(r->len + 1)) == NULL) {
+			freeReplyObject(r);
+			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
+		memcpy(*cookie, r->str, r->len);
+		(*cookie)[r->len] = '\0';
+		*len = r->len;
 	}
+	freeReplyObject(r);
 	return 0;
 }
 
-long
-cw_store_mirror(struct cw_store *st, enum cw_kind kind,
-    const struct cw_entry *entries, size_t n, bool *changed,
-    char *err, size_t errlen)
+int
+cw_store_all_uuids(struct cw_store *st, struct cw_strmap *out, char *err,
+    size_t errlen)
 {
-	char key[CW_PREFIX_MAX + 16], genkey[CW_PREFIX_MAX + 16];
-	struct mirror_plan plan;
-	struct batch b;
-	redisReply **replies = NULL;
-	json_t *stored;
-	long rc = -1;
+	enum cw_kind k;
+	key_t_ key;
+	const char *argv[] = { "HKEYS", key };
+	redisReply *r;
+	void *old;
+	size_t i;
 
-	memset(&b, 0, sizeof(b));
-	memset(&plan, 0, sizeof(plan));
-	key_name(st, kind_keys[kind], key, sizeof(key));
-	key_name(st, "gen", genkey, sizeof(genkey));
-	if ((stored = stored_map(st, key, err, errlen)) == NULL)
-		return -1;
-	if (plan_mirror(stored, entries, n, changed, &plan, err, errlen) < 0)
-		goto out;
-	if (plan.nset == 0 && plan.ndel == 0) {
-		rc = 0;
-		goto out;
+	for (k = 0; k < CW_KIND_COUNT; k++) {
+		key_name(st, kind_keys[k], key);
+		if ((r = command(st, 2, argv, NULL, err, errlen)) == NULL)
+			return -1;
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+		    i++) {
+			if (r->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			if (cw_strmap_put(out, r->element[i]->str,
+			    (void *)(uintptr_t)(k + 1), &old) < 0) {
+				freeReplyObject(r);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+		freeReplyObject(r);
 	}
-	if (build_mirror_batch(&b, key, genkey, &plan) < 0) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (batch_run(st, &b, &replies, err, errlen) < 0 ||
-	    check_exec(replies[b.n - 1], err, errlen) < 0)
-		goto out;
-	rc = (long)(plan.nset / 2 + plan.ndel);
-out:
-	replies_free(replies, b.n);
-	batch_free(&b);
-	plan_free(&plan, n);
-	json_decref(stored);
-	return rc;
+	return 0;
 }
 
 int
 cw_store_generation(struct cw_store *st, long long *gen, char *err,
     size_t errlen)
 {
-	char key[CW_PREFIX_MAX + 16];
+	key_t_ key;
 	const char *argv[] = { "GET", key };
 	redisReply *r;
 	int rc = -1;
 
-	key_name(st, "gen", key, sizeof(key));
-	if ((r = cw_redis_commandv(st->redis, err, errlen, 2, argv)) == NULL)
+	key_name(st, "gen", key);
+	if ((r = command(st, 2, argv, NULL, err, errlen)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_NIL) {
 		*gen = 0;
@@ -369,71 +231,326 @@ cw_store_generation(struct cw_store *st, long long *gen, char *err,
 	return rc;
 }
 
-typedef int (*add_fn)(struct cw_snapshot *, const char *, size_t, char *,
-    size_t);
-
-/* Feeds the values of a hash reply to add(); counts the ones refused. */
-static void
-load_hash_values(struct cw_snapshot *s, const redisReply *r, add_fn add,
-    size_t *skipped, char *err, size_t errlen)
+/* Parses a stored entry into the delta; unusable ones count as skipped. */
+static int
+add_parsed(struct cw_delta *d, enum cw_kind kind, const char *uuid,
+    const redisReply *v, size_t *skipped, char *err, size_t errlen)
 {
+	struct cw_db_entry *e = NULL;
 	char why[256];
-	size_t i;
 
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		const redisReply *v = r->element[i + 1];
-
-		if (v->type == REDIS_REPLY_STRING &&
-		    add(s, v->str, v->len, why, sizeof(why)) == 0)
-			continue;
-		if ((*skipped)++ == 0)
-			snprintf(err, errlen, "%s", why);
+	if (v->type == REDIS_REPLY_STRING) {
+		e = cw_db_entry_parse(kind, v->str, v->len, (int64_t)time(NULL),
+		    why, sizeof(why));
+		if (e == NULL && (*skipped)++ == 0)
+			snprintf(err, errlen, "%s %s: %s", kind_keys[kind], uuid,
+			    why);
 	}
+	/* Absent (deleted since) or unusable: the entry must go. */
+	if (cw_delta_add(d, uuid, e) < 0) {
+		cw_db_entry_free(e);
+		return -1;
+	}
+	return 0;
 }
 
-static void
-load_revoked(struct cw_snapshot *s, const redisReply *r, size_t *skipped,
-    char *err, size_t errlen)
+static int
+load_revoked(struct cw_delta *d, const redisReply *r)
 {
-	char why[256];
+	void *old;
 	size_t i;
 
-	for (i = 0; i < r->elements; i++) {
+	d->has_revoked = true;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *v = r->element[i];
 
 		if (v->type == REDIS_REPLY_STRING &&
-		    cw_snapshot_add_revoked(s, v->str, v->len, why,
-		    sizeof(why)) == 0)
+		    cw_user_name_valid(v->str, v->len) &&
+		    cw_strmap_put(&d->revoked, v->str, (void *)1, &old) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_elevations(struct cw_delta *d, const redisReply *r, size_t *skipped,
+    char *err, size_t errlen)
+{
+	struct cw_user_elevations *ue;
+	char why[128];
+	void *old;
+	size_t i;
+
+	d->has_elevations = true;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING ||
+		    !cw_user_name_valid(k->str, k->len))
 			continue;
-		if ((*skipped)++ == 0)
-			snprintf(err, errlen, "%s", why);
+		if ((ue = calloc(1, sizeof(*ue))) == NULL)
+			return -1;
+		if (cw_elevations_parse(v->str, v->len, &ue->list, &ue->count,
+		    why, sizeof(why)) < 0) {
+			free(ue);
+			if ((*skipped)++ == 0)
+				snprintf(err, errlen, "elevations of %s: %s",
+				    k->str, why);
+			continue;
+		}
+		if (cw_strmap_put(&d->elevations, k->str, ue, &old) < 0) {
+			cw_db_free_elevations(ue);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The small sets every delta carries in full. */
+static int
+load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
+    char *err, size_t errlen)
+{
+	key_t_ rkey, ekey;
+	const char *sm[] = { "SMEMBERS", rkey }, *hg[] = { "HGETALL", ekey };
+	redisReply *r;
+	int rc;
+
+	key_name(st, "revoked", rkey);
+	key_name(st, "elevations", ekey);
+	if ((r = command(st, 2, sm, NULL, err, errlen)) == NULL)
+		return -1;
+	rc = load_revoked(d, r);
+	freeReplyObject(r);
+	if (rc < 0 || (r = command(st, 2, hg, NULL, err, errlen)) == NULL)
+		return -1;
+	rc = load_elevations(d, r, skipped, err, errlen);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1. */
+static int
+parse_log(const char *s, struct cw_strmap *touched)
+{
+	char *copy = strdup(s), *item, *save = NULL;
+	void *old;
+	int rc = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
+	    item = strtok_r(NULL, ",", &save)) {
+		uintptr_t kind;
+
+		if (strlen(item) < 3 || item[1] != ':')
+			continue;
+		kind = item[0] == 'x' ? 0 : (uintptr_t)(item[0] - '0') + 1;
+		if (kind > CW_KIND_COUNT)
+			continue;
+		/* kind 0 marks a deletion; the latest mention wins */
+		rc = cw_strmap_put(touched, item + 2,
+		    (void *)(kind == 0 ? (uintptr_t)CW_KIND_COUNT + 1 : kind),
+		    &old);
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * Reads log entries after generation `from`, checking there is one for
+ * every generation; *upto gets the last one.  1 on a gap.
+ */
+static int
+read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
+    long long *upto, char *err, size_t errlen)
+{
+	key_t_ key;
+	char start[40];
+	const char *argv[] = { "XRANGE", key, start, "+", "COUNT",
+	    CHANGES_PAGE_STR };
+	redisReply *r;
+	size_t i;
+
+	key_name(st, "changes", key);
+	*upto = from;
+	for (;;) {
+		snprintf(start, sizeof(start), "(%lld-1", *upto);
+		if ((r = command(st, 6, argv, NULL, err, errlen)) == NULL)
+			return -1;
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+		    i++) {
+			const redisReply *e = r->element[i];
+			long long g;
+
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    e->element[0]->type != REDIS_REPLY_STRING ||
+			    e->element[1]->type != REDIS_REPLY_ARRAY ||
+			    e->element[1]->elements != 2 ||
+			    (g = strtoll(e->element[0]->str, NULL, 10)) !=
+			    *upto + 1) {
+				freeReplyObject(r);
+				return 1;
+			}
+			if (parse_log(e->element[1]->element[1]->str,
+			    touched) < 0) {
+				freeReplyObject(r);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			*upto = g;
+		}
+		i = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+		freeReplyObject(r);
+		if (i < CHANGES_PAGE)
+			return 0;
 	}
 }
 
+/* The uuids a log names, sorted by what to do with them. */
+struct touched_lists {
+	const char **uuids[CW_KIND_COUNT + 1];  /* last: deleted */
+	size_t n[CW_KIND_COUNT + 1];
+	size_t cap;
+	int rc;
+};
+
 static void
-load_elevations(struct cw_snapshot *s, const redisReply *r, size_t *skipped,
-    char *err, size_t errlen)
+sort_touched(const char *uuid, void *value, void *arg)
 {
+	struct touched_lists *t = arg;
+	uintptr_t k = (uintptr_t)value - 1;
+
+	if (k > CW_KIND_COUNT || t->rc < 0)
+		return;
+	t->uuids[k][t->n[k]++] = uuid;
+}
+
+/* Re-reads the named entries of one kind, a page at a time. */
+static int
+fetch_kind(struct cw_store *st, enum cw_kind kind, const char **uuids,
+    size_t n, struct cw_delta *d, size_t *skipped, char *err, size_t errlen)
+{
+	const char *argv[2 + CHANGES_PAGE];
+	key_t_ key;
+	redisReply *r;
+	size_t i, j, page;
+
+	key_name(st, kind_keys[kind], key);
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (i = 0; i < n; i += page) {
+		page = n - i < CHANGES_PAGE ? n - i : CHANGES_PAGE;
+		for (j = 0; j < page; j++)
+			argv[2 + j] = uuids[i + j];
+		if ((r = command(st, (int)(2 + page), argv, NULL, err,
+		    errlen)) == NULL)
+			return -1;
+		for (j = 0; r->type == REDIS_REPLY_ARRAY && j < page &&
+		    j < r->elements; j++) {
+			if (add_parsed(d, kind, uuids[i + j], r->element[j],
+			    skipped, err, errlen) < 0) {
+				freeReplyObject(r);
+				return -1;
+			}
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+static int
+fetch_touched(struct cw_store *st, struct cw_strmap *touched,
+    struct cw_delta *d, size_t *skipped, char *err, size_t errlen)
+{
+	struct touched_lists t;
+	size_t k, i;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	for (k = 0; k <= CW_KIND_COUNT; k++)
+		if ((t.uuids[k] = calloc(touched->count + 1,
+		    sizeof(char *))) == NULL)
+			goto out;
+	cw_strmap_foreach(touched, sort_touched, &t);
+	for (k = 0; k < CW_KIND_COUNT; k++)
+		if (fetch_kind(st, (enum cw_kind)k, t.uuids[k], t.n[k], d,
+		    skipped, err, errlen) < 0)
+			goto out;
+	for (i = 0; i < t.n[CW_KIND_COUNT]; i++)
+		if (cw_delta_add(d, t.uuids[CW_KIND_COUNT][i], NULL) < 0)
+			goto out;
+	rc = 0;
+out:
+	for (k = 0; k <= CW_KIND_COUNT; k++)
+		free(t.uuids[k]);
+	return rc;
+}
+
+struct cw_delta *
+cw_store_delta_since(struct cw_store *st, long long from, bool *gap,
+    size_t *skipped, char *err, size_t errlen)
+{
+	struct cw_strmap touched;
+	struct cw_delta *d = NULL;
+	long long gen, upto;
+	int rc;
+
+	*gap = false;
+	*skipped = 0;
+	cw_strmap_init(&touched);
+	if (cw_store_generation(st, &gen, err, errlen) < 0)
+		goto fail;
+	if ((rc = read_log(st, from, &touched, &upto, err, errlen)) < 0)
+		goto fail;
+	if (rc == 1 || upto < gen) {
+		*gap = true;
+		goto fail;
+	}
+	if ((d = cw_delta_new(upto)) == NULL)
+		goto fail;
+	if (fetch_touched(st, &touched, d, skipped, err, errlen) < 0 ||
+	    load_small(st, d, skipped, err, errlen) < 0)
+		goto fail;
+	cw_strmap_clear(&touched, NULL);
+	return d;
+fail:
+	cw_strmap_clear(&touched, NULL);
+	cw_delta_free(d);
+	return NULL;
+}
+
+/* Adds every value of a hash reply (uuid, json, ...) to db. */
+static void
+load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
+    size_t *skipped, char *err, size_t errlen)
+{
+	struct cw_db_entry *e;
+	int64_t now = (int64_t)time(NULL);
 	char why[256];
 	size_t i;
 
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		const redisReply *k = r->element[i], *v = r->element[i + 1];
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		const redisReply *v = r->element[i + 1];
 
-		if (k->type == REDIS_REPLY_STRING &&
-		    v->type == REDIS_REPLY_STRING &&
-		    cw_snapshot_add_elevations(s, k->str, k->len, v->str,
-		    v->len, why, sizeof(why)) == 0)
+		e = v->type == REDIS_REPLY_STRING ? cw_db_entry_parse(kind,
+		    v->str, v->len, now, why, sizeof(why)) : NULL;
+		if (e != NULL && cw_db_put(db, e) == 0)
 			continue;
 		if ((*skipped)++ == 0)
-			snprintf(err, errlen, "%s", why);
+			snprintf(err, errlen, "%s: %s", kind_keys[kind],
+			    e == NULL ? why : "out of memory");
 	}
 }
 
 enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS, L_N };
 
-struct cw_snapshot *
-cw_store_load(struct cw_store *st, size_t *skipped, char *err, size_t errlen)
+struct cw_delta *
+cw_store_load_all(struct cw_store *st, size_t *skipped, char *err,
+    size_t errlen)
 {
 	static const char *const suffix[L_N] = {
 		"gen", "staff", "hostclass", "role", "revoked", "elevations"
@@ -441,61 +558,118 @@ cw_store_load(struct cw_store *st, size_t *skipped, char *err, size_t errlen)
 	static const char *const verb[L_N] = {
 		"GET", "HGETALL", "HGETALL", "HGETALL", "SMEMBERS", "HGETALL"
 	};
-	char keys[L_N][CW_PREFIX_MAX + 16];
-	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	struct cw_snapshot *s = NULL;
-	redisReply **replies = NULL, *x;
-	struct batch b;
+	key_t_ keys[L_N];
+	const char *argv[L_N + 2][2];
+	const char *const *argvs[L_N + 2];
+	int argcs[L_N + 2];
+	redisReply *replies[L_N + 2], *x;
+	struct cw_delta *d = NULL;
 	size_t i;
 
 	*skipped = 0;
-	memset(&b, 0, sizeof(b));
-	if (batch_command(&b, multi, 1, NULL, 0) < 0)
-		goto oom;
+	memset(replies, 0, sizeof(replies));
+	argv[0][0] = "MULTI";
+	argv[L_N + 1][0] = "EXEC";
+	argcs[0] = argcs[L_N + 1] = 1;
 	for (i = 0; i < L_N; i++) {
-		const char *words[2] = { verb[i], keys[i] };
-
-		key_name(st, suffix[i], keys[i], sizeof(keys[i]));
-		if (batch_command(&b, words, 2, NULL, 0) < 0)
-			goto oom;
+		key_name(st, suffix[i], keys[i]);
+		argv[i + 1][0] = verb[i];
+		argv[i + 1][1] = keys[i];
+		argcs[i + 1] = 2;
 	}
-	if (batch_command(&b, exec, 1, NULL, 0) < 0)
-		goto oom;
-	if (batch_run(st, &b, &replies, err, errlen) < 0)
-		goto out;
-	x = replies[b.n - 1];
-	if (check_exec(x, err, errlen) < 0)
-		goto out;
-	if (x->elements != L_N) {
-		snprintf(err, errlen, "redis: unexpected transaction reply");
+	for (i = 0; i < L_N + 2; i++)
+		argvs[i] = argv[i];
+	if (cw_redis_pipeline(st->redis, err, errlen, L_N + 2, argcs, argvs,
+	    NULL, replies) < 0)
+		return NULL;
+	x = replies[L_N + 1];
+	if (x->type != REDIS_REPLY_ARRAY || x->elements != L_N) {
+		snprintf(err, errlen, "redis: load transaction failed");
 		goto out;
 	}
-	for (i = L_STAFF; i < L_N; i++) {
-		if (x->element[i]->type != REDIS_REPLY_ARRAY) {
-			snprintf(err, errlen, "redis: %s has the wrong type",
-			    keys[i]);
+	for (i = 0; i < L_N; i++) {
+		if (x->element[i]->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "redis: %s: %.200s", keys[i],
+			    x->element[i]->str);
 			goto out;
 		}
 	}
-	s = cw_snapshot_new(x->element[L_GEN]->type == REDIS_REPLY_STRING ?
+	d = cw_delta_new(x->element[L_GEN]->type == REDIS_REPLY_STRING ?
 	    strtoll(x->element[L_GEN]->str, NULL, 10) : 0);
-	if (s == NULL)
+	if (d == NULL || (d->replace = cw_db_new()) == NULL)
 		goto oom;
 	err[0] = '\0';
-	load_hash_values(s, x->element[L_STAFF], cw_snapshot_add_staff,
-	    skipped, err, errlen);
-	load_hash_values(s, x->element[L_HOSTCLASS],
-	    cw_snapshot_add_host_class, skipped, err, errlen);
-	load_hash_values(s, x->element[L_ROLE], cw_snapshot_add_role, skipped,
+	load_hash(d->replace, CW_KIND_STAFF, x->element[L_STAFF], skipped,
 	    err, errlen);
-	load_revoked(s, x->element[L_REVOKED], skipped, err, errlen);
-	load_elevations(s, x->element[L_ELEVATIONS], skipped, err, errlen);
-	cw_snapshot_finish(s);
+	load_hash(d->replace, CW_KIND_HOST_CLASS, x->element[L_HOSTCLASS],
+	    skipped, err, errlen);
+	load_hash(d->replace, CW_KIND_ROLE, x->element[L_ROLE], skipped, err,
+	    errlen);
+	if (load_revoked(d, x->element[L_REVOKED]) < 0 ||
+	    load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
+	    errlen) < 0)
+		goto oom;
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");
+	cw_delta_free(d);
+	d = NULL;
 out:
-	replies_free(replies, b.n);
-	batch_free(&b);
-	return s;
+	for (i = 0; i < L_N + 2; i++)
+		freeReplyObject(replies[i]);
+	return d;
+}
+
+int
+cw_store_set_state(struct cw_store *st, const char *const *fields,
+    size_t nfields, char *err, size_t errlen)
+{
+	key_t_ key;
+	const char *argv[2 + 16];
+	redisReply *r;
+	size_t i;
+
+	if (nfields > 16 || nfields % 2 != 0) {
+		snprintf(err, errlen, "bad state fields");
+		return -1;
+	}
+	key_name(st, "ldap:state", key);
+	argv[0] = "HSET";
+	argv[1] = key;
+	for (i = 0; i < nfields; i++)
+		argv[2 + i] = fields[i];
+	if ((r = command(st, (int)(2 + nfields), argv, NULL, err, errlen)) ==
+	    NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+cw_store_record_leaver(struct cw_store *st, const char *uid, const char *dn,
+    const char *reason, int64_t at, char *err, size_t errlen)
+{
+	key_t_ key;
+	const char *argv[] = { "HSETNX", key, uid, NULL };
+	json_t *o;
+	redisReply *r;
+	char *json;
+	int rc = -1;
+
+	o = json_pack("{s:s, s:s, s:I}", "dn", dn, "reason", reason, "at",
+	    (json_int_t)at);
+	if (o == NULL || (json = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_decref(o);
+	argv[3] = json;
+	key_name(st, "leavers", key);
+	if ((r = command(st, 4, argv, NULL, err, errlen)) != NULL) {
+		rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
+		freeReplyObject(r);
+	}
+	free(json);
+	return rc;
 }

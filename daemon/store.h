@@ -6,29 +6,29 @@
  *   <prefix>role        HASH entryUUID -> entry JSON
  *   <prefix>revoked     SET  uid        (revocation queue, later issue)
  *   <prefix>elevations  HASH uid -> [{"role","start","end"}, ...]
- *   <prefix>gen         INTEGER, bumped in the same MULTI as any change
+ *   <prefix>gen         INTEGER: one more for every change batch
+ *   <prefix>changes     STREAM: entry <gen>-1 lists what batch <gen> changed
+ *   <prefix>ldap:cookie STRING: the RFC 4533 cookie the stored data covers
+ *   <prefix>ldap:state  HASH: sync status for clearwayctl (connected, ...)
  *
  * Raw entries, not parsed records, are stored so that every daemon parses
  * them with the same code (core/record.c) and an invalid value stays
  * visible as invalid everywhere.  Keys are entryUUIDs because DNs change on
- * rename and deletes arrive from syncrepl as UUIDs only.
+ * rename and syncrepl deletes arrive as UUIDs only.
+ *
+ * A batch of changes, the generation bump, its change-log entry and the
+ * cookie are written by one Lua script, so they are atomic: a reader never
+ * sees a cookie without the changes it covers, or changes without a log.
  */
 #ifndef CW_STORE_H
 #define CW_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "entry.h"
+#include "policy_db.h"
 #include "redis.h"
-#include "snapshot.h"
-
-enum cw_kind {
-	CW_KIND_STAFF = 0,
-	CW_KIND_HOST_CLASS,
-	CW_KIND_ROLE,
-	CW_KIND_COUNT
-};
 
 #define CW_PREFIX_MAX 32
 
@@ -37,31 +37,59 @@ struct cw_store {
 	char prefix[CW_PREFIX_MAX + 1];
 };
 
+/* One change to write: json NULL means the entry is gone. */
+struct cw_store_change {
+	enum cw_kind kind;
+	const char *uuid;
+	const char *json;
+};
+
+enum cw_cookie_op { CW_COOKIE_KEEP, CW_COOKIE_SET, CW_COOKIE_CLEAR };
+
 /* 0, or -1 when the prefix is too long or not [A-Za-z0-9:_-]. */
 int cw_store_init(struct cw_store *st, struct cw_redis *redis,
     const char *prefix);
 
-/*
- * Makes the stored set of entries of one kind equal to entries[0..n):
- * changed or new ones are written, absent ones removed, and the generation
- * bumped, all in one MULTI/EXEC, only if something differs.  changed (n
- * bools, may be NULL) tells the caller which entries were new or different.
- * Returns the number of entries written or removed, or -1.
- */
-long cw_store_mirror(struct cw_store *st, enum cw_kind kind,
-    const struct cw_entry *entries, size_t n, bool *changed,
+/* Writes n changes and the cookie atomically; returns the new generation. */
+long long cw_store_write(struct cw_store *st,
+    const struct cw_store_change *changes, size_t n, enum cw_cookie_op op,
+    const char *cookie, size_t cookie_len, char *err, size_t errlen);
+
+/* The stored cookie (malloc'd, *len bytes) or NULL when none.  0 or -1. */
+int cw_store_cookie(struct cw_store *st, char **cookie, size_t *len,
     char *err, size_t errlen);
 
-/* Reads the generation counter (0 when never set). */
+/* Every stored entryUUID with its kind (map uuid -> kind + 1). 0 or -1. */
+int cw_store_all_uuids(struct cw_store *st, struct cw_strmap *out,
+    char *err, size_t errlen);
+
 int cw_store_generation(struct cw_store *st, long long *gen, char *err,
     size_t errlen);
 
 /*
- * Loads everything in one MULTI/EXEC (a consistent view) into a new,
- * finished snapshot.  Values that cannot be used are skipped and counted
- * in *skipped; the first such problem is described in err.
+ * The delta from generation `from` to the present: the entries the change
+ * log names, re-read and parsed, plus the revoked set and elevations.
+ * *gap is set (and NULL returned) when the log cannot explain every
+ * generation in between (trimmed, or bumped by a writer that keeps no
+ * log): the caller then loads everything.
  */
-struct cw_snapshot *cw_store_load(struct cw_store *st, size_t *skipped,
+struct cw_delta *cw_store_delta_since(struct cw_store *st, long long from,
+    bool *gap, size_t *skipped, char *err, size_t errlen);
+
+/* Everything, in one MULTI/EXEC, as a delta that replaces the database. */
+struct cw_delta *cw_store_load_all(struct cw_store *st, size_t *skipped,
     char *err, size_t errlen);
+
+/*
+ * Records a leaver event for the revocation queue (HSETNX <prefix>leavers
+ * uid -> {"dn","reason","at"}): 1 when new, 0 when already recorded, -1.
+ */
+int cw_store_record_leaver(struct cw_store *st, const char *uid,
+    const char *dn, const char *reason, int64_t at, char *err,
+    size_t errlen);
+
+/* Records sync status fields (name, value pairs) for clearwayctl status. */
+int cw_store_set_state(struct cw_store *st, const char *const *fields,
+    size_t nfields, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
  * sync.c - the background sync thread (see sync.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,259 +10,248 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ldap_source.h"
+#include "ldap_mirror.h"
 #include "log.h"
 #include "sync.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
 
-static const char *const kind_names[CW_KIND_COUNT] = {
-	"staff", "host class", "role"
-};
-
-static const char *const kind_classes[CW_KIND_COUNT] = {
-	"cwStaff", "cwHostClass", "cwRoleDef"
-};
-
-/* Says once, per entry change, what about an entry will deny. */
 static void
-report_entry(enum cw_kind kind, const struct cw_entry *e)
+status_update(struct cw_sync *s, void (*fn)(struct cw_sync_status *,
+    const void *), const void *arg)
 {
-	char err[256], why[CW_INVALID_MAX];
-	int rc;
-
-	why[0] = '\0';
-	if (kind == CW_KIND_STAFF) {
-		struct cw_staff r;
-		rc = cw_staff_from_entry(e, &r, err, sizeof(err));
-		if (rc == 0 && r.invalid)
-			snprintf(why, sizeof(why), "%s", r.invalid_why);
-		if (rc == 0)
-			cw_staff_free(&r);
-	} else if (kind == CW_KIND_HOST_CLASS) {
-		struct cw_host_class r;
-		rc = cw_host_class_from_entry(e, &r, err, sizeof(err));
-		if (rc == 0 && r.invalid)
-			snprintf(why, sizeof(why), "%s", r.invalid_why);
-		if (rc == 0)
-			cw_host_class_free(&r);
-	} else {
-		struct cw_role_def r;
-		rc = cw_role_def_from_entry(e, &r, err, sizeof(err));
-		if (rc == 0 && r.invalid)
-			snprintf(why, sizeof(why), "%s", r.invalid_why);
-		if (rc == 0)
-			cw_role_def_free(&r);
-	}
-	if (rc < 0)
-		cw_warn("ldap: %s: %s; entry ignored", e->dn, err);
-	else if (why[0] != '\0')
-		cw_warn("ldap: %s: %s; denied as record_invalid", e->dn, why);
+	pthread_mutex_lock(&s->lock);
+	fn(&s->status, arg);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void
-set_ldap_up(struct cw_sync *s, bool up, const char *detail)
+set_connected(struct cw_sync_status *st, const void *arg)
 {
-	if (up && !s->ldap_up)
-		cw_info("ldap: connected to %s", detail);
-	else if (!up && s->ldap_up)
-		cw_warn("%s (retrying with backoff up to %d s)", detail,
-		    BACKOFF_MAX_MS / 1000);
-	s->ldap_up = up;
+	const char *uri = arg;
+
+	st->ldap_connected = uri != NULL;
+	snprintf(st->ldap_uri, sizeof(st->ldap_uri), "%s", uri ? uri : "");
+	st->ldap_since = (int64_t)time(NULL);
 }
 
 static void
-set_redis_up(struct cw_sync *s, bool up, const char *detail)
+set_mirror_stats(struct cw_sync_status *st, const void *arg)
 {
-	if (up && !s->redis_up)
-		cw_info("redis: reachable again");
-	else if (!up && s->redis_up)
-		cw_warn("%s (%s)", detail, s->have_snapshot ?
-		    "answering from the last data loaded" :
+	const struct cw_mirror_stats *ms = arg;
+
+	st->refreshed = ms->refreshed;
+	st->last_change = ms->last_change;
+	st->written = ms->written;
+}
+
+static void
+set_reload(struct cw_sync_status *st, const void *arg)
+{
+	st->generation = *(const long long *)arg;
+	st->last_reload = (int64_t)time(NULL);
+}
+
+static void
+redis_state(struct cw_sync *s, bool up, const char *detail)
+{
+	bool was;
+
+	pthread_mutex_lock(&s->lock);
+	was = s->status.redis_up;
+	s->status.redis_up = up;
+	pthread_mutex_unlock(&s->lock);
+	if (up && !was)
+		cw_info("redis: reachable");
+	else if (!up && was)
+		cw_warn("%s (%s)", detail, s->have_db ?
+		    "answering from the data in memory" :
 		    "no policy data yet: logons fail closed");
-	s->redis_up = up;
-}
-
-/* Writes the three lists to Redis; -1 if Redis failed. */
-static int
-mirror_all(struct cw_sync *s, struct cw_entry_list *lists, long *written,
-    char *err, size_t errlen)
-{
-	enum cw_kind k;
-	bool *changed;
-	long n;
-	size_t i;
-
-	*written = 0;
-	for (k = 0; k < CW_KIND_COUNT; k++) {
-		changed = calloc(lists[k].count + 1, sizeof(*changed));
-		if (changed == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		n = cw_store_mirror(&s->store, k, lists[k].items,
-		    lists[k].count, changed, err, errlen);
-		for (i = 0; n > 0 && i < lists[k].count; i++)
-			if (changed[i])
-				report_entry(k, &lists[k].items[i]);
-		free(changed);
-		if (n < 0)
-			return -1;
-		*written += n;
-	}
-	return 0;
-}
-
-/* One full read of the directory into Redis. */
-static int
-ldap_round(struct cw_sync *s)
-{
-	const struct cw_config *cfg = s->cfg;
-	const char *bases[CW_KIND_COUNT] = {
-		cfg->ldap.staff_base, cfg->ldap.hostclass_base,
-		cfg->ldap.role_base
-	};
-	struct cw_entry_list lists[CW_KIND_COUNT];
-	struct cw_ldap *l;
-	char err[512];
-	size_t skipped;
-	long written;
-	enum cw_kind k;
-	int rc = -1;
-
-	memset(lists, 0, sizeof(lists));
-	if ((l = cw_ldap_open(cfg, err, sizeof(err))) == NULL) {
-		set_ldap_up(s, false, err);
-		return -1;
-	}
-	for (k = 0; k < CW_KIND_COUNT; k++) {
-		if (cw_ldap_fetch(l, bases[k], kind_classes[k], &lists[k],
-		    &skipped, err, sizeof(err)) < 0) {
-			set_ldap_up(s, false, err);
-			goto out;
-		}
-		if (skipped > 0)
-			cw_warn("ldap: %zu %s entries without entryUUID "
-			    "ignored", skipped, kind_names[k]);
-	}
-	set_ldap_up(s, true, cw_ldap_uri(l));
-	if (mirror_all(s, lists, &written, err, sizeof(err)) < 0) {
-		set_redis_up(s, false, err);
-		goto out;
-	}
-	set_redis_up(s, true, NULL);
-	if (written > 0)
-		cw_info("ldap: %zu staff, %zu host classes, %zu roles; "
-		    "%ld written to redis", lists[0].count, lists[1].count,
-		    lists[2].count, written);
-	rc = 0;
-out:
-	for (k = 0; k < CW_KIND_COUNT; k++)
-		cw_entry_list_free(&lists[k]);
-	cw_ldap_close(l);
-	return rc;
 }
 
 static void
-handoff(struct cw_sync *s, struct cw_snapshot *snap)
+handoff(struct cw_sync *s, struct cw_delta *d)
 {
-	struct cw_snapshot *old;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&s->lock);
-	old = s->pending;
-	s->pending = snap;
+	if (s->queue_tail != NULL)
+		s->queue_tail->next = d;
+	else
+		s->queue = d;
+	s->queue_tail = d;
 	pthread_mutex_unlock(&s->lock);
-	cw_snapshot_free(old);
 	if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		cw_err("sync: cannot wake the server: %s", strerror(errno));
 }
 
-/* Rebuilds the snapshot when the generation moved (or none exists). */
+/*
+ * Brings the server up to the Redis generation: the changes since the
+ * last one when the change log explains them, everything otherwise.
+ */
 static void
 reload(struct cw_sync *s)
 {
-	struct cw_snapshot *snap;
-	long long gen;
-	size_t skipped;
+	struct cw_delta *d = NULL;
 	char err[512];
+	long long gen;
+	size_t skipped = 0;
+	bool gap = true;
 
 	if (cw_store_generation(&s->store, &gen, err, sizeof(err)) < 0) {
-		set_redis_up(s, false, err);
+		redis_state(s, false, err);
 		return;
 	}
-	set_redis_up(s, true, NULL);
-	if (s->have_snapshot && gen == s->generation)
+	redis_state(s, true, NULL);
+	if (s->have_db && gen == s->generation)
 		return;
-	if ((snap = cw_store_load(&s->store, &skipped, err, sizeof(err))) ==
-	    NULL) {
-		set_redis_up(s, false, err);
+	err[0] = '\0';
+	if (s->have_db)
+		d = cw_store_delta_since(&s->store, s->generation, &gap,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && gap)
+		d = cw_store_load_all(&s->store, &skipped, err, sizeof(err));
+	if (d == NULL) {
+		redis_state(s, false, err);
 		return;
 	}
 	if (skipped > 0)
 		cw_warn("redis: %zu stored values unusable, first: %s",
 		    skipped, err);
-	cw_debug("policy data generation %lld: %zu staff, %zu host classes, "
-	    "%zu roles, %zu revoked", snap->generation, snap->nstaff,
-	    snap->nhost_classes, snap->nroles, snap->nrevoked);
-	if (!s->have_snapshot)
-		cw_info("policy data loaded: %zu staff, %zu host classes, "
-		    "%zu roles", snap->nstaff, snap->nhost_classes, snap->nroles);
-	s->generation = snap->generation;
-	s->have_snapshot = true;
-	handoff(s, snap);
+	if (d->replace != NULL)
+		cw_info("policy data loaded (generation %lld): %zu staff, "
+		    "%zu host classes, %zu roles", d->generation,
+		    d->replace->counts[CW_KIND_STAFF],
+		    d->replace->counts[CW_KIND_HOST_CLASS],
+		    d->replace->counts[CW_KIND_ROLE]);
+	else
+		cw_debug("generation %lld: %zu changes", d->generation,
+		    d->nchanges);
+	cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
+	s->generation = d->generation;
+	s->have_db = true;
+	status_update(s, set_reload, &s->generation);
+	handoff(s, d);
+}
+
+/* After each batch the mirror writes: let the server see it at once. */
+static void
+mirror_flushed(void *arg)
+{
+	reload(arg);
 }
 
 static void
-schedule_ldap(struct cw_sync *s, bool ok)
+schedule_retry(struct cw_sync *s)
 {
-	long long now = cw_now_ms();
-
-	if (ok) {
-		s->backoff_ms = BACKOFF_MIN_MS;
-		s->next_ldap_ms = now + s->cfg->ldap.refresh_interval_s * 1000LL;
-		return;
-	}
 	/* Jitter spreads a fleet's reconnects after a directory outage. */
-	s->next_ldap_ms = now + s->backoff_ms +
+	s->next_ldap_ms = cw_now_ms() + s->backoff_ms +
 	    arc4random_uniform((uint32_t)s->backoff_ms / 4 + 1);
 	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    s->backoff_ms * 2;
 }
 
-/* Sleeps until ms (monotonic) or until asked to stop; true to go on. */
-static bool
-sleep_until(struct cw_sync *s, long long ms)
+static void
+mirror_down(struct cw_sync *s, const char *why)
 {
-	struct timespec ts;
-	bool go_on;
+	bool was;
 
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000;
 	pthread_mutex_lock(&s->lock);
-	while (!s->stop && cw_now_ms() < ms)
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) == ETIMEDOUT)
-			break;
-	go_on = !s->stop;
+	was = s->status.ldap_connected || s->status.ldap_since == 0;
 	pthread_mutex_unlock(&s->lock);
-	return go_on;
+	if (was)
+		cw_warn("%s (retrying with backoff up to %d s; answering from "
+		    "the last data)", why, BACKOFF_MAX_MS / 1000);
+	else
+		cw_debug("%s", why);
+	status_update(s, set_connected, NULL);
+	cw_mirror_stop(s->mirror);
+	s->mirror = NULL;
+	schedule_retry(s);
+}
+
+static void
+mirror_start(struct cw_sync *s)
+{
+	const struct cw_mirror_stats *ms;
+	char err[512];
+
+	s->mirror = cw_mirror_start(s->cfg, &s->store, mirror_flushed, s, err,
+	    sizeof(err));
+	if (s->mirror == NULL) {
+		mirror_down(s, err);
+		return;
+	}
+	ms = cw_mirror_stats(s->mirror);
+	cw_info("ldap: in sync with %s (%s refresh, %zu entries written); "
+	    "following changes", cw_mirror_uri(s->mirror),
+	    ms->full_refresh ? "full" : "incremental", ms->written);
+	status_update(s, set_connected, cw_mirror_uri(s->mirror));
+	status_update(s, set_mirror_stats, ms);
+	s->backoff_ms = BACKOFF_MIN_MS;
+}
+
+/*
+ * Waits until the directory sends something, the next reload is due, or
+ * ms passes; returns true when the directory has data.
+ */
+static bool
+wait_for_work(struct cw_sync *s, long long until_ms)
+{
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	long long left = until_ms - cw_now_ms();
+
+	if (s->mirror != NULL)
+		p.fd = cw_mirror_fd(s->mirror);
+	if (left < 0)
+		left = 0;
+	return poll(&p, 1, (int)left) > 0 && (p.revents & (POLLIN | POLLHUP |
+	    POLLERR));
+}
+
+static bool
+stopping(struct cw_sync *s)
+{
+	bool stop;
+
+	pthread_mutex_lock(&s->lock);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
 }
 
 static void *
 sync_main(void *arg)
 {
 	struct cw_sync *s = arg;
-	long long wake;
+	long long until;
+	char err[512];
 
-	do {
-		if (s->cfg->daemon.ldap_sync && cw_now_ms() >= s->next_ldap_ms)
-			schedule_ldap(s, ldap_round(s) == 0);
+	while (!stopping(s)) {
+		/* Redis first: the server can answer while LDAP connects. */
 		reload(s);
-		wake = cw_now_ms() + s->cfg->daemon.reload_interval_ms;
-		if (s->cfg->daemon.ldap_sync && s->next_ldap_ms < wake)
-			wake = s->next_ldap_ms;
-	} while (sleep_until(s, wake));
+		cw_watch_tick(&s->watch, (int64_t)time(NULL));
+		if (s->cfg->daemon.ldap_sync && s->mirror == NULL &&
+		    cw_now_ms() >= s->next_ldap_ms)
+			mirror_start(s);
+		/* Short waits so that a stop request is seen promptly. */
+		until = cw_now_ms() + s->cfg->daemon.reload_interval_ms;
+		if (s->cfg->daemon.ldap_sync && s->mirror == NULL &&
+		    s->next_ldap_ms < until)
+			until = s->next_ldap_ms;
+		if (!wait_for_work(s, until > cw_now_ms() + 200 ?
+		    cw_now_ms() + 200 : until))
+			continue;
+		if (cw_mirror_poll(s->mirror, err, sizeof(err)) < 0)
+			mirror_down(s, err);
+		else
+			status_update(s, set_mirror_stats,
+			    cw_mirror_stats(s->mirror));
+	}
+	cw_mirror_stop(s->mirror);
+	s->mirror = NULL;
+	cw_watch_free(&s->watch);
 	return NULL;
 }
 
@@ -269,26 +259,23 @@ int
 cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *redis, int wake_fd, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	memset(s, 0, sizeof(s[0]));
 	s->cfg = cfg;
 	s->redis = redis;
 	s->wake_fd = wake_fd;
-	s->ldap_up = true;              /* so the first failure is logged */
-	s->redis_up = true;
 	s->backoff_ms = BACKOFF_MIN_MS;
+	s->status.ldap_enabled = cfg->daemon.ldap_sync;
+	s->status.redis_up = true;      /* so the first failure is logged */
+	cw_watch_init(&s->watch, &s->store);
 	if (cw_store_init(&s->store, redis, cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "[redis] key_prefix must be at most %d "
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&s->cond, NULL);
 	if ((rc = pthread_create(&s->thread, NULL, sync_main, s)) != 0) {
 		snprintf(err, errlen, "cannot start sync thread: %s",
 		    strerror(rc));
@@ -298,21 +285,31 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	return 0;
 }
 
-struct cw_snapshot *
+struct cw_delta *
 cw_sync_take(struct cw_sync *s)
 {
-	struct cw_snapshot *snap;
+	struct cw_delta *d;
 
 	pthread_mutex_lock(&s->lock);
-	snap = s->pending;
-	s->pending = NULL;
+	d = s->queue;
+	s->queue = s->queue_tail = NULL;
 	pthread_mutex_unlock(&s->lock);
-	return snap;
+	return d;
+}
+
+void
+cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = s->status;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
 cw_sync_stop(struct cw_sync *s)
 {
+	struct cw_delta *d, *next;
+
 	if (!s->started)
 		return;
 	pthread_mutex_lock(&s->lock);
@@ -320,8 +317,10 @@ cw_sync_stop(struct cw_sync *s)
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->thread, NULL);
-	cw_snapshot_free(s->pending);
-	s->pending = NULL;
+	for (d = cw_sync_take(s); d != NULL; d = next) {
+		next = d->next;
+		cw_delta_free(d);
+	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	s->started = false;

@@ -2,16 +2,45 @@
 # Throwaway test rig: a real slapd and a real redis-server living entirely
 # in one directory, on free loopback ports, for integration tests.
 #
-#   rig.sh start DIR               fresh rig in DIR (wipes a previous rig there)
+#   rig.sh start DIR [--tls] [--no-sessionlog]
+#                                  fresh rig in DIR (wipes a previous rig there)
 #   rig.sh stop DIR [--clean]      stop both servers; --clean also removes DIR
-#   rig.sh stop-slapd DIR | start-slapd DIR   outage of the directory only
+#   rig.sh stop-slapd DIR | start-slapd DIR | restart-slapd DIR
+#                                  outage (or restart) of the directory only
 #   rig.sh stop-redis DIR | start-redis DIR   outage of redis only
 #   rig.sh load DIR FILE.ldif      ldapadd FILE as the rig's admin ("-" = stdin)
+#   rig.sh bulkload DIR FILE.ldif  slapadd FILE offline (fast; "-" = stdin)
 #   rig.sh status DIR              say which servers are up (exit 1 if any is down)
 #
 # After start, DIR/env describes the rig (see write_env); use it with
 #   set -a; . DIR/env; set +a
 # Restarts keep ports and data, so a client configured once keeps working.
+#
+# Start options (any order after DIR, remembered for restarts):
+#   --tls            a throwaway CA in DIR/tls signs slapd's certificate,
+#                    whose subjectAltName is IP:127.0.0.1 only; slapd also
+#                    listens on ldaps://127.0.0.1:CW_LDAPS_PORT/ and offers
+#                    StartTLS on the plain port.  The env file then has
+#                    CW_LDAPS_URI, CW_LDAPS_WRONG_HOST_URI (ldaps://localhost:
+#                    same port: a host name mismatch), CW_LDAP_STARTTLS_URI
+#                    (= CW_LDAP_URI), CW_TLS_CA, and CW_TLS_OTHER_CA (a CA
+#                    that signed nothing slapd uses: "unknown CA").
+#                    libldap ignores LDAPTLS_* while LDAPNOINIT is set, so:
+#                      env -u LDAPNOINIT LDAPTLS_CACERT="$CW_TLS_CA" \
+#                          ldapsearch -H "$CW_LDAPS_URI" -x -b '' -s base
+#   --no-sessionlog  syncprov without syncprov-sessionlog: a sync resumed
+#                    from a cookie gets a present phase instead of the
+#                    deleted entryUUIDs.
+# The env file says which with CW_LDAP_TLS and CW_LDAP_SESSIONLOG (yes/no).
+#
+# bulkload stops slapd, runs "slapadd -q -w" into the rig's database and
+# starts slapd again on the same ports, printing the time taken.  slapadd
+# gives every entry an entryUUID and entryCSN, and -w moves the suffix's
+# contextCSN past them, so a sync cookie taken before the load still sees
+# every loaded entry.  The entries' parents must exist (start creates
+# ou=people, ou=hostclasses, ou=roles and ou=policies).  -q skips
+# consistency checks: a failed load can leave the database unusable, so
+# start a fresh rig after one.
 #
 # Tunables (environment): CW_RIG_TIMEOUT (seconds to wait for a server,
 # default 20), CW_RIG_SLAPD_DEBUG (slapd -d level, e.g. "stats", default 0;
@@ -37,7 +66,7 @@ die() { echo "rig: $*" >&2; exit 1; }
 say() { echo "rig: $*" >&2; }
 
 usage() {
-    sed -n '5,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -60,10 +89,10 @@ urlenc() {
 # connections cannot take it between two restarts, and random so that rigs
 # started in parallel rarely collide.
 free_port() {
-    local avoid=${1:-0} p i
+    local p i
     for ((i = 0; i < 200; i++)); do
         p=$((20000 + RANDOM % 12000))
-        [[ $p == "$avoid" ]] && continue
+        [[ " $* " == *" $p "* ]] && continue
         if [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
             echo "$p"
             return 0
@@ -158,6 +187,10 @@ set_dir() {
 
 load_env() {
     [[ -f $dir/$marker && -f $dir/env ]] || die "no rig in $dir (run: rig.sh start $dir)"
+    # A caller that sourced another rig's env has these exported; an env
+    # file from before --tls existed lacks them (and means: no TLS, a
+    # session log).
+    CW_LDAP_TLS=no CW_LDAP_SESSIONLOG=yes CW_LDAPS_PORT=
     # shellcheck disable=SC1091
     . "$dir/env"
 }
@@ -195,6 +228,16 @@ write_env() {
         kv CW_REDIS_SOCKET "$dir/redis.sock"
         kv CW_SLAPD_PID "$spid"
         kv CW_REDIS_PID "$rpid"
+        kv CW_LDAP_TLS "$CW_LDAP_TLS"
+        kv CW_LDAP_SESSIONLOG "$CW_LDAP_SESSIONLOG"
+        if [[ $CW_LDAP_TLS == yes ]]; then
+            kv CW_LDAPS_PORT "$CW_LDAPS_PORT"
+            kv CW_LDAPS_URI "ldaps://127.0.0.1:$CW_LDAPS_PORT/"
+            kv CW_LDAPS_WRONG_HOST_URI "ldaps://localhost:$CW_LDAPS_PORT/"
+            kv CW_LDAP_STARTTLS_URI "ldap://127.0.0.1:$CW_LDAP_PORT/"
+            kv CW_TLS_CA "$dir/tls/ca.pem"
+            kv CW_TLS_OTHER_CA "$dir/tls/other-ca.pem"
+        fi
     } >"$dir/env.tmp"
     mv -f "$dir/env.tmp" "$dir/env"
 }
@@ -216,6 +259,7 @@ include         "$schema_file"
 
 pidfile         "$dir/slapd.pid"
 argsfile        "$dir/slapd.args"
+$(tls_conf)
 
 modulepath      /usr/lib/ldap
 moduleload      back_mdb
@@ -253,11 +297,81 @@ access to *
 
 overlay         syncprov
 syncprov-checkpoint 100 10
-syncprov-sessionlog 1000
+$(sessionlog_conf)
 
 overlay         ppolicy
 ppolicy_default "cn=default,ou=policies,$base"
 EOF
+}
+
+tls_conf() {
+    [[ $CW_LDAP_TLS == yes ]] || return 0
+    cat <<EOF
+
+# rig.sh start --tls: ldaps:// on CW_LDAPS_PORT, StartTLS on the plain port.
+TLSCACertificateFile    "$dir/tls/ca.pem"
+TLSCertificateFile      "$dir/tls/server.pem"
+TLSCertificateKeyFile   "$dir/tls/server.key"
+EOF
+}
+
+sessionlog_conf() {
+    if [[ $CW_LDAP_SESSIONLOG == yes ]]; then
+        echo "syncprov-sessionlog 1000"
+    else
+        echo "# rig.sh start --no-sessionlog: no syncprov-sessionlog, so a resumed"
+        echo "# sync gets a present phase."
+    fi
+}
+
+# A throwaway CA, slapd's key and certificate signed by it (valid for
+# 127.0.0.1 only, by IP address: "localhost" is a host name mismatch, and
+# the subject CN is no host name either, as libldap falls back to it), and
+# an unrelated CA.  EC P-256 keys: generation takes a few milliseconds.
+make_tls() {
+    local t=$dir/tls ec
+    mkdir -p "$t"
+    chmod 755 "$t"   # certificates for anyone; the keys are 0600
+    cat >"$t/openssl.cnf" <<EOF
+# Generated by tests/rig/rig.sh: extensions of the rig's test certificates.
+[req]
+distinguished_name = req_dn
+[req_dn]
+[ca_ext]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server_ext]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+    ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc)
+    if ! (
+        umask 077
+        set -e
+        export OPENSSL_CONF=$t/openssl.cnf
+        cd "$t"
+        openssl req -x509 -config openssl.cnf -extensions ca_ext "${ec[@]}" -days 2 \
+            -subj "/O=Clearway test rig/CN=Clearway rig test CA" \
+            -keyout ca.key -out ca.pem
+        openssl req -x509 -config openssl.cnf -extensions ca_ext "${ec[@]}" -days 2 \
+            -subj "/O=Clearway test rig/CN=Clearway rig unrelated CA" \
+            -keyout other-ca.key -out other-ca.pem
+        openssl req -new -config openssl.cnf "${ec[@]}" \
+            -subj "/O=Clearway test rig/CN=Clearway rig slapd" \
+            -keyout server.key -out server.csr
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -days 2 \
+            -extfile openssl.cnf -extensions server_ext -out server.pem
+        rm -f server.csr
+        chmod 644 ca.pem other-ca.pem server.pem
+    ) >"$t/openssl.log" 2>&1; then
+        cat "$t/openssl.log" >&2
+        die "generating the test certificates failed"
+    fi
 }
 
 write_redis_conf() {
@@ -322,27 +436,38 @@ ldap_ping() {
     ldapsearch -x -H "$1" -o nettimeout=2 -l 2 -b '' -s base -LLL '(objectClass=*)' 1.1
 }
 
+# ldap_ping over TLS, verifying slapd's certificate against the rig's CA.
+# libldap reads LDAPTLS_* only without LDAPNOINIT; they override any
+# ldap.conf or ldaprc setting.
+ldaps_ping() {
+    env -u LDAPNOINIT LDAPTLS_CACERT="$dir/tls/ca.pem" LDAPTLS_REQCERT=demand \
+        ldapsearch -x -H "$1" -o nettimeout=2 -l 2 -b '' -s base -LLL '(objectClass=*)' 1.1
+}
+
 redis_ping() {
     [[ $(timeout 3 redis-cli "$@" ping 2>/dev/null) == PONG ]]
 }
 
 do_start_slapd() {
-    local pid ldapi
+    local pid ldapi ldaps=
     if pid=$(slapd_pid); then
         say "slapd already running (pid $pid)"
         return 0
     fi
     ldapi="ldapi://$(urlenc "$dir/ldapi")/"
+    [[ $CW_LDAP_TLS == yes ]] && ldaps="ldaps://127.0.0.1:$CW_LDAPS_PORT/"
     rm -f "$dir/ldapi"   # a socket left by a killed slapd blocks the listener
     echo "--- $(date -u +%FT%TZ) starting slapd" >>"$dir/slapd.log"
-    slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$CW_LDAP_PORT/ $ldapi" \
+    slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$CW_LDAP_PORT/ $ldapi${ldaps:+ $ldaps}" \
         -d "$slapd_debug" </dev/null >>"$dir/slapd.log" 2>&1 &
     pid=$!
     # Written now so that stop finds a server that hangs before writing its
     # own pidfile (slapd then rewrites the same number).
     echo "$pid" >"$dir/slapd.pid"
     if ! wait_ready slapd "$pid" "$dir/slapd.log" ldap_ping "ldap://127.0.0.1:$CW_LDAP_PORT/" ||
-        ! wait_ready "slapd (ldapi)" "$pid" "$dir/slapd.log" ldap_ping "$ldapi"; then
+        ! wait_ready "slapd (ldapi)" "$pid" "$dir/slapd.log" ldap_ping "$ldapi" ||
+        { [[ -n $ldaps ]] &&
+            ! wait_ready "slapd (ldaps)" "$pid" "$dir/slapd.log" ldaps_ping "$ldaps"; }; then
         stop_pid slapd "$pid"
         return 1
     fi
@@ -384,6 +509,15 @@ do_stop_redis() {
 # ----------------------------------------------------------------- commands
 
 cmd_start() {
+    local opt
+    CW_LDAP_TLS=no CW_LDAP_SESSIONLOG=yes CW_LDAPS_PORT=
+    for opt; do
+        case $opt in
+            --tls) CW_LDAP_TLS=yes ;;
+            --no-sessionlog) CW_LDAP_SESSIONLOG=no ;;
+            *) usage ;;
+        esac
+    done
     # sun_path holds 108 bytes; both servers put a socket in DIR.
     ((${#dir} <= 96)) || die "DIR path too long for a unix socket (${#dir} > 96 chars): $dir"
     if [[ -e $dir ]]; then
@@ -411,6 +545,10 @@ cmd_start() {
 
     CW_LDAP_PORT=$(free_port)
     CW_REDIS_PORT=$(free_port "$CW_LDAP_PORT")
+    if [[ $CW_LDAP_TLS == yes ]]; then
+        CW_LDAPS_PORT=$(free_port "$CW_LDAP_PORT" "$CW_REDIS_PORT")
+        make_tls
+    fi
     write_slapd_conf
     write_redis_conf
     write_env
@@ -423,7 +561,7 @@ cmd_start() {
         -y "$dir/ldap-admin.pw" >/dev/null || die "loading the base entries failed"
     trap - EXIT
     write_env
-    say "up in $dir: ldap://127.0.0.1:$CW_LDAP_PORT/, redis 127.0.0.1:$CW_REDIS_PORT"
+    say "up in $dir: ldap://127.0.0.1:$CW_LDAP_PORT/${CW_LDAPS_PORT:+, ldaps://127.0.0.1:$CW_LDAPS_PORT/}, redis 127.0.0.1:$CW_REDIS_PORT"
 }
 
 cmd_stop() {
@@ -454,6 +592,40 @@ cmd_load() {
     fi
 }
 
+# Seconds since the epoch, with fractions.
+now_s() { echo "${EPOCHREALTIME/,/.}"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+cmd_bulkload() {
+    local file=${1:-} t0 t1 t2 t3 n rc=0 from=()
+    [[ -n $file ]] || usage
+    load_env
+    if [[ $file != - ]]; then
+        [[ -r $file ]] || die "cannot read $file"
+        from=(-l "$file")
+    fi
+    t0=$(now_s)
+    do_stop_slapd
+    write_env
+    t1=$(now_s)
+    # -v names each entry added: that counts them, even from stdin.
+    slapadd -q -w -v -f "$dir/slapd.conf" -b "$base" "${from[@]}" \
+        >"$dir/slapadd.log" 2>&1 || rc=$?
+    t2=$(now_s)
+    n=$(grep -c '^added: ' "$dir/slapadd.log") || n=0
+    if ((rc != 0)); then
+        say "slapadd failed (exit $rc) after $n entries; last lines of $dir/slapadd.log:"
+        grep -v '^added: ' "$dir/slapadd.log" | tail -n 20 >&2 || true
+    fi
+    do_start_slapd || die "slapd did not start after the bulk load"
+    write_env
+    t3=$(now_s)
+    ((rc == 0)) || die "bulk load of $file failed (slapd restarted; the database may be unusable)"
+    echo "bulkload: $n entries in $(elapsed "$t0" "$t3") s" \
+        "(slapd stop $(elapsed "$t0" "$t1") s, slapadd $(elapsed "$t1" "$t2") s," \
+        "slapd start $(elapsed "$t2" "$t3") s)"
+}
+
 cmd_status() {
     local rc=0 pid
     load_env
@@ -468,13 +640,17 @@ set_dir "$2"
 shift 2
 
 case $command in
-    start)       [[ $# -eq 0 ]] || usage; cmd_start ;;
+    start)       cmd_start "$@" ;;
     stop)        [[ $# -le 1 ]] || usage; cmd_stop "$@" ;;
     stop-slapd)  load_env; do_stop_slapd; write_env ;;
     start-slapd) load_env; do_start_slapd || die "slapd did not start"; write_env ;;
+    restart-slapd)
+                 load_env; do_stop_slapd; write_env
+                 do_start_slapd || die "slapd did not start"; write_env ;;
     stop-redis)  load_env; do_stop_redis; write_env ;;
     start-redis) load_env; do_start_redis || die "redis-server did not start"; write_env ;;
     load)        [[ $# -eq 1 ]] || usage; cmd_load "$1" ;;
+    bulkload)    [[ $# -eq 1 ]] || usage; cmd_bulkload "$1" ;;
     status)      cmd_status ;;
     *)           usage ;;
 esac

@@ -1,0 +1,202 @@
+/*
+ * entry_watch.c - see entry_watch.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entry_watch.h"
+#include "log.h"
+
+void
+cw_watch_init(struct cw_entry_watch *w, struct cw_store *store)
+{
+	memset(w, 0, sizeof(*w));
+	w->store = store;
+	cw_strmap_init(&w->invalid);
+	cw_strmap_init(&w->leaving);
+	cw_strmap_init(&w->recorded);
+}
+
+void
+cw_watch_free(struct cw_entry_watch *w)
+{
+	cw_strmap_clear(&w->invalid, free);
+	cw_strmap_clear(&w->leaving, free);
+	cw_strmap_clear(&w->recorded, NULL);
+}
+
+static const char *
+invalid_why(const struct cw_db_entry *e)
+{
+	switch (e->kind) {
+	case CW_KIND_STAFF:
+		return e->rec.staff.invalid ? e->rec.staff.invalid_why : NULL;
+	case CW_KIND_HOST_CLASS:
+		return e->rec.host_class.invalid ?
+		    e->rec.host_class.invalid_why : NULL;
+	default:
+		return e->rec.role.invalid ? e->rec.role.invalid_why : NULL;
+	}
+}
+
+/* Logs an invalid entry unless this very reason was logged already. */
+static void
+note_invalid(struct cw_entry_watch *w, const struct cw_db_entry *e)
+{
+	const char *why = invalid_why(e), *last;
+	char *copy;
+	void *old;
+
+	last = cw_strmap_get(&w->invalid, e->uuid);
+	if (why == NULL) {
+		free(cw_strmap_remove(&w->invalid, e->uuid));
+		return;
+	}
+	if (last != NULL && strcmp(last, why) == 0)
+		return;
+	cw_warn("ldap: %s: %s; denied as record_invalid", e->dn, why);
+	if ((copy = strdup(why)) != NULL &&
+	    cw_strmap_put(&w->invalid, e->uuid, copy, &old) == 0)
+		free(old);
+	else
+		free(copy);
+}
+
+static void
+record_leaver(struct cw_entry_watch *w, const struct cw_db_entry *e,
+    const char *reason, int64_t at)
+{
+	char err[256];
+	void *old;
+	int rc;
+
+	if (cw_strmap_get(&w->recorded, e->rec.staff.uid) != NULL)
+		return;
+	rc = cw_store_record_leaver(w->store, e->rec.staff.uid, e->dn, reason,
+	    at, err, sizeof(err));
+	if (rc < 0) {
+		cw_warn("leaver %s: cannot record the event: %s (will retry)",
+		    e->rec.staff.uid, err);
+		return;
+	}
+	if (rc == 1)
+		cw_notice("leaver event recorded: %s (%s) %s; revocation queue "
+		    "pending", e->rec.staff.uid, e->dn, reason);
+	(void)cw_strmap_put(&w->recorded, e->rec.staff.uid, (void *)1, &old);
+}
+
+/* A staff entry: a leaver now, or one to watch until the date passes. */
+static void
+note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
+    int64_t now)
+{
+	const struct cw_staff *s = &e->rec.staff;
+	int64_t *at;
+	void *old;
+
+	free(cw_strmap_remove(&w->leaving, s->uid));
+	if (s->invalid)
+		return;
+	if (s->employment == CW_EMPLOYMENT_LEAVER) {
+		record_leaver(w, e, "cwEmploymentStatus is leaver", now);
+		return;
+	}
+	if (!s->leaving.present)
+		return;
+	if (s->leaving.at <= now) {
+		record_leaver(w, e, "cwLeavingDate has passed", s->leaving.at);
+		return;
+	}
+	if ((at = malloc(sizeof(*at))) == NULL)
+		return;
+	*at = s->leaving.at;
+	if (cw_strmap_put(&w->leaving, s->uid, at, &old) < 0)
+		free(at);
+	else
+		free(old);
+}
+
+static void
+note_entry(struct cw_entry_watch *w, const struct cw_db_entry *e,
+    int64_t now)
+{
+	note_invalid(w, e);
+	if (e->kind == CW_KIND_STAFF)
+		note_staff(w, e, now);
+}
+
+struct walk {
+	struct cw_entry_watch *w;
+	int64_t now;
+};
+
+static void
+walk_entry(const char *key, void *value, void *arg)
+{
+	struct walk *k = arg;
+
+	(void)key;
+	note_entry(k->w, value, k->now);
+}
+
+void
+cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
+    int64_t now)
+{
+	struct walk k = { w, now };
+	size_t i;
+
+	if (d->replace != NULL)
+		cw_strmap_foreach(&d->replace->by_uuid, walk_entry, &k);
+	for (i = 0; i < d->nchanges; i++) {
+		if (d->changes[i].entry != NULL)
+			note_entry(w, d->changes[i].entry, now);
+		else
+			free(cw_strmap_remove(&w->invalid, d->changes[i].uuid));
+	}
+}
+
+struct due {
+	int64_t now;
+	char **uids;
+	size_t n, cap;
+};
+
+static void
+collect_due(const char *uid, void *value, void *arg)
+{
+	struct due *d = arg;
+	char **p;
+
+	if (*(int64_t *)value > d->now)
+		return;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 16;
+		if ((p = reallocarray(d->uids, d->cap, sizeof(*p))) == NULL)
+			return;
+		d->uids = p;
+	}
+	if ((d->uids[d->n] = strdup(uid)) != NULL)
+		d->n++;
+}
+
+void
+cw_watch_tick(struct cw_entry_watch *w, int64_t now)
+{
+	struct due d = { now, NULL, 0, 0 };
+	char err[256];
+	size_t i;
+
+	cw_strmap_foreach(&w->leaving, collect_due, &d);
+	for (i = 0; i < d.n; i++) {
+		if (cw_store_record_leaver(w->store, d.uids[i], "",
+		    "cwLeavingDate has passed", now, err, sizeof(err)) == 1)
+			cw_notice("leaver event recorded: %s: cwLeavingDate has "
+			    "passed; revocation queue pending", d.uids[i]);
+		free(cw_strmap_remove(&w->leaving, d.uids[i]));
+		free(d.uids[i]);
+	}
+	free(d.uids);
+}

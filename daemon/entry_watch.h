@@ -1,0 +1,35 @@
+/*
+ * entry_watch.h - what the sync thread notices in entries as they change:
+ *   - a value that fails validation is logged once per entry and reason,
+ *     naming both (the record itself denies as record_invalid);
+ *   - a leaver (cwEmploymentStatus leaver, or a cwLeavingDate that has
+ *     passed) is recorded as a leaver event for the revocation queue,
+ *     once per person (idempotent in Redis, so a fleet records it once).
+ */
+#ifndef CW_ENTRY_WATCH_H
+#define CW_ENTRY_WATCH_H
+
+#include <stdint.h>
+
+#include "policy_db.h"
+#include "store.h"
+#include "strmap.h"
+
+struct cw_entry_watch {
+	struct cw_store *store;
+	struct cw_strmap invalid;       /* uuid -> reason last logged */
+	struct cw_strmap leaving;       /* uid -> leaving date (future) */
+	struct cw_strmap recorded;      /* uid -> 1: leaver event written */
+};
+
+void cw_watch_init(struct cw_entry_watch *w, struct cw_store *store);
+void cw_watch_free(struct cw_entry_watch *w);
+
+/* Looks at every entry a delta brings (before it is handed over). */
+void cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
+    int64_t now);
+
+/* Records leavers whose leaving date has now passed. */
+void cw_watch_tick(struct cw_entry_watch *w, int64_t now);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * ldap_conn.h - connecting to the directory, and turning what it sends
+ * into raw entries.
+ *
+ * Only the attributes policy needs are requested, so nothing else
+ * (password hashes above all) is ever copied into Redis.
+ */
+#ifndef CW_LDAP_CONN_H
+#define CW_LDAP_CONN_H
+
+#include <stddef.h>
+
+#include <ldap.h>
+
+#include "config.h"
+#include "entry.h"
+
+/* NULL-terminated list of the attributes to request. */
+extern char *const cw_ldap_wanted_attrs[];
+
+/*
+ * Connects to the first reachable URI of [ldap] uri (libldap tries a
+ * space-separated list in order), with StartTLS and CA verification when
+ * configured, TCP keepalive so a silently dead server is noticed, and
+ * binds: simple with the password file, SASL EXTERNAL when bind_dn is
+ * "EXTERNAL" (ldapi://), or anonymously.  NULL with err on failure.
+ */
+LDAP *cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen);
+
+/* The URI actually connected to (malloc'd), for logs. */
+char *cw_ldap_connected_uri(LDAP *ld);
+
+/*
+ * Builds a raw entry from a search entry, with attributes and values in a
+ * canonical order so an unchanged entry always encodes to the same JSON.
+ * uuid is the entry's entryUUID in text form.  0 or -1.
+ */
+int cw_ldap_entry(LDAP *ld, LDAPMessage *msg, const char *uuid,
+    struct cw_entry *e);
+
+/* RFC 4122 text form of a 16-byte UUID from a sync control (37 bytes). */
+int cw_uuid_text(const char *bytes, size_t len, char out[37]);
+
+#endif
