@@ -19,6 +19,7 @@ static const char *const op_names[] = {
 	[CW_OP_CHECK] = "check",
 	[CW_OP_SESSION] = "session",
 	[CW_OP_BREAKGLASS] = "breakglass",
+	[CW_OP_STATUS] = "status",
 };
 
 static const char *const event_names[] = {
@@ -229,7 +230,7 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 {
 	json_t *root;
 	int op = 0, mode = 0, event = 0, rc = -1;
-	bool session;
+	bool session, status;
 
 	memset(out, 0, sizeof(*out));
 	if ((root = load_object(buf, len, err, errlen)) == NULL)
@@ -239,9 +240,11 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    err, errlen) < 0)
 		goto out;
 	session = op == CW_OP_SESSION;
-	if (get_string(root, "user", FIELD_USER, true, out->user,
+	status = op == CW_OP_STATUS;
+	if (get_string(root, "user", FIELD_USER, !status, out->user,
 	    sizeof(out->user), err, errlen) < 0 ||
-	    get_string(root, "host_class", FIELD_OBJECT, true, out->host_class,
+	    get_string(root, "host_class", FIELD_OBJECT, !status,
+	    out->host_class,
 	    sizeof(out->host_class), err, errlen) < 0 ||
 	    get_enum(root, "mode", (const char *const[]){ "login", "admin" },
 	    2, false, CW_MODE_LOGIN, &mode, err, errlen) < 0 ||
@@ -268,7 +271,7 @@ cw_response_parse(const char *buf, size_t len, struct cw_response *out,
     char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"v", "status", "verdict", "reason", "message", NULL
+		"v", "status", "verdict", "reason", "message", "data", NULL
 	};
 	json_t *root, *v;
 	int status = 0, rc = -1;
@@ -284,7 +287,14 @@ cw_response_parse(const char *buf, size_t len, struct cw_response *out,
 	    sizeof(out->message), err, errlen) < 0)
 		goto out;
 	out->status = (enum cw_status)status;
-	if (out->status == CW_STATUS_OK) {
+	if ((v = json_object_get(root, "data")) != NULL) {
+		if (!json_is_object(v) ||
+		    (out->data = json_dumps(v, JSON_COMPACT)) == NULL) {
+			snprintf(err, errlen, "bad \"data\"");
+			goto out;
+		}
+	}
+	if (out->status == CW_STATUS_OK && out->data == NULL) {
 		v = json_object_get(root, "verdict");
 		if (!json_is_string(v) ||
 		    cw_verdict_parse(json_string_value(v),
@@ -302,10 +312,19 @@ cw_response_parse(const char *buf, size_t len, struct cw_response *out,
 	}
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0) {
 		out->decision.verdict = CW_VERDICT_DENY;
+		cw_response_free(out);
+	}
 	json_decref(root);
 	return rc;
+}
+
+void
+cw_response_free(struct cw_response *r)
+{
+	free(r->data);
+	r->data = NULL;
 }
 
 /* Dumps obj compactly; the result must fit one frame. */
@@ -342,11 +361,12 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 
 	if ((unsigned)r->op >= NELEM(op_names))
 		return NULL;
-	o = json_pack("{s:i, s:s, s:s, s:s, s:s}", "v", CW_WIRE_VERSION,
-	    "op", op_names[r->op], "user", r->user, "host_class",
-	    r->host_class, "mode", cw_mode_name(r->mode));
+	o = json_pack("{s:i, s:s, s:s}", "v", CW_WIRE_VERSION, "op",
+	    op_names[r->op], "mode", cw_mode_name(r->mode));
 	if (o == NULL)
 		return NULL;
+	set_optional(o, "user", r->user);
+	set_optional(o, "host_class", r->host_class);
 	if (r->op == CW_OP_SESSION)
 		json_object_set_new(o, "event", json_string(
 		    r->event == CW_SESSION_CLOSE ? "close" : "open"));
@@ -365,7 +385,16 @@ cw_response_encode(const struct cw_response *r, size_t *len)
 	    cw_status_name(r->status));
 	if (o == NULL)
 		return NULL;
-	if (r->status == CW_STATUS_OK) {
+	if (r->data != NULL) {
+		json_t *d = json_loads(r->data, 0, NULL);
+
+		if (!json_is_object(d)) {
+			json_decref(d);
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(o, "data", d);
+	} else if (r->status == CW_STATUS_OK) {
 		json_object_set_new(o, "verdict",
 		    json_string(cw_verdict_name(r->decision.verdict)));
 		json_object_set_new(o, "reason",

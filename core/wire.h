@@ -29,6 +29,7 @@ enum cw_op {
 	CW_OP_CHECK,            /* clearwayctl check: decide, log nothing */
 	CW_OP_SESSION,          /* PAM session open/close, for the trail */
 	CW_OP_BREAKGLASS,       /* PAM allowed a break-glass user locally */
+	CW_OP_STATUS,           /* clearwayctl status [USER] */
 };
 
 enum cw_session_event {
@@ -61,7 +62,11 @@ struct cw_response {
 	enum cw_status status;
 	struct cw_decision decision;    /* meaningful when status is OK */
 	char message[CW_MESSAGE_MAX];   /* for humans; never a secret */
+	char *data;     /* status: a JSON object (malloc'd), else NULL */
 };
+
+/* Frees resp->data; the struct itself is the caller's. */
+void cw_response_free(struct cw_response *r);
 
 /* Length from a frame header; -1 when 0 or over CW_WIRE_MAX_FRAME. */
 int cw_frame_length(const unsigned char hdr[CW_WIRE_HEADER], uint32_t *len);
@@ -71,6 +76,8 @@ void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
  * Parse one frame's payload (len bytes, not NUL-terminated).  Every field
  * is checked: names with cw_*_name_valid, free text for length and
  * printable ASCII.  On error err names the field.  Returns 0 or -1.
+ * A status request may leave user (daemon status) and host_class empty;
+ * every other request needs both.
  */
 int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen);

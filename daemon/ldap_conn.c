@@ -1,6 +1,7 @@
 /*
  * ldap_conn.c - connecting to the directory, and converting its entries.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,25 @@ set_options(LDAP *ld, const struct cw_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* Says why an operation failed, with libldap's diagnostic (TLS errors). */
+static void
+describe_failure(LDAP *ld, const struct cw_config *cfg, const char *what,
+    int rc, char *err, size_t errlen)
+{
+	char *diag = NULL;
+	bool tls = cfg->ldap.starttls || strstr(cfg->ldap.uri, "ldaps://");
+	bool useful;
+
+	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	useful = diag != NULL && *diag != '\0' && *diag != '(';
+	snprintf(err, errlen, "ldap: %s %s: %s%s%s%s", what, cfg->ldap.uri,
+	    ldap_err2string(rc), useful ? ": " : "", useful ? diag : "",
+	    tls && rc == LDAP_SERVER_DOWN ? " (with TLS: does the server's "
+	    "certificate verify against ca_file and match the host name?)" :
+	    "");
+	ldap_memfree(diag);
+}
+
 static int
 bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
     size_t errlen)
@@ -95,24 +115,14 @@ bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
 	explicit_bzero(password, sizeof(password));
 done:
 	if (rc != LDAP_SUCCESS) {
-		snprintf(err, errlen, "ldap: bind as %s to %s: %s",
-		    dn ? dn : "anonymous", cfg->ldap.uri, ldap_err2string(rc));
+		char what[160];
+
+		snprintf(what, sizeof(what), "bind as %s to",
+		    dn ? dn : "anonymous");
+		describe_failure(ld, cfg, what, rc, err, errlen);
 		return -1;
 	}
 	return 0;
-}
-
-/* Says why a TLS connection failed, when libldap knows. */
-static void
-describe_failure(LDAP *ld, const char *what, int rc, const char *uri,
-    char *err, size_t errlen)
-{
-	char *diag = NULL;
-
-	ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	snprintf(err, errlen, "ldap: %s %s: %s%s%s", what, uri,
-	    ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "");
-	ldap_memfree(diag);
 }
 
 LDAP *
@@ -130,8 +140,7 @@ cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen)
 		goto fail;
 	if (cfg->ldap.starttls &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		describe_failure(ld, "StartTLS with", rc, cfg->ldap.uri, err,
-		    errlen);
+		describe_failure(ld, cfg, "StartTLS with", rc, err, errlen);
 		goto fail;
 	}
 	if (bind_configured(ld, cfg, err, errlen) < 0)

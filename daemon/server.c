@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "status.h"
 #include "wire.h"
 
 /* A request is a few hundred bytes; a client slower than this is gone. */
@@ -289,6 +290,19 @@ record_event(const struct conn *c, const struct cw_request *req)
 }
 
 static void
+status(struct cw_server *srv, const struct cw_request *req,
+    struct cw_response *resp)
+{
+	struct cw_sync_status ss;
+
+	cw_sync_get_status(srv->sync, &ss);
+	resp->data = cw_status_json(srv->db, &ss, req->user,
+	    (int64_t)time(NULL));
+	if (resp->data == NULL)
+		resp->status = CW_STATUS_INTERNAL;
+}
+
+static void
 handle_request(struct cw_server *srv, struct conn *c)
 {
 	struct cw_response resp;
@@ -310,10 +324,13 @@ handle_request(struct cw_server *srv, struct conn *c)
 		    "uid %u may only ask about itself", (unsigned)c->uid);
 	} else if (req.op == CW_OP_DECIDE || req.op == CW_OP_CHECK) {
 		decide(srv, c, &req, &resp);
+	} else if (req.op == CW_OP_STATUS) {
+		status(srv, &req, &resp);
 	} else {
 		record_event(c, &req);
 	}
 	conn_respond(c, &resp);
+	cw_response_free(&resp);
 }
 
 static void
@@ -521,6 +538,7 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 	int timeout;
 	struct conn *c;
 
+	srv->sync = sync;
 	for (;;) {
 		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
 		if (poll(srv->pfds, n, timeout) < 0) {

@@ -116,6 +116,12 @@ reload(struct cw_sync *s)
 		redis_state(s, false, err);
 		return;
 	}
+	if (d->replace != NULL && d->generation == 0) {
+		/* Nothing was ever synced: answering would deny everyone as
+		 * unknown; "unavailable" says what is really wrong. */
+		cw_delta_free(d);
+		return;
+	}
 	if (skipped > 0)
 		cw_warn("redis: %zu stored values unusable, first: %s",
 		    skipped, err);
@@ -161,8 +167,10 @@ mirror_down(struct cw_sync *s, const char *why)
 	was = s->status.ldap_connected || s->status.ldap_since == 0;
 	pthread_mutex_unlock(&s->lock);
 	if (was)
-		cw_warn("%s (retrying with backoff up to %d s; answering from "
-		    "the last data)", why, BACKOFF_MAX_MS / 1000);
+		cw_warn("%s (retrying with backoff up to %d s; %s)", why,
+		    BACKOFF_MAX_MS / 1000, s->have_db ?
+		    "answering from the data in memory" :
+		    "no policy data yet: logons fail closed");
 	else
 		cw_debug("%s", why);
 	status_update(s, set_connected, NULL);

@@ -1,0 +1,20 @@
+/*
+ * status.h - what clearwayctl status shows: one person's synced record, or
+ * the daemon's own state (sync, Redis, counts), as a JSON object.
+ */
+#ifndef CW_STATUS_H
+#define CW_STATUS_H
+
+#include <stdint.h>
+
+#include "policy_db.h"
+#include "sync.h"
+
+/*
+ * uid NULL or "": the daemon's state.  Returns a malloc'd JSON object
+ * text, or NULL on allocation failure.  db may be NULL (no data yet).
+ */
+char *cw_status_json(struct cw_db *db, const struct cw_sync_status *ss,
+    const char *uid, int64_t now);
+
+#endif
