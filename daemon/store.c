@@ -1,6 +1,7 @@
 /*
  * store.c - reading and writing the Redis key layout of store.h.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,28 +523,77 @@ fail:
 	return NULL;
 }
 
-/* Adds every value of a hash reply (uuid, json, ...) to db. */
-static void
-load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
-    size_t *skipped, char *err, size_t errlen)
+/* Parsing values [from, to) of a hash reply, possibly on another thread. */
+struct parse_job {
+	enum cw_kind kind;
+	const redisReply *r;
+	size_t from, to;
+	int64_t now;
+	struct cw_db_entry **out;       /* one slot per value; NULL: unusable */
+	size_t bad;
+	char why[256];
+};
+
+static void *
+parse_range(void *arg)
 {
-	struct cw_db_entry *e;
-	int64_t now = (int64_t)time(NULL);
+	struct parse_job *j = arg;
 	char why[256];
 	size_t i;
 
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
-	    i += 2) {
-		const redisReply *v = r->element[i + 1];
+	for (i = j->from; i < j->to; i++) {
+		const redisReply *v = j->r->element[2 * i + 1];
 
-		e = v->type == REDIS_REPLY_STRING ? cw_db_entry_parse(kind,
-		    v->str, v->len, now, why, sizeof(why)) : NULL;
-		if (e != NULL && cw_db_put(db, e) == 0)
-			continue;
-		if ((*skipped)++ == 0)
-			snprintf(err, errlen, "%s: %s", kind_keys[kind],
-			    e == NULL ? why : "out of memory");
+		j->out[i] = v->type == REDIS_REPLY_STRING ?
+		    cw_db_entry_parse(j->kind, v->str, v->len, j->now, why,
+		    sizeof(why)) : NULL;
+		if (j->out[i] == NULL && j->bad++ == 0)
+			snprintf(j->why, sizeof(j->why), "%s", why);
 	}
+	return NULL;
+}
+
+/*
+ * Adds every value of a hash reply (uuid, json, ...) to db.  A restart
+ * parses the whole directory (100,000 staff: most of the time to resume),
+ * so the parsing is split over two threads; inserting stays on this one.
+ */
+static int
+load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
+    size_t *skipped, char *err, size_t errlen)
+{
+	size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0, i;
+	struct parse_job jobs[2];
+	pthread_t helper;
+	bool threaded;
+
+	memset(jobs, 0, sizeof(jobs));
+	if ((jobs[0].out = calloc(n + 1, sizeof(*jobs[0].out))) == NULL)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		jobs[i] = (struct parse_job){ kind, r, i * (n / 2),
+		    i ? n : n / 2, (int64_t)time(NULL), jobs[0].out, 0, "" };
+	}
+	threaded = n >= 1000 &&
+	    pthread_create(&helper, NULL, parse_range, &jobs[1]) == 0;
+	parse_range(&jobs[0]);
+	if (threaded)
+		pthread_join(helper, NULL);
+	else
+		parse_range(&jobs[1]);
+	for (i = 0; i < n; i++) {
+		if (jobs[0].out[i] != NULL && cw_db_put(db, jobs[0].out[i]) == 0)
+			continue;
+		if (jobs[0].out[i] != NULL && (*skipped)++ == 0)
+			snprintf(err, errlen, "%s: out of memory",
+			    kind_keys[kind]);
+	}
+	for (i = 0; i < 2; i++)
+		if (jobs[i].bad > 0 && (*skipped += jobs[i].bad) == jobs[i].bad)
+			snprintf(err, errlen, "%s: %s", kind_keys[kind],
+			    jobs[i].why);
+	free(jobs[0].out);
+	return 0;
 }
 
 enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS, L_N };
@@ -599,13 +649,13 @@ cw_store_load_all(struct cw_store *st, size_t *skipped, char *err,
 	if (d == NULL || (d->replace = cw_db_new()) == NULL)
 		goto oom;
 	err[0] = '\0';
-	load_hash(d->replace, CW_KIND_STAFF, x->element[L_STAFF], skipped,
-	    err, errlen);
-	load_hash(d->replace, CW_KIND_HOST_CLASS, x->element[L_HOSTCLASS],
-	    skipped, err, errlen);
-	load_hash(d->replace, CW_KIND_ROLE, x->element[L_ROLE], skipped, err,
-	    errlen);
-	if (load_revoked(d, x->element[L_REVOKED]) < 0 ||
+	if (load_hash(d->replace, CW_KIND_STAFF, x->element[L_STAFF], skipped,
+	    err, errlen) < 0 ||
+	    load_hash(d->replace, CW_KIND_HOST_CLASS, x->element[L_HOSTCLASS],
+	    skipped, err, errlen) < 0 ||
+	    load_hash(d->replace, CW_KIND_ROLE, x->element[L_ROLE], skipped,
+	    err, errlen) < 0 ||
+	    load_revoked(d, x->element[L_REVOKED]) < 0 ||
 	    load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
 	    errlen) < 0)
 		goto oom;

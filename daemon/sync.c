@@ -95,7 +95,7 @@ reload(struct cw_sync *s)
 {
 	struct cw_delta *d = NULL;
 	char err[512];
-	long long gen;
+	long long gen, t0 = cw_now_ms();
 	size_t skipped = 0;
 	bool gap = true;
 
@@ -127,10 +127,10 @@ reload(struct cw_sync *s)
 		    skipped, err);
 	if (d->replace != NULL)
 		cw_info("policy data loaded (generation %lld): %zu staff, "
-		    "%zu host classes, %zu roles", d->generation,
+		    "%zu host classes, %zu roles in %lld ms", d->generation,
 		    d->replace->counts[CW_KIND_STAFF],
 		    d->replace->counts[CW_KIND_HOST_CLASS],
-		    d->replace->counts[CW_KIND_ROLE]);
+		    d->replace->counts[CW_KIND_ROLE], cw_now_ms() - t0);
 	else
 		cw_debug("generation %lld: %zu changes", d->generation,
 		    d->nchanges);
@@ -183,6 +183,7 @@ static void
 mirror_start(struct cw_sync *s)
 {
 	const struct cw_mirror_stats *ms;
+	long long t0 = cw_now_ms();
 	char err[512];
 
 	s->mirror = cw_mirror_start(s->cfg, &s->store, mirror_flushed, s, err,
@@ -192,9 +193,10 @@ mirror_start(struct cw_sync *s)
 		return;
 	}
 	ms = cw_mirror_stats(s->mirror);
-	cw_info("ldap: in sync with %s (%s refresh, %zu entries written); "
-	    "following changes", cw_mirror_uri(s->mirror),
-	    ms->full_refresh ? "full" : "incremental", ms->written);
+	cw_info("ldap: in sync with %s (%s refresh, %zu entries written, "
+	    "%lld ms); following changes", cw_mirror_uri(s->mirror),
+	    ms->full_refresh ? "full" : "incremental", ms->written,
+	    cw_now_ms() - t0);
 	status_update(s, set_connected, cw_mirror_uri(s->mirror));
 	status_update(s, set_mirror_stats, ms);
 	s->backoff_ms = BACKOFF_MIN_MS;

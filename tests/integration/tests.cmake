@@ -37,3 +37,30 @@ include(${CMAKE_CURRENT_LIST_DIR}/pam.cmake OPTIONAL)
 add_test(NAME install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/install_test.sh
          ${CMAKE_BINARY_DIR})
 set_tests_properties(install PROPERTIES LABELS integration TIMEOUT 60)
+
+# The rig's --tls / --no-sessionlog modes, bulkload with bench/gen-directory.py
+# and restart-slapd; runs its own rigs, so it needs no fixture.
+add_test(NAME rig_tls COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/rig_tls_test.sh)
+set_tests_properties(rig_tls PROPERTIES LABELS integration TIMEOUT 120)
+
+# clearwayctl calendar holidays/deadline: computed locally, no daemon.
+add_test(NAME calendar_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/calendar_cli_test.sh
+         $<TARGET_FILE:clearwayctl>)
+set_tests_properties(calendar_cli PROPERTIES LABELS integration TIMEOUT 60)
+
+# The audit trail through clearwayctl (verify, export), written by the real
+# store and checked against the independent Python verifier on intact and
+# tampered trails.
+add_executable(audit_fixture ${CMAKE_CURRENT_LIST_DIR}/audit_fixture.c)
+target_link_libraries(audit_fixture PRIVATE cwcore)
+add_test(NAME audit_cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/audit_cli_test.sh
+                 $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>
+                 ${PROJECT_SOURCE_DIR}/scripts/audit-verify.py)
+set_tests_properties(audit_cli PROPERTIES LABELS integration TIMEOUT 120)
+
+# RFC 4533 sync: add/modify/delete/rename/move, resume with and without a
+# session log, unusable cookies, slapd restarted mid-refresh, TLS.
+add_test(NAME sync COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/sync_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(sync PROPERTIES LABELS integration TIMEOUT 600)
