@@ -17,8 +17,16 @@
 #include "client.h"
 #include "paths.h"
 
+/* Defined in cmd_calendar.c. */
+extern const struct cli_command cmd_calendar;
+/* Defined in cmd_audit.c. */
+extern const struct cli_command cmd_audit;
+
 static const struct cli_command *const commands[] = {
 	&cmd_check,
+	&cmd_status,
+	&cmd_calendar,
+	&cmd_audit,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -33,6 +33,7 @@ struct cli_command {
 };
 
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_status;
 
 /*
  * Sends req to the daemon named by the configuration.  Returns CW_EXIT_OK

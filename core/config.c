@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ enum key_type {
 	KEY_BOOL,       /* yes/no/true/false */
 	KEY_INT,        /* decimal within [min, max] */
 	KEY_USERS,      /* list of login names */
+	KEY_DIVISION,   /* a bank-holiday division name */
 };
 
 struct key_spec {
@@ -44,6 +46,7 @@ struct key_spec {
 #define BOOL(sec, k, field) { sec, k, KEY_BOOL, offsetof(struct cw_config, field), 0, 0 }
 #define INT(sec, k, field, lo, hi) { sec, k, KEY_INT, offsetof(struct cw_config, field), lo, hi }
 #define USERS(sec, k, field) { sec, k, KEY_USERS, offsetof(struct cw_config, field), 0, 0 }
+#define DIVISION(sec, k, field) { sec, k, KEY_DIVISION, offsetof(struct cw_config, field), 0, 0 }
 
 static const struct key_spec keys[] = {
 	STR("ldap", "uri", ldap.uri),
@@ -54,6 +57,7 @@ static const struct key_spec keys[] = {
 	PATH("ldap", "bind_password_file", ldap.bind_password_file),
 	PATH("ldap", "ca_file", ldap.ca_file),
 	BOOL("ldap", "starttls", ldap.starttls),
+	BOOL("ldap", "sasl_external", ldap.sasl_external),
 	INT("ldap", "timeout_ms", ldap.timeout_ms, 100, 120000),
 	INT("ldap", "refresh_interval", ldap.refresh_interval_s, 1, 86400),
 
@@ -68,9 +72,13 @@ static const struct key_spec keys[] = {
 	    1, 3660),
 	USERS("policy", "exempt_users", policy.exempt_users),
 	USERS("policy", "breakglass_users", policy.breakglass_users),
+	DIVISION("policy", "division", policy.division),
+	PATH("policy", "bank_holidays_file", policy.bank_holidays_file),
 
 	INT("audit", "retention_days", audit.retention_days,
 	    CW_AUDIT_RETENTION_MIN_DAYS, 36600),
+	PATH("audit", "directory", audit.directory),
+	PATH("audit", "key_dir", audit.key_dir),
 
 	PATH("daemon", "socket", daemon.socket),
 	PATH("daemon", "state_dir", daemon.state_dir),
@@ -114,6 +122,7 @@ cw_config_defaults(struct cw_config *c)
 	c->redis.port = 6379;
 	c->redis.timeout_ms = 2000;
 	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;
+	c->policy.division = CW_DIVISION_ENGLAND_AND_WALES;
 	c->audit.retention_days = CW_AUDIT_RETENTION_MIN_DAYS;
 	c->daemon.ldap_sync = true;
 	c->daemon.client_timeout_ms = 1000;
@@ -122,7 +131,9 @@ cw_config_defaults(struct cw_config *c)
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
 	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||
-	    set_string(&c->daemon.state_dir, CW_DEFAULT_STATEDIR) < 0) {
+	    set_string(&c->daemon.state_dir, CW_DEFAULT_STATEDIR) < 0 ||
+	    set_string(&c->audit.directory, CW_DEFAULT_STATEDIR "/audit") < 0 ||
+	    set_string(&c->audit.key_dir, CW_AUDIT_KEY_DIR_DEFAULT) < 0) {
 		cw_config_free(c);
 		return -1;
 	}
@@ -198,6 +209,13 @@ set_key(struct cw_config *c, const struct key_spec *k, const char *value,
 		if (cw_name_list_parse(value, cw_user_name_valid, p, err,
 		    errlen) < 0)
 			return -1;
+		return 0;
+	case KEY_DIVISION:
+		if (cw_division_parse(value, p) < 0) {
+			snprintf(err, errlen, "%s must be one of %s", k->key,
+			    CW_DIVISION_NAMES);
+			return -1;
+		}
 		return 0;
 	}
 	return -1;
@@ -312,6 +330,11 @@ check_consistent(const struct cw_config *c, char *err, size_t errlen)
 		    "staff_base, hostclass_base and role_base");
 		return -1;
 	}
+	if (c->ldap.sasl_external && c->ldap.bind_dn != NULL) {
+		snprintf(err, errlen, "[ldap] sasl_external and bind_dn "
+		    "exclude each other");
+		return -1;
+	}
 	if (c->ldap.bind_dn != NULL && c->ldap.bind_password_file == NULL) {
 		snprintf(err, errlen, "[ldap] bind_dn needs bind_password_file");
 		return -1;
@@ -415,52 +438,99 @@ read_bounded(int fd, char *buf, size_t max)
 }
 
 int
-cw_config_load(const char *path, struct cw_config *c, char *err,
-    size_t errlen)
+cw_read_root_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    char *err, size_t errlen)
 {
-	char *buf = NULL, msg[256];
+	char *buf = NULL;
 	struct stat st;
 	ssize_t len;
-	size_t max;
+	size_t size;
 	int fd, rc = -1;
 
-	if (cw_config_defaults(c) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	*bufp = NULL;
+	*lenp = 0;
 	if ((fd = open_root_file(path, S_IWGRP | S_IWOTH, err, errlen)) < 0)
 		goto out;
 	/*
 	 * Sized by the file, not the limit: the PAM module loads the config
 	 * on every logon, and a 256 KiB buffer costs an mmap and munmap.
 	 */
-	if (fstat(fd, &st) < 0 || st.st_size > CW_CONFIG_MAX_BYTES) {
-		snprintf(err, errlen, "%s: larger than %d bytes", path,
-		    CW_CONFIG_MAX_BYTES);
+	if (fstat(fd, &st) < 0 || (uintmax_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
 		goto out;
 	}
-	max = (size_t)st.st_size;
-	if ((buf = malloc(max + 1)) == NULL) {
+	size = (size_t)st.st_size;
+	if ((buf = malloc(size + 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	/* read_bounded() refuses a file that grew past max meanwhile. */
-	if ((len = read_bounded(fd, buf, max)) < 0) {
+	/* read_bounded() refuses a file that grew past size meanwhile. */
+	if ((len = read_bounded(fd, buf, size)) < 0) {
 		snprintf(err, errlen, "%s: unreadable, or changed while read",
 		    path);
 		goto out;
 	}
-	if (cw_config_parse(buf, (size_t)len, c, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, msg);
-		goto out;
-	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = (size_t)len;
+	buf = NULL;
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
+	return rc;
+}
+
+int
+cw_config_load(const char *path, struct cw_config *c, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, msg[256];
+	size_t len;
+	int rc = -1;
+
+	if (cw_config_defaults(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (cw_read_root_file(path, CW_CONFIG_MAX_BYTES, &buf, &len, err,
+	    errlen) < 0)
+		goto out;
+	if (cw_config_parse(buf, len, c, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
 	if (rc < 0)
 		cw_config_free(c);
+	return rc;
+}
+
+int
+cw_calendar_load(const char *holidays_path, enum cw_division division,
+    struct cw_calendar *cal, char *err, size_t errlen)
+{
+	char *buf = NULL, msg[256];
+	size_t len;
+	int rc = -1;
+
+	cw_calendar_init(cal, division);
+	if (holidays_path == NULL)
+		return 0;
+	if (cw_read_root_file(holidays_path, CW_HOLIDAYS_MAX_BYTES, &buf,
+	    &len, err, errlen) < 0)
+		goto out;
+	if (cw_holidays_json_parse(buf, len, division, cal, msg,
+	    sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: %s", holidays_path, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
 	return rc;
 }
 

@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "calendar.h"
 #include "names.h"
 
 /* The configuration file is small; anything larger is not one. */
 #define CW_CONFIG_MAX_BYTES (256 * 1024)
 #define CW_CONFIG_MAX_LINE 4096
 #define CW_AUDIT_RETENTION_MIN_DAYS 183
+#define CW_AUDIT_KEY_DIR_DEFAULT "/etc/clearway/audit-keys"
 
 struct cw_config {
 	struct {
@@ -28,6 +30,7 @@ struct cw_config {
 		char *bind_password_file;
 		char *ca_file;
 		bool starttls;
+		bool sasl_external;     /* bind with SASL EXTERNAL (ldapi) */
 		int timeout_ms;
 		int refresh_interval_s;
 	} ldap;
@@ -43,9 +46,13 @@ struct cw_config {
 		int training_validity_days;
 		struct cw_name_list exempt_users;
 		struct cw_name_list breakglass_users;
+		enum cw_division division;      /* bank holidays (section 5) */
+		char *bank_holidays_file;       /* NULL: holidays by rule only */
 	} policy;
 	struct {
 		int retention_days;
+		char *directory;        /* the daily audit files */
+		char *key_dir;          /* <key_id>.key HMAC keys, root-only */
 	} audit;
 	struct {
 		char *socket;
@@ -84,5 +91,23 @@ void cw_config_free(struct cw_config *c);
  */
 int cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
     size_t errlen);
+
+/*
+ * Reads path whole into *bufp (malloc'd, NUL-terminated, *lenp bytes
+ * before the NUL), refusing a file that is not a regular file owned by
+ * root and not writable by group or others, or that is larger than max.
+ * Returns 0 or -1 with err set ("PATH: what was wrong").
+ */
+int cw_read_root_file(const char *path, size_t max, char **bufp,
+    size_t *lenp, char *err, size_t errlen);
+
+/*
+ * Builds the working-day calendar for division: rules only when
+ * holidays_path is NULL, else rules overridden by that GOV.UK-format
+ * bank-holidays.json (read with cw_read_root_file()).  Free cal with
+ * cw_calendar_free().  Returns 0 or -1.
+ */
+int cw_calendar_load(const char *holidays_path, enum cw_division division,
+    struct cw_calendar *cal, char *err, size_t errlen);
 
 #endif

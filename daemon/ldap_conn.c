@@ -1,11 +1,13 @@
 /*
  * ldap_conn.c - connecting to the directory, and converting its entries.
  */
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "ldap_conn.h"
 
@@ -94,7 +96,10 @@ bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
 	const char *dn = cfg->ldap.bind_dn;
 	int len, rc;
 
-	if (dn != NULL && strcmp(dn, "EXTERNAL") == 0) {
+	if (cfg->ldap.sasl_external) {
+		/* An empty (not absent) initial response: no authzid, so
+		 * the server uses the identity of the socket's peer. */
+		cred.bv_val = "";
 		rc = ldap_sasl_bind_s(ld, NULL, "EXTERNAL", &cred, NULL, NULL,
 		    NULL);
 		dn = "SASL EXTERNAL";
@@ -154,12 +159,23 @@ fail:
 char *
 cw_ldap_connected_uri(LDAP *ld)
 {
-	char *uri = NULL, *copy;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST], port[NI_MAXSERV], buf[NI_MAXHOST + 16];
+	ber_socket_t fd = -1;
 
-	ldap_get_option(ld, LDAP_OPT_URI, &uri);
-	copy = strdup(uri != NULL ? uri : "?");
-	ldap_memfree(uri);
-	return copy;
+	/* LDAP_OPT_URI is the whole configured list; say which one answered. */
+	if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
+	    fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return strdup("?");
+	if (ss.ss_family == AF_UNIX)
+		return strdup("ldapi (local socket)");
+	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return strdup("?");
+	snprintf(buf, sizeof(buf), ss.ss_family == AF_INET6 ? "[%s]:%s" :
+	    "%s:%s", host, port);
+	return strdup(buf);
 }
 
 static int

@@ -22,8 +22,8 @@ extern char *const cw_ldap_wanted_attrs[];
  * Connects to the first reachable URI of [ldap] uri (libldap tries a
  * space-separated list in order), with StartTLS and CA verification when
  * configured, TCP keepalive so a silently dead server is noticed, and
- * binds: simple with the password file, SASL EXTERNAL when bind_dn is
- * "EXTERNAL" (ldapi://), or anonymously.  NULL with err on failure.
+ * binds: simple with the password file, SASL EXTERNAL (sasl_external,
+ * for ldapi://: the peer's uid is the identity), or anonymously.  NULL with err on failure.
  */
 LDAP *cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen);
 

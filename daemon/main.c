@@ -119,7 +119,7 @@ main(int argc, char **argv)
 {
 	char err[512], password[REDIS_PASSWORD_MAX];
 	struct cw_server *srv = NULL;
-	struct cw_redis *redis = NULL;
+	struct cw_redis *redis = NULL, *redis2 = NULL;
 	struct cw_config cfg;
 	struct cw_sync sync;
 	struct options opt;
@@ -139,10 +139,14 @@ main(int argc, char **argv)
 		return 0;
 	}
 	cw_log_init("clearwayd", opt.foreground, opt.debug);
+	/* One connection per sync thread (see sync.h). */
 	redis = redis_from_config(&cfg, password, sizeof(password), err,
 	    sizeof(err));
+	if (redis != NULL)
+		redis2 = redis_from_config(&cfg, password, sizeof(password),
+		    err, sizeof(err));
 	explicit_bzero(password, sizeof(password));
-	if (redis == NULL)
+	if (redis == NULL || redis2 == NULL)
 		goto fail;
 	if ((sig_fd = signal_fd_open()) < 0 ||
 	    (wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
@@ -151,7 +155,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	if ((srv = cw_server_open(&cfg, err, sizeof(err))) == NULL ||
-	    cw_sync_start(&sync, &cfg, redis, wake_fd, err, sizeof(err)) < 0)
+	    cw_sync_start(&sync, &cfg, redis, redis2, wake_fd, err,
+	    sizeof(err)) < 0)
 		goto fail;
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);
@@ -164,6 +169,7 @@ out:
 	cw_sync_stop(&sync);
 	cw_server_close(srv);
 	cw_redis_free(redis);
+	cw_redis_free(redis2);
 	if (wake_fd >= 0)
 		close(wake_fd);
 	if (sig_fd >= 0)

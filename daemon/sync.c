@@ -99,7 +99,7 @@ reload(struct cw_sync *s)
 	size_t skipped = 0;
 	bool gap = true;
 
-	if (cw_store_generation(&s->store, &gen, err, sizeof(err)) < 0) {
+	if (cw_store_generation(&s->follow_store, &gen, err, sizeof(err)) < 0) {
 		redis_state(s, false, err);
 		return;
 	}
@@ -108,10 +108,10 @@ reload(struct cw_sync *s)
 		return;
 	err[0] = '\0';
 	if (s->have_db)
-		d = cw_store_delta_since(&s->store, s->generation, &gap,
+		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
 		    &skipped, err, sizeof(err));
 	if (d == NULL && gap)
-		d = cw_store_load_all(&s->store, &skipped, err, sizeof(err));
+		d = cw_store_load_all(&s->follow_store, &skipped, err, sizeof(err));
 	if (d == NULL) {
 		redis_state(s, false, err);
 		return;
@@ -141,11 +141,16 @@ reload(struct cw_sync *s)
 	handoff(s, d);
 }
 
-/* After each batch the mirror writes: let the server see it at once. */
+/* After each batch the mirror writes: the follow thread picks it up now. */
 static void
 mirror_flushed(void *arg)
 {
-	reload(arg);
+	struct cw_sync *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	s->poke = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void
@@ -167,10 +172,9 @@ mirror_down(struct cw_sync *s, const char *why)
 	was = s->status.ldap_connected || s->status.ldap_since == 0;
 	pthread_mutex_unlock(&s->lock);
 	if (was)
-		cw_warn("%s (retrying with backoff up to %d s; %s)", why,
-		    BACKOFF_MAX_MS / 1000, s->have_db ?
-		    "answering from the data in memory" :
-		    "no policy data yet: logons fail closed");
+		cw_warn("%s (retrying with backoff up to %d s; decisions go on "
+		    "from the data already in Redis and memory)", why,
+		    BACKOFF_MAX_MS / 1000);
 	else
 		cw_debug("%s", why);
 	status_update(s, set_connected, NULL);
@@ -186,8 +190,8 @@ mirror_start(struct cw_sync *s)
 	long long t0 = cw_now_ms();
 	char err[512];
 
-	s->mirror = cw_mirror_start(s->cfg, &s->store, mirror_flushed, s, err,
-	    sizeof(err));
+	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
+	    s, err, sizeof(err));
 	if (s->mirror == NULL) {
 		mirror_down(s, err);
 		return;
@@ -202,12 +206,9 @@ mirror_start(struct cw_sync *s)
 	s->backoff_ms = BACKOFF_MIN_MS;
 }
 
-/*
- * Waits until the directory sends something, the next reload is due, or
- * ms passes; returns true when the directory has data.
- */
+/* Waits (at most 200 ms, to see a stop request) for the directory. */
 static bool
-wait_for_work(struct cw_sync *s, long long until_ms)
+directory_has_data(struct cw_sync *s, long long until_ms)
 {
 	struct pollfd p = { .fd = -1, .events = POLLIN };
 	long long left = until_ms - cw_now_ms();
@@ -216,6 +217,8 @@ wait_for_work(struct cw_sync *s, long long until_ms)
 		p.fd = cw_mirror_fd(s->mirror);
 	if (left < 0)
 		left = 0;
+	if (left > 200)
+		left = 200;
 	return poll(&p, 1, (int)left) > 0 && (p.revents & (POLLIN | POLLHUP |
 	    POLLERR));
 }
@@ -232,26 +235,16 @@ stopping(struct cw_sync *s)
 }
 
 static void *
-sync_main(void *arg)
+mirror_main(void *arg)
 {
 	struct cw_sync *s = arg;
-	long long until;
 	char err[512];
 
 	while (!stopping(s)) {
-		/* Redis first: the server can answer while LDAP connects. */
-		reload(s);
-		cw_watch_tick(&s->watch, (int64_t)time(NULL));
-		if (s->cfg->daemon.ldap_sync && s->mirror == NULL &&
-		    cw_now_ms() >= s->next_ldap_ms)
+		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
 			mirror_start(s);
-		/* Short waits so that a stop request is seen promptly. */
-		until = cw_now_ms() + s->cfg->daemon.reload_interval_ms;
-		if (s->cfg->daemon.ldap_sync && s->mirror == NULL &&
-		    s->next_ldap_ms < until)
-			until = s->next_ldap_ms;
-		if (!wait_for_work(s, until > cw_now_ms() + 200 ?
-		    cw_now_ms() + 200 : until))
+		if (!directory_has_data(s, s->mirror ? cw_now_ms() + 200 :
+		    s->next_ldap_ms))
 			continue;
 		if (cw_mirror_poll(s->mirror, err, sizeof(err)) < 0)
 			mirror_down(s, err);
@@ -261,38 +254,87 @@ sync_main(void *arg)
 	}
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
+	return NULL;
+}
+
+/* Sleeps until poked, stopped, or ms milliseconds pass. */
+static bool
+follow_sleep(struct cw_sync *s, int ms)
+{
+	struct timespec ts;
+	bool go_on;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop && !s->poke)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
+			break;
+	s->poke = false;
+	go_on = !s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return go_on;
+}
+
+static void *
+follow_main(void *arg)
+{
+	struct cw_sync *s = arg;
+
+	do {
+		reload(s);
+		cw_watch_tick(&s->watch, (int64_t)time(NULL));
+	} while (follow_sleep(s, s->cfg->daemon.reload_interval_ms));
 	cw_watch_free(&s->watch);
 	return NULL;
 }
 
 int
 cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *redis, int wake_fd, char *err, size_t errlen)
+    struct cw_redis *follow, struct cw_redis *mirror, int wake_fd,
+    char *err, size_t errlen)
 {
+	pthread_condattr_t ca;
 	int rc;
 
 	memset(s, 0, sizeof(s[0]));
 	s->cfg = cfg;
-	s->redis = redis;
 	s->wake_fd = wake_fd;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->status.ldap_enabled = cfg->daemon.ldap_sync;
 	s->status.redis_up = true;      /* so the first failure is logged */
-	cw_watch_init(&s->watch, &s->store);
-	if (cw_store_init(&s->store, redis, cfg->redis.key_prefix) < 0) {
+	if (cw_store_init(&s->follow_store, follow, cfg->redis.key_prefix) < 0 ||
+	    cw_store_init(&s->mirror_store, mirror,
+	    cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "[redis] key_prefix must be at most %d "
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
 	}
+	cw_watch_init(&s->watch, &s->follow_store);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->cond, NULL);
-	if ((rc = pthread_create(&s->thread, NULL, sync_main, s)) != 0) {
-		snprintf(err, errlen, "cannot start sync thread: %s",
-		    strerror(rc));
-		return -1;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
+		goto fail;
+	s->follow_started = true;
+	if (cfg->daemon.ldap_sync) {
+		if ((rc = pthread_create(&s->mirror_thread, NULL, mirror_main,
+		    s)) != 0)
+			goto fail;
+		s->mirror_started = true;
 	}
-	s->started = true;
 	return 0;
+fail:
+	snprintf(err, errlen, "cannot start sync thread: %s", strerror(rc));
+	cw_sync_stop(s);
+	return -1;
 }
 
 struct cw_delta *
@@ -320,18 +362,23 @@ cw_sync_stop(struct cw_sync *s)
 {
 	struct cw_delta *d, *next;
 
-	if (!s->started)
-		return;
+	if (s->cfg == NULL)
+		return;                 /* never started */
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
+	if (s->mirror_started)
+		pthread_join(s->mirror_thread, NULL);
+	if (s->follow_started)
+		pthread_join(s->follow_thread, NULL);
+	else
+		cw_watch_free(&s->watch);
 	for (d = cw_sync_take(s); d != NULL; d = next) {
 		next = d->next;
 		cw_delta_free(d);
 	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
-	s->started = false;
+	s->cfg = NULL;
 }

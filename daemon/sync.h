@@ -1,11 +1,13 @@
 /*
- * sync.h - the background thread that keeps the policy data fresh.
+ * sync.h - the background threads that keep the policy data fresh.
  *
- * It mirrors LDAP into Redis (when this daemon is a syncing one, with
- * RFC 4533: ldap_mirror.c), follows the Redis change log, and hands the
- * server thread deltas to apply (policy_db.h).  All of its waits are
- * bounded and none is on the server thread's path: LDAP or Redis being
- * slow or down only makes the data older, never a PAM call slower.
+ * The mirror thread (only on a syncing daemon) keeps Redis an exact copy
+ * of the directory with RFC 4533 (ldap_mirror.c).  The follow thread
+ * follows the Redis change log and hands the server thread deltas to
+ * apply (policy_db.h).  They are separate so that a directory that is slow
+ * or unreachable never delays what arrives through Redis (revocations
+ * above all), and neither is ever on the server thread's path: an outage
+ * only makes data older, never a PAM call slower.
  */
 #ifndef CW_SYNC_H
 #define CW_SYNC_H
@@ -38,29 +40,33 @@ struct cw_sync_status {
 
 struct cw_sync {
 	const struct cw_config *cfg;
-	struct cw_redis *redis;
-	struct cw_store store;
+	struct cw_store follow_store;   /* the follow thread's connection */
+	struct cw_store mirror_store;   /* the mirror thread's connection */
 	int wake_fd;                    /* eventfd the server polls */
 
-	pthread_t thread;
-	bool started;
+	pthread_t follow_thread, mirror_thread;
+	bool follow_started, mirror_started;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	pthread_cond_t cond;            /* wakes the follow thread */
 	bool stop;                      /* under lock */
+	bool poke;                      /* under lock: Redis has news */
 	struct cw_delta *queue, *queue_tail;    /* under lock */
 	struct cw_sync_status status;   /* under lock */
 
-	/* Owned by the thread. */
-	struct cw_mirror *mirror;
+	/* Owned by the follow thread. */
 	struct cw_entry_watch watch;
 	bool have_db;
 	long long generation;
+	/* Owned by the mirror thread. */
+	struct cw_mirror *mirror;
 	int backoff_ms;
 	long long next_ldap_ms;
 };
 
+/* follow and mirror are two connections to the same Redis. */
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *redis, int wake_fd, char *err, size_t errlen);
+    struct cw_redis *follow, struct cw_redis *mirror, int wake_fd,
+    char *err, size_t errlen);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);

@@ -75,3 +75,10 @@ endfunction()
 
 cw_fuzz_target(gentime)
 cw_fuzz_target(entry)
+cw_fuzz_target(wire)
+cw_fuzz_target(config)
+cw_fuzz_target(holidays)
+cw_fuzz_target(isotime)
+cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/core/audit_record.c
+                     ${PROJECT_SOURCE_DIR}/core/audit_store.c
+               LIBS PkgConfig::OPENSSL)

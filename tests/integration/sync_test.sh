@@ -183,6 +183,25 @@ mirror_exact "after slapd restarted mid-refresh" 300
 until_reason alice sc-hosts ok
 stop_rig
 
+# ------------------------------------- URI failover, SASL EXTERNAL over ldapi
+mode=connect
+start_rig connect
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -i "s|^uri = .*|uri = ldap://127.0.0.1:$dead_port/ $CW_LDAP_URI|" "$conf"
+cw_start_daemon "$daemon" "$conf" "$log"
+cw_wait_answer "$ctl" "$conf" alice sc-hosts 15 && until_reason alice sc-hosts ok
+grep -q "in sync with 127.0.0.1:$CW_LDAP_PORT " "$log" && pass "connect: failed over to the second URI" ||
+    fail "connect: no failover: $(grep 'ldap' "$log" | tail -2)"
+cw_stop_daemon
+rcli FLUSHALL >/dev/null
+cw_write_config "$conf" "$rig/run/clearwayd.sock"
+sed -i -e "s|^uri = .*|uri = $CW_LDAP_LDAPI_URI|" -e '/^bind_dn = /d' \
+    -e '/^bind_password_file = /d' -e 's|^\[ldap\]|[ldap]\nsasl_external = yes|' "$conf"
+cw_start_daemon "$daemon" "$conf" "$log"
+cw_wait_answer "$ctl" "$conf" alice sc-hosts 15 && until_reason alice sc-hosts ok
+mirror_exact "SASL EXTERNAL over ldapi"
+stop_rig
+
 # ---------------------------------------------------------------------- TLS
 mode=tls
 start_rig tls --tls

@@ -52,7 +52,7 @@ set_tests_properties(calendar_cli PROPERTIES LABELS integration TIMEOUT 60)
 # store and checked against the independent Python verifier on intact and
 # tampered trails.
 add_executable(audit_fixture ${CMAKE_CURRENT_LIST_DIR}/audit_fixture.c)
-target_link_libraries(audit_fixture PRIVATE cwcore)
+target_link_libraries(audit_fixture PRIVATE cwaudit)
 add_test(NAME audit_cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/audit_cli_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>
