@@ -59,7 +59,6 @@ static const struct key_spec keys[] = {
 	BOOL("ldap", "starttls", ldap.starttls),
 	BOOL("ldap", "sasl_external", ldap.sasl_external),
 	INT("ldap", "timeout_ms", ldap.timeout_ms, 100, 120000),
-	INT("ldap", "refresh_interval", ldap.refresh_interval_s, 1, 86400),
 
 	PATH("redis", "socket", redis.socket),
 	STR("redis", "host", redis.host),
@@ -118,7 +117,6 @@ cw_config_defaults(struct cw_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->ldap.timeout_ms = 5000;
-	c->ldap.refresh_interval_s = 60;
 	c->redis.port = 6379;
 	c->redis.timeout_ms = 2000;
 	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;

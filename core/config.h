@@ -32,7 +32,6 @@ struct cw_config {
 		bool starttls;
 		bool sasl_external;     /* bind with SASL EXTERNAL (ldapi) */
 		int timeout_ms;
-		int refresh_interval_s;
 	} ldap;
 	struct {
 		char *socket;           /* set: Unix socket; else host:port */

@@ -42,7 +42,6 @@ hostclass_base = $CW_HOSTCLASS_BASE
 role_base = $CW_ROLE_BASE
 bind_dn = $CW_LDAP_ADMIN_DN
 bind_password_file = $CW_LDAP_ADMIN_PW_FILE
-refresh_interval = 1
 
 [redis]
 socket = $CW_REDIS_SOCKET

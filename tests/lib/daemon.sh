@@ -20,7 +20,6 @@ cw_write_config() {
         echo "role_base = $CW_ROLE_BASE"
         echo "bind_dn = $CW_LDAP_ADMIN_DN"
         echo "bind_password_file = $CW_LDAP_ADMIN_PW_FILE"
-        echo "refresh_interval = 1"
         echo "timeout_ms = 2000"
         echo "[redis]"
         echo "socket = $CW_REDIS_SOCKET"

@@ -62,7 +62,6 @@ test_full(void **state)
 	    "ca_file = /etc/clearway/ca.pem\n"
 	    "starttls = no\n"
 	    "timeout_ms = 3000\r\n"
-	    "refresh_interval = 30\n"
 	    "  [redis]  \n"
 	    "host = redis.example\n"
 	    "port = 6380\n"
