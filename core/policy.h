@@ -51,11 +51,18 @@ enum cw_reason {
 
 #define CW_TRAINING_VALIDITY_DAYS_DEFAULT 365
 
-/* A time-bound grant of a role: active while start <= now < end. */
+/*
+ * A time-bound grant of a role: active while start <= now < end.  Who
+ * approved it and why ride along for status and the audit trail; the
+ * decision uses only role, start and end.
+ */
 struct cw_elevation {
 	char role[CW_NAME_MAX + 1];
 	int64_t start;
 	int64_t end;
+	char approver[CW_USER_MAX + 1];
+	char reason[257];
+	char ticket[65];
 };
 
 /* Role definitions sorted by name (cw_role_table_sort) for bsearch. */

@@ -20,6 +20,9 @@ static const char *const op_names[] = {
 	[CW_OP_SESSION] = "session",
 	[CW_OP_BREAKGLASS] = "breakglass",
 	[CW_OP_STATUS] = "status",
+	[CW_OP_ELEVATE] = "elevate",
+	[CW_OP_DROP] = "drop",
+	[CW_OP_ELEVATIONS] = "elevations",
 };
 
 static const char *const event_names[] = {
@@ -89,7 +92,20 @@ text_valid(const char *s, size_t len)
 	return true;
 }
 
-enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE };
+enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE,
+    FIELD_PROSE };
+
+/* Operator prose (--reason): printable ASCII, spaces allowed. */
+static bool
+prose_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	return true;
+}
 
 /*
  * Copies a string member into dst (size dstsz) after checking its shape.
@@ -131,6 +147,9 @@ get_string(json_t *obj, const char *key, enum field_kind kind, bool required,
 		break;
 	case FIELD_TEXT:
 		ok = text_valid(s, len);
+		break;
+	case FIELD_PROSE:
+		ok = prose_valid(s, len);
 		break;
 	default:
 		ok = strlen(s) == len;  /* no NUL inside */
@@ -221,8 +240,43 @@ fail:
 
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
-	"tty", NULL
+	"tty", "role", "duration", "reason", "ticket", NULL
 };
+
+/* What each operation needs beyond "v" and "op". */
+struct op_needs {
+	bool user, host_class, role, duration, reason;
+};
+
+static const struct op_needs op_needs[] = {
+	[CW_OP_DECIDE] = { true, true, false, false, false },
+	[CW_OP_CHECK] = { true, true, false, false, false },
+	[CW_OP_SESSION] = { true, true, false, false, false },
+	[CW_OP_BREAKGLASS] = { true, true, false, false, false },
+	[CW_OP_STATUS] = { false, false, false, false, false },
+	[CW_OP_ELEVATE] = { true, false, true, true, true },
+	[CW_OP_DROP] = { true, false, true, false, false },
+	[CW_OP_ELEVATIONS] = { false, false, false, false, false },
+};
+
+static int
+get_duration(json_t *obj, bool required, int64_t *out, char *err,
+    size_t errlen)
+{
+	json_t *v = json_object_get(obj, "duration");
+
+	*out = 0;
+	if (v == NULL && !required)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > CW_DURATION_MAX) {
+		snprintf(err, errlen, "\"duration\" must be 1 to %lld seconds",
+		    (long long)CW_DURATION_MAX);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
 
 int
 cw_request_parse(const char *buf, size_t len, struct cw_request *out,
@@ -230,7 +284,7 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 {
 	json_t *root;
 	int op = 0, mode = 0, event = 0, rc = -1;
-	bool session, status;
+	const struct op_needs *need;
 
 	memset(out, 0, sizeof(*out));
 	if ((root = load_object(buf, len, err, errlen)) == NULL)
@@ -239,24 +293,34 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    get_enum(root, "op", op_names, NELEM(op_names), true, 0, &op,
 	    err, errlen) < 0)
 		goto out;
-	session = op == CW_OP_SESSION;
-	status = op == CW_OP_STATUS;
-	if (get_string(root, "user", FIELD_USER, !status, out->user,
+	need = &op_needs[op];
+	if (get_string(root, "user", FIELD_USER, need->user, out->user,
 	    sizeof(out->user), err, errlen) < 0 ||
-	    get_string(root, "host_class", FIELD_OBJECT, !status,
-	    out->host_class,
-	    sizeof(out->host_class), err, errlen) < 0 ||
+	    get_string(root, "host_class", FIELD_OBJECT, need->host_class,
+	    out->host_class, sizeof(out->host_class), err, errlen) < 0 ||
 	    get_enum(root, "mode", (const char *const[]){ "login", "admin" },
 	    2, false, CW_MODE_LOGIN, &mode, err, errlen) < 0 ||
-	    get_enum(root, "event", event_names, NELEM(event_names), session,
-	    0, &event, err, errlen) < 0 ||
+	    get_enum(root, "event", event_names, NELEM(event_names),
+	    op == CW_OP_SESSION, 0, &event, err, errlen) < 0 ||
 	    get_string(root, "service", FIELD_TEXT, false, out->service,
 	    sizeof(out->service), err, errlen) < 0 ||
 	    get_string(root, "rhost", FIELD_TEXT, false, out->rhost,
 	    sizeof(out->rhost), err, errlen) < 0 ||
 	    get_string(root, "tty", FIELD_TEXT, false, out->tty,
-	    sizeof(out->tty), err, errlen) < 0)
+	    sizeof(out->tty), err, errlen) < 0 ||
+	    get_string(root, "role", FIELD_OBJECT, need->role, out->role,
+	    sizeof(out->role), err, errlen) < 0 ||
+	    get_duration(root, need->duration, &out->duration, err,
+	    errlen) < 0 ||
+	    get_string(root, "reason", FIELD_PROSE, need->reason,
+	    out->reason, sizeof(out->reason), err, errlen) < 0 ||
+	    get_string(root, "ticket", FIELD_TEXT, false, out->ticket,
+	    sizeof(out->ticket), err, errlen) < 0)
 		goto out;
+	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
+		snprintf(err, errlen, "\"reason\" is empty");
+		goto out;
+	}
 	out->op = (enum cw_op)op;
 	out->mode = (enum cw_mode)mode;
 	out->event = (enum cw_session_event)event;
@@ -266,12 +330,31 @@ out:
 	return rc;
 }
 
+/* An optional non-negative integer member (Unix time). */
+static int
+get_time(json_t *obj, const char *key, int64_t *out, char *err,
+    size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		snprintf(err, errlen, "bad \"%s\"", key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
 int
 cw_response_parse(const char *buf, size_t len, struct cw_response *out,
     char *err, size_t errlen)
 {
 	static const char *const keys[] = {
-		"v", "status", "verdict", "reason", "message", "data", NULL
+		"v", "status", "verdict", "reason", "message", "data",
+		"training_expires", "elevation_ends", NULL
 	};
 	json_t *root, *v;
 	int status = 0, rc = -1;
@@ -294,6 +377,10 @@ cw_response_parse(const char *buf, size_t len, struct cw_response *out,
 			goto out;
 		}
 	}
+	if (get_time(root, "training_expires", &out->training_expires, err,
+	    errlen) < 0 || get_time(root, "elevation_ends",
+	    &out->elevation_ends, err, errlen) < 0)
+		goto out;
 	if (out->status == CW_STATUS_OK && out->data == NULL) {
 		v = json_object_get(root, "verdict");
 		if (!json_is_string(v) ||
@@ -373,6 +460,11 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 	set_optional(o, "service", r->service);
 	set_optional(o, "rhost", r->rhost);
 	set_optional(o, "tty", r->tty);
+	set_optional(o, "role", r->role);
+	set_optional(o, "reason", r->reason);
+	set_optional(o, "ticket", r->ticket);
+	if (r->duration > 0)
+		json_object_set_new(o, "duration", json_integer(r->duration));
 	return dump(o, len);
 }
 
@@ -401,5 +493,11 @@ cw_response_encode(const struct cw_response *r, size_t *len)
 		    json_string(cw_reason_name(r->decision.reason)));
 	}
 	set_optional(o, "message", r->message);
+	if (r->training_expires > 0)
+		json_object_set_new(o, "training_expires",
+		    json_integer(r->training_expires));
+	if (r->elevation_ends > 0)
+		json_object_set_new(o, "elevation_ends",
+		    json_integer(r->elevation_ends));
 	return dump(o, len);
 }

@@ -23,6 +23,11 @@
 #define CW_SERVICE_MAX 64
 #define CW_RHOST_MAX 255
 #define CW_TTY_MAX 64
+/* Free text an operator types (--reason) and a ticket reference. */
+#define CW_REASON_TEXT_MAX 256
+#define CW_TICKET_MAX 64
+/* The longest elevation anyone can ask for: a year. */
+#define CW_DURATION_MAX (366LL * 86400)
 
 enum cw_op {
 	CW_OP_DECIDE = 0,       /* PAM account phase: decide and record */
@@ -30,6 +35,9 @@ enum cw_op {
 	CW_OP_SESSION,          /* PAM session open/close, for the trail */
 	CW_OP_BREAKGLASS,       /* PAM allowed a break-glass user locally */
 	CW_OP_STATUS,           /* clearwayctl status [USER] */
+	CW_OP_ELEVATE,          /* clearwayctl elevate USER --role --for ... */
+	CW_OP_DROP,             /* clearwayctl drop USER --role R */
+	CW_OP_ELEVATIONS,       /* clearwayctl elevations [USER] */
 };
 
 enum cw_session_event {
@@ -46,6 +54,11 @@ struct cw_request {
 	char service[CW_SERVICE_MAX + 1];
 	char rhost[CW_RHOST_MAX + 1];
 	char tty[CW_TTY_MAX + 1];
+	/* elevate / drop */
+	char role[CW_NAME_MAX + 1];
+	int64_t duration;               /* seconds, elevate only */
+	char reason[CW_REASON_TEXT_MAX + 1];
+	char ticket[CW_TICKET_MAX + 1];
 };
 
 enum cw_status {
@@ -62,7 +75,10 @@ struct cw_response {
 	enum cw_status status;
 	struct cw_decision decision;    /* meaningful when status is OK */
 	char message[CW_MESSAGE_MAX];   /* for humans; never a secret */
-	char *data;     /* status: a JSON object (malloc'd), else NULL */
+	char *data;     /* status, elevations: a JSON object (malloc'd) */
+	/* decide: what the PAM module may tell the user (0 = nothing) */
+	int64_t training_expires;       /* within 30 days */
+	int64_t elevation_ends;         /* the elevation that allowed this */
 };
 
 /* Frees resp->data; the struct itself is the caller's. */
@@ -76,8 +92,10 @@ void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
  * Parse one frame's payload (len bytes, not NUL-terminated).  Every field
  * is checked: names with cw_*_name_valid, free text for length and
  * printable ASCII.  On error err names the field.  Returns 0 or -1.
- * A status request may leave user (daemon status) and host_class empty;
- * every other request needs both.
+ * decide, check, session and breakglass need user and host_class; status
+ * and elevations may leave user empty (the daemon, or everyone); elevate
+ * needs user, role, duration (1..CW_DURATION_MAX) and a non-empty reason
+ * (printable ASCII); drop needs user and role.
  */
 int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen);
