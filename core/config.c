@@ -71,6 +71,9 @@ static const struct key_spec keys[] = {
 	    1, 3660),
 	USERS("policy", "exempt_users", policy.exempt_users),
 	USERS("policy", "breakglass_users", policy.breakglass_users),
+	STR("policy", "hr_role", policy.hr_role),
+	STR("policy", "approver_role", policy.approver_role),
+	STR("policy", "auditor_role", policy.auditor_role),
 	DIVISION("policy", "division", policy.division),
 	PATH("policy", "bank_holidays_file", policy.bank_holidays_file),
 
@@ -128,6 +131,9 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.max_clients = 256;
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
+	    set_string(&c->policy.hr_role, "hr") < 0 ||
+	    set_string(&c->policy.approver_role, "approver") < 0 ||
+	    set_string(&c->policy.auditor_role, "auditor") < 0 ||
 	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||
 	    set_string(&c->daemon.state_dir, CW_DEFAULT_STATEDIR) < 0 ||
 	    set_string(&c->audit.directory, CW_DEFAULT_STATEDIR "/audit") < 0 ||

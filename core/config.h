@@ -45,6 +45,10 @@ struct cw_config {
 		int training_validity_days;
 		struct cw_name_list exempt_users;
 		struct cw_name_list breakglass_users;
+		/* cwRole values that make someone HR, an approver, an auditor */
+		char *hr_role;
+		char *approver_role;
+		char *auditor_role;
 		enum cw_division division;      /* bank holidays (section 5) */
 		char *bank_holidays_file;       /* NULL: holidays by rule only */
 	} policy;

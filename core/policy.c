@@ -166,13 +166,14 @@ decide_roles(const struct cw_policy_input *in)
 	return deny(CW_REASON_NO_ROLE);
 }
 
-/* Rules 5 to 11: the person's own standing, whatever the host. */
+/*
+ * Rules 5 to 11: the person's own standing.  required is the host class's
+ * clearance (rule 9); CW_CLEARANCE_NONE when no host is involved.
+ */
 static struct cw_decision
-decide_person(const struct cw_policy_input *in)
+decide_person(const struct cw_staff *s, enum cw_clearance required,
+    int64_t now, unsigned training_validity_days)
 {
-	const struct cw_staff *s = in->staff;
-	int64_t now = in->now;
-
 	if (s->employment != CW_EMPLOYMENT_ACTIVE)
 		return deny(CW_REASON_NOT_ACTIVE);
 	if (reached(&s->leaving, now))
@@ -181,13 +182,27 @@ decide_person(const struct cw_policy_input *in)
 		return deny(CW_REASON_CHECKS_INCOMPLETE);
 	if (reached(&s->right_to_work_expiry, now))
 		return deny(CW_REASON_RIGHT_TO_WORK_EXPIRED);
-	if (s->clearance < in->host_class->required)
+	if (s->clearance < required)
 		return deny(CW_REASON_CLEARANCE_INSUFFICIENT);
 	if (reached(&s->clearance_expiry, now))
 		return deny(CW_REASON_CLEARANCE_EXPIRED);
-	if (training_expired(s, now, in->training_validity_days))
+	if (training_expired(s, now, training_validity_days))
 		return deny(CW_REASON_TRAINING_EXPIRED);
 	return verdict(CW_VERDICT_ALLOW, CW_REASON_OK);
+}
+
+struct cw_decision
+cw_decide_person(const struct cw_staff *staff, bool revoked, int64_t now,
+    unsigned training_validity_days)
+{
+	if (staff == NULL)
+		return deny(CW_REASON_UNKNOWN_USER);
+	if (revoked)
+		return deny(CW_REASON_REVOKED);
+	if (staff->invalid)
+		return deny(CW_REASON_RECORD_INVALID);
+	return decide_person(staff, CW_CLEARANCE_NONE, now,
+	    training_validity_days);
 }
 
 struct cw_decision
@@ -209,7 +224,8 @@ cw_decide(const struct cw_policy_input *in)
 	if (in->staff->invalid || in->host_class->invalid)
 		return deny(CW_REASON_RECORD_INVALID);
 
-	d = decide_person(in);
+	d = decide_person(in->staff, in->host_class->required, in->now,
+	    in->training_validity_days);
 	if (d.verdict != CW_VERDICT_ALLOW)
 		return d;
 	return decide_roles(in);

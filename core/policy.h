@@ -93,6 +93,16 @@ struct cw_decision {
 /* Decides; the first matching rule of contract section 2 wins. */
 struct cw_decision cw_decide(const struct cw_policy_input *in);
 
+/*
+ * The person's own standing, the gates that do not depend on a host
+ * (unknown, revoked, invalid, employment, leaving date, checks, right to
+ * work, clearance expiry, training): OK when all pass.  Used to decide
+ * whether someone may act in a role (an approver with expired training
+ * approves nothing) and whether someone may be elevated.
+ */
+struct cw_decision cw_decide_person(const struct cw_staff *staff,
+    bool revoked, int64_t now, unsigned training_validity_days);
+
 /* Sorts defs in place by name; call once when building a role table. */
 void cw_role_table_sort(struct cw_role_def *defs, size_t count);
 const struct cw_role_def *cw_role_table_find(const struct cw_role_table *t,

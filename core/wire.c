@@ -36,6 +36,7 @@ static const char *const status_names[] = {
 	[CW_STATUS_FORBIDDEN] = "forbidden",
 	[CW_STATUS_UNAVAILABLE] = "unavailable",
 	[CW_STATUS_INTERNAL] = "internal",
+	[CW_STATUS_REFUSED] = "refused",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -67,6 +67,7 @@ enum cw_status {
 	CW_STATUS_FORBIDDEN,    /* the caller may not ask this */
 	CW_STATUS_UNAVAILABLE,  /* no policy data yet */
 	CW_STATUS_INTERNAL,
+	CW_STATUS_REFUSED,      /* allowed to ask, but the answer is no */
 };
 
 #define CW_MESSAGE_MAX 256

@@ -119,7 +119,8 @@ main(int argc, char **argv)
 {
 	char err[512], password[REDIS_PASSWORD_MAX];
 	struct cw_server *srv = NULL;
-	struct cw_redis *redis = NULL, *redis2 = NULL;
+	struct cw_redis *redis = NULL, *redis2 = NULL, *redis3 = NULL;
+	struct cw_control *control = NULL;
 	struct cw_config cfg;
 	struct cw_sync sync;
 	struct options opt;
@@ -145,8 +146,11 @@ main(int argc, char **argv)
 	if (redis != NULL)
 		redis2 = redis_from_config(&cfg, password, sizeof(password),
 		    err, sizeof(err));
+	if (redis2 != NULL)
+		redis3 = redis_from_config(&cfg, password, sizeof(password),
+		    err, sizeof(err));
 	explicit_bzero(password, sizeof(password));
-	if (redis == NULL || redis2 == NULL)
+	if (redis == NULL || redis2 == NULL || redis3 == NULL)
 		goto fail;
 	if ((sig_fd = signal_fd_open()) < 0 ||
 	    (wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
@@ -156,8 +160,11 @@ main(int argc, char **argv)
 	}
 	if ((srv = cw_server_open(&cfg, err, sizeof(err))) == NULL ||
 	    cw_sync_start(&sync, &cfg, redis, redis2, wake_fd, err,
-	    sizeof(err)) < 0)
+	    sizeof(err)) < 0 ||
+	    (control = cw_control_start(&cfg, redis3,
+	    cw_server_applied(srv), err, sizeof(err))) == NULL)
 		goto fail;
+	cw_server_set_control(srv, control);
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);
 	rc = cw_server_run(srv, &sync, wake_fd, sig_fd) == 0 ? 0 : 1;
@@ -166,10 +173,12 @@ main(int argc, char **argv)
 fail:
 	cw_err("%s", err);
 out:
+	cw_control_stop(control);
 	cw_sync_stop(&sync);
 	cw_server_close(srv);
 	cw_redis_free(redis);
 	cw_redis_free(redis2);
+	cw_redis_free(redis3);
 	if (wake_fd >= 0)
 		close(wake_fd);
 	if (sig_fd >= 0)

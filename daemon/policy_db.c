@@ -371,6 +371,18 @@ find_host_class(struct cw_db *db, const char *name)
 	    host_class_cmp);
 }
 
+const struct cw_role_def *
+cw_db_role(struct cw_db *db, const char *name)
+{
+	struct cw_role_table t;
+
+	if (db->tables_dirty)
+		rebuild_tables(db);
+	t.defs = db->roles;
+	t.count = db->nroles;
+	return cw_role_table_find(&t, name);
+}
+
 void
 cw_db_policy_input(struct cw_db *db, const char *uid, const char *hc,
     enum cw_mode mode, int64_t now, struct cw_policy_input *in)

@@ -93,6 +93,9 @@ const struct cw_db_entry *cw_db_staff_entry(struct cw_db *db,
 const struct cw_user_elevations *cw_db_elevations(struct cw_db *db,
     const char *uid);
 
+/* A role's definition, or NULL when none (or several: then invalid). */
+const struct cw_role_def *cw_db_role(struct cw_db *db, const char *name);
+
 /* Fills a policy input for uid on host class hc at now (no copies). */
 void cw_db_policy_input(struct cw_db *db, const char *uid, const char *hc,
     enum cw_mode mode, int64_t now, struct cw_policy_input *in);

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,7 @@
 
 #include "log.h"
 #include "server.h"
-#include "status.h"
+#include "handlers.h"
 #include "wire.h"
 
 /* A request is a few hundred bytes; a client slower than this is gone. */
@@ -52,6 +52,8 @@ struct cw_server {
 	struct pollfd *pfds;
 	struct cw_db *db;               /* NULL until the first load */
 	struct cw_sync *sync;
+	struct cw_control *control;
+	_Atomic long long applied;      /* generation of db, for control.c */
 };
 
 /* The socket's directory must be root's alone, or anyone could replace it. */
@@ -199,114 +201,28 @@ conn_respond(struct conn *c, const struct cw_response *resp)
 	free(payload);
 }
 
-/* Root may ask anything; anyone else only about themself. */
-static bool
-caller_may_ask(const struct conn *c, const struct cw_request *req)
-{
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-
-	if (c->uid == 0)
-		return true;
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-		return false;
-	return strcmp(pw.pw_name, req->user) == 0;
-}
-
-/* Why a record is invalid, for the operator's log and clearwayctl. */
-static const char *
-invalid_detail(const struct cw_policy_input *in)
-{
-	if (in->staff != NULL && in->staff->invalid)
-		return in->staff->invalid_why;
-	if (in->host_class != NULL && in->host_class->invalid)
-		return in->host_class->invalid_why;
-	return "";
-}
-
+/*
+ * Hands the connection to the control worker: the slot is freed without
+ * closing the socket, which the worker answers and closes.
+ */
 static void
-log_decision(const struct conn *c, const struct cw_request *req,
-    struct cw_decision d, const char *detail)
+conn_detach(struct cw_server *srv, struct conn *c,
+    struct cw_control_job *job)
 {
-	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO : LOG_NOTICE;
-
-	if (d.reason == CW_REASON_BREAKGLASS)
-		prio = LOG_ALERT;
-	cw_log_auth(prio, "decision user=%s host_class=%s mode=%s service=%s "
-	    "rhost=%s tty=%s verdict=%s reason=%s%s%s caller_uid=%u "
-	    "caller_pid=%d", req->user, req->host_class,
-	    cw_mode_name(req->mode), req->service, req->rhost, req->tty,
-	    cw_verdict_name(d.verdict), cw_reason_name(d.reason),
-	    detail[0] ? " detail=" : "", detail, (unsigned)c->uid, (int)c->pid);
-}
-
-static void
-decide(struct cw_server *srv, const struct conn *c,
-    const struct cw_request *req, struct cw_response *resp)
-{
-	const struct cw_config *cfg = srv->cfg;
-	struct cw_policy_input in;
-	const char *detail;
-
-	memset(&in, 0, sizeof(in));
-	if (srv->db != NULL)
-		cw_db_policy_input(srv->db, req->user, req->host_class,
-		    req->mode, (int64_t)time(NULL), &in);
-	in.training_validity_days =
-	    (unsigned)cfg->policy.training_validity_days;
-	in.breakglass = cw_name_list_contains(&cfg->policy.breakglass_users,
-	    req->user);
-	in.exempt = cw_name_list_contains(&cfg->policy.exempt_users, req->user);
-	if (srv->db == NULL && !in.breakglass && !in.exempt) {
-		resp->status = CW_STATUS_UNAVAILABLE;
-		snprintf(resp->message, sizeof(resp->message),
-		    "no policy data loaded yet");
-		resp->decision.verdict = CW_VERDICT_UNAVAILABLE;
-		resp->decision.reason = CW_REASON_POLICY_UNAVAILABLE;
-	} else {
-		resp->decision = cw_decide(&in);
-	}
-	detail = invalid_detail(&in);
-	if (req->op == CW_OP_DECIDE)
-		log_decision(c, req, resp->decision, detail);
-	else
-		snprintf(resp->message, sizeof(resp->message), "%s", detail);
-}
-
-static void
-record_event(const struct conn *c, const struct cw_request *req)
-{
-	if (req->op == CW_OP_BREAKGLASS) {
-		cw_log_auth(LOG_ALERT, "breakglass user=%s host_class=%s "
-		    "service=%s rhost=%s tty=%s caller_pid=%d", req->user,
-		    req->host_class, req->service, req->rhost, req->tty,
-		    (int)c->pid);
-		return;
-	}
-	cw_log_auth(LOG_INFO, "session %s user=%s host_class=%s service=%s "
-	    "rhost=%s tty=%s caller_pid=%d",
-	    req->event == CW_SESSION_OPEN ? "open" : "close", req->user,
-	    req->host_class, req->service, req->rhost, req->tty, (int)c->pid);
-}
-
-static void
-status(struct cw_server *srv, const struct cw_request *req,
-    struct cw_response *resp)
-{
-	struct cw_sync_status ss;
-
-	cw_sync_get_status(srv->sync, &ss);
-	resp->data = cw_status_json(srv->db, &ss, req->user,
-	    (int64_t)time(NULL));
-	if (resp->data == NULL)
-		resp->status = CW_STATUS_INTERNAL;
+	job->fd = c->fd;
+	c->fd = -1;
+	conn_close(c);
+	cw_control_submit(srv->control, job);
 }
 
 static void
 handle_request(struct cw_server *srv, struct conn *c)
 {
+	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync };
+	struct cw_control_job *job;
 	struct cw_response resp;
 	struct cw_request req;
+	struct cw_caller caller;
 	char err[128];
 
 	memset(&resp, 0, sizeof(resp));
@@ -316,18 +232,14 @@ handle_request(struct cw_server *srv, struct conn *c)
 		resp.status = CW_STATUS_BAD_REQUEST;
 		snprintf(resp.message, sizeof(resp.message), "bad request: %s",
 		    err);
-	} else if (!caller_may_ask(c, &req)) {
-		cw_warn("socket: uid %u pid %d asked about %s: refused",
-		    (unsigned)c->uid, (int)c->pid, req.user);
-		resp.status = CW_STATUS_FORBIDDEN;
-		snprintf(resp.message, sizeof(resp.message),
-		    "uid %u may only ask about itself", (unsigned)c->uid);
-	} else if (req.op == CW_OP_DECIDE || req.op == CW_OP_CHECK) {
-		decide(srv, c, &req, &resp);
-	} else if (req.op == CW_OP_STATUS) {
-		status(srv, &req, &resp);
-	} else {
-		record_event(c, &req);
+		conn_respond(c, &resp);
+		return;
+	}
+	cw_caller_identify(&caller, c->uid, c->pid, srv->db, srv->cfg,
+	    (int64_t)time(NULL));
+	if ((job = cw_handle_request(&h, &caller, &req, &resp)) != NULL) {
+		conn_detach(srv, c, job);
+		return;
 	}
 	conn_respond(c, &resp);
 	cw_response_free(&resp);
@@ -471,6 +383,8 @@ apply_deltas(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
 		}
 		cw_db_apply(&srv->db, d);
 	}
+	if (srv->db != NULL)
+		atomic_store(&srv->applied, srv->db->generation);
 }
 
 /* Fills pfds; returns how many, and the poll timeout in *timeout. */
@@ -563,4 +477,16 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 		if (srv->pfds[0].revents)
 			accept_all(srv);
 	}
+}
+
+_Atomic long long *
+cw_server_applied(struct cw_server *srv)
+{
+	return &srv->applied;
+}
+
+void
+cw_server_set_control(struct cw_server *srv, struct cw_control *c)
+{
+	srv->control = c;
 }

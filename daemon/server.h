@@ -11,7 +11,10 @@
 
 #include <stddef.h>
 
+#include <stdatomic.h>
+
 #include "config.h"
+#include "control.h"
 #include "sync.h"
 
 struct cw_server;
@@ -30,6 +33,12 @@ struct cw_server *cw_server_open(const struct cw_config *cfg, char *err,
  */
 int cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
     int signal_fd);
+
+/* The generation the server has applied (control.c waits on it). */
+_Atomic long long *cw_server_applied(struct cw_server *srv);
+
+/* Where changes go (set before cw_server_run). */
+void cw_server_set_control(struct cw_server *srv, struct cw_control *c);
 
 void cw_server_close(struct cw_server *srv);
 

@@ -88,6 +88,23 @@ int cw_store_record_leaver(struct cw_store *st, const char *uid,
     const char *dn, const char *reason, int64_t at, char *err,
     size_t errlen);
 
+/*
+ * Elevations (store_elevation.c).  cw_store_elevate adds a grant (one of
+ * the same role is replaced) and returns the new generation;
+ * cw_store_drop ends uid's running grant of role now, returning the
+ * generation or 0 when there was none; cw_store_expire_elevations removes
+ * ended grants, calling ended("uid:role") for each, and returns how many.
+ * All record history in <prefix>elevation-history.  -1 on failure.
+ */
+long long cw_store_elevate(struct cw_store *st, const char *uid,
+    const struct cw_elevation *e, int64_t now, char *err, size_t errlen);
+long long cw_store_drop(struct cw_store *st, const char *uid,
+    const char *role, const char *actor, int64_t now, char *err,
+    size_t errlen);
+int cw_store_expire_elevations(struct cw_store *st, int64_t now,
+    void (*ended)(const char *uid_role, void *arg), void *arg, char *err,
+    size_t errlen);
+
 /* Records sync status fields (name, value pairs) for clearwayctl status. */
 int cw_store_set_state(struct cw_store *st, const char *const *fields,
     size_t nfields, char *err, size_t errlen);

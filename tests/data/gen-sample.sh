@@ -127,3 +127,9 @@ staff mallory cwRole=ops                                  # tests revoke her
 staff oscar   cwRole=ops                                  # tests elevate him to ops-admin
 staff peggy   cwRole=ops cwTrainingCompleted="$(gt -350)" # allowed; training expires in 15 days
 staff victor  cwRole=ops cwClearance=DV                   # allowed; may hold dba-admin
+# People with duties ([policy] hr_role, approver_role, auditor_role):
+staff anna    cwRole=ops,approver                         # an approver
+staff andy    cwRole=ops,approver                         # a second approver
+staff harry   cwRole=ops,hr                               # HR
+staff audrey  cwRole=ops,auditor                          # an auditor
+staff paul    cwRole=approver cwTrainingCompleted="$(gt -400)" # approver whose own training lapsed

@@ -1,0 +1,293 @@
+/*
+ * control.c - the change worker (see control.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "log.h"
+#include "store.h"
+
+/* How long a client may wait for its change to take effect here. */
+#define APPLY_WAIT_MS 3000
+/* How long we try to hand a client its answer. */
+#define ANSWER_WAIT_MS 2000
+
+struct cw_control {
+	const struct cw_config *cfg;
+	struct cw_store store;
+	_Atomic long long *applied;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	struct cw_control_job *head, *tail;
+};
+
+/* Writes the whole frame before the deadline; the client may be gone. */
+static void
+answer(int fd, const struct cw_response *resp)
+{
+	long long deadline = cw_now_ms() + ANSWER_WAIT_MS;
+	unsigned char hdr[CW_WIRE_HEADER];
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	char *payload, *buf;
+	size_t len, off = 0;
+	ssize_t n;
+
+	if ((payload = cw_response_encode(resp, &len)) == NULL)
+		return;
+	if ((buf = malloc(len + sizeof(hdr))) == NULL)
+		goto out;
+	cw_frame_header((uint32_t)len, hdr);
+	memcpy(buf, hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), payload, len);
+	while (off < len + sizeof(hdr)) {
+		n = send(fd, buf + off, len + sizeof(hdr) - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (cw_now_ms() >= deadline ||
+		    poll(&p, 1, (int)(deadline - cw_now_ms())) <= 0)
+			break;
+	}
+	free(buf);
+out:
+	free(payload);
+}
+
+/* Waits until this host's server thread has applied generation gen. */
+static bool
+wait_applied(struct cw_control *c, long long gen)
+{
+	long long deadline = cw_now_ms() + APPLY_WAIT_MS;
+	struct timespec ts = { 0, 1000000 };
+
+	while (atomic_load(c->applied) < gen) {
+		if (cw_now_ms() >= deadline)
+			return false;
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+static char *
+grant_json(const char *user, const struct cw_elevation *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s}", "user",
+	    user, "role", e->role, "start", (json_int_t)e->start, "end",
+	    (json_int_t)e->end, "approver", e->approver, "reason", e->reason,
+	    "ticket", e->ticket);
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	return s;
+}
+
+static void
+do_elevate(struct cw_control *c, struct cw_control_job *j,
+    struct cw_response *resp, long long *gen, char *err, size_t errlen)
+{
+	*gen = cw_store_elevate(&c->store, j->req.user, &j->grant,
+	    (int64_t)time(NULL), err, errlen);
+	if (*gen < 0)
+		return;
+	resp->data = grant_json(j->req.user, &j->grant);
+}
+
+static void
+do_drop(struct cw_control *c, struct cw_control_job *j,
+    struct cw_response *resp, long long *gen, const char *actor,
+    char *err, size_t errlen)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *o;
+
+	*gen = cw_store_drop(&c->store, j->req.user, j->req.role, actor, now,
+	    err, errlen);
+	if (*gen < 0)
+		return;
+	if (*gen == 0) {
+		resp->status = CW_STATUS_REFUSED;
+		snprintf(resp->message, sizeof(resp->message), "%s has no "
+		    "running elevation to %s", j->req.user, j->req.role);
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:I}", "user", j->req.user, "role",
+	    j->req.role, "ended", (json_int_t)now);
+	resp->data = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+}
+
+static void
+run_job(struct cw_control *c, struct cw_control_job *j)
+{
+	struct cw_response resp;
+	char err[256], who[96];
+	long long gen = -1;
+
+	memset(&resp, 0, sizeof(resp));
+	cw_caller_label(&j->caller, who, sizeof(who));
+	if (j->req.op == CW_OP_ELEVATE)
+		do_elevate(c, j, &resp, &gen, err, sizeof(err));
+	else
+		do_drop(c, j, &resp, &gen, j->caller.root ? "root" :
+		    j->caller.name, err, sizeof(err));
+	if (gen < 0) {
+		resp.status = CW_STATUS_UNAVAILABLE;
+		snprintf(resp.message, sizeof(resp.message), "not recorded: "
+		    "%.200s", err);
+	} else if (gen > 0 && !wait_applied(c, gen)) {
+		snprintf(resp.message, sizeof(resp.message), "recorded; this "
+		    "host will apply it within a few seconds");
+	}
+	cw_log_auth(resp.status == CW_STATUS_OK ? LOG_NOTICE : LOG_WARNING,
+	    "request op=%s caller=%s subject=%s role=%s duration=%lld "
+	    "ticket=%s outcome=%s%s%s", j->req.op == CW_OP_ELEVATE ?
+	    "elevate" : "drop", who, j->req.user, j->req.role,
+	    (long long)j->req.duration, j->req.ticket,
+	    cw_status_name(resp.status), resp.message[0] ? " detail=" : "",
+	    resp.message);
+	answer(j->fd, &resp);
+	cw_response_free(&resp);
+	close(j->fd);
+	free(j);
+}
+
+static void
+log_expired(const char *uid_role, void *arg)
+{
+	(void)arg;
+	cw_log_auth(LOG_NOTICE, "elevation_expired %s", uid_role);
+}
+
+/* Takes the next job, waiting at most ms; NULL on timeout or stop. */
+static struct cw_control_job *
+next_job(struct cw_control *c, int ms, bool *stop)
+{
+	struct cw_control_job *j;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (!c->stop && c->head == NULL)
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
+			break;
+	if ((j = c->head) != NULL && (c->head = j->next) == NULL)
+		c->tail = NULL;
+	*stop = c->stop;
+	pthread_mutex_unlock(&c->lock);
+	return j;
+}
+
+static void *
+control_main(void *arg)
+{
+	struct cw_control *c = arg;
+	struct cw_control_job *j;
+	long long next_expiry = 0;
+	char err[256];
+	bool stop = false;
+
+	while (!stop) {
+		if ((j = next_job(c, 250, &stop)) != NULL) {
+			run_job(c, j);
+			continue;
+		}
+		/* Once a second, end the elevations whose time is up. */
+		if (cw_now_ms() >= next_expiry) {
+			next_expiry = cw_now_ms() + 1000;
+			if (cw_store_expire_elevations(&c->store,
+			    (int64_t)time(NULL), log_expired, NULL, err,
+			    sizeof(err)) < 0)
+				cw_debug("elevation expiry: %s", err);
+		}
+	}
+	while ((j = next_job(c, 0, &stop)) != NULL) {
+		close(j->fd);           /* the client denies/fails on EOF */
+		free(j);
+	}
+	return NULL;
+}
+
+struct cw_control *
+cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
+    _Atomic long long *applied, char *err, size_t errlen)
+{
+	struct cw_control *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->cfg = cfg;
+	c->applied = applied;
+	if (cw_store_init(&c->store, redis, cfg->redis.key_prefix) < 0) {
+		snprintf(err, errlen, "bad [redis] key_prefix");
+		free(c);
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if ((rc = pthread_create(&c->thread, NULL, control_main, c)) != 0) {
+		snprintf(err, errlen, "cannot start the control worker: %s",
+		    strerror(rc));
+		pthread_mutex_destroy(&c->lock);
+		pthread_cond_destroy(&c->cond);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+cw_control_submit(struct cw_control *c, struct cw_control_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->tail != NULL)
+		c->tail->next = job;
+	else
+		c->head = job;
+	c->tail = job;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+cw_control_stop(struct cw_control *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->cond);
+	free(c);
+}

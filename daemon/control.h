@@ -1,0 +1,47 @@
+/*
+ * control.h - the worker that carries out clearwayctl's changes.
+ *
+ * The server thread decides whether a request may be made and checks it
+ * against its policy data; anything that must write to Redis is handed
+ * here with the client's socket, so a slow or unreachable Redis never
+ * stalls a PAM decision.  The worker writes, waits (bounded) until the
+ * server thread has applied the change, then answers the client: when
+ * clearwayctl returns, this host already decides with the change.  It
+ * also ends elevations when they expire.
+ */
+#ifndef CW_CONTROL_H
+#define CW_CONTROL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "authz.h"
+#include "config.h"
+#include "policy.h"
+#include "redis.h"
+#include "wire.h"
+
+struct cw_control_job {
+	int fd;                         /* the client; the worker closes it */
+	struct cw_request req;
+	struct cw_caller caller;
+	struct cw_elevation grant;      /* elevate: what to write */
+	struct cw_control_job *next;
+};
+
+struct cw_control;
+
+/*
+ * Starts the worker with its own Redis connection.  applied points at the
+ * generation the server thread has applied (it only grows).
+ */
+struct cw_control *cw_control_start(const struct cw_config *cfg,
+    struct cw_redis *redis, _Atomic long long *applied, char *err,
+    size_t errlen);
+
+/* Queues job (the worker owns it and its fd from now on). */
+void cw_control_submit(struct cw_control *c, struct cw_control_job *job);
+
+void cw_control_stop(struct cw_control *c);
+
+#endif
