@@ -23,6 +23,11 @@ static const char *const op_names[] = {
 	[CW_OP_ELEVATE] = "elevate",
 	[CW_OP_DROP] = "drop",
 	[CW_OP_ELEVATIONS] = "elevations",
+	[CW_OP_LEAVER] = "leaver",
+	[CW_OP_REVOKE] = "revoke",
+	[CW_OP_REINSTATE] = "reinstate",
+	[CW_OP_QUEUE] = "queue",
+	[CW_OP_REPORT] = "report",
 };
 
 static const char *const event_names[] = {
@@ -94,7 +99,11 @@ text_valid(const char *s, size_t len)
 }
 
 enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE,
-    FIELD_PROSE };
+    FIELD_PROSE, FIELD_MONTH };
+
+static bool month_valid(const char *s, size_t len);
+static int get_time(json_t *obj, const char *key, int64_t *out, char *err,
+    size_t errlen);
 
 /* Operator prose (--reason): printable ASCII, spaces allowed. */
 static bool
@@ -151,6 +160,9 @@ get_string(json_t *obj, const char *key, enum field_kind kind, bool required,
 		break;
 	case FIELD_PROSE:
 		ok = prose_valid(s, len);
+		break;
+	case FIELD_MONTH:
+		ok = month_valid(s, len);
 		break;
 	default:
 		ok = strlen(s) == len;  /* no NUL inside */
@@ -241,12 +253,13 @@ fail:
 
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
-	"tty", "role", "duration", "reason", "ticket", NULL
+	"tty", "role", "duration", "reason", "ticket", "effective", "month",
+	NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
 struct op_needs {
-	bool user, host_class, role, duration, reason;
+	bool user, host_class, role, duration, reason, month;
 };
 
 static const struct op_needs op_needs[] = {
@@ -258,7 +271,26 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_ELEVATE] = { true, false, true, true, true },
 	[CW_OP_DROP] = { true, false, true, false, false },
 	[CW_OP_ELEVATIONS] = { false, false, false, false, false },
+	[CW_OP_LEAVER] = { true, false, false, false, true },
+	[CW_OP_REVOKE] = { true, false, false, false, true },
+	[CW_OP_REINSTATE] = { true, false, false, false, true },
+	[CW_OP_QUEUE] = { false, false, false, false, false },
+	[CW_OP_REPORT] = { false, false, false, false, false, true },
 };
+
+/* "YYYY-MM" with a real month. */
+static bool
+month_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != 7 || s[4] != '-')
+		return false;
+	for (i = 0; i < 7; i++)
+		if (i != 4 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return (s[5] == '0' && s[6] >= '1') || (s[5] == '1' && s[6] <= '2');
+}
 
 static int
 get_duration(json_t *obj, bool required, int64_t *out, char *err,
@@ -316,7 +348,10 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    get_string(root, "reason", FIELD_PROSE, need->reason,
 	    out->reason, sizeof(out->reason), err, errlen) < 0 ||
 	    get_string(root, "ticket", FIELD_TEXT, false, out->ticket,
-	    sizeof(out->ticket), err, errlen) < 0)
+	    sizeof(out->ticket), err, errlen) < 0 ||
+	    get_time(root, "effective", &out->effective, err, errlen) < 0 ||
+	    get_string(root, "month", FIELD_MONTH, need->month, out->month,
+	    sizeof(out->month), err, errlen) < 0)
 		goto out;
 	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
 		snprintf(err, errlen, "\"reason\" is empty");
@@ -466,6 +501,9 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 	set_optional(o, "ticket", r->ticket);
 	if (r->duration > 0)
 		json_object_set_new(o, "duration", json_integer(r->duration));
+	if (r->effective > 0)
+		json_object_set_new(o, "effective", json_integer(r->effective));
+	set_optional(o, "month", r->month);
 	return dump(o, len);
 }
 

@@ -38,6 +38,11 @@ enum cw_op {
 	CW_OP_ELEVATE,          /* clearwayctl elevate USER --role --for ... */
 	CW_OP_DROP,             /* clearwayctl drop USER --role R */
 	CW_OP_ELEVATIONS,       /* clearwayctl elevations [USER] */
+	CW_OP_LEAVER,           /* clearwayctl leaver USER --reason [--effective] */
+	CW_OP_REVOKE,           /* clearwayctl revoke USER --reason */
+	CW_OP_REINSTATE,        /* clearwayctl reinstate USER --reason */
+	CW_OP_QUEUE,            /* clearwayctl queue */
+	CW_OP_REPORT,           /* clearwayctl report --month YYYY-MM */
 };
 
 enum cw_session_event {
@@ -59,6 +64,10 @@ struct cw_request {
 	int64_t duration;               /* seconds, elevate only */
 	char reason[CW_REASON_TEXT_MAX + 1];
 	char ticket[CW_TICKET_MAX + 1];
+	/* leaver: when it takes effect (Unix s; 0 = now) */
+	int64_t effective;
+	/* report: "YYYY-MM" */
+	char month[8];
 };
 
 enum cw_status {
@@ -96,7 +105,9 @@ void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
  * decide, check, session and breakglass need user and host_class; status
  * and elevations may leave user empty (the daemon, or everyone); elevate
  * needs user, role, duration (1..CW_DURATION_MAX) and a non-empty reason
- * (printable ASCII); drop needs user and role.
+ * (printable ASCII); drop needs user and role; leaver, revoke and
+ * reinstate need user and reason (leaver may add effective); report needs
+ * month; queue needs nothing.
  */
 int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen);

@@ -140,6 +140,22 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 		return is_self(c, r->user) || (c->duties & appr_aud) ||
 		    refuse(c, "listing others' elevations", appr_aud, why,
 		    whylen);
+	case CW_OP_LEAVER:
+		return (c->duties & CW_DUTY_HR) ||
+		    refuse(c, "filing a leaver", CW_DUTY_HR, why, whylen);
+	case CW_OP_REVOKE:
+		return (c->duties & CW_DUTY_APPROVER) ||
+		    refuse(c, "revoke", CW_DUTY_APPROVER, why, whylen);
+	case CW_OP_REINSTATE:
+		/* HR files leavers; undoing one takes an approver. */
+		return (c->duties & CW_DUTY_APPROVER) ||
+		    refuse(c, "reinstate", CW_DUTY_APPROVER, why, whylen);
+	case CW_OP_QUEUE:
+		return (c->duties & any) || refuse(c, "the queue", any, why,
+		    whylen);
+	case CW_OP_REPORT:
+		return (c->duties & appr_aud) || refuse(c, "the report",
+		    appr_aud, why, whylen);
 	}
 	snprintf(why, whylen, "unknown operation");
 	return false;

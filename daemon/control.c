@@ -131,20 +131,39 @@ do_drop(struct cw_control *c, struct cw_control_job *j,
 	json_decref(o);
 }
 
+static const char *
+job_name(enum cw_op op)
+{
+	return op == CW_OP_ELEVATE ? "elevate" : op == CW_OP_DROP ? "drop" :
+	    op == CW_OP_LEAVER ? "leaver" : op == CW_OP_REVOKE ? "revoke" :
+	    op == CW_OP_REINSTATE ? "reinstate" : op == CW_OP_QUEUE ?
+	    "queue" : "report";
+}
+
 static void
 run_job(struct cw_control *c, struct cw_control_job *j)
 {
 	struct cw_response resp;
 	char err[256], who[96];
-	long long gen = -1;
+	long long gen = 0;
 
 	memset(&resp, 0, sizeof(resp));
+	err[0] = '\0';
 	cw_caller_label(&j->caller, who, sizeof(who));
-	if (j->req.op == CW_OP_ELEVATE)
+	switch (j->req.op) {
+	case CW_OP_ELEVATE:
 		do_elevate(c, j, &resp, &gen, err, sizeof(err));
-	else
+		break;
+	case CW_OP_DROP:
 		do_drop(c, j, &resp, &gen, j->caller.root ? "root" :
 		    j->caller.name, err, sizeof(err));
+		break;
+	default:
+		resp.status = CW_STATUS_UNAVAILABLE;
+		snprintf(resp.message, sizeof(resp.message), "the revocation "
+		    "queue is not available in this version");
+		break;
+	}
 	if (gen < 0) {
 		resp.status = CW_STATUS_UNAVAILABLE;
 		snprintf(resp.message, sizeof(resp.message), "not recorded: "
@@ -155,8 +174,8 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	}
 	cw_log_auth(resp.status == CW_STATUS_OK ? LOG_NOTICE : LOG_WARNING,
 	    "request op=%s caller=%s subject=%s role=%s duration=%lld "
-	    "ticket=%s outcome=%s%s%s", j->req.op == CW_OP_ELEVATE ?
-	    "elevate" : "drop", who, j->req.user, j->req.role,
+	    "ticket=%s outcome=%s%s%s", job_name(j->req.op), who,
+	    j->req.user[0] ? j->req.user : "-", j->req.role,
 	    (long long)j->req.duration, j->req.ticket,
 	    cw_status_name(resp.status), resp.message[0] ? " detail=" : "",
 	    resp.message);

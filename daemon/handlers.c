@@ -290,7 +290,8 @@ is_cli_op(enum cw_op op)
 
 static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
-	"drop", "elevations"
+	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
+	"report"
 };
 
 static void
@@ -356,6 +357,12 @@ cw_handle_request(const struct cw_handler_ctx *h,
 			job->grant = grant;
 		break;
 	case CW_OP_DROP:
+	case CW_OP_LEAVER:
+	case CW_OP_REVOKE:
+	case CW_OP_REINSTATE:
+	case CW_OP_QUEUE:
+	case CW_OP_REPORT:
+		/* Redis work: the control worker answers (revocations.c). */
 		job = new_job(caller, req, resp);
 		break;
 	}
