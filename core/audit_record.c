@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "gentime.h"
+#include "text.h"
 
 #define US_PER_SEC 1000000LL
 #define SECS_PER_DAY 86400LL
@@ -51,21 +52,6 @@ static const char *const type_names[CW_AUDIT_TYPE_COUNT] = {
 	[CW_AUDIT_DAY_OPENED] = "day_opened",
 	[CW_AUDIT_WRITER_RECOVERED] = "writer_recovered",
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *
 cw_audit_type_name(enum cw_audit_type t)
@@ -632,12 +618,12 @@ set_key(struct cw_audit_chain *c, const char *key_id,
     const unsigned char *key, size_t key_len, char *err, size_t errlen)
 {
 	if (!cw_audit_key_id_valid(key_id)) {
-		set_err(err, errlen, "invalid audit key id");
+		cw_set_err(err, errlen, "invalid audit key id");
 		return -1;
 	}
 	if (key == NULL || key_len < CW_AUDIT_KEY_MIN ||
 	    key_len > CW_AUDIT_KEY_MAX) {
-		set_err(err, errlen, "audit key %s must be %d to %d bytes",
+		cw_set_err(err, errlen, "audit key %s must be %d to %d bytes",
 		    key_id, CW_AUDIT_KEY_MIN, CW_AUDIT_KEY_MAX);
 		return -1;
 	}
@@ -682,7 +668,7 @@ cw_audit_chain_resume(struct cw_audit_chain *c, const char *host,
 	memset(c, 0, sizeof(*c));
 	text_copy(c->host, host);
 	if (next == NULL) {
-		set_err(err, errlen, "key_rotated record without a valid "
+		cw_set_err(err, errlen, "key_rotated record without a valid "
 		    "new_key_id");
 		return -1;
 	}
@@ -712,12 +698,12 @@ cw_audit_seal(struct cw_audit_chain *c, const struct cw_audit_event *ev,
 	*line = NULL;
 	*len = 0;
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	if (!event_valid(ev) || c->key_len == 0 ||
 	    c->seq >= (uint64_t)CW_AUDIT_INT_MAX) {
-		set_err(err, errlen, "cannot seal: invalid %s event, or the "
+		cw_set_err(err, errlen, "cannot seal: invalid %s event, or the "
 		    "chain has no key", cw_audit_type_name(ev->type));
 		goto out;
 	}
@@ -730,7 +716,7 @@ cw_audit_seal(struct cw_audit_chain *c, const struct cw_audit_event *ev,
 	if (compute_mac(r, c->key, c->key_len, r->mac) < 0 ||
 	    (s = cw_audit_record_serialize(r, true, &n)) == NULL ||
 	    (out = realloc(s, n + 2)) == NULL) {
-		set_err(err, errlen, "cannot seal: out of memory or HMAC "
+		cw_set_err(err, errlen, "cannot seal: out of memory or HMAC "
 		    "failed");
 		goto out;
 	}
@@ -765,7 +751,7 @@ cw_audit_seal_key_rotation(struct cw_audit_chain *c, int64_t time_us,
 	    cw_audit_event_init(ev, CW_AUDIT_KEY_ROTATED, time_us, actor, "",
 	    "success") < 0 ||
 	    cw_audit_event_add_string(ev, "new_key_id", new_key_id) < 0) {
-		set_err(err, errlen, "cannot build the key_rotated record");
+		cw_set_err(err, errlen, "cannot build the key_rotated record");
 		goto out;
 	}
 	/* Sealed with the old key: only its holder can hand over. */
@@ -834,7 +820,7 @@ get_text(json_t *o, const char *name, char *dst, size_t max, char *err,
 
 	if (!json_is_string(v) || !text_valid(json_string_value(v),
 	    json_string_length(v), max)) {
-		set_err(err, errlen, "%s: missing, not a string, longer than "
+		cw_set_err(err, errlen, "%s: missing, not a string, longer than "
 		    "%zu bytes, or holding control characters", name, max);
 		return -1;
 	}
@@ -848,7 +834,7 @@ parse_detail(const char *key, json_t *v, struct cw_audit_detail *d,
 {
 	memset(d, 0, sizeof(*d));
 	if (!token_valid(key, CW_AUDIT_DETAIL_KEY_MAX, true)) {
-		set_err(err, errlen, "details: invalid member name");
+		cw_set_err(err, errlen, "details: invalid member name");
 		return -1;
 	}
 	memcpy(d->key, key, strlen(key) + 1);
@@ -865,7 +851,7 @@ parse_detail(const char *key, json_t *v, struct cw_audit_detail *d,
 		d->kind = CW_AUDIT_BOOLEAN;
 		d->boolean = json_is_true(v);
 	} else {
-		set_err(err, errlen, "details.%s: not a safe string, an "
+		cw_set_err(err, errlen, "details.%s: not a safe string, an "
 		    "integer within 2^53 or a boolean", key);
 		return -1;
 	}
@@ -880,7 +866,7 @@ parse_details(json_t *o, struct cw_audit_event *ev, char *err, size_t errlen)
 
 	if (!json_is_object(details) ||
 	    json_object_size(details) > CW_AUDIT_MAX_DETAILS) {
-		set_err(err, errlen, "details: not an object of at most %d "
+		cw_set_err(err, errlen, "details: not an object of at most %d "
 		    "members", CW_AUDIT_MAX_DETAILS);
 		return -1;
 	}
@@ -902,7 +888,7 @@ parse_hex_member(json_t *o, const char *name,
 
 	if (!json_is_string(v) || cw_audit_unhex(json_string_value(v),
 	    json_string_length(v), mac) < 0) {
-		set_err(err, errlen, "%s: not %d lower-case hex digits", name,
+		cw_set_err(err, errlen, "%s: not %d lower-case hex digits", name,
 		    CW_AUDIT_HEX_LEN);
 		return -1;
 	}
@@ -919,30 +905,30 @@ parse_fixed(json_t *o, struct cw_audit_record *r, char *err, size_t errlen)
 
 	if (!json_is_integer(seq) || json_integer_value(seq) < 1 ||
 	    json_integer_value(seq) > CW_AUDIT_INT_MAX) {
-		set_err(err, errlen, "seq: not an integer from 1 to 2^53-1");
+		cw_set_err(err, errlen, "seq: not an integer from 1 to 2^53-1");
 		return -1;
 	}
 	r->seq = (uint64_t)json_integer_value(seq);
 	if (!json_is_string(time) || cw_audit_time_parse(
 	    json_string_value(time), json_string_length(time),
 	    &r->event.time_us) < 0) {
-		set_err(err, errlen, "time: not YYYY-MM-DDTHH:MM:SS.ffffffZ");
+		cw_set_err(err, errlen, "time: not YYYY-MM-DDTHH:MM:SS.ffffffZ");
 		return -1;
 	}
 	if (!json_is_string(type) ||
 	    cw_audit_type_parse(json_string_value(type), &r->event.type) < 0) {
-		set_err(err, errlen, "type: not a known event type");
+		cw_set_err(err, errlen, "type: not a known event type");
 		return -1;
 	}
 	if (get_text(o, "outcome", r->event.outcome, CW_AUDIT_OUTCOME_MAX,
 	    err, errlen) < 0 || !token_valid(r->event.outcome,
 	    CW_AUDIT_OUTCOME_MAX, false)) {
-		set_err(err, errlen, "outcome: not a token of [a-z_]");
+		cw_set_err(err, errlen, "outcome: not a token of [a-z_]");
 		return -1;
 	}
 	if (get_text(o, "key_id", r->key_id, CW_AUDIT_KEY_ID_MAX, err,
 	    errlen) < 0 || !cw_audit_key_id_valid(r->key_id)) {
-		set_err(err, errlen, "key_id: not a valid key id");
+		cw_set_err(err, errlen, "key_id: not a valid key id");
 		return -1;
 	}
 	return 0;
@@ -958,17 +944,17 @@ cw_audit_line_parse(const char *buf, size_t len, struct cw_audit_record *out,
 
 	memset(out, 0, sizeof(*out));
 	if (len > CW_AUDIT_LINE_MAX || memchr(buf, '\n', len) != NULL) {
-		set_err(err, errlen, "longer than %d bytes, or more than one "
+		cw_set_err(err, errlen, "longer than %d bytes, or more than one "
 		    "line", CW_AUDIT_LINE_MAX);
 		goto out;
 	}
 	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o == NULL) {
-		set_err(err, errlen, "not JSON (column %d)", jerr.column);
+		cw_set_err(err, errlen, "not JSON (column %d)", jerr.column);
 		goto out;
 	}
 	if (!json_is_object(o) || json_object_size(o) != RECORD_MEMBERS) {
-		set_err(err, errlen, "not an object of exactly %d members",
+		cw_set_err(err, errlen, "not an object of exactly %d members",
 		    RECORD_MEMBERS);
 		goto out;
 	}

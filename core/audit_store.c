@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "gentime.h"
+#include "text.h"
 
 #define US_PER_DAY (86400LL * 1000000LL)
 #define READER_BUF (64 * 1024)
@@ -40,21 +41,6 @@
 #define LOCK_NAME ".lock"
 /* The actor of the records the store writes on its own account. */
 #define STORE_ACTOR "clearwayd"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int64_t
 day_of(int64_t us)
@@ -306,19 +292,19 @@ cw_audit_key_load(const char *key_dir, const char *key_id,
 
 	*key_len = 0;
 	if (!cw_audit_key_id_valid(key_id)) {
-		set_err(err, errlen, "invalid audit key id");
+		cw_set_err(err, errlen, "invalid audit key id");
 		return -1;
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.key", key_dir,
 	    key_id) >= sizeof(path)) {
-		set_err(err, errlen, "%s: path too long", key_dir);
+		cw_set_err(err, errlen, "%s: path too long", key_dir);
 		return -1;
 	}
 	if ((n = cw_secret_read(path, hex, sizeof(hex), err, errlen)) < 0)
 		goto out;
 	if (n % 2 != 0 || n < 2 * CW_AUDIT_KEY_MIN ||
 	    n > 2 * CW_AUDIT_KEY_MAX) {
-		set_err(err, errlen, "%s: must hold %d to %d hex digits", path,
+		cw_set_err(err, errlen, "%s: must hold %d to %d hex digits", path,
 		    2 * CW_AUDIT_KEY_MIN, 2 * CW_AUDIT_KEY_MAX);
 		goto out;
 	}
@@ -326,7 +312,7 @@ cw_audit_key_load(const char *key_dir, const char *key_id,
 		hi = hex_value(hex[2 * i]);
 		lo = hex_value(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
-			set_err(err, errlen, "%s: not hex", path);
+			cw_set_err(err, errlen, "%s: not hex", path);
 			goto out;
 		}
 		key[i] = (unsigned char)(hi << 4 | lo);
@@ -425,7 +411,7 @@ store_write(struct cw_audit_store *st, int fd, const char *buf, size_t len,
     char *err, size_t errlen)
 {
 	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		set_err(err, errlen, "%s: cannot write the audit trail: %s",
+		cw_set_err(err, errlen, "%s: cannot write the audit trail: %s",
 		    st->dir, strerror(errno));
 		st->broken = true;
 		return -1;
@@ -441,17 +427,17 @@ open_store_dir(const char *dir, char *err, size_t errlen)
 	int fd;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW)) < 0) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() ||
 	    (sb.st_mode & 077) != 0) {
-		set_err(err, errlen, "%s: must be a directory owned by the "
+		cw_set_err(err, errlen, "%s: must be a directory owned by the "
 		    "writer (root) with no group or other access", dir);
 		close(fd);
 		return -1;
@@ -465,13 +451,13 @@ lock_store(struct cw_audit_store *st, char *err, size_t errlen)
 	st->lock_fd = openat(st->dir_fd, LOCK_NAME, O_RDWR | O_CREAT |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (st->lock_fd < 0) {
-		set_err(err, errlen, "%s/%s: %s", st->dir, LOCK_NAME,
+		cw_set_err(err, errlen, "%s/%s: %s", st->dir, LOCK_NAME,
 		    strerror(errno));
 		return -1;
 	}
 	/* Two writers would fork the chain. */
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		set_err(err, errlen, "%s: another audit writer holds it",
+		cw_set_err(err, errlen, "%s: another audit writer holds it",
 		    st->dir);
 		return -1;
 	}
@@ -516,7 +502,7 @@ repair_tail(int fd, const char *name, struct recovery *rec, char *err,
 	}
 	nl = memrchr(buf, '\n', window);
 	if (nl == NULL && (off_t)window < sb.st_size) {
-		set_err(err, errlen, "%s: ends in over %d bytes without a "
+		cw_set_err(err, errlen, "%s: ends in over %d bytes without a "
 		    "newline; not an unfinished record (run audit verify)",
 		    name, CW_AUDIT_LINE_MAX);
 		goto out;
@@ -532,7 +518,7 @@ repair_tail(int fd, const char *name, struct recovery *rec, char *err,
 	rc = 0;
 	goto out;
 io:
-	set_err(err, errlen, "%s: %s", name, strerror(errno));
+	cw_set_err(err, errlen, "%s: %s", name, strerror(errno));
 out:
 	free(buf);
 	return rc;
@@ -578,12 +564,12 @@ resume_from_file(struct cw_audit_store *st, int fd, const char *name,
 
 	if ((line = malloc(CW_AUDIT_LINE_MAX + 2)) == NULL ||
 	    (rec = malloc(sizeof(*rec))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	if (read_last_line(fd, line, CW_AUDIT_LINE_MAX + 2, &len) < 0 ||
 	    cw_audit_line_parse(line, len, rec, msg, sizeof(msg)) < 0) {
-		set_err(err, errlen, "%s: the last line is not a record (run "
+		cw_set_err(err, errlen, "%s: the last line is not a record (run "
 		    "audit verify)", name);
 		goto out;
 	}
@@ -592,7 +578,7 @@ resume_from_file(struct cw_audit_store *st, int fd, const char *name,
 		goto out;
 	if (cw_audit_record_check(rec, line, len, key, key_len) !=
 	    CW_AUDIT_CHECK_OK) {
-		set_err(err, errlen, "%s: the last record does not verify; "
+		cw_set_err(err, errlen, "%s: the last record does not verify; "
 		    "not continuing the chain from it (run audit verify)",
 		    name);
 		goto out;
@@ -643,7 +629,7 @@ store_resume(struct cw_audit_store *st,
 	int fd = -1, rc = -1;
 
 	if (list_days(st->dir_fd, &days) < 0) {
-		set_err(err, errlen, "%s: %s", st->dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", st->dir, strerror(errno));
 		return -1;
 	}
 	while (days.n > 0) {
@@ -651,7 +637,7 @@ store_resume(struct cw_audit_store *st,
 		fd = open_day(st->dir_fd, days.days[days.n - 1],
 		    O_RDWR | O_APPEND);
 		if (fd < 0 || fstat(fd, &sb) < 0) {
-			set_err(err, errlen, "%s/%s: %s", st->dir, name,
+			cw_set_err(err, errlen, "%s/%s: %s", st->dir, name,
 			    strerror(errno));
 			goto out;
 		}
@@ -666,7 +652,7 @@ store_resume(struct cw_audit_store *st,
 		snprintf(rec->file, sizeof(rec->file), "%s", name);
 		if (unlinkat(st->dir_fd, name, 0) < 0 ||
 		    fsync(st->dir_fd) < 0) {
-			set_err(err, errlen, "%s/%s: %s", st->dir, name,
+			cw_set_err(err, errlen, "%s/%s: %s", st->dir, name,
 			    strerror(errno));
 			goto out;
 		}
@@ -704,7 +690,7 @@ batch_add(struct cw_audit_store *st, struct cw_audit_chain *c,
 		size_t cap = (*used + len) * 2;
 
 		if ((grown = realloc(st->batch, cap)) == NULL) {
-			set_err(err, errlen, "out of memory");
+			cw_set_err(err, errlen, "out of memory");
 			goto out;
 		}
 		st->batch = grown;
@@ -740,7 +726,7 @@ store_roll(struct cw_audit_store *st, int64_t now_us, char *err,
 	    STORE_ACTOR, "", "info") < 0 ||
 	    (st->fd >= 0 && (cw_audit_file_name(st->day, prev) < 0 ||
 	    cw_audit_event_add_string(&ev, "previous_file", prev) < 0))) {
-		set_err(err, errlen, "invalid time for the audit trail");
+		cw_set_err(err, errlen, "invalid time for the audit trail");
 		goto out;
 	}
 	if (batch_add(st, &next, &ev, &used, err, errlen) < 0)
@@ -748,14 +734,14 @@ store_roll(struct cw_audit_store *st, int64_t now_us, char *err,
 	fd = open_day(st->dir_fd, today, O_WRONLY | O_APPEND | O_CREAT |
 	    O_EXCL);
 	if (fd < 0) {
-		set_err(err, errlen, "%s/%s: %s", st->dir, name,
+		cw_set_err(err, errlen, "%s/%s: %s", st->dir, name,
 		    strerror(errno));
 		goto out;
 	}
 	if (store_write(st, fd, st->batch, used, err, errlen) < 0)
 		goto out;
 	if (fsync(st->dir_fd) < 0) {
-		set_err(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
 		st->broken = true;
 		goto out;
 	}
@@ -778,7 +764,7 @@ cw_audit_store_roll(struct cw_audit_store *st, int64_t now_us, char *err,
     size_t errlen)
 {
 	if (st->broken) {
-		set_err(err, errlen, "%s: a write failed; reopen the store",
+		cw_set_err(err, errlen, "%s: a write failed; reopen the store",
 		    st->dir);
 		return -1;
 	}
@@ -855,7 +841,7 @@ append_recovery(struct cw_audit_store *st, const struct recovery *rec,
 	    (int64_t)rec->discarded_bytes) < 0 ||
 	    (rec->discarded_bytes > 0 &&
 	    cw_audit_event_add_string(&ev, "discarded_sha256", hex) < 0)) {
-		set_err(err, errlen, "cannot build writer_recovered");
+		cw_set_err(err, errlen, "cannot build writer_recovered");
 		return -1;
 	}
 	return cw_audit_store_append(st, &ev, 1, now_us, err, errlen);
@@ -872,7 +858,7 @@ cw_audit_store_open(const struct cw_audit_store_options *o, int64_t now_us,
 	memset(&rec, 0, sizeof(rec));
 	if (o->dir == NULL || o->key_dir == NULL || o->host == NULL ||
 	    !cw_audit_key_id_valid(o->key_id)) {
-		set_err(err, errlen, "audit store: dir, key_dir, host and a "
+		cw_set_err(err, errlen, "audit store: dir, key_dir, host and a "
 		    "valid key_id are required");
 		return -1;
 	}
@@ -893,7 +879,7 @@ cw_audit_store_open(const struct cw_audit_store_options *o, int64_t now_us,
 	*out = st;
 	return 0;
 nomem:
-	set_err(err, errlen, "out of memory");
+	cw_set_err(err, errlen, "out of memory");
 fail:
 	cw_audit_store_close(st);
 	return -1;
@@ -956,7 +942,7 @@ plan_at(int dirfd, const char *dir, int retention_days, int64_t now_us,
 
 	memset(plan, 0, sizeof(*plan));
 	if (list_days(dirfd, &days) < 0) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	/* A file goes when its whole day ended retention_days ago. */
@@ -971,7 +957,7 @@ plan_at(int dirfd, const char *dir, int retention_days, int64_t now_us,
 	}
 	if ((rec = malloc(sizeof(*rec))) == NULL ||
 	    read_first_record(dirfd, days.days[k], rec) < 0) {
-		set_err(err, errlen, "%s: cannot read the first record that "
+		cw_set_err(err, errlen, "%s: cannot read the first record that "
 		    "would be kept (run audit verify)", dir);
 		goto out;
 	}
@@ -992,7 +978,7 @@ static int
 check_retention(int retention_days, char *err, size_t errlen)
 {
 	if (retention_days < CW_AUDIT_RETENTION_MIN_DAYS) {
-		set_err(err, errlen, "retention of %d days refused: the audit "
+		cw_set_err(err, errlen, "retention of %d days refused: the audit "
 		    "trail is kept at least %d days", retention_days,
 		    CW_AUDIT_RETENTION_MIN_DAYS);
 		return -1;
@@ -1010,7 +996,7 @@ cw_audit_retention_plan(const char *dir, int retention_days, int64_t now_us,
 	if (check_retention(retention_days, err, errlen) < 0)
 		return -1;
 	if ((fd = open_dir(dir)) < 0) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	rc = plan_at(fd, dir, retention_days, now_us, plan, err, errlen);
@@ -1053,19 +1039,19 @@ remove_before(struct cw_audit_store *st, int64_t keep_day, char *err,
 	int rc = -1;
 
 	if (list_days(st->dir_fd, &days) < 0) {
-		set_err(err, errlen, "%s: %s", st->dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", st->dir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < days.n && days.days[i] < keep_day; i++) {
 		cw_audit_file_name(days.days[i], name);
 		if (unlinkat(st->dir_fd, name, 0) < 0) {
-			set_err(err, errlen, "%s/%s: %s", st->dir, name,
+			cw_set_err(err, errlen, "%s/%s: %s", st->dir, name,
 			    strerror(errno));
 			goto out;
 		}
 	}
 	if (fsync(st->dir_fd) < 0) {
-		set_err(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: fsync: %s", st->dir, strerror(errno));
 		goto out;
 	}
 	rc = 0;
@@ -1096,7 +1082,7 @@ cw_audit_retention_sweep(struct cw_audit_store *st, int retention_days,
 	}
 	if ((ev = malloc(sizeof(*ev))) == NULL ||
 	    removal_event(removed, actor, retention_days, now_us, ev) < 0) {
-		set_err(err, errlen, "cannot build retention_removed");
+		cw_set_err(err, errlen, "cannot build retention_removed");
 		goto out;
 	}
 	/* The record first: a crash after it leaves files the record
@@ -1616,23 +1602,23 @@ export_file(struct exporter *x, int dirfd, int64_t day, char *err,
 
 	cw_audit_file_name(day, name);
 	if ((fd = open_day(dirfd, day, O_RDONLY)) < 0) {
-		set_err(err, errlen, "%s: %s", name, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
 	if (reader_init(&rd, fd) < 0) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	while ((r = reader_next(&rd, &text, &len)) != READ_EOF) {
 		if (r == READ_ERROR) {
-			set_err(err, errlen, "%s: %s", name, strerror(errno));
+			cw_set_err(err, errlen, "%s: %s", name, strerror(errno));
 			goto out;
 		}
 		if (r != READ_LINE)
 			note_skipped(x, name, rd.lineno);
 		else if (export_line(x, name, rd.lineno, text, len) < 0 ||
 		    ferror(x->out)) {
-			set_err(err, errlen, "cannot write the export");
+			cw_set_err(err, errlen, "cannot write the export");
 			goto out;
 		}
 	}
@@ -1656,20 +1642,20 @@ cw_audit_export(const char *dir, int64_t since_us, int64_t until_us,
 
 	memset(res, 0, sizeof(*res));
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	*x = (struct exporter){ .since = since_us, .until = until_us,
 	    .format = format, .out = out, .res = res };
 	if ((dirfd = open_dir(dir)) < 0 || list_days(dirfd, &days) < 0) {
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	/* A day early: an event may be written a little before its own
 	 * host's clock says it happened (clocks differ). */
 	first_day = since_us <= 0 ? 0 : day_of(since_us) - 1;
 	if (format == CW_AUDIT_FORMAT_CSV && fputs(CSV_HEADER, out) == EOF) {
-		set_err(err, errlen, "cannot write the export");
+		cw_set_err(err, errlen, "cannot write the export");
 		goto out;
 	}
 	for (i = 0; i < days.n; i++) {
@@ -1678,7 +1664,7 @@ cw_audit_export(const char *dir, int64_t since_us, int64_t until_us,
 			goto out;
 	}
 	if (fflush(out) == EOF || ferror(out)) {
-		set_err(err, errlen, "cannot write the export");
+		cw_set_err(err, errlen, "cannot write the export");
 		goto out;
 	}
 	rc = 0;

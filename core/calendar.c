@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "gentime.h"
+#include "text.h"
 
 #define SECS_PER_DAY 86400
 #define BST_OFFSET 3600
@@ -38,42 +39,6 @@ static const char *const division_names[CW_DIVISION_COUNT] = {
 	[CW_DIVISION_SCOTLAND] = "scotland",
 	[CW_DIVISION_NORTHERN_IRELAND] = "northern-ireland",
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Copies untrusted text for a message: printable ASCII only, cut to fit dst
- * with "..." marking the cut.  dst must hold at least 8 bytes.
- */
-static void
-sanitize(char *dst, size_t dstlen, const char *s, size_t len)
-{
-	size_t i, n = len;
-
-	if (n > dstlen - 4)
-		n = dstlen - 4;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	dst[n] = '\0';
-	if (n < len)
-		memcpy(dst + n, "...", 4);
-}
 
 const char *
 cw_division_name(enum cw_division d)
@@ -563,7 +528,7 @@ take_string(const struct event_where *w, const char *key, json_t *v,
     const char **s, size_t *len, char *err, size_t errlen)
 {
 	if (!json_is_string(v)) {
-		set_err(err, errlen, "\"%s\" events[%zu]: \"%s\" must be a "
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: \"%s\" must be a "
 		    "string", w->division, w->index, key);
 		return -1;
 	}
@@ -591,12 +556,12 @@ take_member(const struct event_where *w, const char *key, json_t *v,
 	if (strcmp(key, "bunting") == 0) {
 		if (json_is_boolean(v))
 			return 0;       /* flags, nothing we use */
-		set_err(err, errlen, "\"%s\" events[%zu]: \"bunting\" must be "
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: \"bunting\" must be "
 		    "true or false", w->division, w->index);
 		return -1;
 	}
-	sanitize(shown, sizeof(shown), key, strlen(key));
-	set_err(err, errlen, "\"%s\" events[%zu]: unknown key \"%s\" "
+	cw_sanitize(shown, sizeof(shown), key, strlen(key));
+	cw_set_err(err, errlen, "\"%s\" events[%zu]: unknown key \"%s\" "
 	    "(expected title, date, notes, bunting)", w->division, w->index,
 	    shown);
 	return -1;
@@ -611,14 +576,14 @@ check_event_date(const struct event_where *w, const struct event_text *t,
 
 	if (parse_date(t->date, t->date_len, &out->year, &out->month,
 	    &out->day) < 0) {
-		sanitize(shown, sizeof(shown), t->date, t->date_len);
-		set_err(err, errlen, "\"%s\" events[%zu]: date \"%s\" is not "
+		cw_sanitize(shown, sizeof(shown), t->date, t->date_len);
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: date \"%s\" is not "
 		    "a real date in the form YYYY-MM-DD", w->division,
 		    w->index, shown);
 		return -1;
 	}
 	if (!year_supported(out->year)) {
-		set_err(err, errlen, "\"%s\" events[%zu]: date %04d-%02u-%02u "
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: date %04d-%02u-%02u "
 		    "is outside the supported years %d..%d", w->division,
 		    w->index, out->year, out->month, out->day,
 		    CW_CALENDAR_YEAR_MIN, CW_CALENDAR_YEAR_MAX);
@@ -636,13 +601,13 @@ check_event_text(const struct event_where *w, const struct event_text *t,
     char *err, size_t errlen)
 {
 	if (!text_valid(t->title, t->title_len, 1)) {
-		set_err(err, errlen, "\"%s\" events[%zu]: title must be 1..%d "
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: title must be 1..%d "
 		    "bytes without control characters", w->division, w->index,
 		    CW_HOLIDAY_TITLE_MAX);
 		return -1;
 	}
 	if (!text_valid(t->notes, t->notes_len, 0)) {
-		set_err(err, errlen, "\"%s\" events[%zu]: notes must be 0..%d "
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: notes must be 0..%d "
 		    "bytes without control characters", w->division, w->index,
 		    CW_HOLIDAY_TITLE_MAX);
 		return -1;
@@ -664,7 +629,7 @@ parse_event(const struct event_where *w, json_t *ev, struct cw_holiday *out,
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(ev)) {
-		set_err(err, errlen, "\"%s\" events[%zu]: not an object",
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: not an object",
 		    w->division, w->index);
 		return -1;
 	}
@@ -673,7 +638,7 @@ parse_event(const struct event_where *w, json_t *ev, struct cw_holiday *out,
 			return -1;
 	}
 	if (t.date == NULL || t.title == NULL) {
-		set_err(err, errlen, "\"%s\" events[%zu]: no \"%s\"",
+		cw_set_err(err, errlen, "\"%s\" events[%zu]: no \"%s\"",
 		    w->division, w->index, t.date == NULL ? "date" : "title");
 		return -1;
 	}
@@ -681,7 +646,7 @@ parse_event(const struct event_where *w, json_t *ev, struct cw_holiday *out,
 	    check_event_text(w, &t, err, errlen) < 0)
 		return -1;
 	if ((out->title = strdup(t.title)) == NULL) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	out->substitute = ascii_equal_nocase(t.notes, t.notes_len,
@@ -701,14 +666,14 @@ check_event_dates(const char *division, const struct cw_holiday *days,
 		const struct cw_holiday *h = &days[i];
 
 		if (i > 0 && compare_holidays(&days[i - 1], h) == 0) {
-			set_err(err, errlen, "\"%s\": %04d-%02u-%02u is listed "
+			cw_set_err(err, errlen, "\"%s\": %04d-%02u-%02u is listed "
 			    "twice", division, h->year, h->month, h->day);
 			return -1;
 		}
 		in_year = (i > 0 && days[i - 1].year == h->year) ?
 		    in_year + 1 : 1;
 		if (in_year > CW_HOLIDAYS_PER_YEAR_MAX) {
-			set_err(err, errlen, "\"%s\": more than %d holidays in "
+			cw_set_err(err, errlen, "\"%s\": more than %d holidays in "
 			    "%d", division, CW_HOLIDAYS_PER_YEAR_MAX, h->year);
 			return -1;
 		}
@@ -733,31 +698,31 @@ parse_division(const char *name, json_t *obj, struct cw_holiday **daysp,
 	*daysp = NULL;
 	*countp = 0;
 	if (!json_is_object(obj)) {
-		set_err(err, errlen, "\"%s\": not an object", name);
+		cw_set_err(err, errlen, "\"%s\": not an object", name);
 		goto out;
 	}
 	self = json_object_get(obj, "division");
 	events = json_object_get(obj, "events");
 	if (json_object_size(obj) != 2 || !json_is_string(self) ||
 	    !json_is_array(events)) {
-		set_err(err, errlen, "\"%s\": must hold exactly \"division\" "
+		cw_set_err(err, errlen, "\"%s\": must hold exactly \"division\" "
 		    "(a string) and \"events\" (an array)", name);
 		goto out;
 	}
 	if (strcmp(json_string_value(self), name) != 0 ||
 	    json_string_length(self) != strlen(name)) {
-		set_err(err, errlen, "\"%s\": \"division\" does not say \"%s\"",
+		cw_set_err(err, errlen, "\"%s\": \"division\" does not say \"%s\"",
 		    name, name);
 		goto out;
 	}
 	if (json_array_size(events) > CW_HOLIDAYS_MAX_EVENTS) {
-		set_err(err, errlen, "\"%s\": more than %d events", name,
+		cw_set_err(err, errlen, "\"%s\": more than %d events", name,
 		    CW_HOLIDAYS_MAX_EVENTS);
 		goto out;
 	}
 	if (json_array_size(events) > 0 && (days = calloc(
 	    json_array_size(events), sizeof(*days))) == NULL) {
-		set_err(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		goto out;
 	}
 	json_array_foreach(events, i, ev) {
@@ -798,23 +763,23 @@ cw_holidays_json_parse(const char *buf, size_t len,
 		return -1;
 	cw_calendar_init(cal, division);
 	if (buf == NULL || (unsigned)division >= CW_DIVISION_COUNT) {
-		set_err(err, errlen, "no input, or an unknown division");
+		cw_set_err(err, errlen, "no input, or an unknown division");
 		goto out;
 	}
 	if (len > CW_HOLIDAYS_MAX_BYTES) {
-		set_err(err, errlen, "larger than %d bytes",
+		cw_set_err(err, errlen, "larger than %d bytes",
 		    CW_HOLIDAYS_MAX_BYTES);
 		goto out;
 	}
 	/* Duplicate keys would leave us to choose between two answers. */
 	if ((root = json_loadb(buf, len, JSON_REJECT_DUPLICATES,
 	    &jerr)) == NULL) {
-		set_err(err, errlen, "not valid JSON: line %d column %d: %s",
+		cw_set_err(err, errlen, "not valid JSON: line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
 		goto out;
 	}
 	if (!json_is_object(root) || json_object_size(root) == 0) {
-		set_err(err, errlen, "must be an object keyed by division (%s)",
+		cw_set_err(err, errlen, "must be an object keyed by division (%s)",
 		    CW_DIVISION_NAMES);
 		goto out;
 	}
@@ -823,8 +788,8 @@ cw_holidays_json_parse(const char *buf, size_t len,
 		size_t n;
 
 		if (cw_division_parse(key, &d) < 0 || seen[d]) {
-			sanitize(shown, sizeof(shown), key, strlen(key));
-			set_err(err, errlen, "unknown or repeated division "
+			cw_sanitize(shown, sizeof(shown), key, strlen(key));
+			cw_set_err(err, errlen, "unknown or repeated division "
 			    "\"%s\" (expected %s)", shown, CW_DIVISION_NAMES);
 			goto out;
 		}

@@ -27,6 +27,7 @@
 enum key_type {
 	KEY_STRING,     /* any non-empty text */
 	KEY_PATH,       /* absolute path */
+	KEY_OPT_PATH,   /* absolute path, or empty for "none" (NULL) */
 	KEY_BOOL,       /* yes/no/true/false */
 	KEY_INT,        /* decimal within [min, max] */
 	KEY_USERS,      /* list of login names */
@@ -43,6 +44,7 @@ struct key_spec {
 
 #define STR(sec, k, field) { sec, k, KEY_STRING, offsetof(struct cw_config, field), 0, 0 }
 #define PATH(sec, k, field) { sec, k, KEY_PATH, offsetof(struct cw_config, field), 0, 0 }
+#define OPT_PATH(sec, k, field) { sec, k, KEY_OPT_PATH, offsetof(struct cw_config, field), 0, 0 }
 #define BOOL(sec, k, field) { sec, k, KEY_BOOL, offsetof(struct cw_config, field), 0, 0 }
 #define INT(sec, k, field, lo, hi) { sec, k, KEY_INT, offsetof(struct cw_config, field), lo, hi }
 #define USERS(sec, k, field) { sec, k, KEY_USERS, offsetof(struct cw_config, field), 0, 0 }
@@ -81,6 +83,16 @@ static const struct key_spec keys[] = {
 	    CW_AUDIT_RETENTION_MIN_DAYS, 36600),
 	PATH("audit", "directory", audit.directory),
 	PATH("audit", "key_dir", audit.key_dir),
+	BOOL("audit", "writer", audit.writer),
+	STR("audit", "key_id", audit.key_id),
+	PATH("audit", "spool_dir", audit.spool_dir),
+	INT("audit", "spool_max_bytes", audit.spool_max_bytes,
+	    CW_AUDIT_SPOOL_MAX_MIN, INT_MAX),
+	INT("audit", "alert_user_denials", audit.alert_user_denials, 1, 100000),
+	INT("audit", "alert_host_denials", audit.alert_host_denials, 1, 100000),
+	INT("audit", "alert_window_s", audit.alert_window_s, 10, 86400),
+	OPT_PATH("audit", "metrics_file", audit.metrics_file),
+	INT("audit", "metrics_interval_s", audit.metrics_interval_s, 1, 3600),
 
 	PATH("daemon", "socket", daemon.socket),
 	PATH("daemon", "state_dir", daemon.state_dir),
@@ -125,6 +137,11 @@ cw_config_defaults(struct cw_config *c)
 	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;
 	c->policy.division = CW_DIVISION_ENGLAND_AND_WALES;
 	c->audit.retention_days = CW_AUDIT_RETENTION_MIN_DAYS;
+	c->audit.spool_max_bytes = CW_AUDIT_SPOOL_MAX_DEFAULT;
+	c->audit.alert_user_denials = 5;
+	c->audit.alert_host_denials = 20;
+	c->audit.alert_window_s = 300;
+	c->audit.metrics_interval_s = 15;
 	c->daemon.ldap_sync = true;
 	c->daemon.client_timeout_ms = 1000;
 	c->daemon.reload_interval_ms = 1000;
@@ -137,7 +154,10 @@ cw_config_defaults(struct cw_config *c)
 	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||
 	    set_string(&c->daemon.state_dir, CW_DEFAULT_STATEDIR) < 0 ||
 	    set_string(&c->audit.directory, CW_DEFAULT_STATEDIR "/audit") < 0 ||
-	    set_string(&c->audit.key_dir, CW_AUDIT_KEY_DIR_DEFAULT) < 0) {
+	    set_string(&c->audit.key_dir, CW_AUDIT_KEY_DIR_DEFAULT) < 0 ||
+	    set_string(&c->audit.key_id, CW_AUDIT_KEY_ID_DEFAULT) < 0 ||
+	    set_string(&c->audit.spool_dir, CW_DEFAULT_STATEDIR "/spool") < 0 ||
+	    set_string(&c->audit.metrics_file, CW_METRICS_FILE_DEFAULT) < 0) {
 		cw_config_free(c);
 		return -1;
 	}
@@ -181,6 +201,13 @@ set_key(struct cw_config *c, const struct key_spec *k, const char *value,
 	long n;
 
 	switch (k->type) {
+	case KEY_OPT_PATH:
+		if (value[0] == '\0') {
+			free(*(char **)p);
+			*(char **)p = NULL;
+			return 0;
+		}
+		/* FALLTHROUGH */
 	case KEY_PATH:
 		if (value[0] != '/') {
 			snprintf(err, errlen, "%s must be an absolute path",
@@ -316,17 +343,44 @@ parse_line(struct parse_state *st, char *line, struct cw_config *c,
 		return -1;
 	}
 	st->seen[k - keys] = true;
-	if (value[0] == '\0' && k->type != KEY_USERS) {
+	if (value[0] == '\0' && k->type != KEY_USERS &&
+	    k->type != KEY_OPT_PATH) {
 		snprintf(err, errlen, "%s has no value", key);
 		return -1;
 	}
 	return set_key(c, k, value, err, errlen);
 }
 
+/*
+ * An audit key id names a file in key_dir: [A-Za-z0-9_-][A-Za-z0-9._-]
+ * {0,63}, the rule of core/audit.h (which the PAM module's cwcore does
+ * not link), so a bad one fails at load and not on the writer's first day.
+ */
+static bool
+key_id_valid(const char *s)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > 64 || s[0] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
 /* Settings that only make sense together. */
 static int
 check_consistent(const struct cw_config *c, char *err, size_t errlen)
 {
+	if (!key_id_valid(c->audit.key_id)) {
+		snprintf(err, errlen, "[audit] key_id must be 1 to 64 of "
+		    "[A-Za-z0-9._-], not starting with '.'");
+		return -1;
+	}
 	if (c->daemon.ldap_sync && (c->ldap.uri == NULL ||
 	    c->ldap.staff_base == NULL || c->ldap.hostclass_base == NULL ||
 	    c->ldap.role_base == NULL)) {
@@ -546,7 +600,8 @@ cw_config_free(struct cw_config *c)
 	for (i = 0; i < NKEYS; i++) {
 		void *p = field(c, &keys[i]);
 
-		if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH) {
+		if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH ||
+		    keys[i].type == KEY_OPT_PATH) {
 			free(*(char **)p);
 			*(char **)p = NULL;
 		} else if (keys[i].type == KEY_USERS) {

@@ -19,6 +19,12 @@
 #define CW_CONFIG_MAX_LINE 4096
 #define CW_AUDIT_RETENTION_MIN_DAYS 183
 #define CW_AUDIT_KEY_DIR_DEFAULT "/etc/clearway/audit-keys"
+#define CW_AUDIT_KEY_ID_DEFAULT "k1"
+#define CW_AUDIT_SPOOL_MAX_DEFAULT (256 * 1024 * 1024)
+#define CW_AUDIT_SPOOL_MAX_MIN (1024 * 1024)
+/* node_exporter's textfile collector directory on Debian. */
+#define CW_METRICS_FILE_DEFAULT \
+	"/var/lib/prometheus/node-exporter/clearway.prom"
 
 struct cw_config {
 	struct {
@@ -56,6 +62,15 @@ struct cw_config {
 		int retention_days;
 		char *directory;        /* the daily audit files */
 		char *key_dir;          /* <key_id>.key HMAC keys, root-only */
+		bool writer;            /* this daemon seals the central trail */
+		char *key_id;           /* the key a new chain starts with */
+		char *spool_dir;        /* the host's on-disk spool */
+		int spool_max_bytes;
+		int alert_user_denials; /* denials of one user ... */
+		int alert_host_denials; /* ... or from one remote host ... */
+		int alert_window_s;     /* ... within this window raise an alert */
+		char *metrics_file;     /* NULL: no metrics file */
+		int metrics_interval_s;
 	} audit;
 	struct {
 		char *socket;

@@ -8,6 +8,7 @@
  * lookup must never have to choose between them).
  */
 #include "entry.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,42 +18,6 @@
 #include <string.h>
 
 #include <jansson.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/*
- * Copies untrusted text for a message: printable ASCII only, cut to fit dst
- * with "..." marking the cut.  dst must hold at least 8 bytes.
- */
-static void
-sanitize(char *dst, size_t dstlen, const char *s, size_t len)
-{
-	size_t i, n = len;
-
-	if (n > dstlen - 4)
-		n = dstlen - 4;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		dst[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	dst[n] = '\0';
-	if (n < len)
-		memcpy(dst + n, "...", 4);
-}
 
 /* ASCII-only case folding: strcasecmp() follows the host's locale. */
 static unsigned char
@@ -344,27 +309,27 @@ take_text(const json_t *v, const char *field, char **dst, char *err,
 	size_t len;
 
 	if (v == NULL) {
-		set_err(err, errlen, "%s: missing", field);
+		cw_set_err(err, errlen, "%s: missing", field);
 		return -1;
 	}
 	if (!json_is_string(v)) {
-		set_err(err, errlen, "%s: not a string", field);
+		cw_set_err(err, errlen, "%s: not a string", field);
 		return -1;
 	}
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (len > CW_ENTRY_MAX_VALUE_LEN) {
-		set_err(err, errlen, "%s: longer than %d bytes", field,
+		cw_set_err(err, errlen, "%s: longer than %d bytes", field,
 		    CW_ENTRY_MAX_VALUE_LEN);
 		return -1;
 	}
 	if (!text_valid(s, len)) {
-		set_err(err, errlen, "%s: contains a NUL byte", field);
+		cw_set_err(err, errlen, "%s: contains a NUL byte", field);
 		return -1;
 	}
 	*dst = strndup(s, len);
 	if (*dst == NULL) {
-		set_err(err, errlen, "%s: out of memory", field);
+		cw_set_err(err, errlen, "%s: out of memory", field);
 		return -1;
 	}
 	return 0;
@@ -379,15 +344,15 @@ take_attrs(const json_t *attrs, struct cw_entry *e, char *err, size_t errlen)
 	char shown[40];
 
 	if (attrs == NULL) {
-		set_err(err, errlen, "attrs: missing");
+		cw_set_err(err, errlen, "attrs: missing");
 		return -1;
 	}
 	if (!json_is_object(attrs)) {
-		set_err(err, errlen, "attrs: not an object");
+		cw_set_err(err, errlen, "attrs: not an object");
 		return -1;
 	}
 	if (json_object_size(attrs) > CW_ENTRY_MAX_ATTRS) {
-		set_err(err, errlen, "attrs: more than %d attributes",
+		cw_set_err(err, errlen, "attrs: more than %d attributes",
 		    CW_ENTRY_MAX_ATTRS);
 		return -1;
 	}
@@ -396,27 +361,27 @@ take_attrs(const json_t *attrs, struct cw_entry *e, char *err, size_t errlen)
 		size_t i, n;
 
 		if (!attr_name_valid(key, keylen)) {
-			sanitize(shown, sizeof(shown), key, keylen);
-			set_err(err, errlen, "attrs: invalid attribute name '%s'",
+			cw_sanitize(shown, sizeof(shown), key, keylen);
+			cw_set_err(err, errlen, "attrs: invalid attribute name '%s'",
 			    shown);
 			return -1;
 		}
 		/* key is now known to be short, printable and NUL-free. */
 		if (find_attr(e, key) != NULL) {
-			set_err(err, errlen, "attrs.%s: duplicate attribute", key);
+			cw_set_err(err, errlen, "attrs.%s: duplicate attribute", key);
 			return -1;
 		}
 		if (!json_is_array(values)) {
-			set_err(err, errlen, "attrs.%s: not an array", key);
+			cw_set_err(err, errlen, "attrs.%s: not an array", key);
 			return -1;
 		}
 		n = json_array_size(values);
 		if (n == 0) {
-			set_err(err, errlen, "attrs.%s: no values", key);
+			cw_set_err(err, errlen, "attrs.%s: no values", key);
 			return -1;
 		}
 		if (n > CW_ENTRY_MAX_VALUES) {
-			set_err(err, errlen, "attrs.%s: more than %d values", key,
+			cw_set_err(err, errlen, "attrs.%s: more than %d values", key,
 			    CW_ENTRY_MAX_VALUES);
 			return -1;
 		}
@@ -425,25 +390,25 @@ take_attrs(const json_t *attrs, struct cw_entry *e, char *err, size_t errlen)
 			size_t len;
 
 			if (!json_is_string(v)) {
-				set_err(err, errlen, "attrs.%s[%zu]: not a string",
+				cw_set_err(err, errlen, "attrs.%s[%zu]: not a string",
 				    key, i);
 				return -1;
 			}
 			len = json_string_length(v);
 			if (len > CW_ENTRY_MAX_VALUE_LEN) {
-				set_err(err, errlen,
+				cw_set_err(err, errlen,
 				    "attrs.%s[%zu]: longer than %d bytes", key, i,
 				    CW_ENTRY_MAX_VALUE_LEN);
 				return -1;
 			}
 			if (!text_valid(json_string_value(v), len)) {
-				set_err(err, errlen,
+				cw_set_err(err, errlen,
 				    "attrs.%s[%zu]: contains a NUL byte", key, i);
 				return -1;
 			}
 			if (append_value(e, find_attr(e, key), key, keylen,
 			    json_string_value(v), len) != 0) {
-				set_err(err, errlen, "attrs.%s: out of memory",
+				cw_set_err(err, errlen, "attrs.%s: out of memory",
 				    key);
 				return -1;
 			}
@@ -470,11 +435,11 @@ cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (buf == NULL || out == NULL) {
-		set_err(err, errlen, "internal error: missing argument");
+		cw_set_err(err, errlen, "internal error: missing argument");
 		goto out;
 	}
 	if (len > CW_ENTRY_MAX_JSON) {
-		set_err(err, errlen, "entry: longer than %d bytes",
+		cw_set_err(err, errlen, "entry: longer than %d bytes",
 		    CW_ENTRY_MAX_JSON);
 		goto out;
 	}
@@ -483,20 +448,20 @@ cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		/* jansson quotes the input near the error; keep it printable. */
-		sanitize(shown, sizeof(shown), jerr.text, strlen(jerr.text));
-		set_err(err, errlen, "entry: bad JSON at line %d column %d: %s",
+		cw_sanitize(shown, sizeof(shown), jerr.text, strlen(jerr.text));
+		cw_set_err(err, errlen, "entry: bad JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, shown);
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		set_err(err, errlen, "entry: not a JSON object");
+		cw_set_err(err, errlen, "entry: not a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, value) {
 		if (strcmp(key, "dn") != 0 && strcmp(key, "uuid") != 0 &&
 		    strcmp(key, "attrs") != 0) {
-			sanitize(shown, sizeof(shown), key, strlen(key));
-			set_err(err, errlen, "entry: unknown field '%s'", shown);
+			cw_sanitize(shown, sizeof(shown), key, strlen(key));
+			cw_set_err(err, errlen, "entry: unknown field '%s'", shown);
 			goto out;
 		}
 	}

@@ -7,6 +7,7 @@
  * notion of a valid date, and neither belongs in a decision.
  */
 #include "gentime.h"
+#include "text.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -118,26 +119,6 @@ cw_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 		*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
 }
 
-/* Reads n ASCII digits at s[*pos]; false unless all n are digits. */
-static bool
-take_digits(const char *s, size_t len, size_t *pos, unsigned n, unsigned *out)
-{
-	unsigned v = 0, i;
-
-	if (len - *pos < n)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[*pos + i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (unsigned)(c - '0');
-	}
-	*pos += n;
-	*out = v;
-	return true;
-}
-
 static bool
 is_digit_at(const char *s, size_t len, size_t pos)
 {
@@ -176,17 +157,17 @@ cw_gentime_parse(const char *s, size_t len, int64_t *out)
 	if (s == NULL || out == NULL)
 		return -1;
 
-	if (!take_digits(s, len, &pos, 4, &year) ||
-	    !take_digits(s, len, &pos, 2, &month) ||
-	    !take_digits(s, len, &pos, 2, &day) ||
-	    !take_digits(s, len, &pos, 2, &hour))
+	if (!cw_take_digits(s, len, &pos, 4, &year) ||
+	    !cw_take_digits(s, len, &pos, 2, &month) ||
+	    !cw_take_digits(s, len, &pos, 2, &day) ||
+	    !cw_take_digits(s, len, &pos, 2, &hour))
 		return -1;
 	if (is_digit_at(s, len, pos)) {
-		if (!take_digits(s, len, &pos, 2, &minute))
+		if (!cw_take_digits(s, len, &pos, 2, &minute))
 			return -1;
 		frac_unit = 60;
 		if (is_digit_at(s, len, pos)) {
-			if (!take_digits(s, len, &pos, 2, &second))
+			if (!cw_take_digits(s, len, &pos, 2, &second))
 				return -1;
 			frac_unit = 1;
 		}
@@ -209,9 +190,9 @@ cw_gentime_parse(const char *s, size_t len, int64_t *out)
 		offset = 0;
 	} else if (sign == '+' || sign == '-') {
 		/* RFC 4517 g-differential: hour [ minute ]. */
-		if (!take_digits(s, len, &pos, 2, &off_h))
+		if (!cw_take_digits(s, len, &pos, 2, &off_h))
 			return -1;
-		if (pos < len && !take_digits(s, len, &pos, 2, &off_m))
+		if (pos < len && !cw_take_digits(s, len, &pos, 2, &off_m))
 			return -1;
 		if (off_h > 23 || off_m > 59)
 			return -1;

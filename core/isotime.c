@@ -14,6 +14,7 @@
 
 #include "calendar.h"
 #include "gentime.h"
+#include "text.h"
 
 #define SECS_PER_DAY 86400
 
@@ -22,27 +23,6 @@ struct fields {
 	bool has_zone;
 	int offset;             /* seconds east of UTC, when has_zone */
 };
-
-/* Exactly n ASCII digits at s[*pos]; false unless all n are there. */
-static bool
-take_number(const char *s, size_t len, size_t *pos, unsigned n,
-    unsigned *out)
-{
-	unsigned v = 0, i;
-
-	if (len - *pos < n)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[*pos + i];
-
-		if (c < '0' || c > '9')
-			return false;
-		v = v * 10 + (unsigned)(c - '0');
-	}
-	*pos += n;
-	*out = v;
-	return true;
-}
 
 static bool
 take_char(const char *s, size_t len, size_t *pos, char c)
@@ -70,8 +50,8 @@ parse_zone(const char *s, size_t len, size_t *pos, struct fields *f)
 		return CW_ISO8601_OK;
 	}
 	if ((sign != '+' && sign != '-') ||
-	    !take_number(s, len, pos, 2, &oh) || !take_char(s, len, pos, ':') ||
-	    !take_number(s, len, pos, 2, &om))
+	    !cw_take_digits(s, len, pos, 2, &oh) || !take_char(s, len, pos, ':') ||
+	    !cw_take_digits(s, len, pos, 2, &om))
 		return CW_ISO8601_MALFORMED;
 	if (oh > 23 || om > 59)
 		return CW_ISO8601_BAD_FIELD;
@@ -87,18 +67,18 @@ parse_fields(const char *s, size_t len, struct fields *f)
 	int rc;
 
 	memset(f, 0, sizeof(*f));
-	if (!take_number(s, len, &pos, 4, &f->year) ||
+	if (!cw_take_digits(s, len, &pos, 4, &f->year) ||
 	    !take_char(s, len, &pos, '-') ||
-	    !take_number(s, len, &pos, 2, &f->month) ||
+	    !cw_take_digits(s, len, &pos, 2, &f->month) ||
 	    !take_char(s, len, &pos, '-') ||
-	    !take_number(s, len, &pos, 2, &f->day) ||
+	    !cw_take_digits(s, len, &pos, 2, &f->day) ||
 	    !take_char(s, len, &pos, 'T') ||
-	    !take_number(s, len, &pos, 2, &f->hour) ||
+	    !cw_take_digits(s, len, &pos, 2, &f->hour) ||
 	    !take_char(s, len, &pos, ':') ||
-	    !take_number(s, len, &pos, 2, &f->minute))
+	    !cw_take_digits(s, len, &pos, 2, &f->minute))
 		return CW_ISO8601_MALFORMED;
 	if (take_char(s, len, &pos, ':') &&
-	    !take_number(s, len, &pos, 2, &f->second))
+	    !cw_take_digits(s, len, &pos, 2, &f->second))
 		return CW_ISO8601_MALFORMED;
 	if ((rc = parse_zone(s, len, &pos, f)) != CW_ISO8601_OK)
 		return rc;

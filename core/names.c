@@ -6,28 +6,13 @@
  * (sshd, sudo), and a name must mean the same thing everywhere.
  */
 #include "names.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the error message, if the caller gave room for one. */
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool
 is_alnum_ascii(unsigned char c)
@@ -112,7 +97,7 @@ cw_name_list_parse(const char *s, bool (*valid)(const char *, size_t),
 		out->count = 0;
 	}
 	if (s == NULL || valid == NULL || out == NULL) {
-		set_err(err, errlen, "internal error: missing argument");
+		cw_set_err(err, errlen, "internal error: missing argument");
 		goto out;
 	}
 
@@ -130,22 +115,22 @@ cw_name_list_parse(const char *s, bool (*valid)(const char *, size_t),
 
 		if (!valid(s + start, len)) {
 			quote_entry(quoted, sizeof(quoted), s + start, len);
-			set_err(err, errlen, "invalid name %s", quoted);
+			cw_set_err(err, errlen, "invalid name %s", quoted);
 			goto out;
 		}
 		if (list.count >= SIZE_MAX / sizeof(*list.names) - 1) {
-			set_err(err, errlen, "too many names");
+			cw_set_err(err, errlen, "too many names");
 			goto out;
 		}
 		grown = realloc(list.names, (list.count + 1) * sizeof(*grown));
 		if (grown == NULL) {
-			set_err(err, errlen, "out of memory");
+			cw_set_err(err, errlen, "out of memory");
 			goto out;
 		}
 		list.names = grown;
 		list.names[list.count] = strndup(s + start, len);
 		if (list.names[list.count] == NULL) {
-			set_err(err, errlen, "out of memory");
+			cw_set_err(err, errlen, "out of memory");
 			goto out;
 		}
 		list.count++;

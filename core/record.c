@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gentime.h"
+#include "text.h"
 
 #define ATTR_UID "uid"
 #define ATTR_CN "cn"
@@ -72,22 +73,8 @@ struct verdict {
 	char *why;              /* CW_INVALID_MAX bytes */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static void mark_invalid(const struct verdict *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Records why the record is invalid.  The first problem found is kept:
@@ -298,17 +285,17 @@ take_key(const struct cw_entry *e, const char *attr,
 	size_t len;
 
 	if (a == NULL || a->nvalues == 0) {
-		set_err(err, errlen, "%s: missing", attr);
+		cw_set_err(err, errlen, "%s: missing", attr);
 		return -1;
 	}
 	if (a->nvalues > 1) {
-		set_err(err, errlen, "%s: more than one value", attr);
+		cw_set_err(err, errlen, "%s: more than one value", attr);
 		return -1;
 	}
 	len = strlen(a->values[0]);
 	if (!valid(a->values[0], len) || len > max) {
 		shown(show, a->values[0]);
-		set_err(err, errlen, "%s: '%s' is not a valid %s", attr, show,
+		cw_set_err(err, errlen, "%s: '%s' is not a valid %s", attr, show,
 		    what);
 		return -1;
 	}
@@ -337,7 +324,7 @@ cw_staff_from_entry(const struct cw_entry *e, struct cw_staff *out,
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (e == NULL || out == NULL) {
-		set_err(err, errlen, "internal error: missing argument");
+		cw_set_err(err, errlen, "internal error: missing argument");
 		goto out;
 	}
 	if (take_key(e, ATTR_UID, cw_user_name_valid, CW_USER_MAX, s.uid,
@@ -354,7 +341,7 @@ cw_staff_from_entry(const struct cw_entry *e, struct cw_staff *out,
 	take_when(e, ATTR_CLEARANCE_EXPIRY, &s.clearance_expiry, &v);
 	take_when(e, ATTR_TRAINING, &s.training, &v);
 	if (take_roles(e, ATTR_ROLE, &s.roles, &v) != 0) {
-		set_err(err, errlen, "%s: out of memory", ATTR_ROLE);
+		cw_set_err(err, errlen, "%s: out of memory", ATTR_ROLE);
 		goto out;
 	}
 
@@ -379,7 +366,7 @@ cw_host_class_from_entry(const struct cw_entry *e, struct cw_host_class *out,
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (e == NULL || out == NULL) {
-		set_err(err, errlen, "internal error: missing argument");
+		cw_set_err(err, errlen, "internal error: missing argument");
 		goto out;
 	}
 	if (take_key(e, ATTR_CN, cw_object_name_valid, CW_NAME_MAX, h.name,
@@ -389,7 +376,7 @@ cw_host_class_from_entry(const struct cw_entry *e, struct cw_host_class *out,
 	take_clearance(e, ATTR_REQUIRED, &h.required, &v);
 	if (take_roles(e, ATTR_LOGIN_ROLE, &h.login_roles, &v) != 0 ||
 	    take_roles(e, ATTR_ADMIN_ROLE, &h.admin_roles, &v) != 0) {
-		set_err(err, errlen, "roles: out of memory");
+		cw_set_err(err, errlen, "roles: out of memory");
 		goto out;
 	}
 
@@ -439,7 +426,7 @@ cw_role_def_from_entry(const struct cw_entry *e, struct cw_role_def *out,
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (e == NULL || out == NULL) {
-		set_err(err, errlen, "internal error: missing argument");
+		cw_set_err(err, errlen, "internal error: missing argument");
 		goto out;
 	}
 	if (take_key(e, ATTR_CN, cw_object_name_valid, CW_NAME_MAX, r.name,
