@@ -6,6 +6,7 @@
  * Global options (-c FILE, --json, --help) may stand anywhere before "--";
  * they are taken out first, and the rest goes to the command.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +18,34 @@
 #include "client.h"
 #include "paths.h"
 
-/* Defined in cmd_calendar.c. */
-extern const struct cli_command cmd_calendar;
-/* Defined in cmd_audit.c. */
-extern const struct cli_command cmd_audit;
-
 static const struct cli_command *const commands[] = {
 	&cmd_check,
 	&cmd_status,
+	&cmd_elevate,
+	&cmd_drop,
+	&cmd_elevations,
 	&cmd_calendar,
 	&cmd_audit,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Contract section 4 commands this version does not have yet. */
+static const char *const planned_commands[] = {
+	"leaver", "revoke", "reinstate", "queue", "report", "export", "erase",
+};
+
+static bool
+is_planned(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(planned_commands) / sizeof(planned_commands[0]);
+	    i++)
+		if (strcmp(planned_commands[i], name) == 0)
+			return true;
+	return false;
+}
 
 static void
 usage(FILE *f)
@@ -39,13 +55,14 @@ usage(FILE *f)
 	fprintf(f, "usage: clearwayctl [-c FILE] [--json] COMMAND [ARGS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-50s %s\n", commands[i]->synopsis,
-		    commands[i]->help);
+		fprintf(f, "  %s\n      %s\n", commands[i]->synopsis,
+		    commands[i]->summary);
 	fprintf(f, "\n  -c, --config FILE  configuration (default %s)\n"
 	    "  --json             machine-readable output\n"
 	    "  -h, --help         this text, or a command's with COMMAND "
 	    "--help\n\nexit codes: 0 ok/allow, 1 deny/no, 2 usage, "
-	    "3 service unreachable, 4 not permitted\n", CW_DEFAULT_CONFIG);
+	    "3 service unreachable, 4 not permitted\n"
+	    "See clearwayctl(8).\n", CW_DEFAULT_CONFIG);
 }
 
 int
@@ -59,14 +76,32 @@ cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (cmd != NULL)
-		fprintf(stderr, "usage: clearwayctl %s\n", cmd->synopsis);
+		fprintf(stderr, "usage: clearwayctl %s\n"
+		    "(clearwayctl %s --help says more)\n", cmd->synopsis,
+		    cmd->name);
 	return CW_EXIT_USAGE;
 }
 
-/* Reports a failure in the chosen output form and returns code. */
-static int
-fail(const struct cli *cli, int code, const char *msg)
+int
+cli_option_error(const struct cli_command *cmd, int ch, char **argv)
 {
+	/* getopt_long() has stepped past the option it complains about. */
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (ch == ':')
+		return cli_usage_error(cmd, "option '%s' needs a value", opt);
+	return cli_usage_error(cmd, "unknown option '%s'", opt);
+}
+
+int
+cli_fail(const struct cli *cli, int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	if (cli->json) {
 		json_t *o = json_pack("{s:s, s:i}", "error", msg, "exit", code);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -81,37 +116,120 @@ fail(const struct cli *cli, int code, const char *msg)
 }
 
 int
+cli_print_json(const struct cli *cli, const json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (s == NULL)
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "out of memory");
+	printf("%s\n", s);
+	free(s);
+	return CW_EXIT_OK;
+}
+
+const char *
+cli_json_string(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+int64_t
+cli_json_integer(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+void
+cli_clean_text(const char *src, char *dst, size_t dstsz)
+{
+	size_t i = 0;
+
+	if (dstsz == 0)
+		return;
+	for (; src != NULL && src[i] != '\0' && i + 1 < dstsz; i++)
+		dst[i] = src[i] >= 0x20 && src[i] <= 0x7e ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/*
+ * A refusal in the daemon's own words: it names what was wrong and what to
+ * do ("role 'dba-admin' allows at most 4h; asked 8h"), so it is printed as
+ * it came, with a generic line only when the daemon said nothing.
+ */
+static int
+refusal(const struct cli *cli, int code, const char *message,
+    const char *generic)
+{
+	char clean[CW_MESSAGE_MAX];
+
+	cli_clean_text(message, clean, sizeof(clean));
+	return cli_fail(cli, code, "%s", clean[0] != '\0' ? clean : generic);
+}
+
+/* Everything but an OK answer: the exit code for it, after saying why. */
+static int
+failed_status(const struct cli *cli, const struct cw_response *resp)
+{
+	char clean[CW_MESSAGE_MAX];
+
+	switch (resp->status) {
+	case CW_STATUS_FORBIDDEN:
+		return refusal(cli, CW_EXIT_FORBIDDEN, resp->message,
+		    "not permitted");
+	case CW_STATUS_REFUSED:
+		/* Allowed to ask; the answer is no (contract: exit 1). */
+		return refusal(cli, CW_EXIT_NO, resp->message, "refused");
+	case CW_STATUS_BAD_REQUEST:
+		return refusal(cli, CW_EXIT_USAGE, resp->message,
+		    "clearwayd refused the request");
+	case CW_STATUS_UNAVAILABLE:
+		cli_clean_text(resp->message, clean, sizeof(clean));
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "service unavailable: "
+		    "%s", clean);
+	default:
+		cli_clean_text(resp->message, clean, sizeof(clean));
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "daemon error: %s",
+		    clean);
+	}
+}
+
+int
 cli_call(struct cli *cli, const struct cw_request *req,
     struct cw_response *resp)
 {
-	char err[512], msg[600];
+	char err[512];
+	int rc;
 
+	memset(resp, 0, sizeof(*resp));
 	if (cw_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) < 0)
-		return fail(cli, CW_EXIT_UNREACHABLE, err);
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 	if (cw_client_call(cli->cfg.daemon.socket,
 	    cli->cfg.daemon.client_timeout_ms, req, resp, err,
-	    sizeof(err)) < 0) {
-		snprintf(msg, sizeof(msg), "clearwayd is not reachable: %s",
-		    err);
-		return fail(cli, CW_EXIT_UNREACHABLE, msg);
-	}
-	switch (resp->status) {
-	case CW_STATUS_OK:
+	    sizeof(err)) < 0)
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "clearwayd is not "
+		    "reachable: %s", err);
+	if (resp->status == CW_STATUS_OK)
 		return CW_EXIT_OK;
-	case CW_STATUS_FORBIDDEN:
-		snprintf(msg, sizeof(msg), "not permitted: %s", resp->message);
-		return fail(cli, CW_EXIT_FORBIDDEN, msg);
-	case CW_STATUS_UNAVAILABLE:
-		snprintf(msg, sizeof(msg), "service unavailable: %s",
-		    resp->message);
-		return fail(cli, CW_EXIT_UNREACHABLE, msg);
-	case CW_STATUS_BAD_REQUEST:
-		snprintf(msg, sizeof(msg), "refused: %s", resp->message);
-		return fail(cli, CW_EXIT_USAGE, msg);
-	default:
-		snprintf(msg, sizeof(msg), "daemon error: %s", resp->message);
-		return fail(cli, CW_EXIT_UNREACHABLE, msg);
+	rc = failed_status(cli, resp);
+	cw_response_free(resp);
+	return rc;
+}
+
+int
+cli_response_data(const struct cli *cli, struct cw_response *resp,
+    json_t **data)
+{
+	*data = NULL;
+	if (resp->data != NULL)
+		*data = json_loads(resp->data, 0, NULL);
+	cw_response_free(resp);
+	if (!json_is_object(*data)) {
+		json_decref(*data);
+		*data = NULL;
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "clearwayd sent no "
+		    "data: is it older than this clearwayctl?");
 	}
+	return CW_EXIT_OK;
 }
 
 /*
@@ -176,12 +294,16 @@ main(int argc, char **argv)
 		usage(help ? stdout : stderr);
 		return help ? CW_EXIT_OK : CW_EXIT_USAGE;
 	}
-	if ((cmd = find_command(argv[1])) == NULL) {
+	if ((cmd = find_command(argv[1])) == NULL && is_planned(argv[1]))
+		return cli_usage_error(NULL, "'%s' is not yet available in this "
+		    "version of clearwayctl", argv[1]);
+	if (cmd == NULL) {
 		usage(stderr);
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	}
 	if (help) {
-		printf("usage: clearwayctl %s\n\n%s\n", cmd->synopsis, cmd->help);
+		printf("usage: clearwayctl [-c FILE] [--json] %s\n\n%s\n\n%s",
+		    cmd->synopsis, cmd->summary, cmd->help);
 		return CW_EXIT_OK;
 	}
 	rc = cmd->run(&cli, argc - 1, argv + 1);

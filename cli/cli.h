@@ -1,11 +1,15 @@
 /*
  * cli.h - what every clearwayctl command shares: global options, the
- * contract's exit codes, and the way to ask the daemon.
+ * contract's exit codes, the command table's entries, and the way to ask
+ * the daemon and report what went wrong.
  */
 #ifndef CW_CLI_H
 #define CW_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "config.h"
 #include "wire.h"
@@ -25,26 +29,76 @@ struct cli {
 	struct cw_config cfg;
 };
 
+/*
+ * One command.  clearwayctl --help lists synopsis and summary (one line
+ * each); clearwayctl COMMAND --help prints the synopsis and help: what it
+ * does, who may run it, an example, its exit codes.
+ */
 struct cli_command {
 	const char *name;
 	const char *synopsis;
+	const char *summary;
 	const char *help;
 	int (*run)(struct cli *cli, int argc, char **argv);
 };
 
+/* One per cmd_<name>.c, listed in clearwayctl.c's commands[]. */
 extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_status;
+extern const struct cli_command cmd_elevate;
+extern const struct cli_command cmd_drop;
+extern const struct cli_command cmd_elevations;
+extern const struct cli_command cmd_calendar;
+extern const struct cli_command cmd_audit;
 
 /*
  * Sends req to the daemon named by the configuration.  Returns CW_EXIT_OK
- * with resp filled when the daemon answered OK; otherwise prints why (to
- * stderr, or as JSON on stdout with --json) and returns the exit code.
+ * with resp filled when the daemon answered OK (the caller then frees it
+ * with cw_response_free); otherwise prints why (to stderr, and as JSON on
+ * stdout with --json), frees resp and returns the exit code.  A refusal's
+ * message is the daemon's, printed as it came.
  */
 int cli_call(struct cli *cli, const struct cw_request *req,
     struct cw_response *resp);
 
+/*
+ * The "data" object of an OK response, parsed.  On failure reports that
+ * the daemon sent none (exit 3) and frees resp.  The caller owns *data.
+ */
+int cli_response_data(const struct cli *cli, struct cw_response *resp,
+    json_t **data);
+
+/*
+ * Reports a failure that is not a usage error: "clearwayctl: " + message
+ * to stderr and, with --json, {"error": message, "exit": code} on stdout.
+ * Returns code.
+ */
+int cli_fail(const struct cli *cli, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Prints "clearwayctl: " + message to stderr; returns CW_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * The usage error for what getopt_long() returned on a bad option (ch is
+ * ':' for a missing value with a leading ':' in the optstring, '?' for an
+ * unknown option).  Returns CW_EXIT_USAGE.
+ */
+int cli_option_error(const struct cli_command *cmd, int ch, char **argv);
+
+/* Prints a JSON value on one line; exit 3 if it cannot be encoded. */
+int cli_print_json(const struct cli *cli, const json_t *o);
+
+/* A string member of o, or NULL; an integer member, or 0. */
+const char *cli_json_string(const json_t *o, const char *key);
+int64_t cli_json_integer(const json_t *o, const char *key);
+
+/*
+ * Copies untrusted text (a reason, a ticket, a name from the daemon) for
+ * the terminal: every byte outside printable ASCII becomes '?', so no
+ * control sequence reaches the operator's screen.
+ */
+void cli_clean_text(const char *src, char *dst, size_t dstsz);
 
 #endif

@@ -23,8 +23,6 @@
 #include "audit.h"
 #include "cli.h"
 
-extern const struct cli_command cmd_audit;
-
 /*
  * T as the contract writes it in UTC: exactly YYYY-MM-DDTHH:MM:SSZ, in
  * seconds.  A minimal strict parser private to this file until
@@ -297,9 +295,20 @@ const struct cli_command cmd_audit = {
 	.name = "audit",
 	.synopsis = "audit verify [--dir DIR] [--keys DIR] | audit export "
 	    "[--since T] [--until T] [--format jsonl|csv] [--dir DIR]",
-	.help = "verify the audit trail's chain and say where it breaks "
-	    "(exit 1), or export records in [since, until) (T is "
-	    "YYYY-MM-DDTHH:MM:SSZ); reads the files directly, so needs read "
-	    "access to them (root) until the daemon serves auditors",
+	.summary = "verify the audit trail's chain, or export its records",
+	.help =
+	    "'verify' checks the HMAC chain of the whole trail and says where it\n"
+	    "breaks (exit 1).  'export' prints the records in [since, until) as\n"
+	    "JSON lines or CSV; T is YYYY-MM-DDTHH:MM:SSZ.  Both read the files\n"
+	    "directly ([audit] directory and key_dir), so they need read access\n"
+	    "to them, until the daemon serves auditors.\n"
+	    "\n"
+	    "Who may: an auditor; for now, whoever can read the files (root).\n"
+	    "\n"
+	    "Example: clearwayctl audit export --since 2026-11-01T00:00:00Z "
+	    "--format csv\n"
+	    "\n"
+	    "Exit: 0 ok (intact), 1 broken chain or unreadable record, 2 usage,\n"
+	    "3 configuration unusable, 4 no read access.\n",
 	.run = run_audit,
 };

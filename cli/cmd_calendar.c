@@ -25,8 +25,6 @@
 #include "gentime.h"
 #include "isotime.h"
 
-extern const struct cli_command cmd_calendar;
-
 /* The one-line reasoning; long enough for any run of holidays by rule. */
 #define REASON_MAX 2048
 
@@ -577,7 +575,21 @@ const struct cli_command cmd_calendar = {
 	.name = "calendar",
 	.synopsis = "calendar holidays --year Y | deadline --from TIME "
 	    "[--division D]",
-	.help = "bank holidays of a year, or the working-day deadline of a "
-	    "revocation at TIME (contract section 5); computed locally",
+	.summary = "bank holidays of a year, or the working-day deadline of "
+	    "a revocation at TIME",
+	.help =
+	    "The working-day clock: 'holidays' lists a year's bank holidays in\n"
+	    "the division; 'deadline' shows when a revocation at TIME is due (one\n"
+	    "working day later, Europe/London) and why.  Computed here, with the\n"
+	    "division and holidays file from the configuration if there is one;\n"
+	    "no daemon is asked.  D is england-and-wales, scotland or\n"
+	    "northern-ireland.  TIME is 2026-11-23T09:00:00Z, or local\n"
+	    "Europe/London time without a zone.\n"
+	    "\n"
+	    "Who may: anyone.\n"
+	    "\n"
+	    "Example: clearwayctl calendar deadline --from 2026-12-24T16:00:00\n"
+	    "\n"
+	    "Exit: 0 ok, 2 usage, 3 configuration or holidays file unusable.\n",
 	.run = run_calendar,
 };

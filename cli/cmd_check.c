@@ -92,6 +92,19 @@ run_check(struct cli *cli, int argc, char **argv)
 const struct cli_command cmd_check = {
 	.name = "check",
 	.synopsis = "check USER --host-class H [--mode login|admin]",
-	.help = "the decision and reason a logon would get now",
+	.summary = "the decision and reason a logon would get now",
+	.help =
+	    "Asks clearwayd for the decision a logon by USER on host class H\n"
+	    "would get now, through the same policy the PAM module uses, without\n"
+	    "logging on and without an access record.  --mode admin asks about\n"
+	    "privileged use (sudo, su), which needs an active elevation.\n"
+	    "\n"
+	    "Who may: anyone about themself; an approver, HR or an auditor about\n"
+	    "anyone; root on this host about anyone.\n"
+	    "\n"
+	    "Example: clearwayctl check alice --host-class payments-db --mode admin\n"
+	    "\n"
+	    "Exit: 0 allow (or exempt), 1 deny, 2 usage, 3 clearwayd unreachable\n"
+	    "or without policy data, 4 not permitted.\n",
 	.run = run_check,
 };

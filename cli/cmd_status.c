@@ -101,7 +101,19 @@ run_status(struct cli *cli, int argc, char **argv)
 const struct cli_command cmd_status = {
 	.name = "status",
 	.synopsis = "status [USER]",
-	.help = "a user's synced record and elevations, or the daemon's "
+	.summary = "a user's synced record and elevations, or the daemon's "
 	    "sync state",
+	.help =
+	    "With USER: the record as this host's clearwayd holds it (synced from\n"
+	    "LDAP), when it last changed, the user's elevations and revocation.\n"
+	    "Without: the daemon's own state (directory sync, Redis, counts).\n"
+	    "\n"
+	    "Who may: anyone about themself; an approver or HR about anyone; the\n"
+	    "daemon's state, root on this host only.\n"
+	    "\n"
+	    "Example: clearwayctl status alice\n"
+	    "\n"
+	    "Exit: 0 ok, 1 no such user, 2 usage, 3 clearwayd unreachable,\n"
+	    "4 not permitted.\n",
 	.run = run_status,
 };

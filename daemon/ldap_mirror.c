@@ -491,9 +491,9 @@ new_sync(struct cw_mirror *m, LDAP *ld, char *err, size_t errlen)
 	ls->ls_search_result = on_result;
 	ls->ls_private = m;
 	ls->ls_ld = ld;
-	free(base);
 	if (ls->ls_base == NULL || ls->ls_filter == NULL || attrs == NULL)
 		goto oom;
+	free(base);
 	return ls;
 oom:
 	free(base);

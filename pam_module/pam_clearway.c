@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
 #include "client.h"
 #include "config.h"
+#include "duration.h"
+#include "isotime.h"
 #include "names.h"
 #include "pam_args.h"
 #include "policy.h"
@@ -179,6 +182,68 @@ tell_user_denied(const struct call *c)
 	(void)pam_error(c->pamh, "%s", DENIED_MESSAGE);
 }
 
+/*
+ * "Your annual security training expires on 2026-11-23; ...": the date as
+ * the user's own calendar shows it (Europe/London, where the policy's
+ * working days are counted), UTC if that cannot be had.
+ */
+static void
+tell_training_expires(const struct call *c, int64_t expires)
+{
+	char when[CW_ISO8601_BUFSZ];
+
+	if (cw_iso8601_format_local(expires, when) < 0 &&
+	    cw_iso8601_format_utc(expires, when) < 0)
+		return;
+	(void)pam_info(c->pamh, "Your annual security training expires on "
+	    "%.10s; renew it to keep access.", when);
+}
+
+/*
+ * "Elevated access ends in 1h29m (at 13:00 UTC)."  Whole minutes, rounded
+ * down, so the message never promises time that is not there; the date
+ * too when the end is a day or more away.
+ */
+static void
+tell_elevation_ends(const struct call *c, int64_t ends, int64_t now)
+{
+	char left[CW_DURATION_BUFSZ], when[CW_ISO8601_BUFSZ];
+	int64_t secs = ends - now;
+
+	if (secs <= 0)
+		return;
+	if (secs >= 60)
+		secs -= secs % 60;
+	if (cw_duration_format(secs, left, sizeof(left)) < 0 ||
+	    cw_iso8601_format_utc(ends, when) < 0)
+		return;
+	/* when is "YYYY-MM-DDTHH:MM:SSZ": date at 0, time of day at 11. */
+	if (ends - now < 86400)
+		(void)pam_info(c->pamh, "Elevated access ends in %s (at %.5s "
+		    "UTC).", left, when + 11);
+	else
+		(void)pam_info(c->pamh, "Elevated access ends in %s (at %.10s "
+		    "%.5s UTC).", left, when, when + 11);
+}
+
+/*
+ * What the daemon says the user should know about an allowed logon.  Only
+ * ever after an allow: a refusal's reason is syslog's, never the user's.
+ * Best effort, like every message: a missing conversation changes no
+ * result.
+ */
+static void
+tell_user_allowed(const struct call *c, const struct cw_response *resp)
+{
+	if (c->flags & PAM_SILENT)
+		return;
+	if (resp->training_expires > 0)
+		tell_training_expires(c, resp->training_expires);
+	if (resp->elevation_ends > 0)
+		tell_elevation_ends(c, resp->elevation_ends,
+		    (int64_t)time(NULL));
+}
+
 static void
 build_request(const struct call *c, enum cw_op op, struct cw_request *req)
 {
@@ -258,6 +323,7 @@ account_breakglass(const struct call *c)
 	if (ask_daemon(c, &req, &resp) < 0)
 		pam_syslog(c->pamh, LOG_WARNING, "break-glass logon by %s not "
 		    "recorded by clearwayd", c->user);
+	cw_response_free(&resp);
 	return PAM_SUCCESS;
 }
 
@@ -276,6 +342,9 @@ account_decide(const struct call *c)
 		r = resp.decision.reason;
 	}
 	log_decision(c, v, r);
+	if (v == CW_VERDICT_ALLOW)
+		tell_user_allowed(c, &resp);
+	cw_response_free(&resp);
 	return verdict_to_pam(v);
 }
 
@@ -326,10 +395,13 @@ report_session(const struct call *c, enum cw_session_event event)
 	const char *what = event == CW_SESSION_OPEN ? "open" : "close";
 	struct cw_request req;
 	struct cw_response resp;
+	int rc;
 
 	build_request(c, CW_OP_SESSION, &req);
 	req.event = event;
-	if (ask_daemon(c, &req, &resp) < 0) {
+	rc = ask_daemon(c, &req, &resp);
+	cw_response_free(&resp);
+	if (rc < 0) {
 		pam_syslog(c->pamh, LOG_ERR, "session %s for user=%s "
 		    "host_class=%s not recorded", what, c->user,
 		    c->args.host_class);

@@ -82,3 +82,4 @@ cw_fuzz_target(isotime)
 cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/core/audit_record.c
                      ${PROJECT_SOURCE_DIR}/core/audit_store.c
                LIBS PkgConfig::OPENSSL)
+cw_fuzz_target(duration)

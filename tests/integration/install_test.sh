@@ -14,7 +14,9 @@ pamdir=$(pkg-config --variable=libdir pam)/security
 for f in usr/sbin/clearwayd usr/bin/clearwayctl "${pamdir#/}/pam_clearway.so" \
     etc/ldap/schema/clearway.schema etc/ldap/schema/clearway.ldif \
     lib/systemd/system/clearwayd.service \
-    usr/share/doc/clearway/examples/clearway.conf.example; do
+    usr/share/doc/clearway/examples/clearway.conf.example \
+    usr/share/man/man8/clearwayctl.8 \
+    usr/share/bash-completion/completions/clearwayctl; do
     [[ -e $dest/$f ]] && pass "/$f" || fail "/$f missing"
 done
 [[ -x $dest/usr/sbin/clearwayd && -x $dest/usr/bin/clearwayctl ]] &&

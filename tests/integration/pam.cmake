@@ -1,10 +1,13 @@
 # pam_clearway.so through the real libpam (pam_wrapper + libpamtest),
 # against the real clearwayd over the rig's slapd and Redis.  Included
 # from tests/CMakeLists.txt.
-pkg_check_modules(PAMTEST REQUIRED IMPORTED_TARGET libpamtest)
+# Debian's libpamtest.pc gives the library as a full path, which CMake
+# turns into a link option placed before our objects, where --as-needed
+# drops it; link the library itself instead.
+find_library(PAMTEST_LIBRARY pamtest REQUIRED)
 
 add_executable(test_pam ${CMAKE_CURRENT_LIST_DIR}/test_pam.c)
-target_link_libraries(test_pam PRIVATE PkgConfig::PAMTEST PkgConfig::PAM)
+target_link_libraries(test_pam PRIVATE ${PAMTEST_LIBRARY} PkgConfig::PAM)
 
 add_test(NAME pam_integration
   COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pam_test.sh ${CW_RIG_DIR}

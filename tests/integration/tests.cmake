@@ -64,3 +64,16 @@ set_tests_properties(audit_cli PROPERTIES LABELS integration TIMEOUT 120)
 add_test(NAME sync COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/sync_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(sync PROPERTIES LABELS integration TIMEOUT 600)
+
+# Time-bound elevation through the real CLI as different real users, and
+# sudo-mode PAM following the grant to the second.
+add_test(NAME elevation COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/elevation_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
+set_tests_properties(elevation PROPERTIES LABELS integration TIMEOUT 300)
+
+# clearwayctl as an operator meets it: bash completion, every command's
+# --help, usage errors, an unreachable daemon, the man page, and the
+# elevate/drop/elevations output against a stand-in daemon.
+add_test(NAME cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli_test.sh
+         $<TARGET_FILE:clearwayctl>)
+set_tests_properties(cli PROPERTIES LABELS integration TIMEOUT 60)
