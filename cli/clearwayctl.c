@@ -24,6 +24,11 @@ static const struct cli_command *const commands[] = {
 	&cmd_elevate,
 	&cmd_drop,
 	&cmd_elevations,
+	&cmd_leaver,
+	&cmd_revoke,
+	&cmd_reinstate,
+	&cmd_queue,
+	&cmd_report,
 	&cmd_calendar,
 	&cmd_audit,
 };
@@ -32,7 +37,7 @@ static const struct cli_command *const commands[] = {
 
 /* Contract section 4 commands this version does not have yet. */
 static const char *const planned_commands[] = {
-	"leaver", "revoke", "reinstate", "queue", "report", "export", "erase",
+	"export", "erase",
 };
 
 static bool

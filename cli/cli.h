@@ -48,6 +48,11 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_elevate;
 extern const struct cli_command cmd_drop;
 extern const struct cli_command cmd_elevations;
+extern const struct cli_command cmd_leaver;
+extern const struct cli_command cmd_revoke;
+extern const struct cli_command cmd_reinstate;
+extern const struct cli_command cmd_queue;
+extern const struct cli_command cmd_report;
 extern const struct cli_command cmd_calendar;
 extern const struct cli_command cmd_audit;
 

@@ -55,6 +55,8 @@ static const struct key_spec keys[] = {
 	STR("ldap", "staff_base", ldap.staff_base),
 	STR("ldap", "hostclass_base", ldap.hostclass_base),
 	STR("ldap", "role_base", ldap.role_base),
+	STR("ldap", "revoke_roles", ldap.revoke_roles),
+	STR("ldap", "revoke_groups", ldap.revoke_groups),
 	STR("ldap", "bind_dn", ldap.bind_dn),
 	PATH("ldap", "bind_password_file", ldap.bind_password_file),
 	PATH("ldap", "ca_file", ldap.ca_file),
@@ -101,6 +103,14 @@ static const struct key_spec keys[] = {
 	INT("daemon", "reload_interval_ms", daemon.reload_interval_ms, 50,
 	    600000),
 	INT("daemon", "max_clients", daemon.max_clients, 1, 4096),
+	INT("daemon", "revocation_workers", daemon.revocation_workers, 0, 8),
+	STR("daemon", "end_sessions_command", daemon.end_sessions_command),
+	INT("daemon", "end_sessions_timeout_ms", daemon.end_sessions_timeout_ms,
+	    100, 120000),
+	INT("daemon", "max_deliveries", daemon.max_deliveries, 1, 100),
+	INT("daemon", "redelivery_ms", daemon.redelivery_ms, 100, 3600000),
+	INT("daemon", "deadline_warning_percent",
+	    daemon.deadline_warning_percent, 1, 99),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -146,9 +156,17 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.client_timeout_ms = 1000;
 	c->daemon.reload_interval_ms = 1000;
 	c->daemon.max_clients = 256;
+	c->daemon.revocation_workers = 1;
+	c->daemon.end_sessions_timeout_ms = 10000;
+	c->daemon.max_deliveries = 5;
+	c->daemon.redelivery_ms = 30000;
+	c->daemon.deadline_warning_percent = 50;
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
 	    set_string(&c->policy.hr_role, "hr") < 0 ||
+	    set_string(&c->ldap.revoke_roles, "*") < 0 ||
+	    set_string(&c->daemon.end_sessions_command,
+	    "loginctl terminate-user %u") < 0 ||
 	    set_string(&c->policy.approver_role, "approver") < 0 ||
 	    set_string(&c->policy.auditor_role, "auditor") < 0 ||
 	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||

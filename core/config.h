@@ -32,6 +32,10 @@ struct cw_config {
 		char *staff_base;
 		char *hostclass_base;
 		char *role_base;
+		/* Revocation: cwRole values to remove ("*" all), and group DNs
+		 * to remove the user from (separated by ';'). */
+		char *revoke_roles;
+		char *revoke_groups;
 		char *bind_dn;          /* NULL: anonymous */
 		char *bind_password_file;
 		char *ca_file;
@@ -79,6 +83,13 @@ struct cw_config {
 		int client_timeout_ms;  /* PAM module and CLI waiting for us */
 		int reload_interval_ms;
 		int max_clients;
+		/* The revocation queue (daemon/revoker.c). */
+		int revocation_workers;         /* 0: this host runs no steps */
+		char *end_sessions_command;     /* %u = the user */
+		int end_sessions_timeout_ms;
+		int max_deliveries;             /* then dead-lettered */
+		int redelivery_ms;              /* a claimed step idle this long */
+		int deadline_warning_percent;   /* of the window, then warn */
 	} daemon;
 };
 

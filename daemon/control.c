@@ -15,6 +15,8 @@
 
 #include "control.h"
 #include "log.h"
+#include "revocations.h"
+#include "revoker.h"
 #include "store.h"
 
 /* How long a client may wait for its change to take effect here. */
@@ -25,6 +27,8 @@
 struct cw_control {
 	const struct cw_config *cfg;
 	struct cw_store store;
+	struct cw_calendar calendar;    /* revocation deadlines */
+	struct cw_revoker *revoker;     /* poked when work is queued */
 	_Atomic long long *applied;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -131,6 +135,29 @@ do_drop(struct cw_control *c, struct cw_control_job *j,
 	json_decref(o);
 }
 
+/* leaver, revoke, reinstate, queue, report (revocations.c). */
+static long long
+do_revocation(struct cw_control *c, struct cw_control_job *j,
+    struct cw_response *resp, char *err, size_t errlen)
+{
+	struct cw_revocation_ctx x = { &c->store, &c->calendar,
+	    c->cfg->daemon.deadline_warning_percent / 100.0 };
+	bool changes = j->req.op == CW_OP_LEAVER || j->req.op == CW_OP_REVOKE ||
+	    j->req.op == CW_OP_REINSTATE;
+	long long gen = 0;
+
+	if (cw_revocation_request(&x, &j->req, j->caller.root ? "root" :
+	    j->caller.name, resp, err, errlen) < 0)
+		return -1;
+	if (!changes || resp->status != CW_STATUS_OK)
+		return 0;
+	cw_revoker_poke(c->revoker);
+	/* Answer once this host denies: wait for the generation it made. */
+	if (cw_store_generation(&c->store, &gen, err, errlen) < 0)
+		return 0;
+	return gen;
+}
+
 static const char *
 job_name(enum cw_op op)
 {
@@ -159,9 +186,7 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 		    j->caller.name, err, sizeof(err));
 		break;
 	default:
-		resp.status = CW_STATUS_UNAVAILABLE;
-		snprintf(resp.message, sizeof(resp.message), "the revocation "
-		    "queue is not available in this version");
+		gen = do_revocation(c, j, &resp, err, sizeof(err));
 		break;
 	}
 	if (gen < 0) {
@@ -249,7 +274,8 @@ control_main(void *arg)
 
 struct cw_control *
 cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
-    _Atomic long long *applied, char *err, size_t errlen)
+    _Atomic long long *applied, struct cw_revoker *revoker, char *err,
+    size_t errlen)
 {
 	struct cw_control *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
@@ -261,8 +287,14 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 	}
 	c->cfg = cfg;
 	c->applied = applied;
+	c->revoker = revoker;
 	if (cw_store_init(&c->store, redis, cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "bad [redis] key_prefix");
+		free(c);
+		return NULL;
+	}
+	if (cw_calendar_load(cfg->policy.bank_holidays_file,
+	    cfg->policy.division, &c->calendar, err, errlen) < 0) {
 		free(c);
 		return NULL;
 	}
@@ -276,6 +308,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		    strerror(rc));
 		pthread_mutex_destroy(&c->lock);
 		pthread_cond_destroy(&c->cond);
+		cw_calendar_free(&c->calendar);
 		free(c);
 		return NULL;
 	}
@@ -308,5 +341,6 @@ cw_control_stop(struct cw_control *c)
 	pthread_join(c->thread, NULL);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
+	cw_calendar_free(&c->calendar);
 	free(c);
 }

@@ -35,9 +35,11 @@ struct cw_control;
  * Starts the worker with its own Redis connection.  applied points at the
  * generation the server thread has applied (it only grows).
  */
+struct cw_revoker;
+
 struct cw_control *cw_control_start(const struct cw_config *cfg,
-    struct cw_redis *redis, _Atomic long long *applied, char *err,
-    size_t errlen);
+    struct cw_redis *redis, _Atomic long long *applied,
+    struct cw_revoker *revoker, char *err, size_t errlen);
 
 /* Queues job (the worker owns it and its fd from now on). */
 void cw_control_submit(struct cw_control *c, struct cw_control_job *job);

@@ -127,7 +127,12 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	in.breakglass = cw_name_list_contains(&cfg->policy.breakglass_users,
 	    req->user);
 	in.exempt = cw_name_list_contains(&cfg->policy.exempt_users, req->user);
-	if (h->db == NULL && !in.breakglass && !in.exempt) {
+	if (h->db == NULL && !in.breakglass && !in.exempt &&
+	    h->denylist != NULL && cw_strmap_get(h->denylist, req->user)) {
+		/* No data, but we know this one was revoked: deny wins. */
+		resp->decision.verdict = CW_VERDICT_DENY;
+		resp->decision.reason = CW_REASON_REVOKED;
+	} else if (h->db == NULL && !in.breakglass && !in.exempt) {
 		refuse(resp, CW_STATUS_UNAVAILABLE, "no policy data loaded yet");
 		resp->decision.verdict = CW_VERDICT_UNAVAILABLE;
 		resp->decision.reason = CW_REASON_POLICY_UNAVAILABLE;

@@ -20,6 +20,7 @@ struct cw_handler_ctx {
 	const struct cw_config *cfg;
 	struct cw_db *db;               /* NULL until the first load */
 	struct cw_sync *sync;
+	const struct cw_strmap *denylist;       /* used while db is NULL */
 };
 
 /*

@@ -22,6 +22,8 @@
 #include "log.h"
 #include "paths.h"
 #include "redis.h"
+#include "denylist.h"
+#include "revoker.h"
 #include "server.h"
 #include "sync.h"
 
@@ -39,21 +41,41 @@ usage(FILE *f)
 	    "  -V       print the version\n", CW_DEFAULT_CONFIG);
 }
 
-/* Builds the Redis client the configuration names. */
-static struct cw_redis *
-redis_from_config(const struct cw_config *cfg, char *password,
-    size_t pwlen, char *err, size_t errlen)
+/*
+ * Makes Redis clients as the configuration names them: one per thread
+ * that talks to Redis.  The password is read once and wiped when the
+ * daemon has started (each client keeps its own copy for reconnects).
+ */
+struct redis_factory {
+	const struct cw_config *cfg;
+	char password[REDIS_PASSWORD_MAX];
+	bool has_password;
+};
+
+static int
+factory_init(struct redis_factory *f, const struct cw_config *cfg, char *err,
+    size_t errlen)
 {
+	memset(f, 0, sizeof(*f));
+	f->cfg = cfg;
+	if (cfg->redis.password_file == NULL)
+		return 0;
+	if (cw_secret_read(cfg->redis.password_file, f->password,
+	    sizeof(f->password), err, errlen) < 0)
+		return -1;
+	f->has_password = true;
+	return 0;
+}
+
+static struct cw_redis *
+new_client(void *arg)
+{
+	struct redis_factory *f = arg;
+	const struct cw_config *cfg = f->cfg;
 	struct cw_redis_options o;
-	struct cw_redis *r;
 
 	memset(&o, 0, sizeof(o));
-	if (cfg->redis.password_file != NULL) {
-		if (cw_secret_read(cfg->redis.password_file, password, pwlen,
-		    err, errlen) < 0)
-			return NULL;
-		o.password = password;
-	}
+	o.password = f->has_password ? f->password : NULL;
 	if (cfg->redis.socket != NULL) {
 		o.transport = &cw_redis_transport_unix;
 		o.where = cfg->redis.socket;
@@ -63,9 +85,39 @@ redis_from_config(const struct cw_config *cfg, char *password,
 		o.port = cfg->redis.port;
 	}
 	o.timeout_ms = cfg->redis.timeout_ms;
-	if ((r = cw_redis_new(&o)) == NULL)
-		snprintf(err, errlen, "out of memory");
-	return r;
+	return cw_redis_new(&o);
+}
+
+/*
+ * The deny list persisted by the last run: until policy data loads, the
+ * users in it are denied as revoked rather than "unavailable".  A file
+ * that is damaged stops the daemon: guessing could let a leaver in.
+ */
+static int
+load_denylist(const struct cw_config *cfg, struct cw_server *srv, char *err,
+    size_t errlen)
+{
+	char path[512], why[256];
+	struct cw_strmap m;
+
+	if (mkdir(cfg->daemon.state_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", cfg->daemon.state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/revoked.list", cfg->daemon.state_dir);
+	cw_strmap_init(&m);
+	if (cw_denylist_load(path, &m, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "deny list %s: %s (fix or remove it "
+		    "knowingly: it keeps revoked users out)", path, why);
+		cw_strmap_clear(&m, NULL);
+		return -1;
+	}
+	if (m.count > 0)
+		cw_info("deny list: %zu revoked users denied until policy data "
+		    "loads", m.count);
+	cw_server_set_denylist(srv, &m);
+	return 0;
 }
 
 /* TERM/INT/HUP arrive on a signalfd so the poll loop sees them in turn. */
@@ -117,16 +169,19 @@ parse_options(int argc, char **argv, struct options *o)
 int
 main(int argc, char **argv)
 {
-	char err[512], password[REDIS_PASSWORD_MAX];
+	char err[512], host[256];
 	struct cw_server *srv = NULL;
 	struct cw_redis *redis = NULL, *redis2 = NULL, *redis3 = NULL;
 	struct cw_control *control = NULL;
+	struct cw_revoker *revoker = NULL;
+	struct redis_factory factory;
 	struct cw_config cfg;
 	struct cw_sync sync;
 	struct options opt;
 	int wake_fd = -1, sig_fd = -1, rc = 1;
 
 	memset(&sync, 0, sizeof(sync));
+	memset(&factory, 0, sizeof(factory));
 	if (parse_options(argc, argv, &opt) < 0)
 		return 2;
 	umask(022);
@@ -140,18 +195,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 	cw_log_init("clearwayd", opt.foreground, opt.debug);
-	/* One connection per sync thread (see sync.h). */
-	redis = redis_from_config(&cfg, password, sizeof(password), err,
-	    sizeof(err));
-	if (redis != NULL)
-		redis2 = redis_from_config(&cfg, password, sizeof(password),
-		    err, sizeof(err));
-	if (redis2 != NULL)
-		redis3 = redis_from_config(&cfg, password, sizeof(password),
-		    err, sizeof(err));
-	explicit_bzero(password, sizeof(password));
-	if (redis == NULL || redis2 == NULL || redis3 == NULL)
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	if (factory_init(&factory, &cfg, err, sizeof(err)) < 0)
 		goto fail;
+	/* One connection per thread that talks to Redis. */
+	if ((redis = new_client(&factory)) == NULL ||
+	    (redis2 = new_client(&factory)) == NULL ||
+	    (redis3 = new_client(&factory)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
 	if ((sig_fd = signal_fd_open()) < 0 ||
 	    (wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		snprintf(err, sizeof(err), "signalfd/eventfd: %s",
@@ -159,11 +214,15 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	if ((srv = cw_server_open(&cfg, err, sizeof(err))) == NULL ||
-	    cw_sync_start(&sync, &cfg, redis, redis2, wake_fd, err,
+	    load_denylist(&cfg, srv, err, sizeof(err)) < 0 ||
+	    (revoker = cw_revoker_start(&cfg, new_client, &factory, host, err,
+	    sizeof(err))) == NULL ||
+	    cw_sync_start(&sync, &cfg, redis, redis2, revoker, wake_fd, err,
 	    sizeof(err)) < 0 ||
-	    (control = cw_control_start(&cfg, redis3,
-	    cw_server_applied(srv), err, sizeof(err))) == NULL)
+	    (control = cw_control_start(&cfg, redis3, cw_server_applied(srv),
+	    revoker, err, sizeof(err))) == NULL)
 		goto fail;
+	explicit_bzero(&factory, sizeof(factory));
 	cw_server_set_control(srv, control);
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);
@@ -173,7 +232,9 @@ main(int argc, char **argv)
 fail:
 	cw_err("%s", err);
 out:
+	explicit_bzero(&factory, sizeof(factory));
 	cw_control_stop(control);
+	cw_revoker_stop(revoker);
 	cw_sync_stop(&sync);
 	cw_server_close(srv);
 	cw_redis_free(redis);

@@ -54,6 +54,7 @@ struct cw_server {
 	struct cw_sync *sync;
 	struct cw_control *control;
 	_Atomic long long applied;      /* generation of db, for control.c */
+	struct cw_strmap denylist;      /* until db loads (main.c) */
 };
 
 /* The socket's directory must be root's alone, or anyone could replace it. */
@@ -171,6 +172,7 @@ cw_server_close(struct cw_server *srv)
 		unlink(srv->path);
 	}
 	cw_db_free(srv->db);
+	cw_strmap_clear(&srv->denylist, NULL);
 	free(srv->conns);
 	free(srv->pfds);
 	free(srv->path);
@@ -218,7 +220,8 @@ conn_detach(struct cw_server *srv, struct conn *c,
 static void
 handle_request(struct cw_server *srv, struct conn *c)
 {
-	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync };
+	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync,
+	    &srv->denylist };
 	struct cw_control_job *job;
 	struct cw_response resp;
 	struct cw_request req;
@@ -489,4 +492,12 @@ void
 cw_server_set_control(struct cw_server *srv, struct cw_control *c)
 {
 	srv->control = c;
+}
+
+void
+cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m)
+{
+	cw_strmap_clear(&srv->denylist, NULL);
+	srv->denylist = *m;
+	cw_strmap_init(m);
 }

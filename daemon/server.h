@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "strmap.h"
 #include "sync.h"
 
 struct cw_server;
@@ -36,6 +37,9 @@ int cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 
 /* The generation the server has applied (control.c waits on it). */
 _Atomic long long *cw_server_applied(struct cw_server *srv);
+
+/* The persisted deny list (taken), used until policy data loads. */
+void cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m);
 
 /* Where changes go (set before cw_server_run). */
 void cw_server_set_control(struct cw_server *srv, struct cw_control *c);

@@ -101,6 +101,9 @@ long long cw_store_elevate(struct cw_store *st, const char *uid,
 long long cw_store_drop(struct cw_store *st, const char *uid,
     const char *role, const char *actor, int64_t now, char *err,
     size_t errlen);
+/* Ends all of uid's running grants (a revocation); how many, or -1. */
+int cw_store_drop_all_elevations(struct cw_store *st, const char *uid,
+    const char *actor, int64_t now, char *err, size_t errlen);
 int cw_store_expire_elevations(struct cw_store *st, int64_t now,
     void (*ended)(const char *uid_role, void *arg), void *arg, char *err,
     size_t errlen);

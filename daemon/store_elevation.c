@@ -80,6 +80,19 @@ static const char drop_script[] = LUA_LOAD_LIST
     "  'role', ARGV[2], 'by', ARGV[3], 'at', ARGV[4])\n"
     "return bump('e:' .. ARGV[1])\n";
 
+/* ARGV: uid actor now.  Ends all of uid's grants; returns how many. */
+static const char drop_all_script[] = LUA_LOAD_LIST
+    "local keep, removed = load(ARGV[1], tonumber(ARGV[3]), nil)\n"
+    "local n = #keep\n"
+    "if n == 0 then return 0 end\n"
+    "redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "for _, g in ipairs(keep) do\n"
+    "  redis.call('XADD', KEYS[2], '*', 'event', 'dropped', 'user',\n"
+    "    ARGV[1], 'role', tostring(g.role), 'by', ARGV[2], 'at', ARGV[3])\n"
+    "end\n"
+    "bump('e:' .. ARGV[1])\n"
+    "return n\n";
+
 /* ARGV: now.  Returns {"uid:role", ...} of the grants it ended. */
 static const char expire_script[] = LUA_LOAD_LIST
     "local now = tonumber(ARGV[1])\n"
@@ -210,6 +223,26 @@ cw_store_expire_elevations(struct cw_store *st, int64_t now,
 		ended(r->element[i]->str, arg);
 		n++;
 	}
+	freeReplyObject(r);
+	return n;
+}
+
+int
+cw_store_drop_all_elevations(struct cw_store *st, const char *uid,
+    const char *actor, int64_t now, char *err, size_t errlen)
+{
+	char snow[24];
+	const char *args[3] = { uid, actor, snow };
+	redisReply *r;
+	int n = -1;
+
+	snprintf(snow, sizeof(snow), "%lld", (long long)now);
+	if ((r = run(st, drop_all_script, args, 3, err, errlen)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = (int)r->integer;
+	else
+		snprintf(err, errlen, "redis: unexpected reply to drop-all");
 	freeReplyObject(r);
 	return n;
 }

@@ -10,8 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "denylist.h"
 #include "ldap_mirror.h"
 #include "log.h"
+#include "revoker.h"
 #include "sync.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -86,6 +88,54 @@ handoff(struct cw_sync *s, struct cw_delta *d)
 		cw_err("sync: cannot wake the server: %s", strerror(errno));
 }
 
+struct news {
+	struct cw_sync *s;
+	bool changed;
+};
+
+static void
+note_revoked(const char *uid, void *value, void *arg)
+{
+	struct news *n = arg;
+
+	(void)value;
+	if (cw_strmap_get(&n->s->last_revoked, uid) != NULL)
+		return;
+	n->changed = true;
+	cw_log_auth(LOG_NOTICE, "revoked user %s: denied on this host from "
+	    "now on", uid);
+	cw_revoker_host_revoked(n->s->revoker, uid);
+}
+
+static void
+copy_key(const char *uid, void *value, void *arg)
+{
+	void *old;
+
+	(void)value;
+	(void)cw_strmap_put(arg, uid, (void *)1, &old);
+}
+
+/*
+ * The revoked set arrived: end the sessions of anyone newly in it, and
+ * persist it, so a revoked user stays denied after a restart even when
+ * Redis and LDAP are both unreachable.
+ */
+static void
+revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
+{
+	struct news n = { s, revoked->count != s->last_revoked.count };
+	char err[256];
+
+	cw_strmap_foreach(revoked, note_revoked, &n);
+	if (!n.changed)
+		return;
+	cw_strmap_clear(&s->last_revoked, NULL);
+	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
+	if (cw_denylist_save(s->denylist_path, revoked, err, sizeof(err)) < 0)
+		cw_log(LOG_ERR, "deny list %s: %s", s->denylist_path, err);
+}
+
 /*
  * Brings the server up to the Redis generation: the changes since the
  * last one when the change log explains them, everything otherwise.
@@ -135,6 +185,8 @@ reload(struct cw_sync *s)
 		cw_debug("generation %lld: %zu changes", d->generation,
 		    d->nchanges);
 	cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
+	if (d->has_revoked)
+		revoked_changed(s, &d->revoked);
 	s->generation = d->generation;
 	s->have_db = true;
 	status_update(s, set_reload, &s->generation);
@@ -291,13 +343,14 @@ follow_main(void *arg)
 		cw_watch_tick(&s->watch, (int64_t)time(NULL));
 	} while (follow_sleep(s, s->cfg->daemon.reload_interval_ms));
 	cw_watch_free(&s->watch);
+	cw_strmap_clear(&s->last_revoked, NULL);
 	return NULL;
 }
 
 int
 cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *follow, struct cw_redis *mirror, int wake_fd,
-    char *err, size_t errlen)
+    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen)
 {
 	pthread_condattr_t ca;
 	int rc;
@@ -305,6 +358,10 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	memset(s, 0, sizeof(s[0]));
 	s->cfg = cfg;
 	s->wake_fd = wake_fd;
+	s->revoker = revoker;
+	cw_strmap_init(&s->last_revoked);
+	snprintf(s->denylist_path, sizeof(s->denylist_path), "%s/revoked.list",
+	    cfg->daemon.state_dir);
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->status.ldap_enabled = cfg->daemon.ldap_sync;
 	s->status.redis_up = true;      /* so the first failure is logged */

@@ -23,6 +23,7 @@
 #include "store.h"
 
 struct cw_mirror;
+struct cw_revoker;
 
 /* What clearwayctl status shows about synchronization. */
 struct cw_sync_status {
@@ -55,6 +56,9 @@ struct cw_sync {
 
 	/* Owned by the follow thread. */
 	struct cw_entry_watch watch;
+	struct cw_strmap last_revoked;  /* to see who is newly revoked */
+	char denylist_path[512];        /* persisted copy of the revoked set */
+	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */
 	bool have_db;
 	long long generation;
 	/* Owned by the mirror thread. */
@@ -65,8 +69,8 @@ struct cw_sync {
 
 /* follow and mirror are two connections to the same Redis. */
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *follow, struct cw_redis *mirror, int wake_fd,
-    char *err, size_t errlen);
+    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);

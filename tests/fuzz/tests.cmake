@@ -83,3 +83,4 @@ cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/core/audit_record.c
                      ${PROJECT_SOURCE_DIR}/core/audit_store.c
                LIBS PkgConfig::OPENSSL)
 cw_fuzz_target(duration)
+cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/denylist.c ${PROJECT_SOURCE_DIR}/daemon/strmap.c)

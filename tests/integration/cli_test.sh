@@ -168,7 +168,13 @@ usage_error "elevations: two users" "at most one USER" elevations alice bob
 usage_error "elevations: unknown option" "unknown option '--all'" elevations --all
 usage_error "check: bad user name" "is not a valid user name" check 'x;y' --host-class h
 usage_error "unknown command" "unknown command 'elevat'" elevat alice
-usage_error "planned command" "'leaver' is not yet available" leaver alice --reason x
+usage_error "planned command" "'export' is not yet available" export
+usage_error "leaver: no reason" "--reason TEXT is required" leaver alice
+usage_error "leaver: bad time" "is not a time" leaver alice --reason x --effective tomorrow
+usage_error "revoke: --effective is for leavers" "unknown option" revoke alice --reason x --effective 2026-11-23T09:00:00Z
+usage_error "report: no month" "--month YYYY-MM is required" report
+usage_error "report: bad format" "--format is text, json or csv" report --month 2026-11 --format xml
+usage_error "queue: arguments" "queue takes no arguments" queue now
 
 # --- daemon unreachable: exit 3, and --json errors parse ---------------------
 unreachable() {
@@ -186,6 +192,11 @@ unreachable "elevate" elevate alice --role ops-admin --for 1h30m --reason "kerne
 unreachable "drop" drop alice --role ops-admin
 unreachable "elevations" elevations
 unreachable "elevations USER" elevations alice
+unreachable "leaver" leaver alice --reason "resigned"
+unreachable "revoke" revoke alice --reason "withdrawn"
+unreachable "reinstate" reinstate alice --reason "error"
+unreachable "queue" queue
+unreachable "report" report --month 2026-11
 run "missing config: exit 3" 3 -c "$tmp/absent.conf" --json elevations
 json "missing config --json parses" 'o["exit"]==3'
 

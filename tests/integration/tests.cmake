@@ -77,3 +77,36 @@ set_tests_properties(elevation PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli_test.sh
          $<TARGET_FILE:clearwayctl>)
 set_tests_properties(cli PROPERTIES LABELS integration TIMEOUT 60)
+
+# The revocation queue's building blocks (daemon/revocation_queue.c,
+# revocation_steps.c, denylist.c) against their own rig: submit/promote/
+# claim/complete, kill -9 of a worker and a Redis restart among 1,000
+# revocations, dead letters, reinstate, the month report, the LDAP steps
+# (with slapd stopped midway), ending a real user's processes, and the
+# persisted deny-list.  Runs as root (useradd, setpriv).
+add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
+               ${PROJECT_SOURCE_DIR}/daemon/store.c
+               ${PROJECT_SOURCE_DIR}/daemon/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/strmap.c
+               ${PROJECT_SOURCE_DIR}/daemon/ldap_conn.c)
+target_link_libraries(test_revq PRIVATE cwrevq)
+add_test(NAME revq COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/revq_test.sh
+         $<TARGET_FILE:test_revq>)
+set_tests_properties(revq PROPERTIES LABELS integration TIMEOUT 300)
+
+# The audit pipeline (daemon/audit_log.h) end to end against its own
+# redis-server: Redis outage of 10,000 events, kill -9 mid-forwarding,
+# retention refused, anomaly alerts, the metrics file.
+add_executable(test_audit_pipeline ${CMAKE_CURRENT_LIST_DIR}/test_audit_pipeline.c
+               ${PROJECT_SOURCE_DIR}/daemon/log.c)
+target_link_libraries(test_audit_pipeline PRIVATE cwauditd)
+add_test(NAME audit_pipeline
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/audit_pipeline_test.sh
+                 $<TARGET_FILE:test_audit_pipeline> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(audit_pipeline PROPERTIES LABELS integration TIMEOUT 300)
+
+# The revocation queue end to end: leaver/revoke/reinstate/queue/report,
+# PAM, LDAP steps, LDAP down, dead letters, the deny list with Redis down.
+add_test(NAME revocation COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/revocation_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
+set_tests_properties(revocation PROPERTIES LABELS integration TIMEOUT 300)

@@ -27,6 +27,11 @@ cw_write_config() {
         echo "[daemon]"
         echo "socket = $socket"
         echo "reload_interval_ms = 100"
+        echo "state_dir = $(dirname "$conf")/state"
+        # Revocation steps quickly retried in tests; sessions ended with
+        # pkill (there is no logind here).
+        echo "redelivery_ms = 1000"
+        echo "end_sessions_command = pkill -KILL -u %u"
         local line
         for line in "$@"; do echo "$line"; done
     } >"$conf"

@@ -1,0 +1,218 @@
+/*
+ * cmd_report.c - clearwayctl report --month YYYY-MM [--format text|json|csv]
+ *
+ * The evidence for contract Annex 1, 6.5: every revocation requested in
+ * the month with when it was requested, due and done, how long it took,
+ * each step's outcome, and whether the deadline was met.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "duration.h"
+#include "isotime.h"
+
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
+
+static const char *
+time_text(int64_t t, char buf[CW_ISO8601_BUFSZ])
+{
+	if (t <= 0 || cw_iso8601_format_utc(t, buf) < 0)
+		return "";
+	return buf;
+}
+
+static const char *
+met_text(const json_t *r)
+{
+	json_t *m = json_object_get(r, "met");
+
+	return json_is_true(m) ? "met" : json_is_false(m) ? "MISSED" : "open";
+}
+
+/* Steps as "lock_ldap=done;end_sessions@h1=failed:..." */
+static void
+steps_text(const json_t *r, char *buf, size_t len)
+{
+	json_t *steps = json_object_get(r, "steps"), *s;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(steps, i, s) {
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s=%s",
+		    i ? ";" : "", cli_json_string(s, "name"),
+		    cli_json_string(s, "outcome"));
+		if (n >= len)
+			break;
+	}
+}
+
+/* RFC 4180: quote a field that has a comma, quote or line break. */
+static void
+csv_field(const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+	} else {
+		putchar('"');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static void
+print_csv(const json_t *list)
+{
+	char req[CW_ISO8601_BUFSZ], due[CW_ISO8601_BUFSZ];
+	char done[CW_ISO8601_BUFSZ], eff[CW_ISO8601_BUFSZ];
+	char elapsed[32], steps[1024];
+	json_t *r;
+	size_t i;
+
+	printf("id,user,kind,actor,reason,requested,effective,deadline,"
+	    "completed,elapsed_s,met,state,steps\n");
+	json_array_foreach(list, i, r) {
+		snprintf(elapsed, sizeof(elapsed), "%lld",
+		    (long long)cli_json_integer(r, "elapsed_s"));
+		steps_text(r, steps, sizeof(steps));
+		csv_field(cli_json_string(r, "id"), false);
+		csv_field(cli_json_string(r, "user"), false);
+		csv_field(cli_json_string(r, "kind"), false);
+		csv_field(cli_json_string(r, "actor"), false);
+		csv_field(cli_json_string(r, "reason"), false);
+		csv_field(time_text(cli_json_integer(r, "requested_at"), req),
+		    false);
+		csv_field(time_text(cli_json_integer(r, "effective_at"), eff),
+		    false);
+		csv_field(time_text(cli_json_integer(r, "deadline"), due), false);
+		csv_field(time_text(cli_json_integer(r, "completed_at"), done),
+		    false);
+		csv_field(cli_json_integer(r, "completed_at") > 0 ? elapsed : "",
+		    false);
+		csv_field(met_text(r), false);
+		csv_field(cli_json_string(r, "state"), false);
+		csv_field(steps, true);
+	}
+}
+
+static void
+print_text(const char *month, const json_t *list)
+{
+	char req[CW_ISO8601_BUFSZ], due[CW_ISO8601_BUFSZ];
+	char done[CW_ISO8601_BUFSZ], took[32], steps[1024];
+	size_t i, met = 0, missed = 0, open = 0;
+	json_t *r;
+
+	printf("Revocations requested in %s (times UTC)\n\n", month);
+	json_array_foreach(list, i, r) {
+		int64_t elapsed = cli_json_integer(r, "elapsed_s");
+
+		took[0] = '\0';
+		if (cli_json_integer(r, "completed_at") > 0)
+			cw_duration_format(elapsed > 0 ? elapsed : 1, took,
+			    sizeof(took));
+		steps_text(r, steps, sizeof(steps));
+		printf("%s  %s %s by %s: %s\n", cli_json_string(r, "id"),
+		    cli_json_string(r, "kind"), cli_json_string(r, "user"),
+		    cli_json_string(r, "actor"), cli_json_string(r, "reason"));
+		printf("    requested %s  due %s  done %s%s%s  [%s]\n",
+		    time_text(cli_json_integer(r, "requested_at"), req),
+		    time_text(cli_json_integer(r, "deadline"), due),
+		    *time_text(cli_json_integer(r, "completed_at"), done) ?
+		    done : "-", took[0] ? " after " : "", took, met_text(r));
+		if (steps[0] != '\0')
+			printf("    steps: %s\n", steps);
+		if (strcmp(met_text(r), "met") == 0)
+			met++;
+		else if (strcmp(met_text(r), "MISSED") == 0)
+			missed++;
+		else
+			open++;
+	}
+	printf("\n%zu revocations: %zu met, %zu missed, %zu open\n",
+	    json_array_size(list), met, missed, open);
+}
+
+static int
+run_report(struct cli *cli, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "month", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *month = NULL, *fmt = NULL;
+	enum format format = cli->json ? FORMAT_JSON : FORMAT_TEXT;
+	struct cw_response resp;
+	struct cw_request req;
+	json_t *data = NULL;
+	int ch, rc;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == 'm')
+			month = optarg;
+		else if (ch == 'f')
+			fmt = optarg;
+		else
+			return cli_option_error(&cmd_report, ch, argv);
+	}
+	if (optind != argc)
+		return cli_usage_error(&cmd_report, "unexpected argument '%s'",
+		    argv[optind]);
+	if (month == NULL)
+		return cli_usage_error(&cmd_report, "--month YYYY-MM is "
+		    "required");
+	if (fmt != NULL) {
+		if (strcmp(fmt, "text") == 0)
+			format = FORMAT_TEXT;
+		else if (strcmp(fmt, "json") == 0)
+			format = FORMAT_JSON;
+		else if (strcmp(fmt, "csv") == 0)
+			format = FORMAT_CSV;
+		else
+			return cli_usage_error(&cmd_report, "--format is text, "
+			    "json or csv, not '%s'", fmt);
+	}
+	memset(&req, 0, sizeof(req));
+	req.op = CW_OP_REPORT;
+	snprintf(req.month, sizeof(req.month), "%.7s", month);
+	if (strlen(month) != 7)
+		return cli_usage_error(&cmd_report, "--month '%s' is not "
+		    "YYYY-MM", month);
+	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
+	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+		return rc;
+	if (format == FORMAT_JSON)
+		rc = cli_print_json(cli, data);
+	else if (format == FORMAT_CSV)
+		print_csv(json_object_get(data, "revocations"));
+	else
+		print_text(req.month, json_object_get(data, "revocations"));
+	json_decref(data);
+	return rc;
+}
+
+const struct cli_command cmd_report = {
+	.name = "report",
+	.synopsis = "report --month YYYY-MM [--format text|json|csv]",
+	.summary = "every revocation of a month: requested, due, done, met",
+	.help =
+	    "Lists every revocation requested in the month (Europe/London) with\n"
+	    "when it was requested, its deadline, when it was completed, how long\n"
+	    "it took, each step's outcome, and whether the deadline was met: the\n"
+	    "evidence for Annex 1, 6.5.\n"
+	    "\n"
+	    "Who may: an approver or an auditor; root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl report --month 2026-11 --format csv\n"
+	    "\n"
+	    "Exit: 0, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
+	.run = run_report,
+};

@@ -1,0 +1,182 @@
+/*
+ * cmd_revoke.c - the three requests that start or undo a revocation:
+ *
+ *   leaver USER --reason TEXT [--effective TIME]   (HR)
+ *   revoke USER --reason TEXT                      (approver)
+ *   reinstate USER --reason TEXT                   (approver, not HR alone)
+ *
+ * They share one shape, so one parser serves all three.  The daemon
+ * answers only once the request is durable in Redis and this host denies
+ * the user (contract: "returns only once the revocation is durable").
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "isotime.h"
+
+static int
+parse_args(const struct cli_command *cmd, int argc, char **argv,
+    struct cw_request *req)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "effective", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *reason = NULL, *effective = NULL;
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == 'r')
+			reason = optarg;
+		else if (ch == 'e' && req->op == CW_OP_LEAVER)
+			effective = optarg;
+		else
+			return cli_option_error(cmd, ch, argv);
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(cmd, "exactly one USER is needed");
+	if (!cw_user_name_valid(argv[optind], strlen(argv[optind])))
+		return cli_usage_error(cmd, "'%s' is not a valid user name",
+		    argv[optind]);
+	if (reason == NULL || strspn(reason, " ") == strlen(reason))
+		return cli_usage_error(cmd, "--reason TEXT is required: say why "
+		    "(it goes into the audit trail and the report)");
+	if (strlen(reason) > CW_REASON_TEXT_MAX)
+		return cli_usage_error(cmd, "--reason is longer than %d "
+		    "characters", CW_REASON_TEXT_MAX);
+	if (effective != NULL && cw_iso8601_parse(effective, strlen(effective),
+	    &req->effective) < 0)
+		return cli_usage_error(cmd, "--effective '%s' is not a time: use "
+		    "%s", effective, CW_ISO8601_FORMS);
+	snprintf(req->user, sizeof(req->user), "%s", argv[optind]);
+	snprintf(req->reason, sizeof(req->reason), "%s", reason);
+	return CW_EXIT_OK;
+}
+
+static void
+print_time(const char *label, int64_t t)
+{
+	char utc[CW_ISO8601_BUFSZ], local[CW_ISO8601_BUFSZ];
+
+	if (t <= 0 || cw_iso8601_format_utc(t, utc) < 0 ||
+	    cw_iso8601_format_local(t, local) < 0)
+		return;
+	printf("  %-10s %s (%s Europe/London)\n", label, utc, local);
+}
+
+static void
+print_revocation(const json_t *d)
+{
+	const char *state = cli_json_string(d, "state");
+
+	printf("revocation %s: %s %s (%s)\n", cli_json_string(d, "id"),
+	    cli_json_string(d, "kind"), cli_json_string(d, "user"),
+	    state != NULL ? state : "?");
+	print_time("requested", cli_json_integer(d, "requested_at"));
+	print_time("effective", cli_json_integer(d, "effective_at"));
+	print_time("deadline", cli_json_integer(d, "deadline"));
+}
+
+static int
+run_request(const struct cli_command *cmd, enum cw_op op, struct cli *cli,
+    int argc, char **argv)
+{
+	struct cw_response resp;
+	struct cw_request req;
+	json_t *data = NULL;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	if ((rc = parse_args(cmd, argc, argv, &req)) != CW_EXIT_OK ||
+	    (rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
+	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+		return rc;
+	if (cli->json)
+		rc = cli_print_json(cli, data);
+	else if (op == CW_OP_REINSTATE)
+		printf("reinstated %s: %lld open revocation(s) cancelled\n",
+		    req.user, (long long)cli_json_integer(data, "cancelled"));
+	else
+		print_revocation(data);
+	json_decref(data);
+	return rc;
+}
+
+static int
+run_leaver(struct cli *cli, int argc, char **argv)
+{
+	return run_request(&cmd_leaver, CW_OP_LEAVER, cli, argc, argv);
+}
+
+static int
+run_revoke(struct cli *cli, int argc, char **argv)
+{
+	return run_request(&cmd_revoke, CW_OP_REVOKE, cli, argc, argv);
+}
+
+static int
+run_reinstate(struct cli *cli, int argc, char **argv)
+{
+	return run_request(&cmd_reinstate, CW_OP_REINSTATE, cli, argc, argv);
+}
+
+const struct cli_command cmd_leaver = {
+	.name = "leaver",
+	.synopsis = "leaver USER --reason TEXT [--effective TIME]",
+	.summary = "file a leaver: revoke USER now or at TIME",
+	.help =
+	    "Files a leaver event.  Without --effective, USER is denied on every\n"
+	    "host at once and the revocation steps (lock the LDAP account,\n"
+	    "remove standing roles, end elevations and sessions) are queued;\n"
+	    "with --effective TIME they wait until then.  Prints the revocation\n"
+	    "id and its deadline: one working day (contract section 5).\n"
+	    "Returns only once the revocation is durable.\n"
+	    "\n"
+	    "Who may: HR; root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl leaver alice --reason \"resigned\" "
+	    "--effective 2026-11-30T17:00\n"
+	    "\n"
+	    "Exit: 0 filed, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
+	.run = run_leaver,
+};
+
+const struct cli_command cmd_revoke = {
+	.name = "revoke",
+	.synopsis = "revoke USER --reason TEXT",
+	.summary = "revoke USER's access now (e.g. clearance withdrawn)",
+	.help =
+	    "Revokes USER at once, as for a leaver: denied on every host from now\n"
+	    "on, and the revocation steps queued with a one-working-day deadline.\n"
+	    "\n"
+	    "Who may: an approver; root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl revoke bob --reason \"clearance withdrawn\"\n"
+	    "\n"
+	    "Exit: 0 revoked, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
+	.run = run_revoke,
+};
+
+const struct cli_command cmd_reinstate = {
+	.name = "reinstate",
+	.synopsis = "reinstate USER --reason TEXT",
+	.summary = "undo a mistaken revocation of USER",
+	.help =
+	    "Lifts USER's revocation: cancels the open revocations (recorded with\n"
+	    "who and why) and removes USER from the deny list everywhere.  It\n"
+	    "does not unlock the LDAP account or restore removed roles: that is\n"
+	    "the directory administrator's decision.\n"
+	    "\n"
+	    "Who may: an approver (HR alone may not); root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl reinstate bob --reason \"filed in error\"\n"
+	    "\n"
+	    "Exit: 0 reinstated, 2 usage, 3 clearwayd unreachable, 4 not "
+	    "permitted.\n",
+	.run = run_reinstate,
+};

@@ -1,0 +1,546 @@
+/*
+ * revoker.c - the revocation worker (see revoker.h).
+ *
+ * One thread per [daemon] revocation_workers, each with its own Redis and
+ * LDAP connections, sharing the queue through the consumer group: a dead
+ * worker's entries are taken over by another after redelivery_ms.  Steps
+ * are idempotent and recorded one by one, so a retry redoes only what is
+ * not done.  The first worker also moves due scheduled revocations into
+ * the queue and watches deadlines.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ldap_conn.h"
+#include "log.h"
+#include "revocation_queue.h"
+#include "revocation_steps.h"
+#include "revoker.h"
+#include "store.h"
+
+#define CLAIM_MAX 16
+#define WATCH_INTERVAL_MS 10000
+
+struct worker {
+	struct cw_revoker *owner;
+	int index;
+	pthread_t thread;
+	bool started;
+	struct cw_redis *redis;
+	struct cw_store store;
+	LDAP *ld;
+	char consumer[128];
+	struct cw_strmap alerted;       /* "id:level" already logged */
+};
+
+/* A user newly revoked on this host: their sessions must end here. */
+struct host_job {
+	char uid[CW_USER_MAX + 1];
+	struct host_job *next;
+};
+
+struct cw_revoker {
+	const struct cw_config *cfg;
+	char host[128];
+	struct cw_name_list remove;     /* roles and group DNs to remove */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop, poke;
+	int nworkers;
+	struct worker workers[8];
+	/* The host's own step, on every host (even with no workers). */
+	pthread_t host_thread;
+	bool host_started;
+	struct cw_redis *host_redis;
+	struct cw_store host_store;
+	struct host_job *host_jobs;     /* under lock */
+};
+
+static bool
+role_or_all(const char *s, size_t len)
+{
+	return (len == 1 && s[0] == '*') || cw_object_name_valid(s, len);
+}
+
+/* revoke_roles ("*" or names) and revoke_groups (DNs split on ';'). */
+static int
+build_remove_list(const struct cw_config *cfg, struct cw_name_list *out,
+    char *err, size_t errlen)
+{
+	char *copy = NULL, *tok, *save = NULL;
+	char **p;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (cw_name_list_parse(cfg->ldap.revoke_roles ? cfg->ldap.revoke_roles :
+	    "", role_or_all, out, err, errlen) < 0)
+		return -1;
+	if (cfg->ldap.revoke_groups == NULL)
+		return 0;
+	if ((copy = strdup(cfg->ldap.revoke_groups)) == NULL)
+		goto out;
+	for (tok = strtok_r(copy, ";", &save); tok != NULL;
+	    tok = strtok_r(NULL, ";", &save)) {
+		tok += strspn(tok, " \t");
+		if (*tok == '\0')
+			continue;
+		if ((p = reallocarray(out->names, out->count + 1,
+		    sizeof(*p))) == NULL)
+			goto out;
+		out->names = p;
+		if ((out->names[out->count] = strdup(tok)) == NULL)
+			goto out;
+		out->count++;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	free(copy);
+	return rc;
+}
+
+static bool
+stopping(struct cw_revoker *r)
+{
+	bool stop;
+
+	pthread_mutex_lock(&r->lock);
+	stop = r->stop;
+	pthread_mutex_unlock(&r->lock);
+	return stop;
+}
+
+/* Sleeps until poked or stopped, at most ms. */
+static void
+nap(struct cw_revoker *r, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (!r->stop && !r->poke)
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
+			break;
+	r->poke = false;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void
+drop_ldap(struct worker *w)
+{
+	if (w->ld != NULL)
+		ldap_unbind_ext_s(w->ld, NULL, NULL);
+	w->ld = NULL;
+}
+
+/*
+ * A transient failure (the directory is down) is recorded as the step's
+ * outcome so far: it shows in the queue and the report, and it tells the
+ * queue that a worker is alive and trying, so an outage is retried for as
+ * long as it lasts and never dead-lettered.  Success overwrites it.
+ */
+static void
+note_retry(struct worker *w, const struct cw_revocation *rv,
+    const char *step, const char *why)
+{
+	char msg[200], err[256];
+
+	snprintf(msg, sizeof(msg), "will retry: %.180s", why);
+	(void)cw_revq_step_done(&w->store, rv->id, step, msg,
+	    (int64_t)time(NULL), err, sizeof(err));
+}
+
+/*
+ * One LDAP step on the user's entry.  Returns the step's status; records
+ * done or failed (a transient failure records nothing: try again later).
+ */
+static enum cw_step_status
+ldap_step(struct worker *w, const struct cw_revocation *rv, const char *step,
+    const char *dn)
+{
+	const struct cw_config *cfg = w->owner->cfg;
+	enum cw_step_status st;
+	char err[256], serr[256];
+
+	if (cw_revq_step_is_done(rv, step))
+		return CW_STEP_DONE;
+	if (dn == NULL)
+		st = CW_STEP_DONE;      /* no entry: nothing to lock or strip */
+	else if (strcmp(step, "lock_ldap") == 0)
+		st = cw_step_lock_ldap(w->ld, dn, err, sizeof(err));
+	else
+		st = cw_step_remove_roles(w->ld, dn, &w->owner->remove, err,
+		    sizeof(err));
+	(void)cfg;
+	if (st == CW_STEP_RETRY) {
+		cw_warn("revocation %s: %s: %s (will retry)", rv->id, step, err);
+		note_retry(w, rv, step, err);
+		drop_ldap(w);
+		return st;
+	}
+	if (cw_revq_step_done(&w->store, rv->id, step, st == CW_STEP_DONE ?
+	    NULL : err, (int64_t)time(NULL), serr, sizeof(serr)) < 0) {
+		cw_warn("revocation %s: recording %s: %s", rv->id, step, serr);
+		return CW_STEP_RETRY;
+	}
+	return st;
+}
+
+/* The directory steps: find the entry, lock it, strip its roles. */
+static enum cw_step_status
+directory_steps(struct worker *w, const struct cw_revocation *rv)
+{
+	const struct cw_config *cfg = w->owner->cfg;
+	enum cw_step_status st;
+	char err[256], *dn = NULL;
+
+	if (cw_revq_step_is_done(rv, "lock_ldap") &&
+	    cw_revq_step_is_done(rv, "remove_roles"))
+		return CW_STEP_DONE;
+	if (w->ld == NULL &&
+	    (w->ld = cw_ldap_connect(cfg, err, sizeof(err))) == NULL) {
+		cw_warn("revocation %s: %s (will retry)", rv->id, err);
+		note_retry(w, rv, "lock_ldap", err);
+		return CW_STEP_RETRY;
+	}
+	st = cw_step_find_dn(w->ld, cfg->ldap.staff_base, rv->uid, &dn, err,
+	    sizeof(err));
+	if (st == CW_STEP_RETRY) {
+		note_retry(w, rv, "lock_ldap", err);
+		drop_ldap(w);
+		return st;
+	}
+	if (st == CW_STEP_FAILED) {
+		(void)cw_revq_step_done(&w->store, rv->id, "lock_ldap", err,
+		    (int64_t)time(NULL), err, sizeof(err));
+		return st;
+	}
+	st = ldap_step(w, rv, "lock_ldap", dn);
+	if (st == CW_STEP_DONE)
+		st = ldap_step(w, rv, "remove_roles", dn);
+	ldap_memfree(dn);
+	return st;
+}
+
+/* Ends every running elevation of the user (Redis only). */
+static enum cw_step_status
+end_elevations(struct worker *w, const struct cw_revocation *rv)
+{
+	int64_t now = (int64_t)time(NULL);
+	char err[256];
+
+	if (cw_revq_step_is_done(rv, "end_elevations"))
+		return CW_STEP_DONE;
+	if (cw_store_drop_all_elevations(&w->store, rv->uid, "revocation", now,
+	    err, sizeof(err)) < 0 ||
+	    cw_revq_step_done(&w->store, rv->id, "end_elevations", NULL, now,
+	    err, sizeof(err)) < 0) {
+		cw_warn("revocation %s: end_elevations: %s", rv->id, err);
+		return CW_STEP_RETRY;
+	}
+	return CW_STEP_DONE;
+}
+
+static void
+process(struct worker *w, const struct cw_revocation *rv)
+{
+	const struct cw_config *cfg = w->owner->cfg;
+	int64_t now = (int64_t)time(NULL);
+	enum cw_step_status st = CW_STEP_DONE;
+	char err[256];
+
+	if (cw_revocation_kind_denies(rv->kind)) {
+		st = end_elevations(w, rv);
+		if (st == CW_STEP_DONE)
+			st = directory_steps(w, rv);
+	}
+	if (st == CW_STEP_DONE) {
+		if (cw_revq_complete(&w->store, rv->sid, rv->id, now, err,
+		    sizeof(err)) < 0)
+			cw_warn("revocation %s: complete: %s", rv->id, err);
+		else
+			cw_log_auth(LOG_NOTICE, "revocation_completed id=%s "
+			    "user=%s kind=%s elapsed_s=%lld", rv->id, rv->uid,
+			    cw_revocation_kind_name(rv->kind),
+			    (long long)(now - rv->requested_at));
+		return;
+	}
+	if (st == CW_STEP_FAILED && rv->delivered >= cfg->daemon.max_deliveries) {
+		if (cw_revq_dead_letter(&w->store, rv->sid, rv->id, rv->delivered,
+		    rv->last_error[0] ? rv->last_error : "a step kept failing",
+		    now, err, sizeof(err)) >= 0)
+			cw_log(LOG_CRIT, "revocation %s of %s dead-lettered after "
+			    "%lld deliveries: %s; an operator must act",
+			    rv->id, rv->uid, rv->delivered, rv->last_error);
+	}
+}
+
+/* Logs a revocation past its warning point or deadline, once each. */
+static void
+watch_deadlines(struct worker *w)
+{
+	double frac = w->owner->cfg->daemon.deadline_warning_percent / 100.0;
+	int64_t now = (int64_t)time(NULL);
+	struct cw_revq_list l = { NULL, 0 };
+	enum cw_revq_urgency u;
+	char key[CW_REVQ_ID_MAX + 16], err[256];
+	void *old;
+	size_t i;
+
+	if (cw_revq_pending(&w->store, &l, err, sizeof(err)) < 0)
+		return;
+	for (i = 0; i < l.count; i++) {
+		const struct cw_revocation *rv = &l.items[i];
+
+		if ((u = cw_revq_classify(rv, now, frac)) == CW_REVQ_ON_TIME)
+			continue;
+		snprintf(key, sizeof(key), "%s:%d", rv->id, (int)u);
+		if (cw_strmap_get(&w->alerted, key) != NULL)
+			continue;
+		(void)cw_strmap_put(&w->alerted, key, (void *)1, &old);
+		if (u == CW_REVQ_MISSED)
+			cw_log(LOG_CRIT, "revocation_deadline_missed id=%s "
+			    "user=%s deadline=%lld state=%s", rv->id, rv->uid,
+			    (long long)rv->deadline,
+			    cw_revq_state_name(rv->state));
+		else
+			cw_log(LOG_WARNING, "revocation_deadline_warning id=%s "
+			    "user=%s time_left_s=%lld state=%s", rv->id,
+			    rv->uid, (long long)cw_revq_time_left(rv, now),
+			    cw_revq_state_name(rv->state));
+	}
+	cw_revq_list_free(&l);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct cw_config *cfg = w->owner->cfg;
+	struct cw_revocation claimed[CLAIM_MAX];
+	struct cw_revq_claim_opts o = {
+		w->consumer, CLAIM_MAX, cfg->daemon.redelivery_ms, true,
+		cfg->daemon.max_deliveries
+	};
+	long long next_watch = 0;
+	char err[256];
+	int i, n;
+
+	while (!stopping(w->owner)) {
+		int64_t now = (int64_t)time(NULL);
+
+		if (w->index == 0 &&
+		    cw_revq_promote_due(&w->store, now, 100, err, sizeof(err)) < 0)
+			cw_debug("revocations: promote: %s", err);
+		if (w->index == 0 && cw_now_ms() >= next_watch) {
+			next_watch = cw_now_ms() + WATCH_INTERVAL_MS;
+			watch_deadlines(w);
+		}
+		n = cw_revq_claim(&w->store, &o, now, claimed, err, sizeof(err));
+		o.own_pending_first = false;
+		if (n < 0)
+			cw_debug("revocations: claim: %s", err);
+		for (i = 0; i < n && !stopping(w->owner); i++)
+			process(w, &claimed[i]);
+		if (n <= 0)
+			nap(w->owner, 500);
+	}
+	drop_ldap(w);
+	return NULL;
+}
+
+/* Records the host step on every open revocation of uid. */
+static void
+record_host_step(struct cw_revoker *r, const char *uid, const char *why)
+{
+	struct cw_revq_list l = { NULL, 0 };
+	char step[CW_REVQ_STEP_NAME_MAX + 1], err[256];
+	size_t i;
+
+	snprintf(step, sizeof(step), "end_sessions@%.26s", r->host);
+	if (cw_revq_pending(&r->host_store, &l, err, sizeof(err)) < 0) {
+		cw_warn("revocations: %s: %s", step, err);
+		return;
+	}
+	for (i = 0; i < l.count; i++)
+		if (strcmp(l.items[i].uid, uid) == 0 &&
+		    cw_revocation_kind_denies(l.items[i].kind))
+			(void)cw_revq_step_done(&r->host_store, l.items[i].id,
+			    step, why, (int64_t)time(NULL), err, sizeof(err));
+	cw_revq_list_free(&l);
+}
+
+static void
+end_sessions_here(struct cw_revoker *r, const char *uid)
+{
+	const struct cw_config *cfg = r->cfg;
+	enum cw_step_status st;
+	char err[256];
+
+	st = cw_step_end_sessions(uid, cfg->daemon.end_sessions_command,
+	    cfg->daemon.end_sessions_timeout_ms, err, sizeof(err));
+	if (st == CW_STEP_DONE)
+		cw_log_auth(LOG_NOTICE, "revocation: sessions of %s ended on "
+		    "this host", uid);
+	else
+		cw_log(LOG_ERR, "revocation: cannot end the sessions of %s on "
+		    "this host: %s", uid, err);
+	record_host_step(r, uid, st == CW_STEP_DONE ? NULL : err);
+}
+
+static struct host_job *
+next_host_job(struct cw_revoker *r)
+{
+	struct host_job *j;
+
+	pthread_mutex_lock(&r->lock);
+	if ((j = r->host_jobs) != NULL)
+		r->host_jobs = j->next;
+	pthread_mutex_unlock(&r->lock);
+	return j;
+}
+
+static void *
+host_main(void *arg)
+{
+	struct cw_revoker *r = arg;
+	struct host_job *j;
+
+	while (!stopping(r)) {
+		while ((j = next_host_job(r)) != NULL) {
+			end_sessions_here(r, j->uid);
+			free(j);
+		}
+		nap(r, 500);
+	}
+	while ((j = next_host_job(r)) != NULL)
+		free(j);
+	return NULL;
+}
+
+void
+cw_revoker_host_revoked(struct cw_revoker *r, const char *uid)
+{
+	struct host_job *j, **p;
+
+	if (r == NULL || (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	snprintf(j->uid, sizeof(j->uid), "%s", uid);
+	pthread_mutex_lock(&r->lock);
+	for (p = &r->host_jobs; *p != NULL; p = &(*p)->next)
+		;
+	*p = j;
+	r->poke = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+struct cw_revoker *
+cw_revoker_start(const struct cw_config *cfg,
+    struct cw_redis *(*new_redis)(void *), void *arg, const char *host,
+    char *err, size_t errlen)
+{
+	struct cw_revoker *r = calloc(1, sizeof(*r));
+	pthread_condattr_t ca;
+	struct worker *w;
+	int i;
+
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->cfg = cfg;
+	snprintf(r->host, sizeof(r->host), "%s", host);
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (build_remove_list(cfg, &r->remove, err, errlen) < 0)
+		goto fail;
+	if ((r->host_redis = new_redis(arg)) == NULL ||
+	    cw_store_init(&r->host_store, r->host_redis,
+	    cfg->redis.key_prefix) < 0) {
+		snprintf(err, errlen, "revocations: no Redis client");
+		goto fail;
+	}
+	if (pthread_create(&r->host_thread, NULL, host_main, r) != 0) {
+		snprintf(err, errlen, "cannot start the session ender");
+		goto fail;
+	}
+	r->host_started = true;
+	for (i = 0; i < cfg->daemon.revocation_workers && i < 8; i++) {
+		w = &r->workers[i];
+		w->owner = r;
+		w->index = i;
+		cw_strmap_init(&w->alerted);
+		snprintf(w->consumer, sizeof(w->consumer), "%s:%d:%d", host,
+		    (int)getpid(), i);
+		if ((w->redis = new_redis(arg)) == NULL ||
+		    cw_store_init(&w->store, w->redis,
+		    cfg->redis.key_prefix) < 0) {
+			snprintf(err, errlen, "revocation worker: no Redis client");
+			goto fail;
+		}
+		r->nworkers = i + 1;
+		if (i == 0 && cw_revq_init(&w->store, err, errlen) < 0)
+			cw_warn("revocations: %s (will retry)", err);
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			snprintf(err, errlen, "cannot start a revocation worker");
+			goto fail;
+		}
+		w->started = true;
+	}
+	return r;
+fail:
+	cw_revoker_stop(r);
+	return NULL;
+}
+
+void
+cw_revoker_poke(struct cw_revoker *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->poke = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void
+cw_revoker_stop(struct cw_revoker *r)
+{
+	int i;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	for (i = 0; i < r->nworkers; i++) {
+		if (r->workers[i].started)
+			pthread_join(r->workers[i].thread, NULL);
+		cw_redis_free(r->workers[i].redis);
+		cw_strmap_clear(&r->workers[i].alerted, NULL);
+	}
+	if (r->host_started)
+		pthread_join(r->host_thread, NULL);
+	cw_redis_free(r->host_redis);
+	cw_name_list_free(&r->remove);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
