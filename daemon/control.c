@@ -18,6 +18,7 @@
 #include "revocations.h"
 #include "revoker.h"
 #include "store.h"
+#include "sync.h"
 
 /* How long a client may wait for its change to take effect here. */
 #define APPLY_WAIT_MS 3000
@@ -29,6 +30,7 @@ struct cw_control {
 	struct cw_store store;
 	struct cw_calendar calendar;    /* revocation deadlines */
 	struct cw_revoker *revoker;     /* poked when work is queued */
+	struct cw_sync *sync;           /* poked after each write */
 	_Atomic long long *applied;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -77,8 +79,10 @@ static bool
 wait_applied(struct cw_control *c, long long gen)
 {
 	long long deadline = cw_now_ms() + APPLY_WAIT_MS;
-	struct timespec ts = { 0, 1000000 };
+	struct timespec ts = { 0, 200000 };
 
+	if (c->sync != NULL)
+		cw_sync_poke(c->sync);
 	while (atomic_load(c->applied) < gen) {
 		if (cw_now_ms() >= deadline)
 			return false;
@@ -274,8 +278,8 @@ control_main(void *arg)
 
 struct cw_control *
 cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
-    _Atomic long long *applied, struct cw_revoker *revoker, char *err,
-    size_t errlen)
+    _Atomic long long *applied, struct cw_revoker *revoker,
+    struct cw_sync *sync, char *err, size_t errlen)
 {
 	struct cw_control *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
@@ -288,6 +292,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 	c->cfg = cfg;
 	c->applied = applied;
 	c->revoker = revoker;
+	c->sync = sync;
 	if (cw_store_init(&c->store, redis, cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "bad [redis] key_prefix");
 		free(c);

@@ -36,10 +36,13 @@ struct cw_control;
  * generation the server thread has applied (it only grows).
  */
 struct cw_revoker;
+struct cw_sync;
 
+/* sync is poked after each write so this host applies it at once. */
 struct cw_control *cw_control_start(const struct cw_config *cfg,
     struct cw_redis *redis, _Atomic long long *applied,
-    struct cw_revoker *revoker, char *err, size_t errlen);
+    struct cw_revoker *revoker, struct cw_sync *sync, char *err,
+    size_t errlen);
 
 /* Queues job (the worker owns it and its fd from now on). */
 void cw_control_submit(struct cw_control *c, struct cw_control_job *job);

@@ -108,8 +108,8 @@ load_denylist(const struct cw_config *cfg, struct cw_server *srv, char *err,
 	snprintf(path, sizeof(path), "%s/revoked.list", cfg->daemon.state_dir);
 	cw_strmap_init(&m);
 	if (cw_denylist_load(path, &m, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "deny list %s: %s (fix or remove it "
-		    "knowingly: it keeps revoked users out)", path, why);
+		snprintf(err, errlen, "deny list %.200s: %.200s (fix or remove "
+		    "it knowingly: it keeps revoked users out)", path, why);
 		cw_strmap_clear(&m, NULL);
 		return -1;
 	}
@@ -220,7 +220,7 @@ main(int argc, char **argv)
 	    cw_sync_start(&sync, &cfg, redis, redis2, revoker, wake_fd, err,
 	    sizeof(err)) < 0 ||
 	    (control = cw_control_start(&cfg, redis3, cw_server_applied(srv),
-	    revoker, err, sizeof(err))) == NULL)
+	    revoker, &sync, err, sizeof(err))) == NULL)
 		goto fail;
 	explicit_bzero(&factory, sizeof(factory));
 	cw_server_set_control(srv, control);

@@ -193,16 +193,20 @@ reload(struct cw_sync *s)
 	handoff(s, d);
 }
 
-/* After each batch the mirror writes: the follow thread picks it up now. */
-static void
-mirror_flushed(void *arg)
+void
+cw_sync_poke(struct cw_sync *s)
 {
-	struct cw_sync *s = arg;
-
 	pthread_mutex_lock(&s->lock);
 	s->poke = true;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* After each batch the mirror writes: the follow thread picks it up now. */
+static void
+mirror_flushed(void *arg)
+{
+	cw_sync_poke(arg);
 }
 
 static void

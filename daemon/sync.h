@@ -77,6 +77,9 @@ struct cw_delta *cw_sync_take(struct cw_sync *s);
 
 void cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out);
 
+/* Redis has news (we just wrote it): reload now, not at the next tick. */
+void cw_sync_poke(struct cw_sync *s);
+
 void cw_sync_stop(struct cw_sync *s);
 
 #endif
