@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "control.h"
+#include "events.h"
 #include "log.h"
 #include "revocations.h"
 #include "revoker.h"
@@ -162,6 +163,40 @@ do_revocation(struct cw_control *c, struct cw_control_job *j,
 	return gen;
 }
 
+/* The audit record of what a successful change did. */
+static void
+record_change(const struct cw_control_job *j, const struct cw_response *resp)
+{
+	const char *actor = j->caller.root ? "root" : j->caller.name;
+	json_t *d;
+
+	if (resp->status != CW_STATUS_OK)
+		return;
+	switch (j->req.op) {
+	case CW_OP_ELEVATE:
+		cw_ev_elevation(CW_AUDIT_ELEVATION_GRANTED, actor, j->req.user,
+		    j->req.role, &j->grant);
+		break;
+	case CW_OP_DROP:
+		cw_ev_elevation(CW_AUDIT_ELEVATION_DROPPED, actor, j->req.user,
+		    j->req.role, NULL);
+		break;
+	case CW_OP_LEAVER:
+	case CW_OP_REVOKE:
+		if (resp->data == NULL ||
+		    (d = json_loads(resp->data, 0, NULL)) == NULL)
+			break;
+		cw_ev_revocation(CW_AUDIT_REVOCATION_REQUESTED, actor,
+		    j->req.user, json_string_value(json_object_get(d, "id")),
+		    "success", json_integer_value(json_object_get(d,
+		    "deadline")), j->req.reason);
+		json_decref(d);
+		break;
+	default:
+		break;
+	}
+}
+
 static const char *
 job_name(enum cw_op op)
 {
@@ -208,6 +243,9 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	    (long long)j->req.duration, j->req.ticket,
 	    cw_status_name(resp.status), resp.message[0] ? " detail=" : "",
 	    resp.message);
+	cw_ev_request(who, job_name(j->req.op), j->req.user, resp.status,
+	    resp.message);
+	record_change(j, &resp);
 	answer(j->fd, &resp);
 	cw_response_free(&resp);
 	close(j->fd);
@@ -217,8 +255,16 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 static void
 log_expired(const char *uid_role, void *arg)
 {
+	char user[CW_USER_MAX + 1];
+	const char *colon = strchr(uid_role, ':');
+
 	(void)arg;
 	cw_log_auth(LOG_NOTICE, "elevation_expired %s", uid_role);
+	if (colon == NULL || (size_t)(colon - uid_role) > CW_USER_MAX)
+		return;
+	snprintf(user, sizeof(user), "%.*s", (int)(colon - uid_role), uid_role);
+	cw_ev_elevation(CW_AUDIT_ELEVATION_EXPIRED, "clearwayd", user,
+	    colon + 1, NULL);
 }
 
 /* Takes the next job, waiting at most ms; NULL on timeout or stop. */

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "events.h"
 #include "handlers.h"
 #include "log.h"
 #include "status.h"
@@ -141,8 +142,10 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 		add_notices(&in, days, resp);
 	}
 	detail = invalid_detail(&in);
-	if (req->op == CW_OP_DECIDE)
+	if (req->op == CW_OP_DECIDE) {
 		log_decision(caller, req, resp->decision, detail);
+		cw_ev_decision(req, resp->decision, detail);
+	}
 	else
 		snprintf(resp->message, sizeof(resp->message), "%s", detail);
 }
@@ -150,6 +153,7 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 static void
 record_event(const struct cw_caller *caller, const struct cw_request *req)
 {
+	cw_ev_session(req);
 	if (req->op == CW_OP_BREAKGLASS) {
 		cw_log_auth(LOG_ALERT, "breakglass user=%s host_class=%s "
 		    "service=%s rhost=%s tty=%s caller_pid=%d", req->user,
@@ -310,6 +314,8 @@ log_request(const struct cw_caller *caller, const struct cw_request *req,
 	    op_label[req->op], cw_caller_label(caller, who, sizeof(who)),
 	    req->user[0] ? req->user : "-", cw_status_name(resp->status),
 	    resp->message[0] ? " detail=" : "", resp->message);
+	cw_ev_request(who, op_label[req->op], req->user, resp->status,
+	    resp->message);
 }
 
 static struct cw_control_job *

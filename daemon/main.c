@@ -22,7 +22,9 @@
 #include "log.h"
 #include "paths.h"
 #include "redis.h"
+#include "audit_log.h"
 #include "denylist.h"
+#include "events.h"
 #include "revoker.h"
 #include "server.h"
 #include "sync.h"
@@ -67,26 +69,33 @@ factory_init(struct redis_factory *f, const struct cw_config *cfg, char *err,
 	return 0;
 }
 
+static void
+client_options(const struct redis_factory *f, struct cw_redis_options *o)
+{
+	const struct cw_config *cfg = f->cfg;
+
+	memset(o, 0, sizeof(*o));
+	o->password = f->has_password ? f->password : NULL;
+	if (cfg->redis.socket != NULL) {
+		o->transport = &cw_redis_transport_unix;
+		o->where = cfg->redis.socket;
+	} else {
+		o->transport = &cw_redis_transport_tcp;
+		o->where = cfg->redis.host;
+		o->port = cfg->redis.port;
+	}
+	o->timeout_ms = cfg->redis.timeout_ms;
+}
+
 static struct cw_redis *
 new_client(void *arg)
 {
-	struct redis_factory *f = arg;
-	const struct cw_config *cfg = f->cfg;
 	struct cw_redis_options o;
 
-	memset(&o, 0, sizeof(o));
-	o.password = f->has_password ? f->password : NULL;
-	if (cfg->redis.socket != NULL) {
-		o.transport = &cw_redis_transport_unix;
-		o.where = cfg->redis.socket;
-	} else {
-		o.transport = &cw_redis_transport_tcp;
-		o.where = cfg->redis.host;
-		o.port = cfg->redis.port;
-	}
-	o.timeout_ms = cfg->redis.timeout_ms;
+	client_options(arg, &o);
 	return cw_redis_new(&o);
 }
+
 
 /*
  * The deny list persisted by the last run: until policy data loads, the
@@ -174,6 +183,8 @@ main(int argc, char **argv)
 	struct cw_redis *redis = NULL, *redis2 = NULL, *redis3 = NULL;
 	struct cw_control *control = NULL;
 	struct cw_revoker *revoker = NULL;
+	struct cw_audit_log *audit = NULL;
+	struct cw_redis_options audit_redis;
 	struct redis_factory factory;
 	struct cw_config cfg;
 	struct cw_sync sync;
@@ -213,8 +224,11 @@ main(int argc, char **argv)
 		    strerror(errno));
 		goto fail;
 	}
+	client_options(&factory, &audit_redis);
 	if ((srv = cw_server_open(&cfg, err, sizeof(err))) == NULL ||
 	    load_denylist(&cfg, srv, err, sizeof(err)) < 0 ||
+	    (audit = cw_audit_log_start(&cfg, &audit_redis, host, err,
+	    sizeof(err))) == NULL ||
 	    (revoker = cw_revoker_start(&cfg, new_client, &factory, host, err,
 	    sizeof(err))) == NULL ||
 	    cw_sync_start(&sync, &cfg, redis, redis2, revoker, wake_fd, err,
@@ -224,6 +238,8 @@ main(int argc, char **argv)
 		goto fail;
 	explicit_bzero(&factory, sizeof(factory));
 	cw_server_set_control(srv, control);
+	cw_events_init(audit);
+	cw_ev_daemon(CW_AUDIT_DAEMON_START, CW_VERSION);
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);
 	rc = cw_server_run(srv, &sync, wake_fd, sig_fd) == 0 ? 0 : 1;
@@ -237,6 +253,12 @@ out:
 	cw_revoker_stop(revoker);
 	cw_sync_stop(&sync);
 	cw_server_close(srv);
+	/* Last, so that what the others did on the way out is recorded. */
+	if (audit != NULL) {
+		cw_ev_daemon(CW_AUDIT_DAEMON_STOP, CW_VERSION);
+		cw_events_init(NULL);
+		cw_audit_log_stop(audit);
+	}
 	cw_redis_free(redis);
 	cw_redis_free(redis2);
 	cw_redis_free(redis3);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "ldap_conn.h"
 #include "log.h"
 #include "revocation_queue.h"
@@ -269,21 +270,50 @@ process(struct worker *w, const struct cw_revocation *rv)
 		if (cw_revq_complete(&w->store, rv->sid, rv->id, now, err,
 		    sizeof(err)) < 0)
 			cw_warn("revocation %s: complete: %s", rv->id, err);
-		else
+		else {
 			cw_log_auth(LOG_NOTICE, "revocation_completed id=%s "
 			    "user=%s kind=%s elapsed_s=%lld", rv->id, rv->uid,
 			    cw_revocation_kind_name(rv->kind),
 			    (long long)(now - rv->requested_at));
+			cw_ev_revocation(CW_AUDIT_REVOCATION_COMPLETED,
+			    "clearwayd", rv->uid, rv->id, now <= rv->deadline ?
+			    "success" : "failure", rv->deadline, now <=
+			    rv->deadline ? "deadline met" : "deadline missed");
+		}
 		return;
 	}
 	if (st == CW_STEP_FAILED && rv->delivered >= cfg->daemon.max_deliveries) {
 		if (cw_revq_dead_letter(&w->store, rv->sid, rv->id, rv->delivered,
 		    rv->last_error[0] ? rv->last_error : "a step kept failing",
 		    now, err, sizeof(err)) >= 0)
+		{
 			cw_log(LOG_CRIT, "revocation %s of %s dead-lettered after "
 			    "%lld deliveries: %s; an operator must act",
 			    rv->id, rv->uid, rv->delivered, rv->last_error);
+			cw_ev_revocation(CW_AUDIT_REVOCATION_DEAD_LETTERED,
+			    "clearwayd", rv->uid, rv->id, "alert", rv->deadline,
+			    rv->last_error);
+		}
 	}
+}
+
+/* What monitoring watches: depth, the oldest one's age, misses. */
+static void
+set_gauges(const struct cw_revq_list *l, int64_t now, double frac)
+{
+	int64_t oldest = 0;
+	size_t i, missed = 0;
+
+	for (i = 0; i < l->count; i++) {
+		if (now - l->items[i].requested_at > oldest)
+			oldest = now - l->items[i].requested_at;
+		if (cw_revq_classify(&l->items[i], now, frac) == CW_REVQ_MISSED)
+			missed++;
+	}
+	cw_ev_gauge("clearway_revocation_queue_depth", (double)l->count);
+	cw_ev_gauge("clearway_revocation_oldest_pending_seconds",
+	    (double)oldest);
+	cw_ev_gauge("clearway_revocation_deadline_misses", (double)missed);
 }
 
 /* Logs a revocation past its warning point or deadline, once each. */
@@ -300,6 +330,7 @@ watch_deadlines(struct worker *w)
 
 	if (cw_revq_pending(&w->store, &l, err, sizeof(err)) < 0)
 		return;
+	set_gauges(&l, now, frac);
 	for (i = 0; i < l.count; i++) {
 		const struct cw_revocation *rv = &l.items[i];
 
@@ -309,6 +340,10 @@ watch_deadlines(struct worker *w)
 		if (cw_strmap_get(&w->alerted, key) != NULL)
 			continue;
 		(void)cw_strmap_put(&w->alerted, key, (void *)1, &old);
+		cw_ev_revocation(u == CW_REVQ_MISSED ?
+		    CW_AUDIT_REVOCATION_DEADLINE_MISSED :
+		    CW_AUDIT_REVOCATION_DEADLINE_WARNING, "clearwayd", rv->uid,
+		    rv->id, "alert", rv->deadline, cw_revq_state_name(rv->state));
 		if (u == CW_REVQ_MISSED)
 			cw_log(LOG_CRIT, "revocation_deadline_missed id=%s "
 			    "user=%s deadline=%lld state=%s", rv->id, rv->uid,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "denylist.h"
+#include "events.h"
 #include "ldap_mirror.h"
 #include "log.h"
 #include "revoker.h"
@@ -64,6 +65,9 @@ redis_state(struct cw_sync *s, bool up, const char *detail)
 	was = s->status.redis_up;
 	s->status.redis_up = up;
 	pthread_mutex_unlock(&s->lock);
+	if (up != was)
+		cw_ev_sync_state("redis", up ? "reachable" : "unreachable",
+		    detail);
 	if (up && !was)
 		cw_info("redis: reachable");
 	else if (!up && was)
@@ -227,10 +231,12 @@ mirror_down(struct cw_sync *s, const char *why)
 	pthread_mutex_lock(&s->lock);
 	was = s->status.ldap_connected || s->status.ldap_since == 0;
 	pthread_mutex_unlock(&s->lock);
-	if (was)
+	if (was) {
 		cw_warn("%s (retrying with backoff up to %d s; decisions go on "
 		    "from the data already in Redis and memory)", why,
 		    BACKOFF_MAX_MS / 1000);
+		cw_ev_sync_state("ldap", "disconnected", why);
+	}
 	else
 		cw_debug("%s", why);
 	status_update(s, set_connected, NULL);
@@ -259,6 +265,7 @@ mirror_start(struct cw_sync *s)
 	    cw_now_ms() - t0);
 	status_update(s, set_connected, cw_mirror_uri(s->mirror));
 	status_update(s, set_mirror_stats, ms);
+	cw_ev_sync_state("ldap", "in_sync", cw_mirror_uri(s->mirror));
 	s->backoff_ms = BACKOFF_MIN_MS;
 }
 
@@ -313,6 +320,20 @@ mirror_main(void *arg)
 	return NULL;
 }
 
+/* How old this host's view of Redis is, for monitoring. */
+static void
+report_lag(struct cw_sync *s)
+{
+	int64_t last;
+
+	pthread_mutex_lock(&s->lock);
+	last = s->status.last_reload;
+	pthread_mutex_unlock(&s->lock);
+	if (last > 0)
+		cw_ev_gauge("clearway_sync_lag_seconds",
+		    (double)((int64_t)time(NULL) - last));
+}
+
 /* Sleeps until poked, stopped, or ms milliseconds pass. */
 static bool
 follow_sleep(struct cw_sync *s, int ms)
@@ -345,6 +366,7 @@ follow_main(void *arg)
 	do {
 		reload(s);
 		cw_watch_tick(&s->watch, (int64_t)time(NULL));
+		report_lag(s);
 	} while (follow_sleep(s, s->cfg->daemon.reload_interval_ms));
 	cw_watch_free(&s->watch);
 	cw_strmap_clear(&s->last_revoked, NULL);

@@ -49,9 +49,15 @@ socket = $CW_REDIS_SOCKET
 [policy]
 breakglass_users = rescue
 
+[audit]
+spool_dir = $work/spool
+metrics_file = $work/clearway.prom
+
 [daemon]
 socket = $work/run/clearwayd.sock
+state_dir = $work/state
 reload_interval_ms = 200
+end_sessions_command = true %u
 EOF
 echo "account required $build/pam_module/pam_clearway.so host_class=sc-hosts config=$conf" \
     >"$work/pam.d/sshd-sc"

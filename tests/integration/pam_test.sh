@@ -125,9 +125,14 @@ $redis_lines
 exempt_users = trent
 breakglass_users = rescue
 
+[audit]
+spool_dir = $work/spool
+metrics_file = $work/clearway.prom
+
 [daemon]
 socket = $2
 state_dir = $work/state
+end_sessions_command = true %u
 ldap_sync = yes
 reload_interval_ms = 100
 client_timeout_ms = 3000

@@ -1,0 +1,39 @@
+/*
+ * events.h - the audit events clearwayd emits (docs/audit.md): every PAM
+ * decision, session open/close, CLI request, elevation and revocation
+ * step, sync state change, daemon start/stop and break-glass use.
+ *
+ * Emitting never blocks and never fails the caller: the event is queued
+ * for the pipeline (audit_log.h), which spools it to disk and forwards it;
+ * a full queue is logged at LOG_CRIT and counted.  Before cw_events_init
+ * (or without a pipeline) the calls do nothing.
+ */
+#ifndef CW_EVENTS_H
+#define CW_EVENTS_H
+
+#include <stdint.h>
+
+#include "audit.h"
+#include "audit_log.h"
+#include "policy.h"
+#include "wire.h"
+
+void cw_events_init(struct cw_audit_log *log);
+
+void cw_ev_decision(const struct cw_request *r, struct cw_decision d,
+    const char *detail);
+/* Session open/close, or a break-glass logon the module allowed itself. */
+void cw_ev_session(const struct cw_request *r);
+void cw_ev_request(const char *caller, const char *command,
+    const char *subject, enum cw_status status, const char *detail);
+void cw_ev_elevation(enum cw_audit_type type, const char *actor,
+    const char *user, const char *role, const struct cw_elevation *grant);
+void cw_ev_revocation(enum cw_audit_type type, const char *actor,
+    const char *user, const char *id, const char *outcome, int64_t deadline,
+    const char *detail);
+void cw_ev_sync_state(const char *what, const char *state,
+    const char *error);
+void cw_ev_daemon(enum cw_audit_type type, const char *version);
+void cw_ev_gauge(const char *name, double value);
+
+#endif
