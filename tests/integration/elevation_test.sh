@@ -59,7 +59,7 @@ sudo_pam() {  # user -> pamtester's exit status (0 allowed)
         pamtester sudo-sc "$1" acct_mgmt >"$work/pamtester.out" 2>&1
 }
 # An instrumented module in uninstrumented pamtester needs ASan loaded first.
-if ldd "$module" | grep -q libasan; then
+if ldd "$module" 2>/dev/null | grep libasan >/dev/null; then
     CW_ASAN_PRELOAD=$(gcc -print-file-name=libasan.so)
 fi
 

@@ -77,7 +77,7 @@ reason() {
 }
 echo "account required $module host_class=sc-hosts config=$conf" >"$work/pam.d/sshd-sc"
 preload=
-ldd "$module" | grep -q libasan && preload="$(gcc -print-file-name=libasan.so) "
+ldd "$module" 2>/dev/null | grep libasan >/dev/null && preload="$(gcc -print-file-name=libasan.so) "
 logon() {
     ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="${preload}libpam_wrapper.so" PAM_WRAPPER=1 \
         PAM_WRAPPER_SERVICE_DIR="$work/pam.d" pamtester sshd-sc "$1" acct_mgmt \
