@@ -109,6 +109,7 @@ static const struct key_spec keys[] = {
 	    100, 120000),
 	INT("daemon", "max_deliveries", daemon.max_deliveries, 1, 100),
 	INT("daemon", "redelivery_ms", daemon.redelivery_ms, 100, 3600000),
+	BOOL("daemon", "revoke_leavers", daemon.revoke_leavers),
 	INT("daemon", "deadline_warning_percent",
 	    daemon.deadline_warning_percent, 1, 99),
 };
@@ -161,6 +162,7 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.max_deliveries = 5;
 	c->daemon.redelivery_ms = 30000;
 	c->daemon.deadline_warning_percent = 50;
+	c->daemon.revoke_leavers = true;
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
 	    set_string(&c->policy.hr_role, "hr") < 0 ||

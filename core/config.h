@@ -90,6 +90,7 @@ struct cw_config {
 		int max_deliveries;             /* then dead-lettered */
 		int redelivery_ms;              /* a claimed step idle this long */
 		int deadline_warning_percent;   /* of the window, then warn */
+		bool revoke_leavers;            /* sync leavers -> queue */
 	} daemon;
 };
 

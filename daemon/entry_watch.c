@@ -5,15 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "entry_watch.h"
+#include "revocation_queue.h"
 #include "log.h"
 
 void
-cw_watch_init(struct cw_entry_watch *w, struct cw_store *store)
+cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
+    const struct cw_calendar *calendar, bool revoke_leavers)
 {
 	memset(w, 0, sizeof(*w));
 	w->store = store;
+	w->calendar = calendar;
+	w->revoke_leavers = revoke_leavers;
 	cw_strmap_init(&w->invalid);
 	cw_strmap_init(&w->leaving);
 	cw_strmap_init(&w->recorded);
@@ -64,27 +69,71 @@ note_invalid(struct cw_entry_watch *w, const struct cw_db_entry *e)
 		free(copy);
 }
 
+/*
+ * Hands a leaver to the revocation queue.  The id is derived from the
+ * person and the day their leaving took effect, so that every syncing
+ * daemon of a fleet that sees the same leaver submits the same revocation
+ * (the queue is idempotent by id), and a restart does not file it twice.
+ */
+static int
+submit_leaver(struct cw_entry_watch *w, const char *uid, const char *reason,
+    int64_t effective, int64_t now, char *err, size_t errlen)
+{
+	struct cw_revocation r;
+	enum cw_revq_state state;
+	char day[16];
+	struct tm tm;
+	time_t t = (time_t)effective;
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y%m%d", &tm);
+	snprintf(r.id, sizeof(r.id), "sync-%s-%s", uid, day);
+	for (i = 0; r.id[i] != '\0'; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789._:-", r.id[i]) == NULL)
+			r.id[i] = '_';
+	snprintf(r.uid, sizeof(r.uid), "%s", uid);
+	r.kind = CW_REV_SYNC_LEAVER;
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	snprintf(r.actor, sizeof(r.actor), "clearwayd");
+	/*
+	 * It takes effect now: a leaving date noticed late (the daemon was
+	 * down) cannot be revoked in the past.  The deadline runs from now,
+	 * and the reason keeps the leaving date.
+	 */
+	r.requested_at = now;
+	r.effective_at = now;
+	r.deadline = cw_revocation_deadline(w->calendar, now);
+	return cw_revq_submit(w->store, &r, now, &state, err, errlen);
+}
+
 static void
-record_leaver(struct cw_entry_watch *w, const struct cw_db_entry *e,
+record_leaver(struct cw_entry_watch *w, const char *uid, const char *dn,
     const char *reason, int64_t at)
 {
+	int64_t now = (int64_t)time(NULL);
 	char err[256];
 	void *old;
 	int rc;
 
-	if (cw_strmap_get(&w->recorded, e->rec.staff.uid) != NULL)
+	if (cw_strmap_get(&w->recorded, uid) != NULL)
 		return;
-	rc = cw_store_record_leaver(w->store, e->rec.staff.uid, e->dn, reason,
-	    at, err, sizeof(err));
+	rc = cw_store_record_leaver(w->store, uid, dn, reason, at, err,
+	    sizeof(err));
+	if (rc >= 0 && w->revoke_leavers)
+		rc = submit_leaver(w, uid, reason, at, now, err, sizeof(err));
 	if (rc < 0) {
 		cw_warn("leaver %s: cannot record the event: %s (will retry)",
-		    e->rec.staff.uid, err);
+		    uid, err);
 		return;
 	}
 	if (rc == 1)
-		cw_notice("leaver event recorded: %s (%s) %s; revocation queue "
-		    "pending", e->rec.staff.uid, e->dn, reason);
-	(void)cw_strmap_put(&w->recorded, e->rec.staff.uid, (void *)1, &old);
+		cw_notice("leaver %s (%s): %s; %s", uid, dn, reason,
+		    w->revoke_leavers ? "revocation queued" :
+		    "recorded (revoke_leavers = no)");
+	(void)cw_strmap_put(&w->recorded, uid, (void *)1, &old);
 }
 
 /* A staff entry: a leaver now, or one to watch until the date passes. */
@@ -100,13 +149,15 @@ note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
 	if (s->invalid)
 		return;
 	if (s->employment == CW_EMPLOYMENT_LEAVER) {
-		record_leaver(w, e, "cwEmploymentStatus is leaver", now);
+		record_leaver(w, s->uid, e->dn, "cwEmploymentStatus is leaver",
+		    now);
 		return;
 	}
 	if (!s->leaving.present)
 		return;
 	if (s->leaving.at <= now) {
-		record_leaver(w, e, "cwLeavingDate has passed", s->leaving.at);
+		record_leaver(w, s->uid, e->dn, "cwLeavingDate has passed",
+		    s->leaving.at);
 		return;
 	}
 	if ((at = malloc(sizeof(*at))) == NULL)
@@ -186,15 +237,11 @@ void
 cw_watch_tick(struct cw_entry_watch *w, int64_t now)
 {
 	struct due d = { now, NULL, 0, 0 };
-	char err[256];
 	size_t i;
 
 	cw_strmap_foreach(&w->leaving, collect_due, &d);
 	for (i = 0; i < d.n; i++) {
-		if (cw_store_record_leaver(w->store, d.uids[i], "",
-		    "cwLeavingDate has passed", now, err, sizeof(err)) == 1)
-			cw_notice("leaver event recorded: %s: cwLeavingDate has "
-			    "passed; revocation queue pending", d.uids[i]);
+		record_leaver(w, d.uids[i], "", "cwLeavingDate has passed", now);
 		free(cw_strmap_remove(&w->leaving, d.uids[i]));
 		free(d.uids[i]);
 	}

@@ -3,26 +3,31 @@
  *   - a value that fails validation is logged once per entry and reason,
  *     naming both (the record itself denies as record_invalid);
  *   - a leaver (cwEmploymentStatus leaver, or a cwLeavingDate that has
- *     passed) is recorded as a leaver event for the revocation queue,
- *     once per person (idempotent in Redis, so a fleet records it once).
+ *     passed) is recorded and handed to the revocation queue as a
+ *     sync_leaver revocation, once per person (idempotent in Redis, so a
+ *     fleet files it once); [daemon] revoke_leavers = no only records it.
  */
 #ifndef CW_ENTRY_WATCH_H
 #define CW_ENTRY_WATCH_H
 
 #include <stdint.h>
 
+#include "calendar.h"
 #include "policy_db.h"
 #include "store.h"
 #include "strmap.h"
 
 struct cw_entry_watch {
 	struct cw_store *store;
+	const struct cw_calendar *calendar;     /* for the deadline */
+	bool revoke_leavers;
 	struct cw_strmap invalid;       /* uuid -> reason last logged */
 	struct cw_strmap leaving;       /* uid -> leaving date (future) */
 	struct cw_strmap recorded;      /* uid -> 1: leaver event written */
 };
 
-void cw_watch_init(struct cw_entry_watch *w, struct cw_store *store);
+void cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
+    const struct cw_calendar *calendar, bool revoke_leavers);
 void cw_watch_free(struct cw_entry_watch *w);
 
 /* Looks at every entry a delta brings (before it is handed over). */

@@ -723,3 +723,24 @@ cw_store_record_leaver(struct cw_store *st, const char *uid, const char *dn,
 	free(json);
 	return rc;
 }
+
+int
+cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
+    char *err, size_t errlen)
+{
+	key_t_ key;
+	char id[40], block[24];
+	const char *argv[] = { "XREAD", "COUNT", "1", "BLOCK", block,
+	    "STREAMS", key, id };
+	redisReply *r;
+	int rc;
+
+	key_name(st, "changes", key);
+	snprintf(id, sizeof(id), "%lld-1", after);
+	snprintf(block, sizeof(block), "%d", block_ms);
+	if ((r = command(st, 8, argv, NULL, err, errlen)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
+	freeReplyObject(r);
+	return rc;
+}

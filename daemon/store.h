@@ -108,6 +108,16 @@ int cw_store_expire_elevations(struct cw_store *st, int64_t now,
     void (*ended)(const char *uid_role, void *arg), void *arg, char *err,
     size_t errlen);
 
+/*
+ * Waits (at most block_ms) for a change-log entry after generation after:
+ * Redis wakes us the moment another daemon (or this one) writes, so a
+ * revocation reaches every host by push, not at the next poll.  1 when
+ * there is news, 0 on timeout, -1.  block_ms must stay below the
+ * client's timeout.
+ */
+int cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
+    char *err, size_t errlen);
+
 /* Records sync status fields (name, value pairs) for clearwayctl status. */
 int cw_store_set_state(struct cw_store *st, const char *const *fields,
     size_t nfields, char *err, size_t errlen);

@@ -358,6 +358,33 @@ follow_sleep(struct cw_sync *s, int ms)
 	return go_on;
 }
 
+/*
+ * Waits for the next change.  With data loaded and Redis up, Redis itself
+ * wakes us when a change is logged (XREAD BLOCK on the change log); the
+ * generation is still compared on every pass, which catches a writer that
+ * keeps no log.  Otherwise (no data yet, Redis down) a plain timed sleep.
+ */
+static bool
+follow_wait(struct cw_sync *s)
+{
+	const struct cw_config *cfg = s->cfg;
+	int block = cfg->daemon.reload_interval_ms;
+	bool up;
+	char err[256];
+
+	pthread_mutex_lock(&s->lock);
+	up = s->status.redis_up;
+	pthread_mutex_unlock(&s->lock);
+	if (block > cfg->redis.timeout_ms - 200)
+		block = cfg->redis.timeout_ms - 200;
+	if (!s->have_db || !up || block < 10)
+		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+	if (cw_store_wait_change(&s->follow_store, s->generation, block, err,
+	    sizeof(err)) < 0)
+		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+	return !stopping(s);
+}
+
 static void *
 follow_main(void *arg)
 {
@@ -367,7 +394,7 @@ follow_main(void *arg)
 		reload(s);
 		cw_watch_tick(&s->watch, (int64_t)time(NULL));
 		report_lag(s);
-	} while (follow_sleep(s, s->cfg->daemon.reload_interval_ms));
+	} while (follow_wait(s));
 	cw_watch_free(&s->watch);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	return NULL;
@@ -398,7 +425,13 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
 	}
-	cw_watch_init(&s->watch, &s->follow_store);
+	if (cw_calendar_load(cfg->policy.bank_holidays_file,
+	    cfg->policy.division, &s->calendar, err, errlen) < 0) {
+		s->cfg = NULL;          /* nothing to stop */
+		return -1;
+	}
+	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
+	    cfg->daemon.revoke_leavers);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -463,5 +496,6 @@ cw_sync_stop(struct cw_sync *s)
 	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	cw_calendar_free(&s->calendar);
 	s->cfg = NULL;
 }

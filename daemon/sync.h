@@ -56,6 +56,7 @@ struct cw_sync {
 
 	/* Owned by the follow thread. */
 	struct cw_entry_watch watch;
+	struct cw_calendar calendar;    /* deadlines of sync leavers */
 	struct cw_strmap last_revoked;  /* to see who is newly revoked */
 	char denylist_path[512];        /* persisted copy of the revoked set */
 	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */

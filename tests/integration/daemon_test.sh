@@ -29,7 +29,7 @@ mkdir -m 0755 "$work/run"
 conf=$work/clearway.conf
 sock=$work/run/clearwayd.sock
 log=$work/clearwayd.log
-cw_write_config "$conf" "$sock" "[policy]" "breakglass_users = rescue"
+cw_write_config "$conf" "$sock" "revoke_leavers = no" "[policy]" "breakglass_users = rescue"
 export CW_LAST_OUT=$work/last.out
 
 check() { "$ctl" -c "$conf" check "$@"; }

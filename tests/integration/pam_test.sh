@@ -133,6 +133,9 @@ metrics_file = $work/clearway.prom
 socket = $2
 state_dir = $work/state
 end_sessions_command = true %u
+# Keep LDAP leavers at not_active / left (their own reasons) rather than
+# revoked, so that every deny reason is seen through PAM.
+revoke_leavers = no
 ldap_sync = yes
 reload_interval_ms = 100
 client_timeout_ms = 3000

@@ -122,6 +122,20 @@ expect_exit 0 "HR files a leaver effective at $when" as harry leaver bob --reaso
 wait_for 10 bash -c "[[ \$('$ctl' -c '$conf' --json check bob --host-class sc-hosts | grep -c revoked) == 1 ]]" &&
     pass "bob revoked once the effective time passed" || fail "bob not revoked after $when"
 
+# ---------------------------------------- a leaver seen in the directory
+ldap <<EOF
+dn: uid=grace,$CW_STAFF_BASE
+changetype: modify
+replace: cwEmploymentStatus
+cwEmploymentStatus: leaver
+EOF
+wait_for 10 bash -c "[[ \$('$ctl' -c '$conf' --json check grace --host-class sc-hosts | grep -c revoked) == 1 ]]" &&
+    pass "a leaver status in LDAP becomes a revocation (grace revoked)" || fail "grace: $(reason grace)"
+wait_for 20 bash -c "redis-cli -s '$CW_REDIS_SOCKET' --scan --pattern 'cw:rev:sync-grace-*' | grep -q ." &&
+    pass "filed once as sync-grace-<day>" || fail "no sync-grace revocation"
+[[ $(redis-cli -s "$CW_REDIS_SOCKET" --scan --pattern 'cw:rev:sync-*' | grep -c .) -ge 3 ]] &&
+    pass "sample leavers carol and dave were filed by the sync too" || fail "sync leavers not filed"
+
 # -------------------------------------------------- LDAP down for the window
 bash "$here/../rig/rig.sh" stop-slapd "$rig" >/dev/null 2>&1
 out=$(as anna --json revoke victor --reason "clearance withdrawn")
