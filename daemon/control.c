@@ -16,6 +16,7 @@
 #include "control.h"
 #include "events.h"
 #include "log.h"
+#include "revocation_queue.h"
 #include "revocations.h"
 #include "revoker.h"
 #include "store.h"
@@ -163,9 +164,39 @@ do_revocation(struct cw_control *c, struct cw_control_job *j,
 	return gen;
 }
 
+/*
+ * An elevation that ended (expired or dropped) is a revocation of a
+ * privilege too (Annex 1, 6.5): filed, queued and reported like the
+ * others, so its timeliness can be proved.  It does not deny the person.
+ */
+static void
+file_elevation_end(struct cw_control *c, enum cw_revocation_kind kind,
+    const char *user, const char *role, const char *actor)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct cw_revocation r;
+	enum cw_revq_state state;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.uid, sizeof(r.uid), "%s", user);
+	snprintf(r.role, sizeof(r.role), "%s", role);
+	r.kind = kind;
+	snprintf(r.reason, sizeof(r.reason), "elevation to %s %s", role,
+	    kind == CW_REV_ELEVATION_EXPIRED ? "expired" : "dropped");
+	snprintf(r.actor, sizeof(r.actor), "%s", actor);
+	r.requested_at = r.effective_at = now;
+	r.deadline = cw_revocation_deadline(&c->calendar, now);
+	if (cw_revq_submit(&c->store, &r, now, &state, err, sizeof(err)) < 0)
+		cw_warn("elevation of %s to %s: cannot file its revocation: %s",
+		    user, role, err);
+	cw_revoker_poke(c->revoker);
+}
+
 /* The audit record of what a successful change did. */
 static void
-record_change(const struct cw_control_job *j, const struct cw_response *resp)
+record_change(struct cw_control *c, const struct cw_control_job *j,
+    const struct cw_response *resp)
 {
 	const char *actor = j->caller.root ? "root" : j->caller.name;
 	json_t *d;
@@ -180,6 +211,8 @@ record_change(const struct cw_control_job *j, const struct cw_response *resp)
 	case CW_OP_DROP:
 		cw_ev_elevation(CW_AUDIT_ELEVATION_DROPPED, actor, j->req.user,
 		    j->req.role, NULL);
+		file_elevation_end(c, CW_REV_ELEVATION_DROPPED, j->req.user,
+		    j->req.role, actor);
 		break;
 	case CW_OP_LEAVER:
 	case CW_OP_REVOKE:
@@ -245,7 +278,7 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	    resp.message);
 	cw_ev_request(who, job_name(j->req.op), j->req.user, resp.status,
 	    resp.message);
-	record_change(j, &resp);
+	record_change(c, j, &resp);
 	answer(j->fd, &resp);
 	cw_response_free(&resp);
 	close(j->fd);
@@ -255,16 +288,18 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 static void
 log_expired(const char *uid_role, void *arg)
 {
+	struct cw_control *c = arg;
 	char user[CW_USER_MAX + 1];
 	const char *colon = strchr(uid_role, ':');
 
-	(void)arg;
 	cw_log_auth(LOG_NOTICE, "elevation_expired %s", uid_role);
 	if (colon == NULL || (size_t)(colon - uid_role) > CW_USER_MAX)
 		return;
 	snprintf(user, sizeof(user), "%.*s", (int)(colon - uid_role), uid_role);
 	cw_ev_elevation(CW_AUDIT_ELEVATION_EXPIRED, "clearwayd", user,
 	    colon + 1, NULL);
+	file_elevation_end(c, CW_REV_ELEVATION_EXPIRED, user, colon + 1,
+	    "clearwayd");
 }
 
 /* Takes the next job, waiting at most ms; NULL on timeout or stop. */
@@ -310,7 +345,7 @@ control_main(void *arg)
 		if (cw_now_ms() >= next_expiry) {
 			next_expiry = cw_now_ms() + 1000;
 			if (cw_store_expire_elevations(&c->store,
-			    (int64_t)time(NULL), log_expired, NULL, err,
+			    (int64_t)time(NULL), log_expired, c, err,
 			    sizeof(err)) < 0)
 				cw_debug("elevation expiry: %s", err);
 		}

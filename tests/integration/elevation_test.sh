@@ -101,6 +101,12 @@ sudo_pam oscar && fail "after drop: sudo still allowed" || pass "after drop: sud
 expect_exit 1 "dropping what is not there says no" as anna drop oscar --role ops-admin
 expect_exit 4 "HR cannot drop another user's elevation" as harry drop oscar --role ops-admin
 
+"$ctl" -c "$conf" --json report --month "$(date -u +%Y-%m)" | python3 -c "
+import json,sys; kinds={(r['user'], r['kind']) for r in json.load(sys.stdin)['revocations']}
+assert ('oscar', 'elevation_expired') in kinds and ('oscar', 'elevation_dropped') in kinds, kinds
+" && pass "expired and dropped elevations are filed and reported as revocations" ||
+    fail "elevation revocations missing from the report"
+
 # ------------------------------------------------------------ reading
 expect_exit 0 "andy elevates oscar again" as andy elevate oscar --role ops-admin --for 30m --reason "follow-up"
 json_ok "elevations (approver, all)" as anna --json elevations
