@@ -29,28 +29,13 @@ static const struct cli_command *const commands[] = {
 	&cmd_reinstate,
 	&cmd_queue,
 	&cmd_report,
+	&cmd_export,
+	&cmd_erase,
 	&cmd_calendar,
 	&cmd_audit,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-/* Contract section 4 commands this version does not have yet. */
-static const char *const planned_commands[] = {
-	"export", "erase",
-};
-
-static bool
-is_planned(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(planned_commands) / sizeof(planned_commands[0]);
-	    i++)
-		if (strcmp(planned_commands[i], name) == 0)
-			return true;
-	return false;
-}
 
 static void
 usage(FILE *f)
@@ -206,8 +191,12 @@ cli_call(struct cli *cli, const struct cw_request *req,
 	int rc;
 
 	memset(resp, 0, sizeof(*resp));
-	if (cw_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) < 0)
-		return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
+	if (!cli->cfg_loaded) {
+		if (cw_config_load(cli->config_path, &cli->cfg, err,
+		    sizeof(err)) < 0)
+			return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
+		cli->cfg_loaded = true;
+	}
 	if (cw_client_call(cli->cfg.daemon.socket,
 	    cli->cfg.daemon.client_timeout_ms, req, resp, err,
 	    sizeof(err)) < 0)
@@ -299,10 +288,7 @@ main(int argc, char **argv)
 		usage(help ? stdout : stderr);
 		return help ? CW_EXIT_OK : CW_EXIT_USAGE;
 	}
-	if ((cmd = find_command(argv[1])) == NULL && is_planned(argv[1]))
-		return cli_usage_error(NULL, "'%s' is not yet available in this "
-		    "version of clearwayctl", argv[1]);
-	if (cmd == NULL) {
+	if ((cmd = find_command(argv[1])) == NULL) {
 		usage(stderr);
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
 	}

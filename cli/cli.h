@@ -26,6 +26,7 @@ enum cw_exit {
 struct cli {
 	const char *config_path;
 	bool json;
+	bool cfg_loaded;        /* cfg read once, by the first cli_call */
 	struct cw_config cfg;
 };
 
@@ -53,6 +54,8 @@ extern const struct cli_command cmd_revoke;
 extern const struct cli_command cmd_reinstate;
 extern const struct cli_command cmd_queue;
 extern const struct cli_command cmd_report;
+extern const struct cli_command cmd_export;
+extern const struct cli_command cmd_erase;
 extern const struct cli_command cmd_calendar;
 extern const struct cli_command cmd_audit;
 

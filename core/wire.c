@@ -28,6 +28,8 @@ static const char *const op_names[] = {
 	[CW_OP_REINSTATE] = "reinstate",
 	[CW_OP_QUEUE] = "queue",
 	[CW_OP_REPORT] = "report",
+	[CW_OP_EXPORT] = "export",
+	[CW_OP_ERASE] = "erase",
 };
 
 static const char *const event_names[] = {
@@ -99,7 +101,7 @@ text_valid(const char *s, size_t len)
 }
 
 enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE,
-    FIELD_PROSE, FIELD_MONTH };
+    FIELD_PROSE, FIELD_MONTH, FIELD_DIGITS };
 
 static bool month_valid(const char *s, size_t len);
 static int get_time(json_t *obj, const char *key, int64_t *out, char *err,
@@ -163,6 +165,9 @@ get_string(json_t *obj, const char *key, enum field_kind kind, bool required,
 		break;
 	case FIELD_MONTH:
 		ok = month_valid(s, len);
+		break;
+	case FIELD_DIGITS:
+		ok = len > 0 && strspn(s, "0123456789") == len;
 		break;
 	default:
 		ok = strlen(s) == len;  /* no NUL inside */
@@ -254,7 +259,7 @@ fail:
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
-	NULL
+	"cursor", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
@@ -276,6 +281,8 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_REINSTATE] = { true, false, false, false, true },
 	[CW_OP_QUEUE] = { false, false, false, false, false },
 	[CW_OP_REPORT] = { false, false, false, false, false, true },
+	[CW_OP_EXPORT] = { false, false, false, false, false, false },
+	[CW_OP_ERASE] = { true, false, false, false, false, false },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -351,7 +358,9 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    sizeof(out->ticket), err, errlen) < 0 ||
 	    get_time(root, "effective", &out->effective, err, errlen) < 0 ||
 	    get_string(root, "month", FIELD_MONTH, need->month, out->month,
-	    sizeof(out->month), err, errlen) < 0)
+	    sizeof(out->month), err, errlen) < 0 ||
+	    get_string(root, "cursor", FIELD_DIGITS, false, out->cursor,
+	    sizeof(out->cursor), err, errlen) < 0)
 		goto out;
 	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
 		snprintf(err, errlen, "\"reason\" is empty");
@@ -504,6 +513,7 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 	if (r->effective > 0)
 		json_object_set_new(o, "effective", json_integer(r->effective));
 	set_optional(o, "month", r->month);
+	set_optional(o, "cursor", r->cursor);
 	return dump(o, len);
 }
 

@@ -43,6 +43,8 @@ enum cw_op {
 	CW_OP_REINSTATE,        /* clearwayctl reinstate USER --reason */
 	CW_OP_QUEUE,            /* clearwayctl queue */
 	CW_OP_REPORT,           /* clearwayctl report --month YYYY-MM */
+	CW_OP_EXPORT,           /* clearwayctl export [USER], page by page */
+	CW_OP_ERASE,            /* clearwayctl erase USER */
 };
 
 enum cw_session_event {
@@ -68,6 +70,8 @@ struct cw_request {
 	int64_t effective;
 	/* report: "YYYY-MM" */
 	char month[8];
+	/* export of everything: where the next page starts ("" = first) */
+	char cursor[32];
 };
 
 enum cw_status {

@@ -156,6 +156,12 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 	case CW_OP_REPORT:
 		return (c->duties & appr_aud) || refuse(c, "the report",
 		    appr_aud, why, whylen);
+	case CW_OP_EXPORT:
+		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "export",
+		    CW_DUTY_APPROVER, why, whylen);
+	case CW_OP_ERASE:
+		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "erase",
+		    CW_DUTY_APPROVER, why, whylen);
 	}
 	snprintf(why, whylen, "unknown operation");
 	return false;

@@ -15,6 +15,7 @@
 
 #include "control.h"
 #include "events.h"
+#include "export.h"
 #include "log.h"
 #include "revocation_queue.h"
 #include "revocations.h"
@@ -236,7 +237,8 @@ job_name(enum cw_op op)
 	return op == CW_OP_ELEVATE ? "elevate" : op == CW_OP_DROP ? "drop" :
 	    op == CW_OP_LEAVER ? "leaver" : op == CW_OP_REVOKE ? "revoke" :
 	    op == CW_OP_REINSTATE ? "reinstate" : op == CW_OP_QUEUE ?
-	    "queue" : "report";
+	    "queue" : op == CW_OP_REPORT ? "report" : op == CW_OP_EXPORT ?
+	    "export" : "erase";
 }
 
 static void
@@ -256,6 +258,11 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	case CW_OP_DROP:
 		do_drop(c, j, &resp, &gen, j->caller.root ? "root" :
 		    j->caller.name, err, sizeof(err));
+		break;
+	case CW_OP_EXPORT:
+	case CW_OP_ERASE:
+		gen = cw_export_request(&c->store, j, &resp, err,
+		    sizeof(err)) < 0 ? -1 : 0;
 		break;
 	default:
 		gen = do_revocation(c, j, &resp, err, sizeof(err));

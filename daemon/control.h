@@ -26,6 +26,7 @@ struct cw_control_job {
 	struct cw_request req;
 	struct cw_caller caller;
 	struct cw_elevation grant;      /* elevate: what to write */
+	char entry_uuid[80];            /* export/erase: the cached entry */
 	struct cw_control_job *next;
 };
 

@@ -300,7 +300,7 @@ is_cli_op(enum cw_op op)
 static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
-	"report"
+	"report", "export", "erase"
 };
 
 static void
@@ -332,6 +332,17 @@ new_job(const struct cw_caller *caller, const struct cw_request *req,
 	j->req = *req;
 	j->caller = *caller;
 	return j;
+}
+
+/* The person's cached directory entry, by entryUUID, if there is one. */
+static void
+job_set_entry(const struct cw_handler_ctx *h, struct cw_control_job *j)
+{
+	const struct cw_db_entry *e;
+
+	if (h->db != NULL && j->req.user[0] != '\0' &&
+	    (e = cw_db_staff_entry(h->db, j->req.user)) != NULL)
+		snprintf(j->entry_uuid, sizeof(j->entry_uuid), "%s", e->uuid);
 }
 
 struct cw_control_job *
@@ -375,6 +386,12 @@ cw_handle_request(const struct cw_handler_ctx *h,
 	case CW_OP_REPORT:
 		/* Redis work: the control worker answers (revocations.c). */
 		job = new_job(caller, req, resp);
+		break;
+	case CW_OP_EXPORT:
+	case CW_OP_ERASE:
+		/* Redis work (export.c); the entry's key comes from here. */
+		if ((job = new_job(caller, req, resp)) != NULL)
+			job_set_entry(h, job);
 		break;
 	}
 out:

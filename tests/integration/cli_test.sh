@@ -168,7 +168,8 @@ usage_error "elevations: two users" "at most one USER" elevations alice bob
 usage_error "elevations: unknown option" "unknown option '--all'" elevations --all
 usage_error "check: bad user name" "is not a valid user name" check 'x;y' --host-class h
 usage_error "unknown command" "unknown command 'elevat'" elevat alice
-usage_error "planned command" "'export' is not yet available" export
+usage_error "export: two users" "at most one USER" export alice bob
+usage_error "erase: no user" "exactly one USER is needed" erase
 usage_error "leaver: no reason" "--reason TEXT is required" leaver alice
 usage_error "leaver: bad time" "is not a time" leaver alice --reason x --effective tomorrow
 usage_error "revoke: --effective is for leavers" "unknown option" revoke alice --reason x --effective 2026-11-23T09:00:00Z
@@ -197,6 +198,9 @@ unreachable "revoke" revoke alice --reason "withdrawn"
 unreachable "reinstate" reinstate alice --reason "error"
 unreachable "queue" queue
 unreachable "report" report --month 2026-11
+unreachable "export" export
+unreachable "export USER" export alice
+unreachable "erase" erase alice
 run "missing config: exit 3" 3 -c "$tmp/absent.conf" --json elevations
 json "missing config --json parses" 'o["exit"]==3'
 

@@ -179,6 +179,23 @@ import csv,sys; rows=list(csv.DictReader(sys.stdin)); assert rows and 'met' in r
 expect_exit 0 "report: text" as anna report --month "$month"
 expect_exit 4 "HR may not read the report" as harry report --month "$month"
 
+# ------------------------------------------------------ export and erase
+as anna --json export oscar | python3 -c "
+import json,sys; d=json.load(sys.stdin); assert d['user']=='oscar' and d['directory_entry']['dn'].startswith('uid=oscar')
+" && pass "export USER: one person's data as JSON" || fail "export USER"
+as anna export | python3 -c "
+import json,sys; lines=[json.loads(l) for l in sys.stdin]; types={l['type'] for l in lines}
+staff=[l for l in lines if l['type']=='staff']
+assert {'staff','host_class','role','revocation'} <= types and len(staff) >= 20, types
+" && pass "export: everything as JSON lines, page by page" || fail "export all"
+expect_exit 4 "HR may not export" as harry export oscar
+expect_exit 1 "erase refused while the directory has the person" as anna erase oscar
+ldapdelete -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" "uid=carol,$CW_STAFF_BASE"
+wait_for 10 bash -c "[[ \$('$ctl' -c '$conf' --json check carol --host-class sc-hosts | grep -c unknown_user) == 1 ]]" ||
+    wait_for 1 true
+CW_LAST_OUT=$work/erase.out expect_exit 0 "erase once removed from the directory" as anna --json erase carol
+grep -q '"kept"' "$work/erase.out" && pass "erase says what it keeps (evidence)" || fail "erase output"
+
 # ------------------------------------ the deny list with Redis stopped
 cw_stop_daemon
 bash "$here/../rig/rig.sh" stop-redis "$rig" >/dev/null 2>&1
