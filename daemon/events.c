@@ -88,6 +88,9 @@ cw_ev_session(const struct cw_request *r)
 	    r->op == CW_OP_BREAKGLASS ? "alert" : "info"))
 		return;
 	add_request_place(&ev, r);
+	if (r->op == CW_OP_SESSION && r->event == CW_SESSION_CLOSE &&
+	    r->duration > 0)
+		cw_audit_event_add_int(&ev, "duration_s", r->duration);
 	emit(&ev);
 }
 

@@ -162,10 +162,10 @@ record_event(const struct cw_caller *caller, const struct cw_request *req)
 		return;
 	}
 	cw_log_auth(LOG_INFO, "session %s user=%s host_class=%s service=%s "
-	    "rhost=%s tty=%s caller_pid=%d",
+	    "rhost=%s tty=%s duration_s=%lld caller_pid=%d",
 	    req->event == CW_SESSION_OPEN ? "open" : "close", req->user,
 	    req->host_class, req->service, req->rhost, req->tty,
-	    (int)caller->pid);
+	    (long long)req->duration, (int)caller->pid);
 }
 
 static void

@@ -195,6 +195,8 @@ ldap_step(struct worker *w, const struct cw_revocation *rv, const char *step,
 		cw_warn("revocation %s: recording %s: %s", rv->id, step, serr);
 		return CW_STEP_RETRY;
 	}
+	cw_ev_revocation(CW_AUDIT_REVOCATION_STEP, "clearwayd", rv->uid, rv->id,
+	    st == CW_STEP_DONE ? "success" : "failure", rv->deadline, step);
 	return st;
 }
 
@@ -250,6 +252,8 @@ end_elevations(struct worker *w, const struct cw_revocation *rv)
 		cw_warn("revocation %s: end_elevations: %s", rv->id, err);
 		return CW_STEP_RETRY;
 	}
+	cw_ev_revocation(CW_AUDIT_REVOCATION_STEP, "clearwayd", rv->uid, rv->id,
+	    "success", rv->deadline, "end_elevations");
 	return CW_STEP_DONE;
 }
 
@@ -408,11 +412,16 @@ record_host_step(struct cw_revoker *r, const char *uid, const char *why)
 		cw_warn("revocations: %s: %s", step, err);
 		return;
 	}
-	for (i = 0; i < l.count; i++)
-		if (strcmp(l.items[i].uid, uid) == 0 &&
-		    cw_revocation_kind_denies(l.items[i].kind))
-			(void)cw_revq_step_done(&r->host_store, l.items[i].id,
-			    step, why, (int64_t)time(NULL), err, sizeof(err));
+	for (i = 0; i < l.count; i++) {
+		if (strcmp(l.items[i].uid, uid) != 0 ||
+		    !cw_revocation_kind_denies(l.items[i].kind))
+			continue;
+		(void)cw_revq_step_done(&r->host_store, l.items[i].id, step, why,
+		    (int64_t)time(NULL), err, sizeof(err));
+		cw_ev_revocation(CW_AUDIT_REVOCATION_STEP, "clearwayd", uid,
+		    l.items[i].id, why == NULL ? "success" : "failure",
+		    l.items[i].deadline, step);
+	}
 	cw_revq_list_free(&l);
 }
 

@@ -15,6 +15,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -388,6 +389,48 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	return rc;
 }
 
+#define SESSION_START_KEY "clearway_session_start"
+
+static void
+free_start(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+/*
+ * The session's length, for the audit trail (Annex 1, 8.1.2): the open
+ * leaves its time on the handle, which sshd keeps until the close.
+ */
+static void
+note_session_start(const struct call *c)
+{
+	int64_t *start = malloc(sizeof(*start));
+
+	if (start == NULL)
+		return;
+	*start = (int64_t)time(NULL);
+	if (pam_set_data(c->pamh, SESSION_START_KEY, start, free_start) !=
+	    PAM_SUCCESS)
+		free(start);
+}
+
+static int64_t
+session_length(const struct call *c)
+{
+	const void *data = NULL;
+	int64_t len;
+
+	if (pam_get_data(c->pamh, SESSION_START_KEY, &data) != PAM_SUCCESS ||
+	    data == NULL)
+		return 0;
+	len = (int64_t)time(NULL) - *(const int64_t *)data;
+	if (len < 1)
+		len = 1;                /* the wire's minimum: under a second */
+	return len > CW_DURATION_MAX ? CW_DURATION_MAX : len;
+}
+
 /* Reports a session event; 0 when the daemon recorded it. */
 static int
 report_session(const struct call *c, enum cw_session_event event)
@@ -399,6 +442,8 @@ report_session(const struct call *c, enum cw_session_event event)
 
 	build_request(c, CW_OP_SESSION, &req);
 	req.event = event;
+	if (event == CW_SESSION_CLOSE)
+		req.duration = session_length(c);
 	rc = ask_daemon(c, &req, &resp);
 	cw_response_free(&resp);
 	if (rc < 0) {
@@ -409,6 +454,8 @@ report_session(const struct call *c, enum cw_session_event event)
 	}
 	pam_syslog(c->pamh, LOG_INFO, "session %s for user=%s host_class=%s",
 	    what, c->user, c->args.host_class);
+	if (event == CW_SESSION_OPEN)
+		note_session_start(c);
 	return 0;
 }
 
