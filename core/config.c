@@ -613,6 +613,16 @@ out:
 }
 
 void
+cw_config_swap_policy(struct cw_config *c, struct cw_config *fresh)
+{
+	struct cw_config tmp;
+
+	memcpy(&tmp.policy, &c->policy, sizeof(tmp.policy));
+	memcpy(&c->policy, &fresh->policy, sizeof(c->policy));
+	memcpy(&fresh->policy, &tmp.policy, sizeof(fresh->policy));
+}
+
+void
 cw_config_free(struct cw_config *c)
 {
 	size_t i;

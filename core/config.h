@@ -115,6 +115,12 @@ int cw_config_load(const char *path, struct cw_config *c, char *err,
 void cw_config_free(struct cw_config *c);
 
 /*
+ * Moves fresh's [policy] section into c (and c's old one into fresh, to be
+ * freed with it): the part a running daemon may change on SIGHUP.
+ */
+void cw_config_swap_policy(struct cw_config *c, struct cw_config *fresh);
+
+/*
  * Reads a secret (password, key) from path into buf, NUL-terminated, with
  * one trailing newline removed.  Refuses a file not owned by root or with
  * any group/other permission bit.  Returns its length, or -1.

@@ -177,3 +177,16 @@ cw_ev_gauge(const char *name, double value)
 	if (audit_log != NULL)
 		cw_audit_set_gauge(audit_log, name, value);
 }
+
+void
+cw_ev_config_reload(const char *path, const char *outcome,
+    const char *detail)
+{
+	struct cw_audit_event ev;
+
+	if (!start(&ev, CW_AUDIT_CONFIG_RELOAD, "clearwayd", path, outcome))
+		return;
+	if (detail != NULL && detail[0] != '\0')
+		cw_audit_event_add_string(&ev, "detail", detail);
+	emit(&ev);
+}

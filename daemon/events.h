@@ -34,6 +34,8 @@ void cw_ev_revocation(enum cw_audit_type type, const char *actor,
 void cw_ev_sync_state(const char *what, const char *state,
     const char *error);
 void cw_ev_daemon(enum cw_audit_type type, const char *version);
+void cw_ev_config_reload(const char *path, const char *outcome,
+    const char *detail);
 void cw_ev_gauge(const char *name, double value);
 
 #endif

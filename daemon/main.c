@@ -238,6 +238,7 @@ main(int argc, char **argv)
 		goto fail;
 	explicit_bzero(&factory, sizeof(factory));
 	cw_server_set_control(srv, control);
+	cw_server_set_config_path(srv, opt.config);
 	cw_events_init(audit);
 	cw_ev_daemon(CW_AUDIT_DAEMON_START, CW_VERSION);
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "events.h"
 #include "handlers.h"
 #include "wire.h"
 
@@ -44,7 +45,7 @@ struct conn {
 };
 
 struct cw_server {
-	const struct cw_config *cfg;
+	struct cw_config *cfg;          /* [policy] swapped on SIGHUP */
 	int listen_fd;
 	char *path;
 	struct conn *conns;
@@ -55,6 +56,7 @@ struct cw_server {
 	struct cw_control *control;
 	_Atomic long long applied;      /* generation of db, for control.c */
 	struct cw_strmap denylist;      /* until db loads (main.c) */
+	const char *config_path;        /* for SIGHUP */
 };
 
 /* The socket's directory must be root's alone, or anyone could replace it. */
@@ -119,7 +121,7 @@ listen_unix(const char *path, char *err, size_t errlen)
 }
 
 struct cw_server *
-cw_server_open(const struct cw_config *cfg, char *err, size_t errlen)
+cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
 {
 	struct cw_server *srv = calloc(1, sizeof(*srv));
 	size_t i, n = (size_t)cfg->daemon.max_clients;
@@ -430,17 +432,45 @@ conn_by_fd(struct cw_server *srv, int fd)
 	return NULL;
 }
 
+/*
+ * SIGHUP: re-reads the configuration.  The [policy] settings the decision
+ * reads (exempt and break-glass users, training validity, the duty role
+ * names) are read only by this thread, so they are swapped in here and
+ * take effect at the next request; everything else is used by other
+ * threads and takes effect on restart, as the log line says.  A file that
+ * does not load changes nothing.
+ */
+static void
+reload_policy(struct cw_server *srv)
+{
+	struct cw_config fresh;
+	char err[512];
+
+	if (srv->config_path == NULL)
+		return;
+	if (cw_config_load(srv->config_path, &fresh, err, sizeof(err)) < 0) {
+		cw_err("SIGHUP: %s; configuration unchanged", err);
+		cw_ev_config_reload(srv->config_path, "failure", err);
+		return;
+	}
+	cw_config_swap_policy(srv->cfg, &fresh);
+	cw_config_free(&fresh);
+	cw_info("SIGHUP: [policy] reloaded from %s; other sections take "
+	    "effect on restart", srv->config_path);
+	cw_ev_config_reload(srv->config_path, "success",
+	    "[policy] applied; other sections on restart");
+}
+
 /* True when the signal read means: stop. */
 static bool
-got_stop_signal(int signal_fd)
+got_stop_signal(struct cw_server *srv, int signal_fd)
 {
 	struct signalfd_siginfo si;
 
 	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
 		return false;
 	if (si.ssi_signo == SIGHUP) {
-		cw_info("SIGHUP: configuration reload is not supported yet; "
-		    "restart the service to apply changes");
+		reload_policy(srv);
 		return false;
 	}
 	cw_info("signal %u: stopping", si.ssi_signo);
@@ -464,7 +494,7 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 			cw_err("server: poll: %s", strerror(errno));
 			return -1;
 		}
-		if (srv->pfds[2].revents && got_stop_signal(signal_fd))
+		if (srv->pfds[2].revents && got_stop_signal(srv, signal_fd))
 			return 0;
 		if (srv->pfds[1].revents)
 			apply_deltas(srv, sync, wake_fd);
@@ -500,4 +530,10 @@ cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m)
 	cw_strmap_clear(&srv->denylist, NULL);
 	srv->denylist = *m;
 	cw_strmap_init(m);
+}
+
+void
+cw_server_set_config_path(struct cw_server *srv, const char *path)
+{
+	srv->config_path = path;
 }

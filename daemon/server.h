@@ -25,8 +25,11 @@ struct cw_server;
  * writable if missing and refused if anyone but root can write to it; the
  * socket itself is 0666 (access is decided per request, by peer uid).
  */
-struct cw_server *cw_server_open(const struct cw_config *cfg, char *err,
+struct cw_server *cw_server_open(struct cw_config *cfg, char *err,
     size_t errlen);
+
+/* Where SIGHUP re-reads the configuration from. */
+void cw_server_set_config_path(struct cw_server *srv, const char *path);
 
 /*
  * Serves until a signal arrives on signal_fd (a signalfd); snapshots are

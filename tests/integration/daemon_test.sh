@@ -154,6 +154,27 @@ cwRequiredClearance: BPSS
 EOF
 until_reason bob open-hosts ok
 
+# ------------------------------------------------- SIGHUP reloads [policy]
+sed -i 's/^breakglass_users = rescue$/breakglass_users = rescue, judy/' "$conf"
+kill -HUP "$CW_DAEMON_PID"
+sleep 0.5
+reason_is judy sc-hosts breakglass
+grep -q "SIGHUP: \[policy\] reloaded" "$log" && pass "reload logged" || fail "no reload log line"
+cp "$conf" "$work/good.conf"
+echo "colour = blue" >>"$conf"
+kill -HUP "$CW_DAEMON_PID"
+sleep 0.5
+# (clearwayctl reads the file too: ask with the good copy)
+saved=$conf conf=$work/good.conf
+reason_is judy sc-hosts breakglass
+conf=$saved
+grep -q "SIGHUP: .*unknown key \"colour\".*configuration unchanged" "$log" &&
+    pass "a bad file on SIGHUP changes nothing and says why" || fail "no refusal line"
+sed -i '/^colour = blue$/d; s/^breakglass_users = rescue, judy$/breakglass_users = rescue/' "$conf"
+kill -HUP "$CW_DAEMON_PID"
+sleep 0.5
+reason_is judy sc-hosts no_role
+
 # ---------------------------------------------------------------- outages
 bash "$here/../rig/rig.sh" stop-slapd "$rig" >/dev/null 2>&1
 sleep 1.5
