@@ -2,7 +2,7 @@
  * audit_fixture - writes an audit trail through the real store, for the
  * shell test to verify, tamper with and export.
  *
- *   audit_fixture TRAIL KEYDIR [basic|retention]
+ *   audit_fixture TRAIL KEYDIR [basic|retention|bulk=N]
  *
  * basic: days 2026-01-05, -06, -07 and -09 (the 8th the writer was not
  * running), every event type with awkward text, and a rotation from key
@@ -125,6 +125,33 @@ build_retention(struct cw_audit_store *st, int64_t day0)
 	return 0;
 }
 
+/* N records, 20,000 a day in appends of 1,000: the export-size test. */
+static int
+build_bulk(struct cw_audit_store *st, int64_t day0, long n)
+{
+	static struct cw_audit_event ev[1000];
+	unsigned counter = 0;
+	char err[256];
+	long done = 0, k, batch;
+
+	while (done < n) {
+		int64_t day = day0 + done / 20000;
+		int64_t t = day * DAY_US + HOUR_US + (done % 20000) * 1000;
+
+		batch = n - done < 1000 ? n - done : 1000;
+		for (k = 0; k < batch; k++)
+			if (fill_event(&ev[k], counter++, t + k * 1000) < 0)
+				return -1;
+		if (cw_audit_store_append(st, ev, (size_t)batch, t + batch *
+		    1000, err, sizeof(err)) < 0) {
+			fprintf(stderr, "audit_fixture: %s\n", err);
+			return -1;
+		}
+		done += batch;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -135,10 +162,15 @@ main(int argc, char **argv)
 	char err[256];
 	int rc;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "basic") !=
-	    0 && strcmp(argv[3], "retention") != 0)) {
+	long bulk = 0;
+
+	if (argc == 4 && strncmp(argv[3], "bulk=", 5) == 0)
+		bulk = atol(argv[3] + 5);
+	if (argc < 3 || argc > 4 || (argc == 4 && bulk <= 0 &&
+	    strcmp(argv[3], "basic") != 0 &&
+	    strcmp(argv[3], "retention") != 0)) {
 		fprintf(stderr, "usage: audit_fixture TRAIL KEYDIR "
-		    "[basic|retention]\n");
+		    "[basic|retention|bulk=N]\n");
 		return 2;
 	}
 	retention = argc == 4 && strcmp(argv[3], "retention") == 0;
@@ -149,7 +181,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "audit_fixture: %s\n", err);
 		return 1;
 	}
-	rc = retention ? build_retention(st, day0) : build_basic(st, day0);
+	rc = bulk > 0 ? build_bulk(st, day0, bulk) : retention ?
+	    build_retention(st, day0) : build_basic(st, day0);
 	cw_audit_store_close(st);
 	return rc < 0 ? 1 : 0;
 }

@@ -110,3 +110,9 @@ set_tests_properties(audit_pipeline PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME revocation COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/revocation_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
 set_tests_properties(revocation PROPERTIES LABELS integration TIMEOUT 300)
+
+# The audit export runs in constant memory (1,000,000 records vs 10,000).
+add_test(NAME audit_export_memory
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_export_memory_test.sh
+                 $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>)
+set_tests_properties(audit_export_memory PROPERTIES LABELS integration TIMEOUT 600)
