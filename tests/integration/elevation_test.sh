@@ -86,12 +86,25 @@ json_ok "elevate" as anna --json elevate oscar --role ops-admin --for 3s --reaso
 end=$(as anna --json elevations oscar | python3 -c 'import json,sys; print(json.load(sys.stdin)["elevations"][0]["end"])')
 sudo_pam oscar && pass "during: pamtester sudo allows oscar" ||
     { fail "during: sudo denied oscar"; grep -v PWRAP_TRACE "$work/pamtester.out" | tail -3; }
+grep -q "Elevated access ends in" "$work/pamtester.out" &&
+    pass "at logon the module tells the user when the elevation ends" ||
+    fail "no elevation notice: $(grep -v PWRAP "$work/pamtester.out" | tail -2)"
+grep -qiE "revoked|elevation_required|ok_elevated" "$work/pamtester.out" &&
+    fail "the user was shown a reason code" || pass "no reason code shown to the user"
 expect_exit 0 "during: check --mode admin allows" "$ctl" -c "$conf" check oscar --host-class sc-hosts --mode admin
 while (( $(date +%s) < end + 1 )); do sleep 0.1; done
 sudo_pam oscar && fail "one second after the end: sudo still allowed" || pass "one second after the end: sudo denies oscar"
 sleep 1.5
 grep -q "elevation_expired oscar:ops-admin" "$log" && pass "expiry recorded by the daemon" ||
     fail "no elevation_expired line"
+
+echo "account required $module host_class=sc-hosts config=$conf" >"$work/pam.d/login-sc"
+ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=${CW_ASAN_PRELOAD:+$CW_ASAN_PRELOAD }libpam_wrapper.so \
+    PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$work/pam.d" \
+    pamtester login-sc peggy acct_mgmt >"$work/peggy.out" 2>&1
+grep -q "annual security training expires on" "$work/peggy.out" &&
+    pass "at logon the module warns of training expiring within 30 days" ||
+    fail "no training notice: $(grep -v PWRAP "$work/peggy.out" | tail -2)"
 
 # ------------------------------------------------------------------- drop
 expect_exit 0 "andy elevates oscar for an hour" as andy elevate oscar --role ops-admin --for 1h --reason "incident" --ticket INC-7
