@@ -77,47 +77,6 @@ cw_audit_type_parse(const char *s, enum cw_audit_type *out)
 
 /* ---- text ---- */
 
-/*
- * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF) that is not a control
- * character (C0, DEL, C1); 0 for anything else.
- */
-static size_t
-safe_char_len(const unsigned char *s, size_t len)
-{
-	uint32_t cp, min;
-	size_t n, k;
-
-	if (s[0] < 0x80)
-		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return n;
-}
-
 /* What the parser accepts as text: at most max bytes, all safe chars. */
 static bool
 text_valid(const char *str, size_t len, size_t max)
@@ -128,7 +87,7 @@ text_valid(const char *str, size_t len, size_t max)
 	if (len > max)
 		return false;
 	while (i < len) {
-		if ((n = safe_char_len(s + i, len - i)) == 0)
+		if ((n = cw_utf8_safe_len(s + i, len - i)) == 0)
 			return false;
 		i += n;
 	}
@@ -152,7 +111,7 @@ text_copy(char *dst, const char *src)
 	cut = len > CW_AUDIT_TEXT_MAX;
 	limit = cut ? CW_AUDIT_TEXT_MAX - 3 : len;
 	while (i < len) {
-		n = safe_char_len(s + i, len - i);
+		n = cw_utf8_safe_len(s + i, len - i);
 		if (o + (n ? n : 1) > limit)
 			break;
 		if (n == 0) {

@@ -388,29 +388,12 @@ struct recovery {
 	unsigned char discarded_sha256[32];
 };
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes and fsyncs; on failure the store is broken (see audit.h). */
 static int
 store_write(struct cw_audit_store *st, int fd, const char *buf, size_t len,
     char *err, size_t errlen)
 {
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (cw_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		cw_set_err(err, errlen, "%s: cannot write the audit trail: %s",
 		    st->dir, strerror(errno));
 		st->broken = true;

@@ -2,8 +2,11 @@
  * text.c - see text.h.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "text.h"
 
@@ -54,4 +57,57 @@ cw_take_digits(const char *s, size_t len, size_t *pos, unsigned n,
 	*pos += n;
 	*out = v;
 	return true;
+}
+
+size_t
+cw_utf8_safe_len(const unsigned char *s, size_t len)
+{
+	uint32_t cp, min;
+	size_t n, k;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+		min = 0x80;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+		min = 0x800;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+int
+cw_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

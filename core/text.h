@@ -24,4 +24,15 @@ void cw_sanitize(char *dst, size_t dstlen, const char *s, size_t len);
 bool cw_take_digits(const char *s, size_t len, size_t *pos, unsigned n,
     unsigned *out);
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF) that is not a control
+ * character (C0, DEL, C1); 0 for anything else.  The audit record and
+ * its transport both use this, so a line one makes the other accepts.
+ */
+size_t cw_utf8_safe_len(const unsigned char *s, size_t len);
+
+/* Writes all of buf to fd (retrying short writes and EINTR); 0 or -1. */
+int cw_write_all(int fd, const char *buf, size_t len);
+
 #endif

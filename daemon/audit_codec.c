@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "audit_codec.h"
+#include "text.h"
 
 #define EVENT_ID_KEY "event_id"
 #define MEMBERS 7       /* type time host actor subject outcome details */
@@ -43,47 +44,6 @@ put_str(struct out *o, const char *s)
 }
 
 /*
- * Length of the safe character at s (valid UTF-8, not C0, DEL or C1), or
- * 0: the same rule as core/audit_record.c, so a line the formatter makes
- * is one the parser and the store accept unchanged.
- */
-static size_t
-safe_char_len(const unsigned char *s, size_t len)
-{
-	uint32_t cp, min;
-	size_t n, k;
-
-	if (s[0] < 0x80)
-		return (s[0] >= 0x20 && s[0] != 0x7f) ? 1 : 0;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return n;
-}
-
-/*
  * A JSON string of the text in field (at most max bytes, NUL or not):
  * unsafe bytes become '?', '"' and '\' are escaped.  Bounded by max even
  * if the caller's array is not terminated.
@@ -96,7 +56,7 @@ put_text(struct out *o, const char *field, size_t max)
 
 	put(o, "\"", 1);
 	while (i < len) {
-		n = safe_char_len(s + i, len - i);
+		n = cw_utf8_safe_len(s + i, len - i);
 		if (n == 0) {
 			put(o, "?", 1);
 			i++;

@@ -33,6 +33,7 @@
 
 #include "audit_pipeline.h"
 #include "log.h"
+#include "text.h"
 
 #define SPOOL_FILE "spool.jsonl"
 #define OFFSET_FILE "spool.offset"
@@ -97,23 +98,6 @@ struct cw_audit_spool {
 /* ---- file helpers ---- */
 
 static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 pread_all(int fd, char *buf, size_t len, uint64_t off)
 {
 	ssize_t n;
@@ -143,7 +127,7 @@ offset_save(struct cw_audit_spool *sp, uint64_t off)
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, buf, (size_t)n) == 0 && fdatasync(fd) == 0)
+	if (cw_write_all(fd, buf, (size_t)n) == 0 && fdatasync(fd) == 0)
 		rc = 0;
 	if (close(fd) < 0)
 		rc = -1;
@@ -363,7 +347,7 @@ spool_append(struct cw_audit_spool *sp)
 			goto out;
 		sp->offset_stale = false;
 	}
-	if (write_all(sp->fd, b->buf, b->len) < 0 || fdatasync(sp->fd) < 0) {
+	if (cw_write_all(sp->fd, b->buf, b->len) < 0 || fdatasync(sp->fd) < 0) {
 		/* Cut what half-arrived: the batch is written again whole. */
 		if (ftruncate(sp->fd, (off_t)sp->size) < 0)
 			cw_log(LOG_ERR, "audit: cannot cut a failed write from "

@@ -14,6 +14,7 @@
 
 #include "denylist.h"
 #include "names.h"
+#include "text.h"
 
 #define HEADER "clearway-denylist 1\n"
 #define TRAILER "crc32 "
@@ -287,23 +288,6 @@ cw_denylist_load(const char *path, struct cw_strmap *out, char *err,
 	return rc;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* fsync of the directory holding path, so the rename itself is durable. */
 static int
 sync_dir(const char *path)
@@ -344,7 +328,7 @@ cw_denylist_save(const char *path, const struct cw_strmap *m, char *err,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fchmod(fd, 0600) < 0 || write_all(fd, buf, len) < 0 ||
+	if (fchmod(fd, 0600) < 0 || cw_write_all(fd, buf, len) < 0 ||
 	    fsync(fd) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto fail;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "text.h"
 
 #define MAX_ALERT_KINDS 16
 
@@ -426,23 +427,6 @@ cw_metrics_render(struct cw_metrics *m, size_t *len)
 	return t.buf;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int
 cw_metrics_write_file(struct cw_metrics *m, const char *path, char *err,
     size_t errlen)
@@ -464,7 +448,7 @@ cw_metrics_write_file(struct cw_metrics *m, const char *path, char *err,
 	 */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    0644);
-	if (fd < 0 || write_all(fd, text, len) < 0) {
+	if (fd < 0 || cw_write_all(fd, text, len) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
