@@ -22,6 +22,7 @@
 #include "revoker.h"
 #include "store.h"
 #include "sync.h"
+#include "wake.h"
 
 /* How long a client may wait for its change to take effect here. */
 #define APPLY_WAIT_MS 3000
@@ -316,13 +317,7 @@ next_job(struct cw_control *c, int ms, bool *stop)
 	struct cw_control_job *j;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	cw_wake_deadline(&ts, ms);
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop && c->head == NULL)
 		if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
@@ -370,7 +365,6 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
     struct cw_sync *sync, char *err, size_t errlen)
 {
 	struct cw_control *c = calloc(1, sizeof(*c));
-	pthread_condattr_t ca;
 	int rc;
 
 	if (c == NULL) {
@@ -392,10 +386,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		return NULL;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cw_wake_cond_init(&c->cond);
 	if ((rc = pthread_create(&c->thread, NULL, control_main, c)) != 0) {
 		snprintf(err, errlen, "cannot start the control worker: %s",
 		    strerror(rc));

@@ -22,6 +22,7 @@
 #include "revocation_steps.h"
 #include "revoker.h"
 #include "store.h"
+#include "wake.h"
 
 #define CLAIM_MAX 16
 #define WATCH_INTERVAL_MS 10000
@@ -122,13 +123,7 @@ nap(struct cw_revoker *r, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	cw_wake_deadline(&ts, ms);
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop && !r->poke)
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
@@ -496,7 +491,6 @@ cw_revoker_start(const struct cw_config *cfg,
     char *err, size_t errlen)
 {
 	struct cw_revoker *r = calloc(1, sizeof(*r));
-	pthread_condattr_t ca;
 	struct worker *w;
 	int i;
 
@@ -507,10 +501,7 @@ cw_revoker_start(const struct cw_config *cfg,
 	r->cfg = cfg;
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cw_wake_cond_init(&r->cond);
 	if (build_remove_list(cfg, &r->remove, err, errlen) < 0)
 		goto fail;
 	if ((r->host_redis = new_redis(arg)) == NULL ||

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "revoker.h"
 #include "sync.h"
+#include "wake.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
@@ -341,13 +342,7 @@ follow_sleep(struct cw_sync *s, int ms)
 	struct timespec ts;
 	bool go_on;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	cw_wake_deadline(&ts, ms);
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop && !s->poke)
 		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
@@ -405,7 +400,6 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *follow, struct cw_redis *mirror,
     struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	int rc;
 
 	memset(s, 0, sizeof(s[0]));
@@ -433,10 +427,7 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
 	    cfg->daemon.revoke_leavers);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	cw_wake_cond_init(&s->cond);
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
 		goto fail;
 	s->follow_started = true;
