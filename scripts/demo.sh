@@ -26,13 +26,16 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@" || true; }
+# Shows a command as it could be pasted back (quoted), then runs it.
+run() { printf '$'; printf ' %q' "$@"; printf '\n'; "$@" || true; }
 
 say "Starting a throwaway OpenLDAP (with the Clearway schema) and Redis"
 bash "$top/tests/rig/start-with-sample.sh" "$rig" 2>&1 | tail -1
 set -a; . "$rig/env"; set +a
 
 mkdir -m 0755 "$work/run" "$work/pam.d"
+mkdir -m 0700 "$work/keys"
+(umask 077; openssl rand -hex 32 >"$work/keys/k1.key")
 conf=$work/clearway.conf
 cat >"$conf" <<EOF
 [ldap]
@@ -50,6 +53,9 @@ socket = $CW_REDIS_SOCKET
 breakglass_users = rescue
 
 [audit]
+writer = yes
+directory = $work/trail
+key_dir = $work/keys
 spool_dir = $work/spool
 metrics_file = $work/clearway.prom
 
@@ -110,6 +116,34 @@ printf 'denied %d ms after the directory changed\n' \
     $(( (${EPOCHREALTIME/./} - start) / 1000 ))
 logon alice
 ctl check alice --host-class sc-hosts
+
+say "HR files a leaver event for mallory (root here; in production HR's own login, authorised by its LDAP role)"
+ctl leaver mallory --reason "Resigned; last day today"
+ctl queue
+until ! "$build/cli/clearwayctl" -c "$conf" check mallory --host-class sc-hosts \
+    >/dev/null 2>&1; do
+    sleep 0.1
+done
+logon mallory
+ctl status mallory
+
+say "An approver grants oscar admin rights on SC hosts for 5 seconds"
+ctl check oscar --host-class sc-hosts --mode admin
+ctl elevate oscar --role ops-admin --for 5s --reason "CHG-1042 patch the SC database hosts"
+ctl check oscar --host-class sc-hosts --mode admin
+ctl elevations
+echo "(waiting for the elevation to expire)"
+sleep 6
+ctl check oscar --host-class sc-hosts --mode admin
+
+say "The month's revocation report: requested, deadline, done, met or missed"
+ctl report --month "$(date -u +%Y-%m)"
+
+say "The audit trail: HMAC-chained, verified, exported"
+sleep 2     # the writer seals what the hosts spooled
+ctl audit verify
+printf '$ clearwayctl -c %q audit export --format csv | tail -4\n' "$conf"
+"$build/cli/clearwayctl" -c "$conf" audit export --format csv | tail -4
 
 say "What the daemon logged (authpriv in production)"
 grep -E 'decision|ldap:' "$work/clearwayd.log" | tail -8 | sed 's/^/    /'

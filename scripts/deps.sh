@@ -11,7 +11,7 @@ packages=(
     # tests and the demo: real servers, real PAM
     libcmocka-dev libpam-wrapper libpamtest0-dev pamtester
     slapd ldap-utils redis-server redis-tools
-    python3 iproute2 procps
+    python3 iproute2 procps openssl
 )
 
 missing=()
