@@ -13,42 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <security/pam_appl.h>
 
-static int
-null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)data;
-	*resp = NULL;
-	return PAM_CONV_ERR;
-}
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
+#include "bench_common.h"
 
 static void
 report(const char *what, double *us, long n)
 {
-	qsort(us, (size_t)n, sizeof(*us), cmp_double);
+	bench_sort(us, n);
 	printf("%-28s calls=%ld median=%.1fus p90=%.1fus p99=%.1fus "
 	    "max=%.1fus\n", what, n, us[n / 2], us[n * 90 / 100],
 	    us[n * 99 / 100], us[n - 1]);
@@ -57,7 +30,7 @@ report(const char *what, double *us, long n)
 static pam_handle_t *
 start(const char *confdir, const char *service, const char *user)
 {
-	struct pam_conv conv = { null_conv, NULL };
+	struct pam_conv conv = { bench_null_conv, NULL };
 	pam_handle_t *pamh = NULL;
 
 	if (pam_start_confdir(service, user, &conv, confdir, &pamh) !=
@@ -87,9 +60,9 @@ main(int argc, char **argv)
 	expect = pam_acct_mgmt(pamh, PAM_SILENT);   /* warm up, and learn */
 	printf("user %s: %s\n", argv[3], pam_strerror(pamh, expect));
 	for (i = 0; i < n; i++) {
-		t = now_us();
+		t = bench_now_us();
 		rc = pam_acct_mgmt(pamh, PAM_SILENT);
-		us[i] = now_us() - t;
+		us[i] = bench_now_us() - t;
 		if (rc != expect) {
 			fprintf(stderr, "bench_pam: call %ld returned %d, "
 			    "expected %d\n", i, rc, expect);
@@ -99,11 +72,11 @@ main(int argc, char **argv)
 	pam_end(pamh, PAM_SUCCESS);
 	report("pam_acct_mgmt", us, n);
 	for (i = 0; i < n; i++) {
-		t = now_us();
+		t = bench_now_us();
 		pamh = start(argv[1], argv[2], argv[3]);
 		rc = pam_acct_mgmt(pamh, PAM_SILENT);
 		pam_end(pamh, rc);
-		us[i] = now_us() - t;
+		us[i] = bench_now_us() - t;
 		if (rc != expect) {
 			fprintf(stderr, "bench_pam: cycle %ld returned %d\n", i,
 			    rc);

@@ -14,45 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <security/pam_appl.h>
 
+#include "bench_common.h"
 #include "client.h"
-
-static int
-null_conv(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *data)
-{
-	(void)n;
-	(void)msg;
-	(void)data;
-	*resp = NULL;
-	return PAM_CONV_ERR;
-}
-
-static double
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* PAM result of one account check for user. */
 static int
 account(const char *confdir, const char *service, const char *user)
 {
-	struct pam_conv conv = { null_conv, NULL };
+	struct pam_conv conv = { bench_null_conv, NULL };
 	pam_handle_t *pamh = NULL;
 	int rc;
 
@@ -94,11 +66,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		cw_response_free(&resp);
-		t = now_us();
+		t = bench_now_us();
 		for (tries = 0; (rc = account(argv[1], argv[2], req.user)) ==
 		    PAM_SUCCESS && tries < 100000; tries++)
 			;
-		us[i] = now_us() - t;
+		us[i] = bench_now_us() - t;
 		if (rc != PAM_PERM_DENIED) {
 			fprintf(stderr, "%s: PAM said %d\n", req.user, rc);
 			return 1;
@@ -106,7 +78,7 @@ main(int argc, char **argv)
 		if (tries == 0)
 			first_call_denied++;
 	}
-	qsort(us, (size_t)count, sizeof(*us), cmp);
+	bench_sort(us, count);
 	printf("leaver returned -> PAM denies: n=%ld median=%.2fms "
 	    "p99=%.2fms max=%.2fms; denied by the first PAM call: %ld/%ld\n",
 	    count, us[count / 2] / 1e3, us[count * 99 / 100] / 1e3,
