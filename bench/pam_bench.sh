@@ -6,26 +6,10 @@
 # clearwayd, and runs bench_pam (pam_start_confdir, no wrapper) for an
 # allowed and a denied user.  Prints numbers; asserts nothing about them.
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${CW_BUILD_DIR:-$top/build/release}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 calls=${1:-10000}
-. "$top/tests/lib/daemon.sh"
 
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCW_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-
-work=$(mktemp -d /tmp/cw-bench.XXXXXX)
-chmod 0755 "$work"
-cleanup() {
-    cw_stop_daemon
-    bash "$top/tests/rig/rig.sh" stop "$work/rig" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-bash "$top/tests/rig/start-with-sample.sh" "$work/rig" >/dev/null 2>&1
-set -a; . "$work/rig/env"; set +a
+bench_begin bench sample
 mkdir -m 0755 "$work/run" "$work/pam.d"
 conf=$work/clearway.conf
 cw_write_config "$conf" "$work/run/clearwayd.sock"

@@ -8,29 +8,12 @@
 #       empty queue.
 #   bench/revocation_bench.sh [N] [M] [W]   (defaults 1000, 10000 and 4)
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${CW_BUILD_DIR:-$top/build/release}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n=${1:-1000}
 m=${2:-10000}
 workers=${3:-4}
-. "$top/tests/lib/daemon.sh"
 
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCW_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-
-work=$(mktemp -d /tmp/cw-revoke-bench.XXXXXX)
-chmod 0755 "$work"
-rig=$work/rig
-cleanup() {
-    cw_stop_daemon
-    bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-bash "$top/tests/rig/rig.sh" start "$rig" >/dev/null 2>&1
-set -a; . "$rig/env"; set +a
+bench_begin revoke-bench
 python3 "$top/bench/gen-directory.py" $((n + m)) >"$work/dir.ldif"
 bash "$top/tests/rig/rig.sh" bulkload "$rig" "$work/dir.ldif" >/dev/null 2>&1
 mkdir -m 0755 "$work/run" "$work/pam.d"

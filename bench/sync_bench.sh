@@ -6,28 +6,11 @@
 #   bench/sync_bench.sh [N] [CHANGES]     (defaults 100000 and 200)
 # Builds a release tree, starts a throwaway rig; prints numbers only.
 set -euo pipefail
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${CW_BUILD_DIR:-$top/build/release}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 n=${1:-100000}
 changes=${2:-200}
-. "$top/tests/lib/daemon.sh"
 
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCW_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
-
-work=$(mktemp -d /tmp/cw-sync-bench.XXXXXX)
-chmod 0755 "$work"
-rig=$work/rig
-cleanup() {
-    cw_stop_daemon
-    bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-bash "$top/tests/rig/rig.sh" start "$rig" >/dev/null 2>&1
-set -a; . "$rig/env"; set +a
+bench_begin sync-bench
 echo "generating $n staff..."
 python3 "$top/bench/gen-directory.py" "$n" >"$work/dir.ldif"
 bash "$top/tests/rig/rig.sh" bulkload "$rig" "$work/dir.ldif" 2>&1 | tail -1
