@@ -209,17 +209,6 @@ digits(const char *s, size_t n)
 	return v;
 }
 
-static unsigned
-days_in_month(int64_t y, int64_t m)
-{
-	static const unsigned days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return days[m - 1] + (m == 2 && leap);
-}
-
 int
 cw_audit_time_parse(const char *s, size_t len, int64_t *us)
 {
@@ -237,7 +226,7 @@ cw_audit_time_parse(const char *s, size_t len, int64_t *us)
 	sec = digits(s + 17, 2);
 	frac = digits(s + 20, 6);
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 ||
+	    d > cw_days_in_month(y, (unsigned)mo) || h < 0 || h > 23 || mi < 0 ||
 	    mi > 59 || sec < 0 || sec > 59 || frac < 0)
 		return -1;
 	*us = ((cw_days_from_civil(y, (unsigned)mo, (unsigned)d) *

@@ -66,31 +66,11 @@ cw_division_parse(const char *name, enum cw_division *out)
 
 /* --- civil dates --------------------------------------------------------- */
 
-static bool
-is_leap_year(int y)
-{
-	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-
-static unsigned
-days_in_month(int y, unsigned m)
-{
-	static const unsigned char days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	if (m < 1 || m > 12)
-		return 0;
-	if (m == 2 && is_leap_year(y))
-		return 29;
-	return days[m - 1];
-}
-
 bool
 cw_date_valid(int year, unsigned month, unsigned day)
 {
 	return month >= 1 && month <= 12 && day >= 1 &&
-	    day <= days_in_month(year, month);
+	    day <= cw_days_in_month(year, month);
 }
 
 static bool
@@ -151,7 +131,7 @@ static int64_t
 last_monday(int year, unsigned month)
 {
 	int64_t last = cw_days_from_civil(year, month,
-	    days_in_month(year, month));
+	    cw_days_in_month(year, month));
 
 	return last - weekday_of(last);
 }
@@ -160,7 +140,7 @@ static int64_t
 last_sunday(int year, unsigned month)
 {
 	int64_t last = cw_days_from_civil(year, month,
-	    days_in_month(year, month));
+	    cw_days_in_month(year, month));
 
 	return last - (weekday_of(last) + 1) % 7;
 }

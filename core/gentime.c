@@ -31,8 +31,8 @@ is_leap_year(int64_t y)
 	return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 
-static unsigned
-days_in_month(int64_t y, unsigned m)
+unsigned
+cw_days_in_month(int64_t y, unsigned m)
 {
 	static const unsigned char days[12] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
@@ -208,7 +208,7 @@ cw_gentime_parse(const char *s, size_t len, int64_t *out)
 	/* Year 0000..9999 holds by construction of four digits. */
 	if (month < 1 || month > 12)
 		return -1;
-	if (day < 1 || day > days_in_month(year, month))
+	if (day < 1 || day > cw_days_in_month(year, month))
 		return -1;
 	if (hour > 23 || minute > 59 || second > 59)
 		return -1;

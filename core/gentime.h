@@ -27,6 +27,9 @@ int cw_gentime_parse(const char *s, size_t len, int64_t *out);
 /* Formats t as "YYYYMMDDHHMMSSZ"; returns 0, or -1 when out of range. */
 int cw_gentime_format(int64_t t, char buf[CW_GENTIME_BUFSZ]);
 
+/* Days in month m (1..12) of year y, proleptic Gregorian; 0 for a bad m. */
+unsigned cw_days_in_month(int64_t y, unsigned m);
+
 /* Days since 1970-01-01 of a proleptic Gregorian civil date. */
 int64_t cw_days_from_civil(int64_t y, unsigned m, unsigned d);
 
