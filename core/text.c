@@ -95,6 +95,18 @@ cw_utf8_safe_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+uint64_t
+cw_fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 int
 cw_write_all(int fd, const char *buf, size_t len)
 {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Writes an error message, if the caller gave room for one. */
 void cw_set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -31,6 +32,13 @@ bool cw_take_digits(const char *s, size_t len, size_t *pos, unsigned n,
  * its transport both use this, so a line one makes the other accepts.
  */
 size_t cw_utf8_safe_len(const unsigned char *s, size_t len);
+
+/*
+ * FNV-1a of a string, for the daemon's in-memory hash tables.  It is not
+ * keyed, so it suits only tables whose keys an attacker cannot choose or
+ * whose probing is bounded whatever the keys are.
+ */
+uint64_t cw_fnv1a(const char *s);
 
 /* Writes all of buf to fd (retrying short writes and EINTR); 0 or -1. */
 int cw_write_all(int fd, const char *buf, size_t len);

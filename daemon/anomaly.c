@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "anomaly.h"
+#include "text.h"
 
 #define BUCKETS 10
 #define PROBE 16
@@ -81,18 +82,6 @@ safe_copy(char *dst, const char *src, size_t max)
 	dst[i] = '\0';
 }
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;    /* FNV-1a */
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /*
  * The slot of key: found, or a free or expired one nearby, or the least
  * recently seen of the probe (forgetting it: a bounded table must forget
@@ -101,7 +90,7 @@ hash(const char *s)
 static struct slot *
 slot_get(struct cw_anomaly *a, const char *key, int64_t now_ms)
 {
-	size_t i, at = hash(key) & (CW_ANOMALY_SLOTS - 1);
+	size_t i, at = cw_fnv1a(key) & (CW_ANOMALY_SLOTS - 1);
 	struct slot *s, *victim = NULL;
 
 	for (i = 0; i < PROBE; i++) {

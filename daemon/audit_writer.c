@@ -39,6 +39,7 @@
 
 #include "audit_pipeline.h"
 #include "log.h"
+#include "text.h"
 
 #define GROUP "writers"
 #define BATCH 512
@@ -129,23 +130,11 @@ struct cw_audit_writer {
 
 /* ---- duplicates ---- */
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;    /* FNV-1a */
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* The slot of host: found, free, or the least recently used nearby. */
 static struct dedup_slot *
 dedup_host(struct cw_audit_writer *w, const char *host)
 {
-	size_t i, at = hash(host) & (DEDUP_SLOTS - 1);
+	size_t i, at = cw_fnv1a(host) & (DEDUP_SLOTS - 1);
 	struct dedup_slot *s, *victim = NULL;
 
 	for (i = 0; i < DEDUP_PROBE; i++) {

@@ -6,26 +6,18 @@
 #include <string.h>
 
 #include "strmap.h"
+#include "text.h"
 
+/*
+ * Keys are names and UUIDs from our own directory, not an attacker's
+ * choice, so the unkeyed cw_fnv1a() is enough.
+ */
 struct cw_strmap_node {
 	struct cw_strmap_node *next;
 	uint64_t hash;
 	void *value;
 	char key[];
 };
-
-/* FNV-1a: keys are names and UUIDs from our own directory, not an attacker. */
-static uint64_t
-hash_key(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (*s != '\0') {
-		h ^= (unsigned char)*s++;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 void
 cw_strmap_init(struct cw_strmap *m)
@@ -68,7 +60,7 @@ cw_strmap_get(const struct cw_strmap *m, const char *key)
 
 	if (m->count == 0)
 		return NULL;
-	p = slot(m, key, hash_key(key));
+	p = slot(m, key, cw_fnv1a(key));
 	return *p != NULL ? (*p)->value : NULL;
 }
 
@@ -97,7 +89,7 @@ grow(struct cw_strmap *m)
 int
 cw_strmap_put(struct cw_strmap *m, const char *key, void *value, void **old)
 {
-	uint64_t h = hash_key(key);
+	uint64_t h = cw_fnv1a(key);
 	struct cw_strmap_node **p, *n;
 	size_t len = strlen(key);
 
@@ -129,7 +121,7 @@ cw_strmap_remove(struct cw_strmap *m, const char *key)
 
 	if (m->count == 0)
 		return NULL;
-	p = slot(m, key, hash_key(key));
+	p = slot(m, key, cw_fnv1a(key));
 	if ((n = *p) == NULL)
 		return NULL;
 	*p = n->next;
