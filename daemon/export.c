@@ -26,14 +26,7 @@ static redisReply *
 run(struct cw_store *st, int argc, const char **argv, char *err,
     size_t errlen)
 {
-	redisReply *r = cw_redis_commandv(st->redis, err, errlen, argc, argv);
-
-	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis: %.200s", r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
+	return cw_redis_call(st->redis, err, errlen, argc, argv, NULL);
 }
 
 static void

@@ -374,6 +374,22 @@ redisReply *cw_redis_commandv(struct cw_redis *r, char *err, size_t errlen,
 	return cw_redis_command(r, err, errlen, argc, argv, NULL);
 }
 
+redisReply *cw_redis_call(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	redisReply *reply = cw_redis_command(r, err, errlen, argc, argv,
+	    argvlen);
+
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "redis %s: %.200s", argv[0],
+			    reply->str);
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
 /* Appends s to the growing buffer *buf (doubling, overflow-checked). */
 static int append(char **buf, size_t *len, size_t *cap, const char *s,
     size_t n)

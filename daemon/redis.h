@@ -62,6 +62,14 @@ redisReply *cw_redis_commandv(struct cw_redis *r, char *err, size_t errlen,
     int argc, const char **argv);
 
 /*
+ * As cw_redis_command, but an error reply is a failure too: NULL, with
+ * "redis <COMMAND>: <the server's text>" in err.  For callers that have
+ * no use for an error reply beyond reporting it.
+ */
+redisReply *cw_redis_call(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv, const size_t *argvlen);
+
+/*
  * Pipelines n commands in one round trip; replies[i] as for
  * cw_redis_command.  Returns 0 when every reply arrived, -1 otherwise (all
  * replies then NULL).  Used by MULTI/EXEC blocks and bulk loads.

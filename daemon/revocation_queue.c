@@ -437,7 +437,6 @@ run_script(struct cw_store *st, const char *script, const char **args,
 {
 	keybuf_t keys[NKEYS];
 	const char *argv[3 + NKEYS + 2 + 16];
-	redisReply *r;
 	int i, a = 0;
 
 	if (nargs > 16) {
@@ -456,13 +455,7 @@ run_script(struct cw_store *st, const char *script, const char **args,
 	argv[a++] = CW_REVQ_GROUP;
 	for (i = 0; i < nargs; i++)
 		argv[a++] = args[i];
-	r = cw_redis_commandv(st->redis, err, errlen, a, argv);
-	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis: %.200s", r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
+	return cw_redis_call(st->redis, err, errlen, a, argv, NULL);
 }
 
 /* Runs a script whose reply is one integer: that, or -1. */

@@ -84,15 +84,7 @@ static redisReply *
 command(struct cw_store *st, int argc, const char **argv,
     const size_t *lens, char *err, size_t errlen)
 {
-	redisReply *r = cw_redis_command(st->redis, err, errlen, argc, argv,
-	    lens);
-
-	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis %s: %.200s", argv[0], r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
+	return cw_redis_call(st->redis, err, errlen, argc, argv, lens);
 }
 
 long long

@@ -133,7 +133,6 @@ run(struct cw_store *st, const char *script, const char **args, int nargs,
 {
 	char keys[4][CW_PREFIX_MAX + 24];
 	const char *argv[3 + 4 + 8];
-	redisReply *r;
 	int i, a = 0;
 
 	elevation_keys(st, keys);
@@ -144,13 +143,7 @@ run(struct cw_store *st, const char *script, const char **args, int nargs,
 		argv[a++] = keys[i];
 	for (i = 0; i < nargs && i < 8; i++)
 		argv[a++] = args[i];
-	r = cw_redis_commandv(st->redis, err, errlen, a, argv);
-	if (r != NULL && r->type == REDIS_REPLY_ERROR) {
-		snprintf(err, errlen, "redis: %.200s", r->str);
-		freeReplyObject(r);
-		return NULL;
-	}
-	return r;
+	return cw_redis_call(st->redis, err, errlen, a, argv, NULL);
 }
 
 long long
