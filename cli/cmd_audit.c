@@ -40,25 +40,6 @@ parse_utc_time(const char *s, int64_t *us)
 	return cw_audit_time_parse(stamp, strlen(stamp), us);
 }
 
-/* Prints a failure (JSON too with --json); returns code. */
-static int
-audit_fail(const struct cli *cli, int code, const char *msg)
-{
-	json_t *o;
-	char *s;
-
-	if (cli->json) {
-		o = json_pack("{s:s, s:i}", "error", msg, "exit", code);
-		s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (s != NULL)
-			printf("%s\n", s);
-		free(s);
-		json_decref(o);
-	}
-	fprintf(stderr, "clearwayctl: %s\n", msg);
-	return code;
-}
-
 /* Fills in the directories not given on the command line. */
 static int
 default_dirs(struct cli *cli, const char **dir, const char **keys)
@@ -68,7 +49,7 @@ default_dirs(struct cli *cli, const char **dir, const char **keys)
 	if (*dir != NULL && (keys == NULL || *keys != NULL))
 		return CW_EXIT_OK;
 	if (cw_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) < 0)
-		return audit_fail(cli, CW_EXIT_UNREACHABLE, err);
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 	if (*dir == NULL)
 		*dir = cli->cfg.audit.directory;
 	if (keys != NULL && *keys == NULL)
@@ -150,7 +131,7 @@ print_report(const struct cli *cli, const struct cw_audit_verify_report *r)
 	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (s == NULL)
-		return audit_fail(cli, CW_EXIT_UNREACHABLE, "out of memory");
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "out of memory");
 	printf("%s\n", s);
 	free(s);
 	return verify_exit_code(r);
@@ -185,7 +166,7 @@ run_verify(struct cli *cli, int argc, char **argv)
 	if ((rc = default_dirs(cli, &dir, &keys)) != CW_EXIT_OK)
 		return rc;
 	if ((rep = malloc(sizeof(*rep))) == NULL)
-		return audit_fail(cli, CW_EXIT_UNREACHABLE, "out of memory");
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "out of memory");
 	memset(&opt, 0, sizeof(opt));
 	opt.dir = dir;
 	opt.key_dir = keys;
@@ -260,13 +241,13 @@ run_export(struct cli *cli, int argc, char **argv)
 	/* Tell "not permitted" from a broken trail before writing anything. */
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
-		return audit_fail(cli, errno == EACCES || errno == EPERM ?
-		    CW_EXIT_FORBIDDEN : CW_EXIT_NO, msg);
+		return cli_fail(cli, errno == EACCES || errno == EPERM ?
+		    CW_EXIT_FORBIDDEN : CW_EXIT_NO, "%s", msg);
 	}
 	close(fd);
 	if (cw_audit_export(dir, since, until, format, stdout, &res, err,
 	    sizeof(err)) < 0)
-		return audit_fail(cli, CW_EXIT_NO, err);
+		return cli_fail(cli, CW_EXIT_NO, "%s", err);
 	if (res.skipped > 0) {
 		snprintf(msg, sizeof(msg), "%" PRIu64 " lines are not records "
 		    "and were left out (first at %s): run clearwayctl audit "

@@ -40,23 +40,6 @@ struct calendar_source {
 	const char *holidays_file;      /* NULL: rules only */
 };
 
-/* Reports a failure as clearwayctl.c's cli_call() does; returns code. */
-static int
-report_failure(const struct cli *cli, int code, const char *msg)
-{
-	if (cli->json) {
-		json_t *o = json_pack("{s:s, s:i}", "error", msg, "exit", code);
-		char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-
-		if (s != NULL)
-			printf("%s\n", s);
-		free(s);
-		json_decref(o);
-	}
-	fprintf(stderr, "clearwayctl: %s\n", msg);
-	return code;
-}
-
 /* Prints o as one line of JSON and drops it. */
 static int
 print_json(json_t *o)
@@ -88,12 +71,12 @@ load_config(struct cli *cli, struct calendar_source *src)
 	src->config = NULL;
 	if (access(cli->config_path, F_OK) < 0 && errno == ENOENT) {
 		if (cw_config_defaults(&cli->cfg) < 0)
-			return report_failure(cli, CW_EXIT_UNREACHABLE,
+			return cli_fail(cli, CW_EXIT_UNREACHABLE,
 			    "out of memory");
 		return CW_EXIT_OK;
 	}
 	if (cw_config_load(cli->config_path, &cli->cfg, err, sizeof(err)) < 0)
-		return report_failure(cli, CW_EXIT_UNREACHABLE, err);
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 	src->config = cli->config_path;
 	return CW_EXIT_OK;
 }
@@ -119,7 +102,7 @@ load_calendar(struct cli *cli, const char *division_arg,
 	src->holidays_file = cli->cfg.policy.bank_holidays_file;
 	if (cw_calendar_load(src->holidays_file, division, cal, err,
 	    sizeof(err)) < 0)
-		return report_failure(cli, CW_EXIT_UNREACHABLE, err);
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 	return CW_EXIT_OK;
 }
 
@@ -289,7 +272,7 @@ run_holidays(struct cli *cli, int argc, char **argv)
 	if ((rc = load_calendar(cli, a.division, &cal, &src)) != CW_EXIT_OK)
 		goto out;
 	if (cw_calendar_holidays(&cal, year, &list) < 0) {
-		rc = report_failure(cli, CW_EXIT_USAGE, "year out of range");
+		rc = cli_fail(cli, CW_EXIT_USAGE, "year out of range");
 		goto out;
 	}
 	if (cli->json)
