@@ -20,7 +20,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "redis.h"
+#include "text.h"
 
 /* How long to back off when a Unix socket's listen queue is full. */
 #define UNIX_BUSY_RETRY_MS 10
@@ -37,18 +37,6 @@
 struct sock {
 	int fd;
 };
-
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* Milliseconds left before the deadline, clamped for poll(). */
 static int ms_left(long long deadline_ms)
@@ -130,10 +118,10 @@ static void connect_err(char *err, size_t errlen, const char *what, int e,
     int timeout_ms)
 {
 	if (e == ETIMEDOUT)
-		seterr(err, errlen, "connect to %s: timed out after %d ms",
+		cw_set_err(err, errlen, "connect to %s: timed out after %d ms",
 		    what, timeout_ms);
 	else
-		seterr(err, errlen, "connect to %s: %s", what, strerror(e));
+		cw_set_err(err, errlen, "connect to %s: %s", what, strerror(e));
 }
 
 /* Hands a connected fd to the caller as transport state. */
@@ -143,7 +131,7 @@ static int wrap_fd(void **state, int fd, char *err, size_t errlen)
 
 	if (s == NULL) {
 		close(fd);
-		seterr(err, errlen, "out of memory");
+		cw_set_err(err, errlen, "out of memory");
 		return -1;
 	}
 	s->fd = fd;
@@ -161,13 +149,13 @@ static int unix_open(void **state, const char *where, int port,
 
 	(void)port;
 	if (where == NULL || where[0] == '\0') {
-		seterr(err, errlen, "no socket path");
+		cw_set_err(err, errlen, "no socket path");
 		return -1;
 	}
 	/* Truncating would silently connect somewhere else. */
 	len = strlen(where);
 	if (len >= sizeof sun.sun_path) {
-		seterr(err, errlen, "socket path is %zu bytes, at most %zu fit",
+		cw_set_err(err, errlen, "socket path is %zu bytes, at most %zu fit",
 		    len, sizeof sun.sun_path - 1);
 		return -1;
 	}
@@ -175,7 +163,7 @@ static int unix_open(void **state, const char *where, int port,
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		seterr(err, errlen, "socket: %s", strerror(errno));
+		cw_set_err(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (connect_fd(fd, (const struct sockaddr *)&sun, sizeof sun,
@@ -216,7 +204,7 @@ static int tcp_try(const struct addrinfo *ai, long long deadline,
 	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0) {
 		e = errno;
-		seterr(err, errlen, "socket for %s: %s", what, strerror(e));
+		cw_set_err(err, errlen, "socket for %s: %s", what, strerror(e));
 		goto fail;
 	}
 	/* Commands are small and sent whole: Nagle would only add delay. */
@@ -254,13 +242,13 @@ static int tcp_open(void **state, const char *where, int port,
 	int rc, fd = -1;
 
 	if (where == NULL || where[0] == '\0' || port < 1 || port > 65535) {
-		seterr(err, errlen, "invalid host or port");
+		cw_set_err(err, errlen, "invalid host or port");
 		return -1;
 	}
 	snprintf(service, sizeof service, "%d", port);
 	rc = getaddrinfo(where, service, &hints, &res);
 	if (rc != 0) {
-		seterr(err, errlen, "resolve %s: %s", where,
+		cw_set_err(err, errlen, "resolve %s: %s", where,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -1;
 	}
