@@ -17,6 +17,7 @@
 
 #include "audit_pipeline.h"
 #include "log.h"
+#include "wake.h"
 
 /* Things logged once per pipeline (log->warned). */
 #define WARN_BAD_DETAIL 1u
@@ -34,29 +35,6 @@ cw_audit_now_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void
-cw_audit_cond_init(pthread_cond_t *c)
-{
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	/* Deadlines must not move when the wall clock is set. */
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(c, &ca);
-	pthread_condattr_destroy(&ca);
-}
-
-bool
-cw_audit_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m,
-    long long deadline_ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = deadline_ms / 1000;
-	ts.tv_nsec = (deadline_ms % 1000) * 1000000;
-	return pthread_cond_timedwait(c, m, &ts) == 0;
 }
 
 int
@@ -95,7 +73,7 @@ queue_init(struct cw_audit_queue *q)
 	if ((q->buf = malloc(CW_AUDIT_QUEUE_BYTES)) == NULL)
 		return -1;
 	pthread_mutex_init(&q->lock, NULL);
-	cw_audit_cond_init(&q->cond);
+	cw_wake_cond_init(&q->cond);
 	return 0;
 }
 
@@ -191,7 +169,7 @@ cw_audit_queue_take(struct cw_audit_log *log, struct cw_audit_batch *b,
 			break;
 		wake = q->used > 0 && not_before_ms < until_ms ?
 		    not_before_ms : until_ms;
-		cw_audit_cond_wait_until(&q->cond, &q->lock, wake);
+		cw_wake_wait_until(&q->cond, &q->lock, wake);
 	}
 	if (q->used > 0 && room > 0)
 		queue_move(q, b, room);

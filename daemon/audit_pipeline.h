@@ -82,12 +82,6 @@ int64_t cw_audit_now_us(void);
 int cw_audit_redis_key(char *buf, size_t len, const char *prefix,
     const char *suffix);
 
-/* Initializes a condition variable on CLOCK_MONOTONIC. */
-void cw_audit_cond_init(pthread_cond_t *c);
-/* Waits on c until the monotonic deadline (ms); false on timeout. */
-bool cw_audit_cond_wait_until(pthread_cond_t *c, pthread_mutex_t *m,
-    long long deadline_ms);
-
 /* ---- audit_spool.c ---- */
 
 struct cw_audit_spool *cw_audit_spool_start(struct cw_audit_log *log,

@@ -34,6 +34,7 @@
 #include "audit_pipeline.h"
 #include "log.h"
 #include "text.h"
+#include "wake.h"
 
 #define SPOOL_FILE "spool.jsonl"
 #define OFFSET_FILE "spool.offset"
@@ -736,7 +737,7 @@ forward_wait(struct cw_audit_spool *sp, int ms)
 
 	pthread_mutex_lock(&sp->lock);
 	while (!sp->stop_fwd && sp->offset == sp->size)
-		if (!cw_audit_cond_wait_until(&sp->cond, &sp->lock, until))
+		if (!cw_wake_wait_until(&sp->cond, &sp->lock, until))
 			break;
 	pthread_mutex_unlock(&sp->lock);
 }
@@ -754,7 +755,7 @@ backoff_wait(struct cw_audit_spool *sp)
 	    sp->backoff_ms * 2;
 	pthread_mutex_lock(&sp->lock);
 	while (!sp->stop_fwd)
-		if (!cw_audit_cond_wait_until(&sp->cond, &sp->lock, until))
+		if (!cw_wake_wait_until(&sp->cond, &sp->lock, until))
 			break;
 	pthread_mutex_unlock(&sp->lock);
 }
@@ -820,7 +821,7 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
 	sp->backoff_ms = BACKOFF_MIN_MS;
 	pthread_mutex_init(&sp->io, NULL);
 	pthread_mutex_init(&sp->lock, NULL);
-	cw_audit_cond_init(&sp->cond);
+	cw_wake_cond_init(&sp->cond);
 	if (cw_audit_redis_key(sp->stream_key, sizeof(sp->stream_key),
 	    cfg->redis.key_prefix, "audit") < 0) {
 		snprintf(err, errlen, "audit: bad [redis] key_prefix");

@@ -40,6 +40,7 @@
 #include "audit_pipeline.h"
 #include "log.h"
 #include "text.h"
+#include "wake.h"
 
 #define GROUP "writers"
 #define BATCH 512
@@ -837,7 +838,7 @@ pause_ms(struct cw_audit_writer *w, int ms)
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop)
-		if (!cw_audit_cond_wait_until(&w->cond, &w->lock, until))
+		if (!cw_wake_wait_until(&w->cond, &w->lock, until))
 			break;
 	pthread_mutex_unlock(&w->lock);
 }
@@ -935,7 +936,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	/* A BLOCK must end well inside the client's own deadline. */
 	w->block_ms = timeout / 2 < BLOCK_MAX_MS ? timeout / 2 : BLOCK_MAX_MS;
 	pthread_mutex_init(&w->lock, NULL);
-	cw_audit_cond_init(&w->cond);
+	cw_wake_cond_init(&w->cond);
 	if (cw_audit_redis_key(w->stream_key, sizeof(w->stream_key),
 	    cfg->redis.key_prefix, "audit") < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),

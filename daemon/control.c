@@ -315,12 +315,12 @@ static struct cw_control_job *
 next_job(struct cw_control *c, int ms, bool *stop)
 {
 	struct cw_control_job *j;
-	struct timespec ts;
+	long long until;
 
-	cw_wake_deadline(&ts, ms);
+	until = cw_now_ms() + ms;
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop && c->head == NULL)
-		if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
+		if (!cw_wake_wait_until(&c->cond, &c->lock, until))
 			break;
 	if ((j = c->head) != NULL && (c->head = j->next) == NULL)
 		c->tail = NULL;

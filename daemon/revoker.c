@@ -121,12 +121,12 @@ stopping(struct cw_revoker *r)
 static void
 nap(struct cw_revoker *r, int ms)
 {
-	struct timespec ts;
+	long long until;
 
-	cw_wake_deadline(&ts, ms);
+	until = cw_now_ms() + ms;
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop && !r->poke)
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) != 0)
+		if (!cw_wake_wait_until(&r->cond, &r->lock, until))
 			break;
 	r->poke = false;
 	pthread_mutex_unlock(&r->lock);

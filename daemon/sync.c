@@ -339,13 +339,13 @@ report_lag(struct cw_sync *s)
 static bool
 follow_sleep(struct cw_sync *s, int ms)
 {
-	struct timespec ts;
+	long long until;
 	bool go_on;
 
-	cw_wake_deadline(&ts, ms);
+	until = cw_now_ms() + ms;
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop && !s->poke)
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
+		if (!cw_wake_wait_until(&s->cond, &s->lock, until))
 			break;
 	s->poke = false;
 	go_on = !s->stop;

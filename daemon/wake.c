@@ -1,6 +1,8 @@
 /*
  * wake.c - see wake.h.
  */
+#include <time.h>
+
 #include "wake.h"
 
 void
@@ -14,14 +16,13 @@ cw_wake_cond_init(pthread_cond_t *cond)
 	pthread_condattr_destroy(&ca);
 }
 
-void
-cw_wake_deadline(struct timespec *ts, int ms)
+bool
+cw_wake_wait_until(pthread_cond_t *cond, pthread_mutex_t *m,
+    long long deadline_ms)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	struct timespec ts;
+
+	ts.tv_sec = deadline_ms / 1000;
+	ts.tv_nsec = (deadline_ms % 1000) * 1000000;
+	return pthread_cond_timedwait(cond, m, &ts) == 0;
 }
