@@ -68,16 +68,8 @@ static void
 quote_entry(char *dst, size_t dstlen, const char *s, size_t len)
 {
 	char clean[32 + 4];
-	size_t i, n = len > 32 ? 32 : len;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		clean[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	clean[n] = '\0';
-	if (n < len)
-		memcpy(clean + n, "...", 4);
+	cw_sanitize(clean, sizeof(clean), s, len);
 	snprintf(dst, dstlen, "'%s'", clean);
 }
 
