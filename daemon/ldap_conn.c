@@ -88,7 +88,7 @@ describe_failure(LDAP *ld, const struct cw_config *cfg, const char *what,
 }
 
 static int
-bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
+bind_configured(LDAP *ld, const struct cw_config *cfg, int *rcp, char *err,
     size_t errlen)
 {
 	char password[PASSWORD_MAX], why[256];
@@ -110,6 +110,7 @@ bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
 		    sizeof(password), why, sizeof(why));
 		if (len < 0) {
 			snprintf(err, errlen, "ldap: bind password: %s", why);
+			*rcp = LDAP_PARAM_ERROR;        /* a retry cannot cure it */
 			return -1;
 		}
 		cred.bv_val = password;
@@ -119,6 +120,7 @@ bind_configured(LDAP *ld, const struct cw_config *cfg, char *err,
 	    NULL);
 	explicit_bzero(password, sizeof(password));
 done:
+	*rcp = rc;
 	if (rc != LDAP_SUCCESS) {
 		char what[160];
 
@@ -130,12 +132,22 @@ done:
 	return 0;
 }
 
+bool
+cw_ldap_unreachable(int rc)
+{
+	return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR ||
+	    rc == LDAP_TIMEOUT || rc == LDAP_UNAVAILABLE || rc == LDAP_BUSY ||
+	    rc == LDAP_TIMELIMIT_EXCEEDED;
+}
+
 LDAP *
-cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen)
+cw_ldap_connect_rc(const struct cw_config *cfg, int *rcp, char *err,
+    size_t errlen)
 {
 	LDAP *ld = NULL;
 	int rc;
 
+	*rcp = LDAP_PARAM_ERROR;
 	if ((rc = ldap_initialize(&ld, cfg->ldap.uri)) != LDAP_SUCCESS) {
 		snprintf(err, errlen, "ldap: bad uri '%s': %s", cfg->ldap.uri,
 		    ldap_err2string(rc));
@@ -145,15 +157,25 @@ cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen)
 		goto fail;
 	if (cfg->ldap.starttls &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+		*rcp = rc;
 		describe_failure(ld, cfg, "StartTLS with", rc, err, errlen);
 		goto fail;
 	}
-	if (bind_configured(ld, cfg, err, errlen) < 0)
+	if (bind_configured(ld, cfg, rcp, err, errlen) < 0)
 		goto fail;
+	*rcp = LDAP_SUCCESS;
 	return ld;
 fail:
 	ldap_unbind_ext_s(ld, NULL, NULL);
 	return NULL;
+}
+
+LDAP *
+cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen)
+{
+	int rc;
+
+	return cw_ldap_connect_rc(cfg, &rc, err, errlen);
 }
 
 char *

@@ -8,6 +8,7 @@
 #ifndef CW_LDAP_CONN_H
 #define CW_LDAP_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <ldap.h>
@@ -26,6 +27,18 @@ extern char *const cw_ldap_wanted_attrs[];
  * for ldapi://: the peer's uid is the identity), or anonymously.  NULL with err on failure.
  */
 LDAP *cw_ldap_connect(const struct cw_config *cfg, char *err, size_t errlen);
+
+/* The same, also giving libldap's result code of the failure in *rc. */
+LDAP *cw_ldap_connect_rc(const struct cw_config *cfg, int *rc, char *err,
+    size_t errlen);
+
+/*
+ * True when rc says the directory could not be reached or could not
+ * answer now (down, unreachable, busy, timed out): a failure that goes
+ * away by itself, so worth retrying soon.  False for an answer that a
+ * retry would only repeat (bad credentials, no access, bad config).
+ */
+bool cw_ldap_unreachable(int rc);
 
 /* The URI actually connected to (malloc'd), for logs. */
 char *cw_ldap_connected_uri(LDAP *ld);

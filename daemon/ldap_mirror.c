@@ -560,9 +560,12 @@ forget_cookie(struct cw_mirror *m)
 	m->had_cookie = false;
 }
 
-/* Runs the refresh; 1 when the server wants a full refresh instead. */
+/*
+ * Runs the refresh; 1 when the server wants a full refresh instead.  On
+ * failure *rcp is libldap's code (LDAP_OTHER: our own side failed).
+ */
 static int
-run_refresh(struct cw_mirror *m, char *err, size_t errlen)
+run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 {
 	int rc;
 
@@ -574,6 +577,7 @@ run_refresh(struct cw_mirror *m, char *err, size_t errlen)
 	cw_strmap_clear(&m->seen, NULL);
 	pending_clear(m);
 	rc = ldap_sync_init(m->ls, LDAP_SYNC_REFRESH_AND_PERSIST);
+	*rcp = m->error != 0 ? LDAP_OTHER : rc;
 	if (m->error != 0) {
 		snprintf(err, errlen, "%s", m->err);
 		return -1;
@@ -592,12 +596,14 @@ run_refresh(struct cw_mirror *m, char *err, size_t errlen)
 
 struct cw_mirror *
 cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
-    cw_mirror_flushed_fn flushed, void *arg, char *err, size_t errlen)
+    cw_mirror_flushed_fn flushed, void *arg, int *ldap_rc, char *err,
+    size_t errlen)
 {
 	struct cw_mirror *m = calloc(1, sizeof(*m));
 	LDAP *ld;
 	int rc;
 
+	*ldap_rc = LDAP_OTHER;
 	if (m == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -608,8 +614,9 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 	m->flushed_arg = arg;
 	cw_strmap_init(&m->seen);
 	if (set_bases(m, err, errlen) < 0 ||
-	    (ld = cw_ldap_connect(cfg, err, errlen)) == NULL)
+	    (ld = cw_ldap_connect_rc(cfg, ldap_rc, err, errlen)) == NULL)
 		goto fail;
+	*ldap_rc = LDAP_OTHER;
 	m->uri = cw_ldap_connected_uri(ld);
 	if ((m->ls = new_sync(m, ld, err, errlen)) == NULL) {
 		ldap_unbind_ext_s(ld, NULL, NULL);
@@ -617,12 +624,15 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 	}
 	if (load_cookie(m, err, errlen) < 0)
 		goto fail;
-	if ((rc = run_refresh(m, err, errlen)) == 1) {
+	if ((rc = run_refresh(m, ldap_rc, err, errlen)) == 1) {
 		cw_warn("ldap: the server cannot resume from the stored cookie; "
 		    "full refresh");
 		forget_cookie(m);
-		rc = run_refresh(m, err, errlen);
+		rc = run_refresh(m, ldap_rc, err, errlen);
 	}
+	if (rc == 1)
+		snprintf(err, errlen, "ldap: sync with %s: the server refused "
+		    "a full refresh: %s", m->uri, ldap_err2string(*ldap_rc));
 	if (rc != 0)
 		goto fail;
 	return m;

@@ -34,11 +34,14 @@ typedef void (*cw_mirror_flushed_fn)(void *arg);
 /*
  * Connects, resumes from the stored cookie (or refreshes fully when there
  * is none, or when the server refuses it), and runs the refresh phase,
- * writing batches as they come.  NULL with err on failure.
+ * writing batches as they come.  NULL with err on failure, and in
+ * *ldap_rc libldap's code for it (LDAP_OTHER when our side failed), so
+ * the caller can tell an unreachable directory (cw_ldap_unreachable())
+ * from one that refuses us.
  */
 struct cw_mirror *cw_mirror_start(const struct cw_config *cfg,
     struct cw_store *st, cw_mirror_flushed_fn flushed, void *arg,
-    char *err, size_t errlen);
+    int *ldap_rc, char *err, size_t errlen);
 
 /* The connection's socket, to wait on. */
 int cw_mirror_fd(const struct cw_mirror *m);

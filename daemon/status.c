@@ -95,21 +95,34 @@ staff_json(struct cw_db *db, const char *uid, int64_t now)
 	return o;
 }
 
+int64_t
+cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
+{
+	int64_t lag = 0;
+
+	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
+	if (!ss->redis_up && ss->redis_lost_at > 0 &&
+	    now - ss->redis_lost_at > lag)
+		lag = now - ss->redis_lost_at;
+	return lag < 0 && lag != -1 ? 0 : lag;
+}
+
 static json_t *
 daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
 {
-	json_t *o = json_pack("{s:{s:b, s:b, s:b, s:s, s:o, s:o, s:I}, "
-	    "s:{s:b}, s:I, s:o, s:I}",
-	    "ldap", "enabled", ss->ldap_enabled, "connected",
-	    ss->ldap_connected, "refreshed", ss->refreshed, "uri",
-	    ss->ldap_uri, "since", time_json(ss->ldap_since), "last_change",
-	    time_json(ss->last_change), "entries_written",
-	    (json_int_t)ss->written,
+	json_t *o = json_pack("{s:{s:b, s:s, s:b, s:b, s:s, s:o, s:o, s:I, "
+	    "s:s, s:I}, s:{s:b}, s:I, s:o, s:I}",
+	    "ldap", "enabled", ss->ldap_enabled, "state", ss->ldap_state,
+	    "connected", ss->ldap_connected, "refreshed", ss->refreshed,
+	    "uri", ss->ldap_uri, "since", time_json(ss->ldap_since),
+	    "last_change", time_json(ss->last_change), "entries_written",
+	    (json_int_t)ss->written, "error", ss->ldap_error,
+	    "retry_in_ms", (json_int_t)ss->ldap_retry_ms,
 	    "redis", "up", ss->redis_up,
 	    "generation", (json_int_t)ss->generation,
 	    "last_reload", time_json(ss->last_reload),
-	    "lag_seconds", (json_int_t)(ss->last_reload ? now -
-	    ss->last_reload : -1));
+	    "lag_seconds", (json_int_t)cw_sync_lag_seconds(ss, now));
 
 	if (o == NULL)
 		return NULL;

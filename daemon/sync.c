@@ -12,14 +12,23 @@
 
 #include "denylist.h"
 #include "events.h"
+#include "ldap_conn.h"
 #include "ldap_mirror.h"
 #include "log.h"
 #include "revoker.h"
+#include "status.h"
 #include "sync.h"
 #include "wake.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+/*
+ * While the directory is unreachable, a connection attempt (refused or
+ * timed out at once: cheap) every PROBE_MS, so that hosts are back in
+ * sync within about a second of it answering, however long it was down.
+ * Only a directory that answers and refuses us is backed off.
+ */
+#define PROBE_MS 500
 
 static void
 status_update(struct cw_sync *s, void (*fn)(struct cw_sync_status *,
@@ -38,6 +47,33 @@ set_connected(struct cw_sync_status *st, const void *arg)
 	st->ldap_connected = uri != NULL;
 	snprintf(st->ldap_uri, sizeof(st->ldap_uri), "%s", uri ? uri : "");
 	st->ldap_since = (int64_t)time(NULL);
+	if (uri != NULL) {
+		snprintf(st->ldap_state, sizeof(st->ldap_state), "in_sync");
+		st->ldap_error[0] = '\0';
+		st->ldap_retry_ms = 0;
+	}
+}
+
+struct ldap_down {
+	const char *state, *why;
+	long long retry_ms;
+	bool changed;
+};
+
+static void
+set_down(struct cw_sync_status *st, const void *arg)
+{
+	const struct ldap_down *d = arg;
+
+	if (d->changed)
+		st->ldap_since = (int64_t)time(NULL);
+	if (st->ldap_connected || st->ldap_lost_at == 0)
+		st->ldap_lost_at = (int64_t)time(NULL);
+	st->ldap_connected = false;
+	st->ldap_uri[0] = '\0';
+	snprintf(st->ldap_state, sizeof(st->ldap_state), "%s", d->state);
+	snprintf(st->ldap_error, sizeof(st->ldap_error), "%s", d->why);
+	st->ldap_retry_ms = d->retry_ms;
 }
 
 static void
@@ -65,6 +101,8 @@ redis_state(struct cw_sync *s, bool up, const char *detail)
 	pthread_mutex_lock(&s->lock);
 	was = s->status.redis_up;
 	s->status.redis_up = up;
+	if (was && !up)
+		s->status.redis_lost_at = (int64_t)time(NULL);
 	pthread_mutex_unlock(&s->lock);
 	if (up != was)
 		cw_ev_sync_state("redis", up ? "reachable" : "unreachable",
@@ -214,36 +252,55 @@ mirror_flushed(void *arg)
 	cw_sync_poke(arg);
 }
 
-static void
-schedule_retry(struct cw_sync *s)
+/*
+ * When to try again.  An unreachable directory is probed every PROBE_MS
+ * for as long as it is down; one that answers but refuses us (bad
+ * credentials, no access, our own side failing) backs off exponentially,
+ * since trying again at once would only repeat the answer.  Jitter
+ * spreads a fleet's attempts.  Returns the delay in ms.
+ */
+static long long
+schedule_retry(struct cw_sync *s, bool unreachable)
 {
-	/* Jitter spreads a fleet's reconnects after a directory outage. */
-	s->next_ldap_ms = cw_now_ms() + s->backoff_ms +
-	    arc4random_uniform((uint32_t)s->backoff_ms / 4 + 1);
-	s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
-	    s->backoff_ms * 2;
+	long long delay;
+
+	if (unreachable) {
+		s->backoff_ms = BACKOFF_MIN_MS;
+		delay = PROBE_MS + arc4random_uniform(PROBE_MS / 5 + 1);
+	} else {
+		delay = s->backoff_ms +
+		    arc4random_uniform((uint32_t)s->backoff_ms / 4 + 1);
+		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ?
+		    BACKOFF_MAX_MS : s->backoff_ms * 2;
+	}
+	s->next_ldap_ms = cw_now_ms() + delay;
+	return delay;
 }
 
 static void
-mirror_down(struct cw_sync *s, const char *why)
+mirror_down(struct cw_sync *s, const char *why, bool unreachable)
 {
-	bool was;
+	struct ldap_down d = { unreachable ? "unreachable" : "refused", why,
+	    0, false };
+	bool first;
 
 	pthread_mutex_lock(&s->lock);
-	was = s->status.ldap_connected || s->status.ldap_since == 0;
+	first = s->status.ldap_connected || s->status.ldap_since == 0;
+	d.changed = first || strcmp(s->status.ldap_state, d.state) != 0;
 	pthread_mutex_unlock(&s->lock);
-	if (was) {
-		cw_warn("%s (retrying with backoff up to %d s; decisions go on "
-		    "from the data already in Redis and memory)", why,
-		    BACKOFF_MAX_MS / 1000);
+	if (d.changed) {
+		cw_warn("%s (%s; decisions go on from the data already in "
+		    "Redis and memory)", why, unreachable ? "probing every "
+		    "half second until it answers" : "retrying with backoff "
+		    "up to 60 s");
 		cw_ev_sync_state("ldap", "disconnected", why);
 	}
 	else
 		cw_debug("%s", why);
-	status_update(s, set_connected, NULL);
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
-	schedule_retry(s);
+	d.retry_ms = schedule_retry(s, unreachable);
+	status_update(s, set_down, &d);
 }
 
 static void
@@ -252,11 +309,12 @@ mirror_start(struct cw_sync *s)
 	const struct cw_mirror_stats *ms;
 	long long t0 = cw_now_ms();
 	char err[512];
+	int rc;
 
 	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
-	    s, err, sizeof(err));
+	    s, &rc, err, sizeof(err));
 	if (s->mirror == NULL) {
-		mirror_down(s, err);
+		mirror_down(s, err, cw_ldap_unreachable(rc));
 		return;
 	}
 	ms = cw_mirror_stats(s->mirror);
@@ -310,8 +368,10 @@ mirror_main(void *arg)
 		if (!directory_has_data(s, s->mirror ? cw_now_ms() + 200 :
 		    s->next_ldap_ms))
 			continue;
+		/* A session that ends is retried soon: the connection
+		 * was lost, or the server wants a new refresh. */
 		if (cw_mirror_poll(s->mirror, err, sizeof(err)) < 0)
-			mirror_down(s, err);
+			mirror_down(s, err, true);
 		else
 			status_update(s, set_mirror_stats,
 			    cw_mirror_stats(s->mirror));
@@ -321,18 +381,16 @@ mirror_main(void *arg)
 	return NULL;
 }
 
-/* How old this host's view of Redis is, for monitoring. */
+/* How far behind the directory this host may be, for monitoring. */
 static void
 report_lag(struct cw_sync *s)
 {
-	int64_t last;
+	struct cw_sync_status st;
+	int64_t lag;
 
-	pthread_mutex_lock(&s->lock);
-	last = s->status.last_reload;
-	pthread_mutex_unlock(&s->lock);
-	if (last > 0)
-		cw_ev_gauge("clearway_sync_lag_seconds",
-		    (double)((int64_t)time(NULL) - last));
+	cw_sync_get_status(s, &st);
+	if ((lag = cw_sync_lag_seconds(&st, (int64_t)time(NULL))) >= 0)
+		cw_ev_gauge("clearway_sync_lag_seconds", (double)lag);
 }
 
 /* Sleeps until poked, stopped, or ms milliseconds pass. */
@@ -412,6 +470,8 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->status.ldap_enabled = cfg->daemon.ldap_sync;
 	s->status.redis_up = true;      /* so the first failure is logged */
+	snprintf(s->status.ldap_state, sizeof(s->status.ldap_state), "%s",
+	    cfg->daemon.ldap_sync ? "connecting" : "off");
 	if (cw_store_init(&s->follow_store, follow, cfg->redis.key_prefix) < 0 ||
 	    cw_store_init(&s->mirror_store, mirror,
 	    cfg->redis.key_prefix) < 0) {

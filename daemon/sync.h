@@ -32,6 +32,11 @@ struct cw_sync_status {
 	bool refreshed;
 	char ldap_uri[128];
 	int64_t ldap_since;             /* state last changed (Unix s) */
+	char ldap_state[16];            /* in_sync, unreachable, refused */
+	char ldap_error[200];           /* why not in sync */
+	long long ldap_retry_ms;        /* delay before the next attempt */
+	int64_t ldap_lost_at;           /* last connection lost (Unix s) */
+	int64_t redis_lost_at;          /* Redis last became unreachable */
 	int64_t last_change;            /* last LDAP change written */
 	size_t written;
 	bool redis_up;

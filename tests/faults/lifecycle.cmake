@@ -1,0 +1,6 @@
+# Lifecycle faults (issue 10 items 8-10): the directory coming back,
+# SIGTERM while busy, restarts redoing finished steps, start-up checks.
+add_test(NAME fault_ldap_return
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ldap_return_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_ldap_return PROPERTIES LABELS faults TIMEOUT 150)
