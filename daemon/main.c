@@ -228,8 +228,12 @@ main(int argc, char **argv)
 	if ((srv = cw_server_open(&cfg, err, sizeof(err))) == NULL ||
 	    load_denylist(&cfg, srv, err, sizeof(err)) < 0 ||
 	    (audit = cw_audit_log_start(&cfg, &audit_redis, host, err,
-	    sizeof(err))) == NULL ||
-	    (revoker = cw_revoker_start(&cfg, new_client, &factory, host, err,
+	    sizeof(err))) == NULL)
+		goto fail;
+	/* Before any thread that emits events starts: none is lost, and
+	 * the sink is written while no other thread can read it. */
+	cw_events_init(audit);
+	if ((revoker = cw_revoker_start(&cfg, new_client, &factory, host, err,
 	    sizeof(err))) == NULL ||
 	    cw_sync_start(&sync, &cfg, redis, redis2, revoker, wake_fd, err,
 	    sizeof(err)) < 0 ||
@@ -239,7 +243,6 @@ main(int argc, char **argv)
 	explicit_bzero(&factory, sizeof(factory));
 	cw_server_set_control(srv, control);
 	cw_server_set_config_path(srv, opt.config);
-	cw_events_init(audit);
 	cw_ev_daemon(CW_AUDIT_DAEMON_START, CW_VERSION);
 	cw_info("clearwayd %s: listening on %s", CW_VERSION, cfg.daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);

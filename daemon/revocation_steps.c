@@ -451,22 +451,45 @@ drain(int fd, char *keep, size_t *kept)
 	}
 }
 
-/* Waits for pid until deadline (reading its stderr); kills its process
- * group at the deadline.  Returns its wait status, or -1 if it timed out
- * (killed) or could not be reaped. */
-static int
-wait_child(pid_t pid, int errfd, long long deadline, char *keep,
-    size_t *kept, bool *timed_out)
+/* True once stop_fd (-1: none) is readable: the caller is stopping. */
+static bool
+stop_requested(int stop_fd)
 {
-	struct pollfd pfd = { .fd = errfd, .events = POLLIN };
+	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
+
+	return stop_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* Sleeps ms, or less when stop_fd becomes readable. */
+static void
+nap_or_stop(int stop_fd, int ms)
+{
+	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
+
+	(void)poll(&p, 1, ms);          /* fd -1 is ignored: a plain sleep */
+}
+
+/* Waits for pid until deadline (reading its stderr); kills its process
+ * group at the deadline, or as soon as stop_fd is readable.  Returns its
+ * wait status, or -1 if it timed out or was stopped (killed) or could not
+ * be reaped. */
+static int
+wait_child(pid_t pid, int errfd, int stop_fd, long long deadline,
+    char *keep, size_t *kept, bool *timed_out, bool *stopped)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = errfd, .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
+	};
 	int status, i;
 
-	*timed_out = false;
+	*timed_out = *stopped = false;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		long long left = deadline - monotonic_ms();
 
-		if (left <= 0) {
-			*timed_out = true;
+		if (left <= 0 || (pfd[1].revents & POLLIN)) {
+			*timed_out = left <= 0;
+			*stopped = !*timed_out;
 			kill(-pid, SIGKILL);
 			for (i = 0; i < REAP_WAIT_MS / POLL_TICK_MS; i++) {
 				if (waitpid(pid, &status, WNOHANG) == pid)
@@ -475,23 +498,24 @@ wait_child(pid_t pid, int errfd, long long deadline, char *keep,
 			}
 			return -1;
 		}
-		if (poll(&pfd, 1, left < POLL_TICK_MS ? (int)left :
-		    POLL_TICK_MS) > 0)
+		if (poll(pfd, 2, left < POLL_TICK_MS ? (int)left :
+		    POLL_TICK_MS) > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
 			drain(errfd, keep, kept);
 	}
 	drain(errfd, keep, kept);
 	return status;
 }
 
-/* Runs the command; describes a non-zero exit in note.  0, or -1 when it
- * could not run at all (err). */
+/* Runs the command; describes a non-zero exit in note.  0, -1 when it
+ * could not run at all (note), -2 when stop_fd stopped it (killed). */
 static int
-run_command(struct command *c, int timeout_ms, char *note, size_t notelen)
+run_command(struct command *c, int timeout_ms, int stop_fd, char *note,
+    size_t notelen)
 {
 	char keep[STDERR_KEEP + 1];
 	size_t kept = 0;
 	int pipefd[2] = { -1, -1 }, devnull = -1, status, rc = -1;
-	bool timed_out;
+	bool timed_out, stopped;
 	pid_t pid;
 
 	note[0] = '\0';
@@ -509,12 +533,16 @@ run_command(struct command *c, int timeout_ms, char *note, size_t notelen)
 		exec_child(c, devnull, pipefd[1]);
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	status = wait_child(pid, pipefd[0], monotonic_ms() + timeout_ms,
-	    keep, &kept, &timed_out);
+	status = wait_child(pid, pipefd[0], stop_fd, monotonic_ms() +
+	    timeout_ms, keep, &kept, &timed_out, &stopped);
 	keep[kept] = '\0';
 	keep[strcspn(keep, "\r\n")] = '\0';
 	rc = 0;
-	if (timed_out)
+	if (stopped) {
+		snprintf(note, notelen, "%s stopped: the daemon is shutting "
+		    "down", c->argv[0]);
+		rc = -2;
+	} else if (timed_out)
 		snprintf(note, notelen, "%s killed after %d ms", c->argv[0],
 		    timeout_ms);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
@@ -533,16 +561,17 @@ out:
 	return rc;
 }
 
-/* Waits until no live process of uid remains (until deadline).  The
- * number left, or -1 when /proc cannot be read. */
+/* Waits until no live process of uid remains (until deadline, or until
+ * stop_fd is readable).  The number left, or -1 when /proc cannot be
+ * read. */
 static int
-confirm_gone(unsigned uid, long long deadline)
+confirm_gone(unsigned uid, long long deadline, int stop_fd)
 {
 	int n;
 
 	while ((n = cw_processes_of(uid, NULL, 0)) > 0 &&
-	    monotonic_ms() < deadline)
-		usleep(POLL_TICK_MS * 1000);
+	    monotonic_ms() < deadline && !stop_requested(stop_fd))
+		nap_or_stop(stop_fd, POLL_TICK_MS);
 	return n;
 }
 
@@ -567,6 +596,14 @@ local_uid(const char *name, unsigned *uid, char *err, size_t errlen)
 enum cw_step_status
 cw_step_end_sessions(const char *uid, const char *command_template,
     int timeout_ms, char *err, size_t errlen)
+{
+	return cw_step_end_sessions_stoppable(uid, command_template,
+	    timeout_ms, -1, err, errlen);
+}
+
+enum cw_step_status
+cw_step_end_sessions_stoppable(const char *uid, const char *command_template,
+    int timeout_ms, int stop_fd, char *err, size_t errlen)
 {
 	struct command *c = NULL;
 	enum cw_step_status st = CW_STEP_FAILED;
@@ -596,13 +633,17 @@ cw_step_end_sessions(const char *uid, const char *command_template,
 	    CW_END_SESSIONS_DEFAULT, uid, err, errlen) < 0 ||
 	    resolve_path(c, err, errlen) < 0)
 		goto out;
-	if (run_command(c, timeout_ms, note, sizeof(note)) < 0) {
+	if (run_command(c, timeout_ms, stop_fd, note, sizeof(note)) < 0) {
 		snprintf(err, errlen, "%s", note);
 		st = CW_STEP_RETRY;
 		goto out;
 	}
-	left = confirm_gone(id, monotonic_ms() + timeout_ms);
-	if (left == 0) {
+	left = confirm_gone(id, monotonic_ms() + timeout_ms, stop_fd);
+	if (left > 0 && stop_requested(stop_fd)) {
+		snprintf(err, errlen, "stopped while %d process(es) of %s "
+		    "remained: the daemon is shutting down", left, uid);
+		st = CW_STEP_RETRY;
+	} else if (left == 0) {
 		st = CW_STEP_DONE;
 		snprintf(err, errlen, "%s", note);  /* for the log, if any */
 	} else {

@@ -82,6 +82,16 @@ enum cw_step_status cw_step_remove_roles(LDAP *ld, const char *dn,
 enum cw_step_status cw_step_end_sessions(const char *uid,
     const char *command_template, int timeout_ms, char *err, size_t errlen);
 
+/*
+ * The same, but stopped as soon as stop_fd (e.g. an eventfd; -1: none)
+ * becomes readable: the command's process group is killed and the step
+ * is CW_STEP_RETRY ("stopped"), to be run again after a restart.  So a
+ * daemon told to stop never waits out a slow command.
+ */
+enum cw_step_status cw_step_end_sessions_stoppable(const char *uid,
+    const char *command_template, int timeout_ms, int stop_fd, char *err,
+    size_t errlen);
+
 /* Pids of live (not zombie) processes whose real, effective, saved or
  * file-system uid is uid: how many (up to max stored in pids), or -1. */
 int cw_processes_of(unsigned uid, int *pids, size_t max);

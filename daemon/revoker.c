@@ -8,13 +8,17 @@
  * not done.  The first worker also moves due scheduled revocations into
  * the queue and watches deadlines.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "denylist.h"
 #include "events.h"
 #include "ldap_conn.h"
 #include "log.h"
@@ -45,6 +49,9 @@ struct host_job {
 	struct host_job *next;
 };
 
+/* The journal is written at most this often while jobs keep coming. */
+#define JOURNAL_SAVE_MS 1000
+
 struct cw_revoker {
 	const struct cw_config *cfg;
 	char host[128];
@@ -59,7 +66,17 @@ struct cw_revoker {
 	bool host_started;
 	struct cw_redis *host_redis;
 	struct cw_store host_store;
-	struct host_job *host_jobs;     /* under lock */
+	struct host_job *host_jobs;     /* under lock: newest first */
+	struct cw_strmap host_queued;   /* under lock: uids in host_jobs */
+	/*
+	 * Under lock: users whose sessions were ended here and who have been
+	 * revoked ever since, persisted in state_dir (journal_path) so that
+	 * a restart never runs the command for them again.
+	 */
+	struct cw_strmap ended;
+	bool ended_dirty;
+	char journal_path[512];
+	int stop_fd;                    /* eventfd: readable once stopping */
 };
 
 static bool
@@ -104,6 +121,15 @@ out:
 		snprintf(err, errlen, "out of memory");
 	free(copy);
 	return rc;
+}
+
+static void
+strmap_copy_key(const char *key, void *value, void *arg)
+{
+	void *old;
+
+	(void)value;
+	(void)cw_strmap_put(arg, key, (void *)1, &old);
 }
 
 static bool
@@ -420,15 +446,23 @@ record_host_step(struct cw_revoker *r, const char *uid, const char *why)
 	cw_revq_list_free(&l);
 }
 
-static void
+/* Runs the host step for uid; true when it is done (journal it). */
+static bool
 end_sessions_here(struct cw_revoker *r, const char *uid)
 {
 	const struct cw_config *cfg = r->cfg;
 	enum cw_step_status st;
 	char err[256];
 
-	st = cw_step_end_sessions(uid, cfg->daemon.end_sessions_command,
-	    cfg->daemon.end_sessions_timeout_ms, err, sizeof(err));
+	st = cw_step_end_sessions_stoppable(uid,
+	    cfg->daemon.end_sessions_command,
+	    cfg->daemon.end_sessions_timeout_ms, r->stop_fd, err, sizeof(err));
+	if (st != CW_STEP_DONE && stopping(r)) {
+		/* Not an outcome: the step runs again after the restart. */
+		cw_info("revocation: ending the sessions of %s interrupted by "
+		    "shutdown; resumed at the next start", uid);
+		return false;
+	}
 	if (st == CW_STEP_DONE)
 		cw_log_auth(LOG_NOTICE, "revocation: sessions of %s ended on "
 		    "this host", uid);
@@ -436,6 +470,33 @@ end_sessions_here(struct cw_revoker *r, const char *uid)
 		cw_log(LOG_ERR, "revocation: cannot end the sessions of %s on "
 		    "this host: %s", uid, err);
 	record_host_step(r, uid, st == CW_STEP_DONE ? NULL : err);
+	return st == CW_STEP_DONE;
+}
+
+/* Writes the journal of finished session ends, when it changed. */
+static void
+save_journal(struct cw_revoker *r)
+{
+	struct cw_strmap copy;
+	char err[256];
+	bool dirty;
+
+	cw_strmap_init(&copy);
+	pthread_mutex_lock(&r->lock);
+	if ((dirty = r->ended_dirty)) {
+		r->ended_dirty = false;
+		cw_strmap_foreach(&r->ended, strmap_copy_key, &copy);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (dirty && cw_denylist_save(r->journal_path, &copy, err,
+	    sizeof(err)) < 0) {
+		cw_warn("revocations: %s: %s (finished session ends may be "
+		    "redone after a restart)", r->journal_path, err);
+		pthread_mutex_lock(&r->lock);
+		r->ended_dirty = true;
+		pthread_mutex_unlock(&r->lock);
+	}
+	cw_strmap_clear(&copy, NULL);
 }
 
 static struct host_job *
@@ -444,45 +505,152 @@ next_host_job(struct cw_revoker *r)
 	struct host_job *j;
 
 	pthread_mutex_lock(&r->lock);
-	if ((j = r->host_jobs) != NULL)
+	if ((j = r->host_jobs) != NULL) {
 		r->host_jobs = j->next;
+		(void)cw_strmap_remove(&r->host_queued, j->uid);
+	}
 	pthread_mutex_unlock(&r->lock);
 	return j;
 }
 
+static void
+journal_done(struct cw_revoker *r, const char *uid)
+{
+	void *old;
+
+	pthread_mutex_lock(&r->lock);
+	if (cw_strmap_put(&r->ended, uid, (void *)1, &old) == 0)
+		r->ended_dirty = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Ends sessions one user at a time, newest revocation first, checking for
+ * a stop between users and inside each (the command is killed: the queue
+ * is durable, and what was interrupted is not journaled, so it runs
+ * again after the restart).  The journal is saved at most once a second
+ * while busy, and at once when idle or stopping.
+ */
 static void *
 host_main(void *arg)
 {
 	struct cw_revoker *r = arg;
 	struct host_job *j;
+	long long saved = cw_now_ms();
 
 	while (!stopping(r)) {
-		while ((j = next_host_job(r)) != NULL) {
-			end_sessions_here(r, j->uid);
+		while (!stopping(r) && (j = next_host_job(r)) != NULL) {
+			if (end_sessions_here(r, j->uid))
+				journal_done(r, j->uid);
 			free(j);
+			if (cw_now_ms() - saved >= JOURNAL_SAVE_MS) {
+				save_journal(r);
+				saved = cw_now_ms();
+			}
 		}
+		save_journal(r);
+		saved = cw_now_ms();
 		nap(r, 500);
 	}
+	save_journal(r);
 	while ((j = next_host_job(r)) != NULL)
 		free(j);
 	return NULL;
 }
 
+/*
+ * Queues uid unless its sessions were already ended here since it was
+ * revoked (the journal) or it is queued already.  New work goes to the
+ * front, so a leaver revoked now waits for at most the step in progress,
+ * not behind a backlog.
+ */
 void
 cw_revoker_host_revoked(struct cw_revoker *r, const char *uid)
 {
-	struct host_job *j, **p;
+	struct host_job *j;
+	void *old;
 
 	if (r == NULL || (j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	snprintf(j->uid, sizeof(j->uid), "%s", uid);
 	pthread_mutex_lock(&r->lock);
-	for (p = &r->host_jobs; *p != NULL; p = &(*p)->next)
-		;
-	*p = j;
+	if (cw_strmap_get(&r->ended, j->uid) != NULL ||
+	    cw_strmap_get(&r->host_queued, j->uid) != NULL ||
+	    cw_strmap_put(&r->host_queued, j->uid, (void *)1, &old) < 0) {
+		pthread_mutex_unlock(&r->lock);
+		free(j);
+		return;
+	}
+	j->next = r->host_jobs;
+	r->host_jobs = j;
 	r->poke = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+}
+
+struct prune {
+	const struct cw_strmap *revoked;
+	struct cw_strmap *ended;
+	size_t removed;
+};
+
+static void
+collect_reinstated(const char *uid, void *value, void *arg)
+{
+	struct prune *p = arg;
+	void *old;
+
+	(void)value;
+	if (cw_strmap_get(p->revoked, uid) == NULL &&
+	    cw_strmap_put(p->ended, uid, (void *)1, &old) == 0)
+		p->removed++;
+}
+
+static void
+drop_key(const char *uid, void *value, void *arg)
+{
+	(void)value;
+	(void)cw_strmap_remove(arg, uid);
+}
+
+void
+cw_revoker_host_revoked_set(struct cw_revoker *r,
+    const struct cw_strmap *revoked)
+{
+	struct cw_strmap gone;
+	struct prune p = { revoked, &gone, 0 };
+
+	if (r == NULL)
+		return;
+	cw_strmap_init(&gone);
+	pthread_mutex_lock(&r->lock);
+	cw_strmap_foreach(&r->ended, collect_reinstated, &p);
+	cw_strmap_foreach(&gone, drop_key, &r->ended);
+	if (p.removed > 0) {
+		r->ended_dirty = true;
+		r->poke = true;         /* the host thread saves the journal */
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	cw_strmap_clear(&gone, NULL);
+}
+
+/* The journal of the last run; a damaged one is only a cost (redone). */
+static void
+load_journal(struct cw_revoker *r)
+{
+	char err[256];
+	int rc;
+
+	snprintf(r->journal_path, sizeof(r->journal_path),
+	    "%s/sessions_ended.list", r->cfg->daemon.state_dir);
+	rc = cw_denylist_load(r->journal_path, &r->ended, err, sizeof(err));
+	if (rc < 0)
+		cw_warn("revocations: %s: %s; sessions of revoked users are "
+		    "ended again", r->journal_path, err);
+	else if (rc == 0 && r->ended.count > 0)
+		cw_info("revocations: sessions of %zu revoked users already "
+		    "ended on this host", r->ended.count);
 }
 
 struct cw_revoker *
@@ -502,6 +670,13 @@ cw_revoker_start(const struct cw_config *cfg,
 	snprintf(r->host, sizeof(r->host), "%s", host);
 	pthread_mutex_init(&r->lock, NULL);
 	cw_wake_cond_init(&r->cond);
+	cw_strmap_init(&r->host_queued);
+	cw_strmap_init(&r->ended);
+	if ((r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	load_journal(r);
 	if (build_remove_list(cfg, &r->remove, err, errlen) < 0)
 		goto fail;
 	if ((r->host_redis = new_redis(arg)) == NULL ||
@@ -557,6 +732,7 @@ cw_revoker_poke(struct cw_revoker *r)
 void
 cw_revoker_stop(struct cw_revoker *r)
 {
+	uint64_t one = 1;
 	int i;
 
 	if (r == NULL)
@@ -565,6 +741,9 @@ cw_revoker_stop(struct cw_revoker *r)
 	r->stop = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+	if (r->stop_fd >= 0 && write(r->stop_fd, &one, sizeof(one)) < 0)
+		cw_warn("revocations: cannot signal the stop: %s",
+		    strerror(errno));
 	for (i = 0; i < r->nworkers; i++) {
 		if (r->workers[i].started)
 			pthread_join(r->workers[i].thread, NULL);
@@ -573,6 +752,10 @@ cw_revoker_stop(struct cw_revoker *r)
 	}
 	if (r->host_started)
 		pthread_join(r->host_thread, NULL);
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
+	cw_strmap_clear(&r->host_queued, NULL);
+	cw_strmap_clear(&r->ended, NULL);
 	cw_redis_free(r->host_redis);
 	cw_name_list_free(&r->remove);
 	pthread_mutex_destroy(&r->lock);

@@ -26,9 +26,21 @@ void cw_revoker_poke(struct cw_revoker *r);
 
 /*
  * uid has just been revoked (seen by this host's sync): end their sessions
- * and processes here, and record the step end_sessions@<host>.
+ * and processes here, and record the step end_sessions@<host>.  A user
+ * whose sessions were already ended here since the revocation (recorded
+ * in state_dir/sessions_ended.list) is skipped, so a restart never redoes
+ * a finished step.
  */
 void cw_revoker_host_revoked(struct cw_revoker *r, const char *uid);
+
+/*
+ * The whole revoked set, as it now is: users no longer in it (reinstated)
+ * leave the journal of finished session ends, so that a later revocation
+ * ends their sessions again.
+ */
+struct cw_strmap;
+void cw_revoker_host_revoked_set(struct cw_revoker *r,
+    const struct cw_strmap *revoked);
 
 void cw_revoker_stop(struct cw_revoker *r);
 

@@ -173,6 +173,7 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 	cw_strmap_foreach(revoked, note_revoked, &n);
 	if (!n.changed)
 		return;
+	cw_revoker_host_revoked_set(n.s->revoker, revoked);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
 	if (cw_denylist_save(s->denylist_path, revoked, err, sizeof(err)) < 0)

@@ -4,3 +4,8 @@ add_test(NAME fault_ldap_return
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ldap_return_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(fault_ldap_return PROPERTIES LABELS faults TIMEOUT 150)
+
+add_test(NAME fault_sigterm
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sigterm_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_sigterm PROPERTIES LABELS faults TIMEOUT 150)
