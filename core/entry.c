@@ -201,6 +201,26 @@ cw_entry_add_value(struct cw_entry *e, const char *name, const char *value)
 	return append_value(e, find_attr(e, name), name, namelen, value, len);
 }
 
+int
+cw_entry_mark_incomplete(struct cw_entry *e, const char *attr, const char *why)
+{
+	char note[CW_ENTRY_MAX_NAME_LEN + 128];
+
+	if (e == NULL || attr == NULL || why == NULL)
+		return -1;
+	snprintf(note, sizeof(note), "%.*s: %s", CW_ENTRY_MAX_NAME_LEN, attr,
+	    why);
+	return cw_entry_add_value(e, CW_ENTRY_INCOMPLETE, note);
+}
+
+const char *
+cw_entry_incomplete(const struct cw_entry *e)
+{
+	const struct cw_attr *a = find_attr(e, CW_ENTRY_INCOMPLETE);
+
+	return a != NULL && a->nvalues > 0 ? a->values[0] : NULL;
+}
+
 void
 cw_entry_free(struct cw_entry *e)
 {

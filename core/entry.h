@@ -49,6 +49,23 @@ int cw_entry_add_value(struct cw_entry *e, const char *name, const char *value);
 void cw_entry_free(struct cw_entry *e);
 
 /*
+ * The attribute in which the LDAP edge notes each attribute whose values it
+ * could not all keep (more than CW_ENTRY_MAX_VALUES, or a value the bounds
+ * refuse), one value "<attribute>: <what>" each.  It travels with the entry
+ * through Redis; record.c marks a record with it invalid (fail closed,
+ * never a silently shortened but valid record).  The directory cannot send
+ * it: only named attributes are requested.
+ */
+#define CW_ENTRY_INCOMPLETE "x-clearway-incomplete"
+
+/* Notes that attr could not be copied whole, and why.  0 or -1. */
+int cw_entry_mark_incomplete(struct cw_entry *e, const char *attr,
+    const char *why);
+
+/* The first such note, or NULL when the entry is complete. */
+const char *cw_entry_incomplete(const struct cw_entry *e);
+
+/*
  * JSON form used in Redis: {"dn":..,"uuid":..,"attrs":{"name":[values]}}.
  * cw_entry_to_json returns a malloc'd string, or NULL on allocation failure
  * or for an entry that cw_entry_from_json would refuse (no dn or uuid,

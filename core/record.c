@@ -304,6 +304,20 @@ take_key(const struct cw_entry *e, const char *attr,
 	return 0;
 }
 
+/* An attribute the LDAP edge could not copy whole: nothing it says about
+ * the record can be trusted to be all of it. */
+static void
+check_complete(const struct cw_entry *e, const struct verdict *v)
+{
+	const char *note = cw_entry_incomplete(e);
+	char show[CW_INVALID_MAX];
+
+	if (note == NULL)
+		return;
+	cw_sanitize(show, sizeof(show), note, strlen(note));
+	mark_invalid(v, "%s", show);
+}
+
 static void
 clear_err(char *err, size_t errlen)
 {
@@ -330,6 +344,7 @@ cw_staff_from_entry(const struct cw_entry *e, struct cw_staff *out,
 	if (take_key(e, ATTR_UID, cw_user_name_valid, CW_USER_MAX, s.uid,
 	    "login name", err, errlen) != 0)
 		goto out;
+	check_complete(e, &v);
 
 	take_employment(e, &s.employment, &v);
 	take_when(e, ATTR_LEAVING, &s.leaving, &v);
@@ -372,6 +387,7 @@ cw_host_class_from_entry(const struct cw_entry *e, struct cw_host_class *out,
 	if (take_key(e, ATTR_CN, cw_object_name_valid, CW_NAME_MAX, h.name,
 	    "host class name", err, errlen) != 0)
 		goto out;
+	check_complete(e, &v);
 
 	take_clearance(e, ATTR_REQUIRED, &h.required, &v);
 	if (take_roles(e, ATTR_LOGIN_ROLE, &h.login_roles, &v) != 0 ||
@@ -432,6 +448,7 @@ cw_role_def_from_entry(const struct cw_entry *e, struct cw_role_def *out,
 	if (take_key(e, ATTR_CN, cw_object_name_valid, CW_NAME_MAX, r.name,
 	    "role name", err, errlen) != 0)
 		goto out;
+	check_complete(e, &v);
 
 	take_clearance(e, ATTR_REQUIRED, &r.required, &v);
 

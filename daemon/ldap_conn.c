@@ -11,6 +11,9 @@
 
 #include "ldap_conn.h"
 
+#define CW_STR_(x) #x
+#define CW_STR(x) CW_STR_(x)
+
 /* Longest bind password we read (the file is root-only). */
 #define PASSWORD_MAX 1024
 /* Keepalive: a silent peer is declared dead after about 30 + 3 * 10 s. */
@@ -225,29 +228,41 @@ canonicalize(struct cw_entry *e)
 }
 
 /*
- * Copies one attribute's values.  A value the raw entry refuses (binary,
- * over-long) is dropped: record.c then sees the attribute as it is left,
- * and a policy attribute that lost its value fails closed.
+ * Copies one attribute's values.  When the raw entry cannot hold them all
+ * (more than CW_ENTRY_MAX_VALUES, or a value that is binary or over-long),
+ * the entry is marked incomplete, naming the attribute: record.c then
+ * marks the record invalid (record_invalid), never a shortened but valid
+ * one.
  */
 static int
 copy_attr(LDAP *ld, LDAPMessage *msg, const char *name, struct cw_entry *e)
 {
 	struct berval **vals = ldap_get_values_len(ld, msg, name);
+	const char *why = NULL;
 	char *v;
-	int i;
+	int i, rc = 0;
 
 	for (i = 0; vals != NULL && vals[i] != NULL; i++) {
-		if (memchr(vals[i]->bv_val, '\0', vals[i]->bv_len) != NULL)
-			continue;
-		if ((v = strndup(vals[i]->bv_val, vals[i]->bv_len)) == NULL) {
-			ldap_value_free_len(vals);
-			return -1;
+		if (i >= CW_ENTRY_MAX_VALUES) {
+			why = "more than " CW_STR(CW_ENTRY_MAX_VALUES) " values";
+			break;
 		}
-		(void)cw_entry_add_value(e, name, v);
+		if (memchr(vals[i]->bv_val, '\0', vals[i]->bv_len) != NULL) {
+			why = "a binary value";
+			continue;
+		}
+		if ((v = strndup(vals[i]->bv_val, vals[i]->bv_len)) == NULL) {
+			rc = -1;
+			break;
+		}
+		if (cw_entry_add_value(e, name, v) < 0)
+			why = "a value that cannot be stored";
 		free(v);
 	}
 	ldap_value_free_len(vals);
-	return 0;
+	if (rc == 0 && why != NULL && cw_entry_mark_incomplete(e, name, why) < 0)
+		rc = -1;
+	return rc;
 }
 
 int

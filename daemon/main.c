@@ -23,6 +23,7 @@
 #include "paths.h"
 #include "redis.h"
 #include "audit_log.h"
+#include "audit_pipeline.h"
 #include "denylist.h"
 #include "events.h"
 #include "revoker.h"
@@ -129,6 +130,57 @@ load_denylist(const struct cw_config *cfg, struct cw_server *srv, char *err,
 	return 0;
 }
 
+/*
+ * For -t: the secrets the configuration names can be read as the daemon
+ * will read them: each file exists, is owned by root and is not
+ * accessible to group or others (cw_secret_read() refuses it otherwise),
+ * and on the audit writer the key directory is root's alone and holds
+ * the current key.  Nothing read is kept or shown.
+ */
+static int
+check_secrets(const struct cw_config *cfg, char *err, size_t errlen)
+{
+	char secret[REDIS_PASSWORD_MAX], why[256];
+	const char *files[2] = { NULL, NULL };
+	struct stat st;
+	int i, rc = -1;
+
+	if (cfg->ldap.bind_dn != NULL && !cfg->ldap.sasl_external)
+		files[0] = cfg->ldap.bind_password_file;
+	files[1] = cfg->redis.password_file;
+	for (i = 0; i < 2; i++) {
+		if (files[i] != NULL && cw_secret_read(files[i], secret,
+		    sizeof(secret), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "[%s] %s: %s", i == 0 ? "ldap" :
+			    "redis", i == 0 ? "bind_password_file" :
+			    "password_file", why);
+			goto out;
+		}
+	}
+	if (cfg->audit.writer) {
+		if (stat(cfg->audit.key_dir, &st) < 0) {
+			snprintf(err, errlen, "[audit] key_dir %s: %s",
+			    cfg->audit.key_dir, strerror(errno));
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    (st.st_mode & S_IRWXO) != 0) {
+			snprintf(err, errlen, "[audit] key_dir %s: must be a "
+			    "directory owned by root with no access for others",
+			    cfg->audit.key_dir);
+			goto out;
+		}
+		if (cw_audit_writer_check(cfg, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "[audit] %s", why);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
 /* TERM/INT/HUP arrive on a signalfd so the poll loop sees them in turn. */
 static int
 signal_fd_open(void)
@@ -201,9 +253,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (opt.test_only) {
-		printf("clearwayd: %s: configuration OK\n", opt.config);
+		rc = check_secrets(&cfg, err, sizeof(err));
+		if (rc == 0)
+			printf("clearwayd: %s: configuration OK\n", opt.config);
+		else
+			fprintf(stderr, "clearwayd: %s\n", err);
 		cw_config_free(&cfg);
-		return 0;
+		return rc == 0 ? 0 : 1;
 	}
 	cw_log_init("clearwayd", opt.foreground, opt.debug);
 	if (gethostname(host, sizeof(host)) < 0)

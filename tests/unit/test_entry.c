@@ -149,6 +149,35 @@ test_add_value_bounds(void **state)
 	cw_entry_free(&e);
 }
 
+/* The mark of an incomplete attribute survives the trip through Redis. */
+static void
+test_incomplete_mark_round_trip(void **state)
+{
+	struct cw_entry e, back;
+	char err[128], *json;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.dn = strdup("uid=a,ou=people,dc=x");
+	e.uuid = strdup("u1");
+	assert_int_equal(cw_entry_add_value(&e, "uid", "a"), 0);
+	assert_null(cw_entry_incomplete(&e));
+	assert_int_equal(cw_entry_mark_incomplete(&e, "cwRole",
+	    "more than 1024 values"), 0);
+	assert_int_equal(cw_entry_mark_incomplete(&e, "cwAdminRole",
+	    "more than 1024 values"), 0);
+	assert_string_equal(cw_entry_incomplete(&e),
+	    "cwRole: more than 1024 values");
+	assert_non_null(json = cw_entry_to_json(&e));
+	assert_int_equal(cw_entry_from_json(json, strlen(json), &back, err,
+	    sizeof(err)), 0);
+	assert_string_equal(cw_entry_incomplete(&back),
+	    "cwRole: more than 1024 values");
+	free(json);
+	cw_entry_free(&back);
+	cw_entry_free(&e);
+}
+
 static void
 test_json_round_trip(void **state)
 {
@@ -444,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_add_and_lookup),
 		cmocka_unit_test(test_add_value_validation),
 		cmocka_unit_test(test_add_value_bounds),
+		cmocka_unit_test(test_incomplete_mark_round_trip),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_to_json_refuses_unstorable),
 		cmocka_unit_test(test_from_json_table),

@@ -401,6 +401,65 @@ test_staff_invalid_role_dropped(void **state)
 	cw_staff_free(&s);
 }
 
+/*
+ * An attribute whose values could not all be kept (more than
+ * CW_ENTRY_MAX_VALUES of them) makes every kind of record invalid, naming
+ * the attribute, rather than leaving a silently shortened but valid one.
+ */
+static void
+test_incomplete_attribute_invalid(void **state)
+{
+	static const char *const staff[MAX_AVAS] = { "uid=bob", "cwRole=ops",
+	    "cwEmploymentStatus=active" };
+	static const char *const host[MAX_AVAS] = { "cn=db", "cwLoginRole=ops" };
+	static const char *const role[MAX_AVAS] = { "cn=ops" };
+	struct cw_entry e;
+	struct cw_staff s;
+	struct cw_host_class h;
+	struct cw_role_def r;
+	char name[32];
+	size_t i;
+
+	(void)state;
+	build_entry(&e, staff);
+	for (i = 1; i < CW_ENTRY_MAX_VALUES; i++) {
+		snprintf(name, sizeof(name), "r%zu", i);
+		assert_int_equal(cw_entry_add_value(&e, "cwRole", name), 0);
+	}
+	assert_int_equal(cw_entry_add_value(&e, "cwRole", "one-too-many"), -1);
+	assert_null(cw_entry_incomplete(&e));
+	assert_int_equal(cw_staff_from_entry(&e, &s, NULL, 0), 0);
+	assert_false(s.invalid);
+	cw_staff_free(&s);
+	assert_int_equal(cw_entry_mark_incomplete(&e, "cwRole",
+	    "more than 1024 values"), 0);
+	assert_non_null(cw_entry_incomplete(&e));
+	assert_int_equal(cw_staff_from_entry(&e, &s, NULL, 0), 0);
+	assert_true(s.invalid);
+	assert_non_null(strstr(s.invalid_why, "cwRole"));
+	assert_non_null(strstr(s.invalid_why, "more than 1024 values"));
+	cw_staff_free(&s);
+	cw_entry_free(&e);
+
+	build_entry(&e, host);
+	assert_int_equal(cw_entry_mark_incomplete(&e, "cwLoginRole",
+	    "more than 1024 values"), 0);
+	assert_int_equal(cw_host_class_from_entry(&e, &h, NULL, 0), 0);
+	assert_true(h.invalid);
+	assert_non_null(strstr(h.invalid_why, "cwLoginRole"));
+	cw_host_class_free(&h);
+	cw_entry_free(&e);
+
+	build_entry(&e, role);
+	assert_int_equal(cw_entry_mark_incomplete(&e, "cwPrivileged",
+	    "a value that cannot be stored"), 0);
+	assert_int_equal(cw_role_def_from_entry(&e, &r, NULL, 0), 0);
+	assert_true(r.invalid);
+	assert_non_null(strstr(r.invalid_why, "cwPrivileged"));
+	cw_role_def_free(&r);
+	cw_entry_free(&e);
+}
+
 static void
 test_host_class_fields(void **state)
 {
@@ -642,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_staff_fields),
 		cmocka_unit_test(test_staff_absent_fields),
 		cmocka_unit_test(test_staff_invalid_role_dropped),
+		cmocka_unit_test(test_incomplete_attribute_invalid),
 		cmocka_unit_test(test_host_class_fields),
 		cmocka_unit_test(test_role_def_fields),
 		cmocka_unit_test(test_hostile_values_in_messages),
