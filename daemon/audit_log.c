@@ -74,14 +74,16 @@ queue_init(struct cw_audit_queue *q)
 		return -1;
 	pthread_mutex_init(&q->lock, NULL);
 	cw_wake_cond_init(&q->cond);
+	q->ready = true;
 	return 0;
 }
 
 static void
 queue_destroy(struct cw_audit_queue *q)
 {
-	if (q->buf == NULL)
+	if (!q->ready)
 		return;
+	q->ready = false;
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
 	free(q->buf);
@@ -493,7 +495,7 @@ cw_audit_log_stop(struct cw_audit_log *log)
 
 	if (log == NULL)
 		return;
-	if (log->q.buf != NULL) {
+	if (log->q.ready) {
 		pthread_mutex_lock(&log->q.lock);
 		log->q.closed = true;
 		pthread_cond_broadcast(&log->q.cond);
@@ -502,7 +504,7 @@ cw_audit_log_stop(struct cw_audit_log *log)
 	/* The spool first: the writer then drains what it forwarded. */
 	cw_audit_spool_stop(log->spool);
 	cw_audit_writer_stop(log->writer);
-	if (log->metrics != NULL && log->q.buf != NULL &&
+	if (log->metrics != NULL && log->q.ready &&
 	    log->metrics_file != NULL) {
 		cw_audit_queue_publish(log);
 		if (cw_metrics_write_file(log->metrics, log->metrics_file, err,

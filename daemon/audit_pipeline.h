@@ -33,6 +33,9 @@ struct cw_audit_queue {
 	uint64_t counter;               /* the last event id counter given */
 	uint64_t emitted, dropped;
 	bool closed;                    /* stopping: emit() refuses */
+	bool ready;                     /* initialised: set before the threads
+					 * start (buf itself is swapped by the
+					 * spool thread, so not a flag) */
 };
 
 /* Lines the spool thread took; its buffer is swapped with the queue's. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <ldap.h>
@@ -43,6 +44,7 @@ struct cw_mirror {
 	char *uri;
 	char *bases[CW_KIND_COUNT];     /* normalized */
 	cw_mirror_flushed_fn flushed;
+	cw_mirror_stopping_fn stopping;
 	void *flushed_arg;
 
 	struct pending *pending;
@@ -208,6 +210,25 @@ fail_in_callback(struct cw_mirror *m, const char *what)
 	}
 }
 
+/*
+ * During the refresh (ldap_sync_init() runs it to the end and ignores what
+ * an entry callback returns), a stop shuts the connection down: the next
+ * read fails and the refresh ends at once, to be redone at the next start.
+ */
+static void
+abandon_if_stopping(struct cw_mirror *m)
+{
+	ber_socket_t fd = -1;
+
+	if (!m->refreshing || m->stopping == NULL ||
+	    !m->stopping(m->flushed_arg))
+		return;
+	fail_in_callback(m, "ldap: refresh abandoned: the daemon is stopping");
+	if (ldap_get_option(m->ls->ls_ld, LDAP_OPT_DESC, &fd) ==
+	    LDAP_OPT_SUCCESS && fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
 static void
 mark_seen(struct cw_mirror *m, const char *uuid)
 {
@@ -280,6 +301,9 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *bv,
 		return LDAP_OTHER;
 	}
 	m->events++;
+	abandon_if_stopping(m);
+	if (m->error != 0)
+		return LDAP_OTHER;
 	switch (phase) {
 	case LDAP_SYNC_CAPI_ADD:
 	case LDAP_SYNC_CAPI_MODIFY:
@@ -400,6 +424,9 @@ on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 	struct cw_mirror *m = ls->ls_private;
 
 	m->events++;
+	abandon_if_stopping(m);
+	if (m->error != 0)
+		return LDAP_OTHER;
 	switch (phase) {
 	case LDAP_SYNC_CAPI_PRESENTS_IDSET:
 		m->present_mode = true;
@@ -596,8 +623,8 @@ run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 
 struct cw_mirror *
 cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
-    cw_mirror_flushed_fn flushed, void *arg, int *ldap_rc, char *err,
-    size_t errlen)
+    cw_mirror_flushed_fn flushed, cw_mirror_stopping_fn stopping, void *arg,
+    int *ldap_rc, char *err, size_t errlen)
 {
 	struct cw_mirror *m = calloc(1, sizeof(*m));
 	LDAP *ld;
@@ -611,6 +638,7 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 	m->cfg = cfg;
 	m->st = st;
 	m->flushed = flushed;
+	m->stopping = stopping;
 	m->flushed_arg = arg;
 	cw_strmap_init(&m->seen);
 	if (set_bases(m, err, errlen) < 0 ||

@@ -31,6 +31,10 @@ struct cw_mirror_stats {
 /* Called after each batch reaches Redis (e.g. to reload at once). */
 typedef void (*cw_mirror_flushed_fn)(void *arg);
 
+/* Asked at each message of a refresh: true when the owner is stopping,
+ * so that a long refresh is abandoned (it is redone at the next start). */
+typedef bool (*cw_mirror_stopping_fn)(void *arg);
+
 /*
  * Connects, resumes from the stored cookie (or refreshes fully when there
  * is none, or when the server refuses it), and runs the refresh phase,
@@ -40,8 +44,9 @@ typedef void (*cw_mirror_flushed_fn)(void *arg);
  * from one that refuses us.
  */
 struct cw_mirror *cw_mirror_start(const struct cw_config *cfg,
-    struct cw_store *st, cw_mirror_flushed_fn flushed, void *arg,
-    int *ldap_rc, char *err, size_t errlen);
+    struct cw_store *st, cw_mirror_flushed_fn flushed,
+    cw_mirror_stopping_fn stopping, void *arg, int *ldap_rc, char *err,
+    size_t errlen);
 
 /* The connection's socket, to wait on. */
 int cw_mirror_fd(const struct cw_mirror *m);

@@ -246,6 +246,15 @@ cw_sync_poke(struct cw_sync *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static bool stopping(struct cw_sync *);
+
+/* The mirror asks during a long refresh whether to abandon it. */
+static bool
+mirror_stopping(void *arg)
+{
+	return stopping(arg);
+}
+
 /* After each batch the mirror writes: the follow thread picks it up now. */
 static void
 mirror_flushed(void *arg)
@@ -313,7 +322,9 @@ mirror_start(struct cw_sync *s)
 	int rc;
 
 	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
-	    s, &rc, err, sizeof(err));
+	    mirror_stopping, s, &rc, err, sizeof(err));
+	if (s->mirror == NULL && stopping(s))
+		return;
 	if (s->mirror == NULL) {
 		mirror_down(s, err, cw_ldap_unreachable(rc));
 		return;
