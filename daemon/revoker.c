@@ -46,6 +46,7 @@ struct worker {
 /* A user newly revoked on this host: their sessions must end here. */
 struct host_job {
 	char uid[CW_USER_MAX + 1];
+	long long queued_ms;            /* cw_now_ms() when queued */
 	struct host_job *next;
 };
 
@@ -77,6 +78,9 @@ struct cw_revoker {
 	bool ended_dirty;
 	char journal_path[512];
 	int stop_fd;                    /* eventfd: readable once stopping */
+	/* Host thread only: the open revocations, read once for many jobs. */
+	struct cw_revq_list open;
+	long long open_read_ms;         /* 0: not read */
 };
 
 static bool
@@ -420,37 +424,49 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Records the host step on every open revocation of uid. */
+/*
+ * Records the host step on every open revocation of uid.  The list of open
+ * revocations is read again only when it was read before the job was
+ * queued (a revocation is open before its user is in the revoked set), so
+ * a backlog of thousands reads it once, not once per user.
+ */
 static void
-record_host_step(struct cw_revoker *r, const char *uid, const char *why)
+record_host_step(struct cw_revoker *r, const struct host_job *j,
+    const char *why)
 {
-	struct cw_revq_list l = { NULL, 0 };
+	struct cw_revq_list *l = &r->open;
+	const char *uid = j->uid;
 	char step[CW_REVQ_STEP_NAME_MAX + 1], err[256];
 	size_t i;
 
 	snprintf(step, sizeof(step), "end_sessions@%.26s", r->host);
-	if (cw_revq_pending(&r->host_store, &l, err, sizeof(err)) < 0) {
-		cw_warn("revocations: %s: %s", step, err);
-		return;
+	if (r->open_read_ms == 0 || r->open_read_ms < j->queued_ms) {
+		cw_revq_list_free(l);
+		r->open_read_ms = 0;
+		if (cw_revq_pending(&r->host_store, l, err, sizeof(err)) < 0) {
+			cw_warn("revocations: %s: %s", step, err);
+			return;
+		}
+		r->open_read_ms = cw_now_ms();
 	}
-	for (i = 0; i < l.count; i++) {
-		if (strcmp(l.items[i].uid, uid) != 0 ||
-		    !cw_revocation_kind_denies(l.items[i].kind))
+	for (i = 0; i < l->count; i++) {
+		if (strcmp(l->items[i].uid, uid) != 0 ||
+		    !cw_revocation_kind_denies(l->items[i].kind))
 			continue;
-		(void)cw_revq_step_done(&r->host_store, l.items[i].id, step, why,
-		    (int64_t)time(NULL), err, sizeof(err));
+		(void)cw_revq_step_done(&r->host_store, l->items[i].id, step,
+		    why, (int64_t)time(NULL), err, sizeof(err));
 		cw_ev_revocation(CW_AUDIT_REVOCATION_STEP, "clearwayd", uid,
-		    l.items[i].id, why == NULL ? "success" : "failure",
-		    l.items[i].deadline, step);
+		    l->items[i].id, why == NULL ? "success" : "failure",
+		    l->items[i].deadline, step);
 	}
-	cw_revq_list_free(&l);
 }
 
-/* Runs the host step for uid; true when it is done (journal it). */
+/* Runs the host step for j's user; true when it is done (journal it). */
 static bool
-end_sessions_here(struct cw_revoker *r, const char *uid)
+end_sessions_here(struct cw_revoker *r, const struct host_job *j)
 {
 	const struct cw_config *cfg = r->cfg;
+	const char *uid = j->uid;
 	enum cw_step_status st;
 	char err[256];
 
@@ -469,7 +485,7 @@ end_sessions_here(struct cw_revoker *r, const char *uid)
 	else
 		cw_log(LOG_ERR, "revocation: cannot end the sessions of %s on "
 		    "this host: %s", uid, err);
-	record_host_step(r, uid, st == CW_STEP_DONE ? NULL : err);
+	record_host_step(r, j, st == CW_STEP_DONE ? NULL : err);
 	return st == CW_STEP_DONE;
 }
 
@@ -540,7 +556,7 @@ host_main(void *arg)
 
 	while (!stopping(r)) {
 		while (!stopping(r) && (j = next_host_job(r)) != NULL) {
-			if (end_sessions_here(r, j->uid))
+			if (end_sessions_here(r, j))
 				journal_done(r, j->uid);
 			free(j);
 			if (cw_now_ms() - saved >= JOURNAL_SAVE_MS) {
@@ -550,8 +566,11 @@ host_main(void *arg)
 		}
 		save_journal(r);
 		saved = cw_now_ms();
+		cw_revq_list_free(&r->open);    /* idle: read afresh next time */
+		r->open_read_ms = 0;
 		nap(r, 500);
 	}
+	cw_revq_list_free(&r->open);
 	save_journal(r);
 	while ((j = next_host_job(r)) != NULL)
 		free(j);
@@ -573,6 +592,7 @@ cw_revoker_host_revoked(struct cw_revoker *r, const char *uid)
 	if (r == NULL || (j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	snprintf(j->uid, sizeof(j->uid), "%s", uid);
+	j->queued_ms = cw_now_ms();
 	pthread_mutex_lock(&r->lock);
 	if (cw_strmap_get(&r->ended, j->uid) != NULL ||
 	    cw_strmap_get(&r->host_queued, j->uid) != NULL ||
