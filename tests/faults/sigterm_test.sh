@@ -139,4 +139,16 @@ cw_stop_daemon
 echo "commands run by a restart with nothing left to do: $(( $(count start) - before ))"
 [[ $(count start) -eq $before ]] && pass "an idle restart runs no session command" ||
     fail "an idle restart ran $(( $(count start) - before )) commands"
+
+# Reinstated, then revoked again: the journal must not skip the new one.
+u=${users[0]}
+cw_start_daemon "$daemon" "$conf" "$log"
+cw_wait_answer "$ctl" "$conf" alice sc-hosts || { cat "$log"; exit 1; }
+"$ctl" -c "$conf" reinstate "$u" --reason "mistake" >/dev/null 2>&1 || fail "reinstate $u"
+sleep 1
+"$ctl" -c "$conf" revoke "$u" --reason "again" >/dev/null 2>&1 || fail "revoke $u again"
+for ((i = 0; i < 200; i++)); do [[ $(dones "$u") -ge 2 ]] && break; sleep 0.05; done
+cw_stop_daemon
+[[ $(dones "$u") -eq 2 ]] && pass "reinstated and revoked again: sessions ended again" ||
+    fail "reinstated and revoked again: ended $(dones "$u") times (want 2)"
 finish
