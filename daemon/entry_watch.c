@@ -25,6 +25,14 @@ cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
 }
 
 void
+cw_watch_set_stopping(struct cw_entry_watch *w, bool (*stopping)(void *),
+    void *arg)
+{
+	w->stopping = stopping;
+	w->stopping_arg = arg;
+}
+
+void
 cw_watch_free(struct cw_entry_watch *w)
 {
 	cw_strmap_clear(&w->invalid, free);
@@ -118,7 +126,8 @@ record_leaver(struct cw_entry_watch *w, const char *uid, const char *dn,
 	void *old;
 	int rc;
 
-	if (cw_strmap_get(&w->recorded, uid) != NULL)
+	if (cw_strmap_get(&w->recorded, uid) != NULL ||
+	    (w->stopping != NULL && w->stopping(w->stopping_arg)))
 		return;
 	rc = cw_store_record_leaver(w->store, uid, dn, reason, at, err,
 	    sizeof(err));

@@ -24,10 +24,21 @@ struct cw_entry_watch {
 	struct cw_strmap invalid;       /* uuid -> reason last logged */
 	struct cw_strmap leaving;       /* uid -> leaving date (future) */
 	struct cw_strmap recorded;      /* uid -> 1: leaver event written */
+	bool (*stopping)(void *);       /* the owner is stopping (or NULL) */
+	void *stopping_arg;
 };
 
 void cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
     const struct cw_calendar *calendar, bool revoke_leavers);
+
+/*
+ * While stopping(arg) says the owner is stopping, no more leavers are
+ * filed (each is a Redis write: thousands would hold up a SIGTERM); those
+ * left are filed at the next start, when every entry is seen again.
+ */
+void cw_watch_set_stopping(struct cw_entry_watch *w, bool (*stopping)(void *),
+    void *arg);
+
 void cw_watch_free(struct cw_entry_watch *w);
 
 /* Looks at every entry a delta brings (before it is handed over). */

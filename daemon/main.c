@@ -242,6 +242,7 @@ main(int argc, char **argv)
 	struct cw_sync sync;
 	struct options opt;
 	int wake_fd = -1, sig_fd = -1, rc = 1;
+	long long t0;
 
 	memset(&sync, 0, sizeof(sync));
 	memset(&factory, 0, sizeof(factory));
@@ -304,20 +305,27 @@ main(int argc, char **argv)
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", cfg.daemon.socket);
 	rc = cw_server_run(srv, &sync, wake_fd, sig_fd) == 0 ? 0 : 1;
 	sd_notify(0, "STOPPING=1");
+	cw_debug("stopping: the server loop has ended");
 	goto out;
 fail:
 	cw_err("%s", err);
 out:
 	explicit_bzero(&factory, sizeof(factory));
+	/* Users first: the sync hands newly revoked users to the revoker. */
+	t0 = cw_now_ms();
 	cw_control_stop(control);
-	cw_revoker_stop(revoker);
+	cw_debug("stopping: control %lld ms", cw_now_ms() - t0);
 	cw_sync_stop(&sync);
+	cw_debug("stopping: sync %lld ms", cw_now_ms() - t0);
+	cw_revoker_stop(revoker);
+	cw_debug("stopping: revoker %lld ms", cw_now_ms() - t0);
 	cw_server_close(srv);
 	/* Last, so that what the others did on the way out is recorded. */
 	if (audit != NULL) {
 		cw_ev_daemon(CW_AUDIT_DAEMON_STOP, CW_VERSION);
 		cw_events_init(NULL);
 		cw_audit_log_stop(audit);
+		cw_debug("stopping: audit %lld ms", cw_now_ms() - t0);
 	}
 	cw_redis_free(redis);
 	cw_redis_free(redis2);

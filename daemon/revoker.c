@@ -76,6 +76,8 @@ struct cw_revoker {
 	 */
 	struct cw_strmap ended;
 	bool ended_dirty;
+	struct cw_strmap revoked_now;   /* under lock: the last revoked set */
+	bool have_revoked_now;
 	char journal_path[512];
 	int stop_fd;                    /* eventfd: readable once stopping */
 	/* Host thread only: the open revocations, read once for many jobs. */
@@ -535,7 +537,11 @@ journal_done(struct cw_revoker *r, const char *uid)
 	void *old;
 
 	pthread_mutex_lock(&r->lock);
-	if (cw_strmap_put(&r->ended, uid, (void *)1, &old) == 0)
+	/* Not for a user reinstated meanwhile: a new revocation must end
+	 * their sessions again. */
+	if ((!r->have_revoked_now ||
+	    cw_strmap_get(&r->revoked_now, uid) != NULL) &&
+	    cw_strmap_put(&r->ended, uid, (void *)1, &old) == 0)
 		r->ended_dirty = true;
 	pthread_mutex_unlock(&r->lock);
 }
@@ -644,6 +650,9 @@ cw_revoker_host_revoked_set(struct cw_revoker *r,
 		return;
 	cw_strmap_init(&gone);
 	pthread_mutex_lock(&r->lock);
+	cw_strmap_clear(&r->revoked_now, NULL);
+	cw_strmap_foreach(revoked, strmap_copy_key, &r->revoked_now);
+	r->have_revoked_now = r->revoked_now.count == revoked->count;
 	cw_strmap_foreach(&r->ended, collect_reinstated, &p);
 	cw_strmap_foreach(&gone, drop_key, &r->ended);
 	if (p.removed > 0) {
@@ -692,6 +701,7 @@ cw_revoker_start(const struct cw_config *cfg,
 	cw_wake_cond_init(&r->cond);
 	cw_strmap_init(&r->host_queued);
 	cw_strmap_init(&r->ended);
+	cw_strmap_init(&r->revoked_now);
 	if ((r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
@@ -776,6 +786,7 @@ cw_revoker_stop(struct cw_revoker *r)
 		close(r->stop_fd);
 	cw_strmap_clear(&r->host_queued, NULL);
 	cw_strmap_clear(&r->ended, NULL);
+	cw_strmap_clear(&r->revoked_now, NULL);
 	cw_redis_free(r->host_redis);
 	cw_name_list_free(&r->remove);
 	pthread_mutex_destroy(&r->lock);

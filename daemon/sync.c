@@ -170,10 +170,12 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 	struct news n = { s, revoked->count != s->last_revoked.count };
 	char err[256];
 
+	/* First, so that a session end finishing now is journaled only for
+	 * a user still revoked. */
+	cw_revoker_host_revoked_set(s->revoker, revoked);
 	cw_strmap_foreach(revoked, note_revoked, &n);
 	if (!n.changed)
 		return;
-	cw_revoker_host_revoked_set(n.s->revoker, revoked);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
 	if (cw_denylist_save(s->denylist_path, revoked, err, sizeof(err)) < 0)
@@ -248,9 +250,10 @@ cw_sync_poke(struct cw_sync *s)
 
 static bool stopping(struct cw_sync *);
 
-/* The mirror asks during a long refresh whether to abandon it. */
+/* The mirror (during a long refresh) and the entry watch (filing many
+ * leavers) ask whether to give up for now. */
 static bool
-mirror_stopping(void *arg)
+sync_stopping(void *arg)
 {
 	return stopping(arg);
 }
@@ -322,7 +325,7 @@ mirror_start(struct cw_sync *s)
 	int rc;
 
 	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
-	    mirror_stopping, s, &rc, err, sizeof(err));
+	    sync_stopping, s, &rc, err, sizeof(err));
 	if (s->mirror == NULL && stopping(s))
 		return;
 	if (s->mirror == NULL) {
@@ -498,6 +501,7 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	}
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
 	    cfg->daemon.revoke_leavers);
+	cw_watch_set_stopping(&s->watch, sync_stopping, s);
 	pthread_mutex_init(&s->lock, NULL);
 	cw_wake_cond_init(&s->cond);
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)

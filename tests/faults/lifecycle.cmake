@@ -18,3 +18,8 @@ add_test(NAME fault_values_cap
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/values_cap_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(fault_values_cap PROPERTIES LABELS faults TIMEOUT 120)
+
+add_test(NAME fault_sigterm_large
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sigterm_large_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_sigterm_large PROPERTIES LABELS "faults;large" TIMEOUT 300)
