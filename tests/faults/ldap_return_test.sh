@@ -80,4 +80,17 @@ state=$(ldap_field state)
 [[ $state == in_sync ]] && pass "status shows in_sync again" || fail "status after return: $state"
 lag=$("$ctl" -c "$conf" --json status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["lag_seconds"])')
 [[ $lag == 0 ]] && pass "lag_seconds 0 when caught up" || fail "lag_seconds $lag when caught up"
+cw_stop_daemon
+
+# A directory that answers but refuses the bind is backed off, not probed.
+printf 'wrong' >"$work/wrong.pw"; chmod 0600 "$work/wrong.pw"
+sed -i "s|^bind_password_file = .*|bind_password_file = $work/wrong.pw|" "$conf"
+cw_start_daemon "$daemon" "$conf" "$log"
+sleep 5
+state=$(ldap_field state) retry=$(ldap_field retry_in_ms)
+binds=$(grep -c "Invalid credentials" "$log")
+echo "refused bind: state=$state retry_in_ms=$retry; bind attempts in 5 s: $binds"
+[[ $state == refused ]] && pass "status shows the bind refused" || fail "refused bind: state $state"
+[[ $retry -ge 2000 && $binds -le 5 ]] && pass "a refused bind is backed off (next in ${retry} ms)" ||
+    fail "a refused bind: retry_in_ms $retry after $binds attempts"
 finish
