@@ -31,6 +31,7 @@ struct cw_caller_names {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
+	bool exited;                    /* the thread has left its loop */
 	int efd;
 	size_t npending;
 	struct name_slot slot[CW_NAMES_SLOTS];
@@ -91,6 +92,8 @@ names_main(void *arg)
 		if (write(n->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			break;
 	}
+	n->exited = true;
+	pthread_cond_broadcast(&n->cond);
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
 }
@@ -199,15 +202,33 @@ out:
 	return a;
 }
 
+/*
+ * Stops the thread.  A lookup stuck in NSS must not hold up the daemon's
+ * exit: after STOP_WAIT_MS the thread is left to die with the process
+ * (detached, its state not freed, since it still uses it).
+ */
+#define STOP_WAIT_MS 1000
+
 void
 cw_caller_names_stop(struct cw_caller_names *n)
 {
+	long long until = cw_now_ms() + STOP_WAIT_MS;
+	bool exited;
+
 	if (n == NULL)
 		return;
 	pthread_mutex_lock(&n->lock);
 	n->stop = true;
-	pthread_cond_signal(&n->cond);
+	pthread_cond_broadcast(&n->cond);
+	while (!n->exited)
+		if (!cw_wake_wait_until(&n->cond, &n->lock, until))
+			break;
+	exited = n->exited;
 	pthread_mutex_unlock(&n->lock);
+	if (!exited) {
+		pthread_detach(n->thread);
+		return;
+	}
 	pthread_join(n->thread, NULL);
 	pthread_mutex_destroy(&n->lock);
 	pthread_cond_destroy(&n->cond);
