@@ -325,6 +325,40 @@ log_expired(const char *uid_role, void *arg)
 	    "clearwayd");
 }
 
+static bool
+has_duty(const struct cw_control_job *j)
+{
+	return j->caller.root || j->caller.duties != 0;
+}
+
+/*
+ * Unlinks the next job to run: the oldest from root or a duty holder (an
+ * HR leaver, an approver's revoke) if any, else the oldest.  Callers with
+ * no duty can only drop their own elevations; a flood of those must not
+ * hold up the changes that matter.  Lock held.
+ */
+static struct cw_control_job *
+take_job(struct cw_control *c)
+{
+	struct cw_control_job *j, *prev = NULL;
+
+	for (j = c->head; j != NULL && !has_duty(j); j = j->next)
+		prev = j;
+	if (j == NULL) {
+		j = c->head;
+		prev = NULL;
+	}
+	if (j == NULL)
+		return NULL;
+	if (prev != NULL)
+		prev->next = j->next;
+	else
+		c->head = j->next;
+	if (c->tail == j)
+		c->tail = prev;
+	return j;
+}
+
 /* Takes the next job, waiting at most ms; NULL on timeout or stop. */
 static struct cw_control_job *
 next_job(struct cw_control *c, int ms, bool *stop)
@@ -338,15 +372,12 @@ next_job(struct cw_control *c, int ms, bool *stop)
 	while (!c->stop && c->head == NULL)
 		if (!cw_wake_wait_until(&c->cond, &c->lock, until))
 			break;
-	if ((j = c->head) != NULL) {
-		if ((c->head = j->next) == NULL)
-			c->tail = NULL;
+	if ((j = take_job(c)) != NULL)
 		c->queued--;
-	}
 	if (j != NULL) {
 		c->running = true;
 		c->running_uid = j->caller.uid;
-		c->running_no_duty = !j->caller.root && j->caller.duties == 0;
+		c->running_no_duty = !has_duty(j);
 	}
 	*stop = c->stop;
 	pthread_mutex_unlock(&c->lock);
@@ -437,7 +468,7 @@ count_jobs(const struct cw_control *c, uid_t uid, size_t *of_uid,
 	}
 	for (j = c->head; j != NULL; j = j->next) {
 		*of_uid += j->caller.uid == uid;
-		*no_duty += !j->caller.root && j->caller.duties == 0;
+		*no_duty += !has_duty(j);
 	}
 }
 

@@ -49,6 +49,14 @@
 /* Requests a second one non-root uid may make, and its burst. */
 #define NONROOT_RATE_PER_S 20
 #define NONROOT_BURST 40
+/*
+ * Listen backlogs.  Root's (the PAM stacks) as long as the kernel allows,
+ * for a burst of logons.  The public one short: a flood keeps it full
+ * whatever its length, and a well-behaved caller whose connect has
+ * waited for room (client.c) should then wait behind few others.
+ */
+#define ROOT_BACKLOG SOMAXCONN
+#define PUBLIC_BACKLOG 64
 /* Connections accepted per pass, so a connect flood cannot starve the rest. */
 #define ACCEPT_BATCH 64
 /* After EMFILE/ENFILE, rest the listener this long (not a busy loop). */
@@ -162,7 +170,8 @@ prepare_dir(const char *path, char *err, size_t errlen)
 }
 
 static int
-listen_unix(const char *path, mode_t mode, char *err, size_t errlen)
+listen_unix(const char *path, mode_t mode, int backlog, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -185,9 +194,8 @@ listen_unix(const char *path, mode_t mode, char *err, size_t errlen)
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	/* The longest backlog the kernel allows: a flood drains, not waits. */
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, mode) < 0 || listen(fd, SOMAXCONN) < 0) {
+	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
 		snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -261,9 +269,10 @@ cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	if (prepare_dir(srv->path, err, errlen) < 0 ||
-	    (srv->root_fd = listen_unix(srv->root_path, 0600, err,
-	    errlen)) < 0 ||
-	    (srv->listen_fd = listen_unix(srv->path, 0666, err, errlen)) < 0 ||
+	    (srv->root_fd = listen_unix(srv->root_path, 0600, ROOT_BACKLOG,
+	    err, errlen)) < 0 ||
+	    (srv->listen_fd = listen_unix(srv->path, 0666, PUBLIC_BACKLOG,
+	    err, errlen)) < 0 ||
 	    (srv->names = cw_caller_names_start(err, errlen)) == NULL)
 		goto fail;
 	return srv;

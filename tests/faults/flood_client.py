@@ -4,6 +4,7 @@
     flood_client.py hammer SOCKET USER SECONDS   connect+request in a loop
     flood_client.py hold SOCKET COUNT SECONDS    COUNT idle connections
     flood_client.py drop SOCKET USER SECONDS     change requests, unread
+    flood_client.py probe SOCKET USER COUNT      timed checks, one per 0.2 s
     flood_client.py send SOCKET JSON             one request; prints status
 
 Run as an unprivileged user (setpriv).  Each mode prints one line of what
@@ -139,6 +140,48 @@ def send(path: str, body: str) -> str:
         s.close()
 
 
+def blocking_connect(path: str, seconds: int):
+    """Connects as clearway's own client does: a blocking connect bounded
+    by SO_SNDTIMEO, which waits for room in a full listen backlog."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                 struct.pack("ll", seconds, 0))
+    try:
+        s.connect(path)
+    except OSError:
+        s.close()
+        return None
+    return s
+
+
+def probe(path: str, user: str, count: int) -> str:
+    """A well-behaved user's checks, one every 0.2 s: how long each took
+    to get in (connect) and to be answered, at most."""
+    req = frame({"v": 1, "op": "check", "user": user,
+                 "host_class": "sc-hosts"})
+    worst_in = worst_all = 0.0
+    answered = 0
+    for _ in range(count):
+        t0 = time.monotonic()
+        s = blocking_connect(path, 5)
+        t1 = time.monotonic()
+        if s is not None:
+            s.settimeout(5)
+            try:
+                s.sendall(req)
+                if len(s.recv(4)) == 4:
+                    answered += 1
+            except OSError:
+                pass
+            s.close()
+        t2 = time.monotonic()
+        worst_in = max(worst_in, t1 - t0)
+        worst_all = max(worst_all, t2 - t0)
+        time.sleep(0.2)
+    return "probe answered %d of %d; connect max %d ms; answer max %d ms" % (
+        answered, count, worst_in * 1000, worst_all * 1000)
+
+
 def main() -> int:
     mode, path = sys.argv[1], sys.argv[2]
     if mode == "hammer":
@@ -147,6 +190,8 @@ def main() -> int:
         print(hold(path, int(sys.argv[3]), float(sys.argv[4])))
     elif mode == "drop":
         print(drop(path, sys.argv[3], float(sys.argv[4])))
+    elif mode == "probe":
+        print(probe(path, sys.argv[3], int(sys.argv[4])))
     elif mode == "send":
         print(send(path, sys.argv[3]))
     else:

@@ -5,8 +5,8 @@
 #   - 32 uids each holding 8 idle connections (all of max_clients),
 #   - 2 uids looping connect + request + hang up,
 #   - 2 uids flooding change requests (drop) and never reading answers,
-# while root makes PAM account calls through the real libpam at ~20/s
-# and HR files a leaver.  What must hold: no valid user is denied, the
+# while root makes PAM account calls through the real libpam at ~20/s,
+# HR checks itself every 0.2 s and files a leaver.  What must hold: no valid user is denied, the
 # longest PAM call stays under the module's timeout, the daemon's fd count
 # stays bounded, and the leaver succeeds.
 #   flood_test.sh CLEARWAYD CLEARWAYCTL PAM_MODULE PAM_LOAD
@@ -98,9 +98,13 @@ bg+=($!)
 sleep 3         # let the idle connections fill every slot
 "$pam_load" "$work/pam.d" sshd-sc account "$PAM_S" 20 "${valid[@]}" >"$work/pam.out" 2>&1 &
 pam_pid=$!
+as harry /usr/bin/python3 "$client" probe "$sock" harry 20 >"$work/probe.out" 2>&1 &
+bg+=($!)
 sleep 3
 rc=0
+t0=$(date +%s%N)
 as harry "$ctl" -c "$conf" --json leaver mallory --reason "flood test" >"$work/leaver.out" 2>&1 || rc=$?
+leaver_ms=$((($(date +%s%N) - t0) / 1000000))
 wait "$pam_pid"
 for p in "${bg[@]}"; do wait "$p" 2>/dev/null; done
 bg=()
@@ -111,11 +115,12 @@ max_ms=$(value max_ms "$work/pam.out")
 fdmax=$(cat "$work/fdmax" 2>/dev/null || echo 0)
 echo "# hostile clients: $(cat "$work"/hammer.* "$work"/drop.* | tr '\n' ';')"
 echo "# idle holders: $(cat "$work"/hold.* | awk '{s += $3} END {print s}') connections opened by 32 uids"
+echo "# HR's own checks during the flood: $(cat "$work/probe.out")"
 echo "# PAM calls by root during the flood: ${calls:-0}"
 echo "# denials of valid users: ${denied:-?}"
 echo "# longest PAM call: ${max_ms:-?} ms (module timeout $TIMEOUT_MS ms)"
 echo "# daemon fd count, highest: $fdmax (bound $FD_BOUND)"
-echo "# leaver exit: $rc"
+echo "# HR leaver during the flood: exit $rc after $leaver_ms ms"
 
 [[ ${calls:-0} -ge $((PAM_S * 10)) ]] && pass "root made ${calls} PAM calls during the flood" ||
     fail "only ${calls:-0} PAM calls were made"
@@ -127,6 +132,8 @@ echo "# leaver exit: $rc"
     fail "daemon fd count reached $fdmax"
 [[ $rc == 0 ]] && pass "HR's leaver succeeded during the flood" ||
     { fail "leaver exit $rc"; sed 's/^/      /' "$work/leaver.out" | head -3; }
+grep -q "probe answered 20 of 20" "$work/probe.out" && pass "HR's own checks all answered during the flood" ||
+    fail "HR's own checks: $(cat "$work/probe.out")"
 cw_alive "$CW_DAEMON_PID" && pass "the daemon is still running" || fail "the daemon died"
 "$pam_load" "$work/pam.d" sshd-sc account 0 0 mallory >"$work/after.out" 2>&1
 [[ $(value success "$work/after.out") == 0 ]] && pass "the leaver (mallory) is denied afterwards" ||
