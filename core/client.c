@@ -7,11 +7,13 @@
  * every wait bounded by one deadline for the whole exchange.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,12 +51,69 @@ wait_fd(int fd, short events, long long deadline)
 	}
 }
 
+/*
+ * Sleeps until the next connect attempt: a short, growing pause, never past
+ * the deadline.  poll() with no fds, because this runs in someone else's
+ * process and must not touch signals.
+ */
+static void
+retry_pause(int *pause_ms, long long deadline)
+{
+	long long left = deadline - monotonic_ms();
+
+	if (left > 0)
+		poll(NULL, 0, left < *pause_ms ? (int)left : *pause_ms);
+	if (*pause_ms < 50)
+		*pause_ms *= 2;
+}
+
+/*
+ * A blocking socket whose connect() waits at most until the deadline
+ * (SO_SNDTIMEO bounds a unix connect): while the daemon's listen backlog
+ * is full, the kernel sleeps us and wakes us each time the daemon accepts
+ * one, instead of failing at once with EAGAIN.
+ */
+static int
+socket_until(long long deadline)
+{
+	long long left = deadline - monotonic_ms();
+	struct timeval tv;
+	int fd;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (left < 1)
+		left = 1;
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000 * 1000);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Everything after the connect waits in poll(), bounded by the deadline. */
+static int
+set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
+}
+
+/*
+ * Connects before the deadline.  A full listen backlog (EAGAIN on a unix
+ * socket) means the daemon is busy, not gone: local users may be flooding
+ * it, and a logon must still get through, so the connect waits for room
+ * (socket_until) and is repeated until the deadline.  Anything else (no
+ * daemon: ENOENT, ECONNREFUSED) fails at once.
+ */
 static int
 connect_unix(const char *path, long long deadline, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
-	socklen_t salen = sizeof(sa);
-	int fd, soerr = 0;
+	int fd = -1, soerr, pause_ms = 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
@@ -63,26 +122,32 @@ connect_unix(const char *path, long long deadline, char *err, size_t errlen)
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+	for (;;) {
+		if ((fd = socket_until(deadline)) < 0) {
+			snprintf(err, errlen, "socket: %s", strerror(errno));
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    set_nonblocking(fd) == 0)
+			return fd;
+		if ((errno != EAGAIN && errno != EINTR) ||
+		    monotonic_ms() >= deadline)
+			break;
+		close(fd);
+		fd = -1;
+		retry_pause(&pause_ms, deadline);
+	}
+	if (errno == EAGAIN) {
+		snprintf(err, errlen, "connect %s: daemon busy (listen queue "
+		    "full) until the deadline", path);
+		close(fd);
+		errno = EAGAIN;
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return fd;
-	if (errno != EAGAIN && errno != EINPROGRESS)
-		goto fail;
-	if (wait_fd(fd, POLLOUT, deadline) < 0)
-		goto fail;
-	salen = sizeof(soerr);
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &salen) < 0)
-		goto fail;
-	if (soerr == 0)
-		return fd;
-	errno = soerr;
-fail:
-	snprintf(err, errlen, "connect %s: %s", path, strerror(errno));
+	soerr = errno;
+	snprintf(err, errlen, "connect %s: %s", path, strerror(soerr));
 	close(fd);
+	errno = soerr;          /* for connect_daemon() */
 	return -1;
 }
 
@@ -133,6 +198,35 @@ recv_all(int fd, void *buf, size_t len, long long deadline)
 }
 
 int
+cw_client_root_path(const char *socket_path, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s%s", socket_path, CW_ROOT_SOCKET_SUFFIX);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * Root's way in: the root socket, so that a flood of the public one by
+ * local users cannot keep a logon out.  A daemon without one (ENOENT,
+ * ECONNREFUSED) is reached on the public socket.
+ */
+static int
+connect_daemon(const char *socket_path, long long deadline, char *err,
+    size_t errlen)
+{
+	char root_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+
+	if (geteuid() != 0 ||
+	    cw_client_root_path(socket_path, root_path, sizeof(root_path)) < 0)
+		return connect_unix(socket_path, deadline, err, errlen);
+	if ((fd = connect_unix(root_path, deadline, err, errlen)) >= 0 ||
+	    (errno != ENOENT && errno != ECONNREFUSED))
+		return fd;
+	return connect_unix(socket_path, deadline, err, errlen);
+}
+
+int
 cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,
     char *err, size_t errlen)
@@ -150,7 +244,7 @@ cw_client_call(const char *socket_path, int timeout_ms,
 		snprintf(err, errlen, "cannot encode request");
 		return -1;
 	}
-	if ((fd = connect_unix(socket_path, deadline, err, errlen)) < 0)
+	if ((fd = connect_daemon(socket_path, deadline, err, errlen)) < 0)
 		goto out;
 	cw_frame_header((uint32_t)len, hdr);
 	if (send_all(fd, hdr, sizeof(hdr), deadline) < 0 ||

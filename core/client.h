@@ -13,10 +13,22 @@
 #include "wire.h"
 
 /*
+ * Beside the public socket, clearwayd listens on a second one that only
+ * root may connect to (mode 0600): the PAM stacks' way in, which no
+ * unprivileged user can fill.  Its path is the public one with this
+ * suffix.
+ */
+#define CW_ROOT_SOCKET_SUFFIX ".root"
+
+/* The root socket's path for socket_path; -1 when it does not fit. */
+int cw_client_root_path(const char *socket_path, char *buf, size_t len);
+
+/*
  * Sends req to the daemon at socket_path and parses the answer into resp.
- * Returns 0 when a well-formed response arrived (its status may still be an
- * error), or -1 when the daemon could not be reached or answered garbage
- * within timeout_ms; err says which.
+ * A root caller goes through the root socket, or the public one when the
+ * daemon has none.  Returns 0 when a well-formed response arrived (its
+ * status may still be an error), or -1 when the daemon could not be
+ * reached or answered garbage within timeout_ms; err says which.
  */
 int cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,

@@ -2,7 +2,6 @@
  * authz.c - see authz.h.  The table in cw_caller_may() is contract
  * section 4's "who may" column.
  */
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,11 +15,10 @@ has_role(const struct cw_staff *s, const char *role)
 
 void
 cw_caller_identify(struct cw_caller *c, uid_t uid, pid_t pid,
-    struct cw_db *db, const struct cw_config *cfg, int64_t now)
+    const char *name, struct cw_db *db, const struct cw_config *cfg,
+    int64_t now)
 {
-	struct passwd pw, *res = NULL;
 	const struct cw_staff *s;
-	char buf[4096];
 
 	memset(c, 0, sizeof(*c));
 	c->uid = uid;
@@ -28,11 +26,12 @@ cw_caller_identify(struct cw_caller *c, uid_t uid, pid_t pid,
 	c->root = uid == 0;
 	c->standing.verdict = CW_VERDICT_DENY;
 	c->standing.reason = CW_REASON_UNKNOWN_USER;
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || res == NULL ||
-	    !cw_user_name_valid(pw.pw_name, strlen(pw.pw_name)))
+	/* Root needs no name (and no NSS lookup): it may do everything. */
+	if (c->root || name == NULL ||
+	    !cw_user_name_valid(name, strlen(name)))
 		return;
 	c->named = true;
-	snprintf(c->name, sizeof(c->name), "%s", pw.pw_name);
+	snprintf(c->name, sizeof(c->name), "%s", name);
 	if (db == NULL || (s = cw_db_staff(db, c->name)) == NULL)
 		return;
 	if (has_role(s, cfg->policy.hr_role))
@@ -108,9 +107,13 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 	case CW_OP_DECIDE:
 	case CW_OP_SESSION:
 	case CW_OP_BREAKGLASS:
-		if (is_self(c, r->user))
-			return true;
-		snprintf(why, whylen, "uid %u may only ask about itself",
+		/*
+		 * These put records into the audit trail (and raise alerts):
+		 * only the PAM stack, which runs as root, reports them.  A
+		 * user asking about themself has `clearwayctl check`.
+		 */
+		snprintf(why, whylen, "only the PAM stack (root) may report "
+		    "logons, sessions and break-glass; uid %u may use check",
 		    (unsigned)c->uid);
 		return false;
 	case CW_OP_CHECK:

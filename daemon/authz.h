@@ -2,7 +2,8 @@
  * authz.h - who is asking, and what they may do (contract section 4).
  *
  * The caller is the peer uid of the socket (SO_PEERCRED), mapped to a login
- * name; never a name the client claims.  Duties (HR, approver, auditor)
+ * name; never a name the client claims.  Only root (the PAM stacks) may
+ * report decisions, sessions and break-glass logons for the audit trail.  Duties (HR, approver, auditor)
  * come from that person's own synced LDAP record: the standing cwRole
  * values named in [policy] hr_role / approver_role / auditor_role, and only
  * while the person passes every gate of their own (an approver with
@@ -38,9 +39,15 @@ struct cw_caller {
 	struct cw_decision standing;    /* the caller's own gates */
 };
 
-/* Identifies the caller; db may be NULL (no data: duties none). */
+/*
+ * Identifies the caller from its peer uid and pid and the login name
+ * already looked up for that uid (caller_names.h: never NSS here, this
+ * runs on the decision thread); name NULL: the uid has none.  Root is
+ * identified without a name.  db may be NULL (no data: duties none).
+ */
 void cw_caller_identify(struct cw_caller *c, uid_t uid, pid_t pid,
-    struct cw_db *db, const struct cw_config *cfg, int64_t now);
+    const char *name, struct cw_db *db, const struct cw_config *cfg,
+    int64_t now);
 
 /*
  * May c make request r?  On no, why says what is missing in words an

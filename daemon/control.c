@@ -28,6 +28,15 @@
 #define APPLY_WAIT_MS 3000
 /* How long we try to hand a client its answer. */
 #define ANSWER_WAIT_MS 2000
+/*
+ * Bounds on what callers can make the worker hold (issue 10): each job
+ * holds a client's socket until it is answered.  Callers without a duty
+ * (HR, approver, auditor) can only drop their own elevations, so they
+ * share a small part of the queue and the rest stays free for root and
+ * the duty holders (an HR leaver must get through a flood).
+ */
+#define QUEUE_MAX_NO_DUTY 16
+#define JOBS_PER_UID 2
 
 struct cw_control {
 	const struct cw_config *cfg;
@@ -41,6 +50,12 @@ struct cw_control {
 	pthread_cond_t cond;
 	bool stop;
 	struct cw_control_job *head, *tail;
+	/* The job running, which counts against its uid too (a copy: the
+	 * job itself is freed without the lock). */
+	bool running;
+	uid_t running_uid;
+	bool running_no_duty;
+	size_t queued;                  /* jobs in head..tail */
 };
 
 /* Writes the whole frame before the deadline; the client may be gone. */
@@ -310,6 +325,40 @@ log_expired(const char *uid_role, void *arg)
 	    "clearwayd");
 }
 
+static bool
+has_duty(const struct cw_control_job *j)
+{
+	return j->caller.root || j->caller.duties != 0;
+}
+
+/*
+ * Unlinks the next job to run: the oldest from root or a duty holder (an
+ * HR leaver, an approver's revoke) if any, else the oldest.  Callers with
+ * no duty can only drop their own elevations; a flood of those must not
+ * hold up the changes that matter.  Lock held.
+ */
+static struct cw_control_job *
+take_job(struct cw_control *c)
+{
+	struct cw_control_job *j, *prev = NULL;
+
+	for (j = c->head; j != NULL && !has_duty(j); j = j->next)
+		prev = j;
+	if (j == NULL) {
+		j = c->head;
+		prev = NULL;
+	}
+	if (j == NULL)
+		return NULL;
+	if (prev != NULL)
+		prev->next = j->next;
+	else
+		c->head = j->next;
+	if (c->tail == j)
+		c->tail = prev;
+	return j;
+}
+
 /* Takes the next job, waiting at most ms; NULL on timeout or stop. */
 static struct cw_control_job *
 next_job(struct cw_control *c, int ms, bool *stop)
@@ -319,11 +368,17 @@ next_job(struct cw_control *c, int ms, bool *stop)
 
 	until = cw_now_ms() + ms;
 	pthread_mutex_lock(&c->lock);
+	c->running = false;             /* the last one is done */
 	while (!c->stop && c->head == NULL)
 		if (!cw_wake_wait_until(&c->cond, &c->lock, until))
 			break;
-	if ((j = c->head) != NULL && (c->head = j->next) == NULL)
-		c->tail = NULL;
+	if ((j = take_job(c)) != NULL)
+		c->queued--;
+	if (j != NULL) {
+		c->running = true;
+		c->running_uid = j->caller.uid;
+		c->running_no_duty = !has_duty(j);
+	}
 	*stop = c->stop;
 	pthread_mutex_unlock(&c->lock);
 	return j;
@@ -399,18 +454,62 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 	return c;
 }
 
-void
+/* Jobs of uid queued or running, and of callers with no duty; lock held. */
+static void
+count_jobs(const struct cw_control *c, uid_t uid, size_t *of_uid,
+    size_t *no_duty)
+{
+	const struct cw_control_job *j;
+
+	*of_uid = *no_duty = 0;
+	if (c->running) {
+		*of_uid += c->running_uid == uid;
+		*no_duty += c->running_no_duty;
+	}
+	for (j = c->head; j != NULL; j = j->next) {
+		*of_uid += j->caller.uid == uid;
+		*no_duty += !has_duty(j);
+	}
+}
+
+int
 cw_control_submit(struct cw_control *c, struct cw_control_job *job)
 {
+	const struct cw_caller *who = &job->caller;
+	size_t of_uid, no_duty;
+	int rc = -1;
+
 	job->next = NULL;
 	pthread_mutex_lock(&c->lock);
+	count_jobs(c, who->uid, &of_uid, &no_duty);
+	if (c->queued >= CW_CONTROL_QUEUE_MAX || (!who->root &&
+	    (of_uid >= JOBS_PER_UID ||
+	    (who->duties == 0 && no_duty >= QUEUE_MAX_NO_DUTY))))
+		goto out;
 	if (c->tail != NULL)
 		c->tail->next = job;
 	else
 		c->head = job;
 	c->tail = job;
+	c->queued++;
 	pthread_cond_signal(&c->cond);
+	rc = 0;
+out:
 	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+size_t
+cw_control_jobs_of(struct cw_control *c, uid_t uid)
+{
+	size_t of_uid, no_duty;
+
+	if (c == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	count_jobs(c, uid, &of_uid, &no_duty);
+	pthread_mutex_unlock(&c->lock);
+	return of_uid;
 }
 
 void

@@ -32,6 +32,9 @@ struct cw_control_job {
 
 struct cw_control;
 
+/* The most jobs the worker holds (queued or running): each holds an fd. */
+#define CW_CONTROL_QUEUE_MAX 64
+
 /*
  * Starts the worker with its own Redis connection.  applied points at the
  * generation the server thread has applied (it only grows).
@@ -45,8 +48,15 @@ struct cw_control *cw_control_start(const struct cw_config *cfg,
     struct cw_revoker *revoker, struct cw_sync *sync, char *err,
     size_t errlen);
 
-/* Queues job (the worker owns it and its fd from now on). */
-void cw_control_submit(struct cw_control *c, struct cw_control_job *job);
+/*
+ * Queues job; from then on the worker owns it and its fd.  The queue is
+ * bounded, and so is what one non-root uid may have queued or running:
+ * -1 when job does not fit (the caller still owns it: answer "busy").
+ */
+int cw_control_submit(struct cw_control *c, struct cw_control_job *job);
+
+/* How many jobs of uid are queued or running (its share of the cap). */
+size_t cw_control_jobs_of(struct cw_control *c, uid_t uid);
 
 void cw_control_stop(struct cw_control *c);
 

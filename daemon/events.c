@@ -53,9 +53,17 @@ add_request_place(struct cw_audit_event *ev, const struct cw_request *r)
 	cw_audit_event_add_string(ev, "tty", r->tty);
 }
 
+/* Who really sent it, from the socket (SO_PEERCRED): never the client's say. */
+static void
+add_caller(struct cw_audit_event *ev, uid_t uid, pid_t pid)
+{
+	cw_audit_event_add_int(ev, "caller_uid", (int64_t)uid);
+	cw_audit_event_add_int(ev, "caller_pid", (int64_t)pid);
+}
+
 void
 cw_ev_decision(const struct cw_request *r, struct cw_decision d,
-    const char *detail)
+    const char *detail, uid_t caller_uid, pid_t caller_pid)
 {
 	struct cw_audit_event ev;
 
@@ -74,11 +82,13 @@ cw_ev_decision(const struct cw_request *r, struct cw_decision d,
 	cw_audit_event_add_string(&ev, "reason", cw_reason_name(d.reason));
 	if (detail != NULL && detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
+	add_caller(&ev, caller_uid, caller_pid);
 	emit(&ev);
 }
 
 void
-cw_ev_session(const struct cw_request *r)
+cw_ev_session(const struct cw_request *r, uid_t caller_uid,
+    pid_t caller_pid)
 {
 	struct cw_audit_event ev;
 
@@ -91,6 +101,7 @@ cw_ev_session(const struct cw_request *r)
 	if (r->op == CW_OP_SESSION && r->event == CW_SESSION_CLOSE &&
 	    r->duration > 0)
 		cw_audit_event_add_int(&ev, "duration_s", r->duration);
+	add_caller(&ev, caller_uid, caller_pid);
 	emit(&ev);
 }
 

@@ -12,6 +12,7 @@
 #define CW_EVENTS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "audit.h"
 #include "audit_log.h"
@@ -20,10 +21,15 @@
 
 void cw_events_init(struct cw_audit_log *log);
 
+/*
+ * A PAM decision; session open/close, or a break-glass logon the module
+ * allowed itself.  caller_uid and caller_pid are the socket peer's
+ * (SO_PEERCRED), recorded so that every such record names who sent it.
+ */
 void cw_ev_decision(const struct cw_request *r, struct cw_decision d,
-    const char *detail);
-/* Session open/close, or a break-glass logon the module allowed itself. */
-void cw_ev_session(const struct cw_request *r);
+    const char *detail, uid_t caller_uid, pid_t caller_pid);
+void cw_ev_session(const struct cw_request *r, uid_t caller_uid,
+    pid_t caller_pid);
 void cw_ev_request(const char *caller, const char *command,
     const char *subject, enum cw_status status, const char *detail);
 void cw_ev_elevation(enum cw_audit_type type, const char *actor,

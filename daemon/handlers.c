@@ -144,28 +144,46 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	detail = invalid_detail(&in);
 	if (req->op == CW_OP_DECIDE) {
 		log_decision(caller, req, resp->decision, detail);
-		cw_ev_decision(req, resp->decision, detail);
+		cw_ev_decision(req, resp->decision, detail, caller->uid,
+		    caller->pid);
 	}
 	else
 		snprintf(resp->message, sizeof(resp->message), "%s", detail);
 }
 
+/*
+ * A session or break-glass report from the PAM stack (cw_caller_may lets
+ * only root send one).  A break-glass record raises an alert, so one is
+ * written only for a user the configuration names in breakglass_users:
+ * anything else is refused, whoever sends it.
+ */
 static void
-record_event(const struct cw_caller *caller, const struct cw_request *req)
+record_event(const struct cw_handler_ctx *h, const struct cw_caller *caller,
+    const struct cw_request *req, struct cw_response *resp)
 {
-	cw_ev_session(req);
+	if (req->op == CW_OP_BREAKGLASS &&
+	    !cw_name_list_contains(&h->cfg->policy.breakglass_users,
+	    req->user)) {
+		refuse(resp, CW_STATUS_REFUSED, "%s is not in breakglass_users: "
+		    "no break-glass record written", req->user);
+		cw_log_auth(LOG_WARNING, "breakglass report refused: user=%s "
+		    "is not in breakglass_users caller_uid=%u caller_pid=%d",
+		    req->user, (unsigned)caller->uid, (int)caller->pid);
+		return;
+	}
+	cw_ev_session(req, caller->uid, caller->pid);
 	if (req->op == CW_OP_BREAKGLASS) {
 		cw_log_auth(LOG_ALERT, "breakglass user=%s host_class=%s "
-		    "service=%s rhost=%s tty=%s caller_pid=%d", req->user,
-		    req->host_class, req->service, req->rhost, req->tty,
-		    (int)caller->pid);
+		    "service=%s rhost=%s tty=%s caller_uid=%u caller_pid=%d",
+		    req->user, req->host_class, req->service, req->rhost,
+		    req->tty, (unsigned)caller->uid, (int)caller->pid);
 		return;
 	}
 	cw_log_auth(LOG_INFO, "session %s user=%s host_class=%s service=%s "
-	    "rhost=%s tty=%s duration_s=%lld caller_pid=%d",
+	    "rhost=%s tty=%s duration_s=%lld caller_uid=%u caller_pid=%d",
 	    req->event == CW_SESSION_OPEN ? "open" : "close", req->user,
 	    req->host_class, req->service, req->rhost, req->tty,
-	    (long long)req->duration, (int)caller->pid);
+	    (long long)req->duration, (unsigned)caller->uid, (int)caller->pid);
 }
 
 static void
@@ -365,7 +383,7 @@ cw_handle_request(const struct cw_handler_ctx *h,
 		break;
 	case CW_OP_SESSION:
 	case CW_OP_BREAKGLASS:
-		record_event(caller, req);
+		record_event(h, caller, req, resp);
 		break;
 	case CW_OP_STATUS:
 		status(h, req, resp);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,18 +18,66 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caller_names.h"
+#include "client.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "events.h"
 #include "handlers.h"
 #include "wire.h"
 
+/*
+ * Logons first (issue 10): root's connections are the PAM stacks, and
+ * they must get an answer within the module's timeout whatever local users
+ * do.  So unprivileged callers are bounded in everything they can make
+ * this thread hold or do: a share of the slots (the rest is kept for
+ * root, and a root caller with no free slot takes the oldest non-root
+ * one), a few connections and change jobs per uid, a short idle timeout,
+ * a request rate per uid, and no NSS lookup on this thread (their names
+ * are resolved by caller_names.c while the request waits).
+ */
+
 /* A request is a few hundred bytes; a client slower than this is gone. */
 #define CONN_TIMEOUT_MS 5000
-/* Connections one non-root uid may hold, so no user can starve logons. */
+#define CONN_TIMEOUT_NONROOT_MS 2000
+/* Connections plus change jobs one non-root uid may hold. */
 #define PER_UID_MAX 8
-/* Fixed poll slots before the connections: listen, wake, signal. */
-#define FIXED_SLOTS 3
+/* Slots kept for root: a quarter of them, within these bounds. */
+#define ROOT_RESERVE_MIN 1
+#define ROOT_RESERVE_MAX 64
+/* Requests a second one non-root uid may make, and its burst. */
+#define NONROOT_RATE_PER_S 20
+#define NONROOT_BURST 40
+/*
+ * Listen backlogs.  Root's (the PAM stacks) as long as the kernel allows,
+ * for a burst of logons.  The public one short: a flood keeps it full
+ * whatever its length, and a well-behaved caller whose connect has
+ * waited for room (client.c) should then wait behind few others.
+ */
+#define ROOT_BACKLOG SOMAXCONN
+#define PUBLIC_BACKLOG 64
+/* Connections accepted per pass, so a connect flood cannot starve the rest. */
+#define ACCEPT_BATCH 64
+/* After EMFILE/ENFILE, rest the listener this long (not a busy loop). */
+#define ACCEPT_PAUSE_MS 100
+/*
+ * The fd limit is raised toward its hard limit, to at most this; the
+ * other threads' files (Redis, LDAP, spool, trail, eventfds, a step's
+ * child) are budgeted at FD_OTHERS, the change worker's jobs at
+ * CW_CONTROL_QUEUE_MAX, and max_clients is lowered to what is left.
+ */
+#define FD_LIMIT_CAP 8192
+#define FD_OTHERS 128
+/* Fixed poll slots before the connections. */
+enum {
+	PFD_LISTEN,             /* the public socket */
+	PFD_ROOT,               /* the root socket (client.h) */
+	PFD_WAKE,
+	PFD_SIGNAL,
+	PFD_NAMES,
+	FIXED_SLOTS
+};
 
 struct conn {
 	int fd;                         /* -1: slot free */
@@ -42,12 +91,15 @@ struct conn {
 	size_t bodygot;
 	char *out;                      /* header + payload, once answered */
 	size_t outlen, outoff;
+	bool naming;                    /* parked: caller's name looked up */
 };
 
 struct cw_server {
 	struct cw_config *cfg;          /* [policy] swapped on SIGHUP */
 	int listen_fd;
+	int root_fd;                    /* mode 0600: root's own way in */
 	char *path;
+	char root_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct conn *conns;
 	size_t nconns;                  /* slots, = max_clients */
 	struct pollfd *pfds;
@@ -57,7 +109,38 @@ struct cw_server {
 	_Atomic long long applied;      /* generation of db, for control.c */
 	struct cw_strmap denylist;      /* until db loads (main.c) */
 	const char *config_path;        /* for SIGHUP */
+	size_t nonroot_max;             /* slots non-root callers may hold */
+	struct cw_caller_names *names;
+	struct cw_ratelimit rate;       /* non-root requests, per uid */
+	long long accept_paused_until;
+	long long busy_logged_at;       /* turn-aways: one log line a second */
+	unsigned long busy_count;
+	char *busy_frame;               /* the answer to those turned away */
+	size_t busy_len;
 };
+
+/* The frame sent to a caller turned away at accept(), built once. */
+static char *
+busy_frame(size_t *lenp)
+{
+	struct cw_response resp;
+	char *payload, *frame = NULL;
+	size_t len;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_UNAVAILABLE;
+	snprintf(resp.message, sizeof(resp.message), "busy: too many "
+	    "connections; try again in a moment");
+	if ((payload = cw_response_encode(&resp, &len)) == NULL)
+		return NULL;
+	if ((frame = malloc(CW_WIRE_HEADER + len)) != NULL) {
+		cw_frame_header((uint32_t)len, (unsigned char *)frame);
+		memcpy(frame + CW_WIRE_HEADER, payload, len);
+		*lenp = CW_WIRE_HEADER + len;
+	}
+	free(payload);
+	return frame;
+}
 
 /* The socket's directory must be root's alone, or anyone could replace it. */
 static int
@@ -87,7 +170,8 @@ prepare_dir(const char *path, char *err, size_t errlen)
 }
 
 static int
-listen_unix(const char *path, char *err, size_t errlen)
+listen_unix(const char *path, mode_t mode, int backlog, char *err,
+    size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -111,7 +195,7 @@ listen_unix(const char *path, char *err, size_t errlen)
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, 0666) < 0 || listen(fd, 128) < 0) {
+	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
 		snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -120,26 +204,76 @@ listen_unix(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+/*
+ * Raises the soft fd limit toward the hard one (at most FD_LIMIT_CAP), so
+ * that a flood meets our bounds and not EMFILE, and returns how many
+ * client slots fit in it: want (max_clients), or fewer, said in the log.
+ */
+static size_t
+fd_budget(size_t want)
+{
+	struct rlimit rl;
+	rlim_t target, fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	target = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_LIMIT_CAP ?
+	    FD_LIMIT_CAP : rl.rlim_max;
+	if (rl.rlim_cur < target) {
+		rl.rlim_cur = target;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			cw_warn("cannot raise the fd limit to %llu: %s",
+			    (unsigned long long)target, strerror(errno));
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return want;
+	}
+	fit = rl.rlim_cur > FD_OTHERS + CW_CONTROL_QUEUE_MAX + 2 ?
+	    rl.rlim_cur - FD_OTHERS - CW_CONTROL_QUEUE_MAX : 2;
+	if ((rlim_t)want <= fit)
+		return want;
+	cw_warn("max_clients %zu lowered to %llu: the fd limit is %llu",
+	    want, (unsigned long long)fit, (unsigned long long)rl.rlim_cur);
+	return (size_t)fit;
+}
+
 struct cw_server *
 cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
 {
 	struct cw_server *srv = calloc(1, sizeof(*srv));
-	size_t i, n = (size_t)cfg->daemon.max_clients;
+	size_t i, n = fd_budget((size_t)cfg->daemon.max_clients), reserve;
 
 	if (srv == NULL)
 		goto oom;
 	srv->cfg = cfg;
-	srv->listen_fd = -1;
+	srv->listen_fd = srv->root_fd = -1;
 	srv->nconns = n;
+	reserve = n / 4;
+	if (reserve < ROOT_RESERVE_MIN)
+		reserve = ROOT_RESERVE_MIN;
+	if (reserve > ROOT_RESERVE_MAX)
+		reserve = ROOT_RESERVE_MAX;
+	srv->nonroot_max = n > reserve ? n - reserve : 1;
+	cw_ratelimit_init(&srv->rate, NONROOT_RATE_PER_S, NONROOT_BURST);
 	srv->conns = calloc(n, sizeof(*srv->conns));
 	srv->pfds = calloc(n + FIXED_SLOTS, sizeof(*srv->pfds));
 	srv->path = strdup(cfg->daemon.socket);
-	if (srv->conns == NULL || srv->pfds == NULL || srv->path == NULL)
+	srv->busy_frame = busy_frame(&srv->busy_len);
+	if (srv->conns == NULL || srv->pfds == NULL || srv->path == NULL ||
+	    srv->busy_frame == NULL)
 		goto oom;
 	for (i = 0; i < n; i++)
 		srv->conns[i].fd = -1;
+	if (cw_client_root_path(srv->path, srv->root_path,
+	    sizeof(srv->root_path)) < 0) {
+		snprintf(err, errlen, "socket path too long: %s", srv->path);
+		goto fail;
+	}
 	if (prepare_dir(srv->path, err, errlen) < 0 ||
-	    (srv->listen_fd = listen_unix(srv->path, err, errlen)) < 0)
+	    (srv->root_fd = listen_unix(srv->root_path, 0600, ROOT_BACKLOG,
+	    err, errlen)) < 0 ||
+	    (srv->listen_fd = listen_unix(srv->path, 0666, PUBLIC_BACKLOG,
+	    err, errlen)) < 0 ||
+	    (srv->names = cw_caller_names_start(err, errlen)) == NULL)
 		goto fail;
 	return srv;
 oom:
@@ -173,11 +307,17 @@ cw_server_close(struct cw_server *srv)
 		close(srv->listen_fd);
 		unlink(srv->path);
 	}
+	if (srv->root_fd >= 0) {
+		close(srv->root_fd);
+		unlink(srv->root_path);
+	}
+	cw_caller_names_stop(srv->names);
 	cw_db_free(srv->db);
 	cw_strmap_clear(&srv->denylist, NULL);
 	free(srv->conns);
 	free(srv->pfds);
 	free(srv->path);
+	free(srv->busy_frame);
 	free(srv);
 }
 
@@ -206,17 +346,83 @@ conn_respond(struct conn *c, const struct cw_response *resp)
 }
 
 /*
+ * Notes one caller turned away for being over a bound; the log gets one
+ * line a second at most, with the count, so a flood cannot fill it.
+ */
+static void
+note_busy(struct cw_server *srv, uid_t uid, const char *why)
+{
+	long long now = cw_now_ms();
+
+	srv->busy_count++;
+	if (now - srv->busy_logged_at < 1000)
+		return;
+	cw_warn("busy: turned %lu request(s) away in the last %llds; last: "
+	    "uid %u, %s", srv->busy_count, srv->busy_logged_at == 0 ? 1LL :
+	    (now - srv->busy_logged_at) / 1000, (unsigned)uid, why);
+	srv->busy_logged_at = now;
+	srv->busy_count = 0;
+}
+
+/* Answers "busy" (the client may try again) and notes it. */
+static void
+respond_busy(struct cw_server *srv, struct conn *c, const char *why)
+{
+	struct cw_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_UNAVAILABLE;
+	snprintf(resp.message, sizeof(resp.message), "busy: %s; try again "
+	    "in a moment", why);
+	note_busy(srv, c->uid, why);
+	conn_respond(c, &resp);
+}
+
+/*
  * Hands the connection to the control worker: the slot is freed without
- * closing the socket, which the worker answers and closes.
+ * closing the socket, which the worker answers and closes.  When the
+ * worker's queue or the caller's share of it is full, answers busy here.
  */
 static void
 conn_detach(struct cw_server *srv, struct conn *c,
     struct cw_control_job *job)
 {
 	job->fd = c->fd;
+	if (srv->control == NULL || cw_control_submit(srv->control, job) < 0) {
+		free(job);
+		respond_busy(srv, c, "too many changes waiting");
+		return;
+	}
 	c->fd = -1;
 	conn_close(c);
-	cw_control_submit(srv->control, job);
+}
+
+/*
+ * The caller's login name without waiting on NSS: true with name set (or
+ * NULL: the uid has none); false when the request is parked until the
+ * lookup ends, or was answered busy.
+ */
+static bool
+caller_name(struct cw_server *srv, struct conn *c, char *name,
+    const char **namep)
+{
+	*namep = NULL;
+	if (c->uid == 0)
+		return true;
+	switch (cw_caller_names_get(srv->names, c->uid, cw_now_ms(), name)) {
+	case CW_NAME_KNOWN:
+		*namep = name;
+		return true;
+	case CW_NAME_NONE:
+		return true;
+	case CW_NAME_WAIT:
+		c->naming = true;
+		return false;
+	case CW_NAME_BUSY:
+		break;
+	}
+	respond_busy(srv, c, "too many caller names being looked up");
+	return false;
 }
 
 static void
@@ -228,9 +434,11 @@ handle_request(struct cw_server *srv, struct conn *c)
 	struct cw_response resp;
 	struct cw_request req;
 	struct cw_caller caller;
-	char err[128];
+	char err[128], name[CW_USER_MAX + 1];
+	const char *namep;
 
 	memset(&resp, 0, sizeof(resp));
+	c->naming = false;
 	if (cw_request_parse(c->body, c->bodylen, &req, err, sizeof(err)) < 0) {
 		cw_warn("socket: bad request from uid %u pid %d: %s",
 		    (unsigned)c->uid, (int)c->pid, err);
@@ -240,7 +448,9 @@ handle_request(struct cw_server *srv, struct conn *c)
 		conn_respond(c, &resp);
 		return;
 	}
-	cw_caller_identify(&caller, c->uid, c->pid, srv->db, srv->cfg,
+	if (!caller_name(srv, c, name, &namep))
+		return;
+	cw_caller_identify(&caller, c->uid, c->pid, namep, srv->db, srv->cfg,
 	    (int64_t)time(NULL));
 	if ((job = cw_handle_request(&h, &caller, &req, &resp)) != NULL) {
 		conn_detach(srv, c, job);
@@ -313,15 +523,20 @@ conn_write(struct conn *c)
 		conn_close(c);
 }
 
-static size_t
-conns_of_uid(const struct cw_server *srv, uid_t uid)
+/* Connections held by non-root callers, and by uid. */
+static void
+count_conns(const struct cw_server *srv, uid_t uid, size_t *nonroot,
+    size_t *of_uid)
 {
-	size_t i, n = 0;
+	size_t i;
 
-	for (i = 0; i < srv->nconns; i++)
-		if (srv->conns[i].fd >= 0 && srv->conns[i].uid == uid)
-			n++;
-	return n;
+	*nonroot = *of_uid = 0;
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i].fd < 0)
+			continue;
+		*nonroot += srv->conns[i].uid != 0;
+		*of_uid += srv->conns[i].uid == uid;
+	}
 }
 
 static struct conn *
@@ -335,31 +550,107 @@ free_slot(struct cw_server *srv)
 	return NULL;
 }
 
+/* The non-root connection that has waited longest (to make room for root). */
+static struct conn *
+oldest_nonroot(struct cw_server *srv)
+{
+	struct conn *c, *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++) {
+		c = &srv->conns[i];
+		if (c->fd >= 0 && c->uid != 0 &&
+		    (oldest == NULL || c->deadline < oldest->deadline))
+			oldest = c;
+	}
+	return oldest;
+}
+
+/*
+ * NULL when a non-root uid may have one more connection (one connection is
+ * one request); else why not.  Decided before reading a byte, so that a
+ * flood costs this thread as little as possible.
+ */
+static const char *
+nonroot_refusal(struct cw_server *srv, uid_t uid)
+{
+	size_t nonroot, of_uid;
+
+	if (!cw_ratelimit_take(&srv->rate, uid, cw_now_ms()))
+		return "too many requests from this uid";
+	count_conns(srv, uid, &nonroot, &of_uid);
+	if (nonroot >= srv->nonroot_max)
+		return "every connection slot for non-root callers is taken";
+	if (of_uid + cw_control_jobs_of(srv->control, uid) >= PER_UID_MAX)
+		return "this uid holds too many connections and changes";
+	return NULL;
+}
+
+/*
+ * Tells a caller turned away at the door that the daemon is busy (one
+ * try, never blocking: it may not be reading) and hangs up.
+ */
 static void
-accept_all(struct cw_server *srv)
+turn_away(struct cw_server *srv, int fd, uid_t uid, const char *why)
+{
+	if (send(fd, srv->busy_frame, srv->busy_len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		errno = 0;      /* it may be gone already: nothing to do */
+	close(fd);
+	note_busy(srv, uid, why);
+}
+
+/*
+ * Accepts waiting connections, at most ACCEPT_BATCH a pass.  A non-root
+ * caller over its bounds is turned away at once; root always gets a slot
+ * while any is held by a non-root caller, whose connection is closed.
+ */
+static void
+accept_all(struct cw_server *srv, int listen_fd)
 {
 	struct ucred cred;
 	socklen_t len;
 	struct conn *c;
-	int fd;
+	const char *why;
+	int fd, n;
 
-	while ((c = free_slot(srv)) != NULL) {
-		fd = accept4(srv->listen_fd, NULL, NULL,
+	for (n = 0; n < ACCEPT_BATCH; n++) {
+		if (free_slot(srv) == NULL && oldest_nonroot(srv) == NULL)
+			return;         /* root holds every slot: they are quick */
+		fd = accept4(listen_fd, NULL, NULL,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				cw_warn("socket: accept: %s", strerror(errno));
+				srv->accept_paused_until = cw_now_ms() +
+				    ACCEPT_PAUSE_MS;
+			}
 			return;
+		}
 		len = sizeof(cred);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    (cred.uid != 0 &&
-		    conns_of_uid(srv, cred.uid) >= PER_UID_MAX)) {
-			close(fd);
+		    (listen_fd == srv->root_fd && cred.uid != 0)) {
+			close(fd);      /* the root socket is for root alone */
 			continue;
+		}
+		if (cred.uid != 0 &&
+		    (why = nonroot_refusal(srv, cred.uid)) != NULL) {
+			turn_away(srv, fd, cred.uid, why);
+			continue;
+		}
+		if ((c = free_slot(srv)) == NULL) {
+			/* Only root gets here: non-root fits in its share. */
+			c = oldest_nonroot(srv);
+			note_busy(srv, c->uid, "connection closed to make "
+			    "room for root");
+			conn_close(c);
 		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->uid = cred.uid;
 		c->pid = cred.pid;
-		c->deadline = cw_now_ms() + CONN_TIMEOUT_MS;
+		c->deadline = cw_now_ms() + (cred.uid == 0 ? CONN_TIMEOUT_MS :
+		    CONN_TIMEOUT_NONROOT_MS);
 		/*
 		 * A PAM client writes its request right after connecting, so
 		 * it is usually here already: answering now saves two trips
@@ -401,19 +692,32 @@ build_pollset(struct cw_server *srv, int wake_fd, int signal_fd,
 	size_t i, n = FIXED_SLOTS;
 	struct conn *c;
 
-	/* With every slot taken, leave new clients in the backlog. */
-	srv->pfds[0] = (struct pollfd){ .fd = free_slot(srv) != NULL ?
+	bool accepting = now >= srv->accept_paused_until &&
+	    (free_slot(srv) != NULL || oldest_nonroot(srv) != NULL);
+
+	/* With every slot root's, leave new clients in the backlog. */
+	srv->pfds[PFD_LISTEN] = (struct pollfd){ .fd = accepting ?
 	    srv->listen_fd : -1, .events = POLLIN };
-	srv->pfds[1] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
-	srv->pfds[2] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
+	srv->pfds[PFD_ROOT] = (struct pollfd){ .fd = accepting ?
+	    srv->root_fd : -1, .events = POLLIN };
+	srv->pfds[PFD_WAKE] = (struct pollfd){ .fd = wake_fd,
+	    .events = POLLIN };
+	srv->pfds[PFD_SIGNAL] = (struct pollfd){ .fd = signal_fd,
+	    .events = POLLIN };
+	srv->pfds[PFD_NAMES] = (struct pollfd){
+	    .fd = cw_caller_names_fd(srv->names), .events = POLLIN };
+	if (now < srv->accept_paused_until)
+		soonest = srv->accept_paused_until;
 	for (i = 0; i < srv->nconns; i++) {
 		c = &srv->conns[i];
 		if (c->fd >= 0 && now >= c->deadline)
 			conn_close(c);  /* too slow: the client will deny */
 		if (c->fd < 0)
 			continue;
+		/* Parked for its caller's name: only a hang-up matters. */
 		srv->pfds[n++] = (struct pollfd){ .fd = c->fd,
-		    .events = c->out != NULL ? POLLOUT : POLLIN };
+		    .events = c->naming ? 0 : c->out != NULL ? POLLOUT :
+		    POLLIN };
 		if (c->deadline < soonest)
 			soonest = c->deadline;
 	}
@@ -430,6 +734,18 @@ conn_by_fd(struct cw_server *srv, int fd)
 		if (srv->conns[i].fd == fd)
 			return &srv->conns[i];
 	return NULL;
+}
+
+/* A name lookup ended: retries every request parked for one. */
+static void
+resume_named(struct cw_server *srv)
+{
+	size_t i;
+
+	cw_caller_names_ack(srv->names);
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd >= 0 && srv->conns[i].naming)
+			handle_request(srv, &srv->conns[i]);
 }
 
 /*
@@ -494,21 +810,29 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 			cw_err("server: poll: %s", strerror(errno));
 			return -1;
 		}
-		if (srv->pfds[2].revents && got_stop_signal(srv, signal_fd))
+		if (srv->pfds[PFD_SIGNAL].revents &&
+		    got_stop_signal(srv, signal_fd))
 			return 0;
-		if (srv->pfds[1].revents)
+		if (srv->pfds[PFD_WAKE].revents)
 			apply_deltas(srv, sync, wake_fd);
+		if (srv->pfds[PFD_NAMES].revents)
+			resume_named(srv);
 		for (i = FIXED_SLOTS; i < n; i++) {
 			if (srv->pfds[i].revents == 0 ||
 			    (c = conn_by_fd(srv, srv->pfds[i].fd)) == NULL)
 				continue;
-			if (c->out != NULL)
+			if (c->naming)
+				conn_close(c);  /* hung up while parked */
+			else if (c->out != NULL)
 				conn_write(c);
 			else
 				conn_read(srv, c);
 		}
-		if (srv->pfds[0].revents)
-			accept_all(srv);
+		/* Root's connections first. */
+		if (srv->pfds[PFD_ROOT].revents)
+			accept_all(srv, srv->root_fd);
+		if (srv->pfds[PFD_LISTEN].revents)
+			accept_all(srv, srv->listen_fd);
 	}
 }
 
