@@ -60,8 +60,8 @@ echo "decisions answered while the disk was full: $n in $(printf '%.1f' "$(echo 
 [[ $n == 6000 ]] && pass "every decision is answered while the disk is full" ||
     fail "answered $n of 6000 while full"
 sleep 1.5
-grep -q 'audit: .*spool' "$log" && grep -qi 'no space\|full\|cannot write' "$log" &&
-    pass "the episode is logged: $(grep -m1 'audit: .*spool' "$log" | cut -c1-150)" ||
+grep -q 'audit: cannot write the spool' "$log" &&
+    pass "the episode is logged: $(grep -m1 'audit: cannot write the spool' "$log" | cut -c1-160)" ||
     fail "no log line about the unwritable spool"
 backlog=$(fa_metric "$prom" clearway_audit_backlog_events)
 echo "events waiting in memory (clearway_audit_backlog_events): ${backlog:-none}"
@@ -78,6 +78,8 @@ echo "after space returned ($((t1 - t0)) s): $out"
     pass "every decision made while full is sealed once, within $((t1 - t0)) s" ||
     fail "while full: $out"
 [[ $((t1 - t0)) -le 15 ]] && pass "recovered within 15 s" || fail "recovery took $((t1 - t0)) s"
+grep -q 'audit: the spool takes events again' "$log" && pass "the recovery is logged" ||
+    fail "no log line about the recovery"
 
 # 4. And the spool keeps working: 300 more decisions.
 n=$(fa_decide "$sock" "$tags.after" after- 300)
