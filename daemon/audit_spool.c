@@ -9,6 +9,7 @@
  *                  before <seq> and <bytes> of that one; replaced by
  *                  rename after an fsync (never half-written)
  *   .lock          flock'd: one daemon per spool
+ *   writer.token   the writer's (audit_writer.c), if this host writes
  *
  * WHO WRITES.  The thread that emits an event appends its line itself,
  * with one write(2) on the O_APPEND segment under the emit mutex (which

@@ -7,7 +7,8 @@
  * others wait for the key to expire.  The key holds a token drawn at
  * random by each process, so a second daemon on the same host is just
  * another writer; only a restart that can prove its previous incarnation
- * dead (the flock on <directory>/.writer) takes that one's lock at once.  The holder opens the store only
+ * dead (the flock on <spool_dir>/writer.token) takes that one's lock at
+ * once.  The holder opens the store only
  * while it holds the key, and appends only while its last renewal is
  * recent enough that the key cannot have expired meanwhile.
  *
@@ -64,7 +65,7 @@
 #define DEDUP_RUNS 8
 #define STREAM_ID_MAX 48
 #define TOKEN_RANDOM 16         /* bytes: the token names one process */
-#define TOKEN_FILE ".writer"
+#define TOKEN_FILE "writer.token"     /* in the spool directory */
 #define US_PER_DAY (86400LL * 1000000LL)
 
 /* The token of this directory's previous writer process, proven dead. */
@@ -109,7 +110,7 @@ struct cw_audit_writer {
 	 * process that wrote this directory, which is known to be dead. */
 	char token[CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1];
 	char prev_token[CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1];
-	int token_fd;           /* <dir>/.writer, flock'd for our lifetime */
+	int token_fd;           /* <spool_dir>/writer.token, flock'd */
 	int retention_days;
 	int block_ms;
 
@@ -961,28 +962,27 @@ token_valid(const char *t)
 }
 
 /*
- * <dir>/.writer holds the token of the last process that wrote this
- * trail, and that process holds a flock on it for its whole life.  Taking
- * the flock therefore proves that process is gone, so a lock that still
- * holds its token may be taken over at once (a restart need not wait out
- * the lease).  A second live daemon with the same directory cannot take
- * the flock; one with another directory reads a token that is not the
- * live holder's.  Then our own token goes in.  Without the file, a
- * restart simply waits for the lease.
+ * <spool_dir>/writer.token holds the token of the last writer process of
+ * this daemon (one daemon per spool directory), and that process holds a
+ * flock on it for its whole life.  Taking the flock therefore proves that
+ * process is gone, so a lock that still holds its token may be taken over
+ * at once (a restart need not wait out the lease).  A second live daemon
+ * cannot take the flock (nor start on the same spool); one with another
+ * spool reads a token that is not the live holder's.  Then our own token
+ * goes in.  Without the file, a restart simply waits for the lease.  (Not
+ * in the trail directory: that holds the trail's files only.)
  */
 static void
-token_file_open(struct cw_audit_writer *w)
+token_file_open(struct cw_audit_writer *w, const char *spool_dir)
 {
 	char path[4096], buf[sizeof(w->token) + 1];
 	ssize_t n;
 	int len;
 
 	w->token_fd = -1;
-	len = snprintf(path, sizeof(path), "%s/%s", w->dir, TOKEN_FILE);
+	len = snprintf(path, sizeof(path), "%s/%s", spool_dir, TOKEN_FILE);
 	if (len < 0 || (size_t)len >= sizeof(path))
 		return;
-	if (mkdir(w->dir, 0700) < 0 && errno != EEXIST)
-		goto fail;
 	if ((w->token_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) < 0)
 		goto fail;
@@ -1039,7 +1039,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	    (w->record = malloc(sizeof(*w->record))) == NULL ||
 	    (w->redis = cw_redis_new(redis)) == NULL)
 		return -1;
-	token_file_open(w);
+	token_file_open(w, cfg->audit.spool_dir);
 	return 0;
 }
 
