@@ -735,6 +735,20 @@ sync_appended(struct cw_audit_spool *sp)
 	publish_synced(sp, seq, bytes, fbytes, fevents);
 }
 
+/* The bytes of buf[0..len) up to its last newline; *lines of them. */
+static size_t
+whole_lines(const char *buf, size_t len, size_t *lines)
+{
+	const char *p = buf, *nl;
+
+	*lines = 0;
+	while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
+		(*lines)++;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
 /*
  * Writes one chunk of whole lines from the backlog into the segment.
  * Emitters keep adding to the backlog meanwhile (draining), so order
@@ -745,9 +759,9 @@ static ssize_t
 drain_chunk(struct cw_audit_spool *sp)
 {
 	const char *p, *nl, *end;
-	size_t len = 0, lines = 0, room;
+	size_t len = 0, lines = 0, room, keep;
 	ssize_t n;
-	int fd;
+	int fd, werr;
 
 	pthread_mutex_lock(&sp->emit);
 	room = sp->disk_bytes >= sp->max_bytes ? 0 :
@@ -772,10 +786,24 @@ drain_chunk(struct cw_audit_spool *sp)
 	pthread_mutex_unlock(&sp->emit);
 
 	n = write(fd, sp->drain, len);
+	werr = n < 0 ? errno : 0;
 
 	pthread_mutex_lock(&sp->emit);
 	sp->draining = false;
-	if (n == (ssize_t)len) {
+	if (n != (ssize_t)len) {
+		/* Keep the whole lines that fitted: a disk with room for a
+		 * few lines takes them, not nothing forever. */
+		keep = n > 0 ? whole_lines(sp->drain, (size_t)n, &lines) : 0;
+		if (keep > 0 && ftruncate(fd, (off_t)(sp->seg_bytes + keep)) < 0)
+			keep = 0;
+		if (keep == 0)
+			append_failed(sp, n, werr);
+		else
+			sp->write_errno = ENOSPC;       /* a short write */
+		len = keep;
+		n = -1;
+	}
+	if (len > 0) {
 		/* Compaction by an emitter keeps the chunk first. */
 		sp->bl_head += len;
 		sp->bl_events -= lines;
@@ -783,9 +811,6 @@ drain_chunk(struct cw_audit_spool *sp)
 			sp->bl_head = sp->bl_used = 0;
 		appended(sp, len, lines);
 		sp->sync_wanted = true;
-	} else {
-		append_failed(sp, n, n < 0 ? errno : 0);
-		n = -1;
 	}
 	pthread_mutex_unlock(&sp->emit);
 	return n;
