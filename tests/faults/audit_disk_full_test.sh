@@ -4,7 +4,8 @@
 # The spool lives on a 1 MiB tmpfs.  Decisions are made while it has room,
 # then the tmpfs is filled by another file and more decisions are made
 # (more than the whole tmpfs holds, so no one batch could ever fit), then
-# the file is removed.  What must hold: every decision is answered while
+# the file is removed; then the same with Redis down, so that the spool
+# cannot make room by forwarding.  What must hold: every decision is answered while
 # the disk is full (logons never wait for the disk), the spool recovers by
 # itself within a few seconds of space returning, and every decision
 # answered before, during and after the episode is sealed in the trail,
@@ -85,7 +86,38 @@ echo "after space returned ($((t1 - t0)) s): $out"
 grep -q 'audit: the spool takes events again' "$log" && pass "the recovery is logged" ||
     fail "no log line about the recovery"
 
-# 4. And the spool keeps working: 300 more decisions.
+# 4. Full again, with Redis down, so that nothing the spool holds can be
+# forwarded and deleted to make room: 2,000 decisions wait in memory
+# until the filler goes, then the spool takes them by itself.
+sleep 2         # the forwarded segment rotates away
+bash "$here/../rig/rig.sh" stop-redis "$work/rig" >/dev/null 2>&1
+dd if=/dev/zero of="$fs/filler" bs=64k >/dev/null 2>&1
+n=$(fa_decide "$sock" "$tags.down" down- 2000)
+[[ $n == 2000 ]] && pass "every decision is answered with the disk full and Redis down" ||
+    fail "answered $n of 2000 with the disk full and Redis down"
+sleep 1.5
+backlog=$(fa_metric "$prom" clearway_audit_backlog_events)
+echo "waiting in memory with the disk full and Redis down: ${backlog:-none}"
+[[ -n $backlog && ${backlog%.*} -gt 0 ]] && pass "they wait in the memory backlog" ||
+    fail "no backlog (${backlog:-missing})"
+rm -f "$fs/filler"
+t0=$(date +%s.%N)
+for ((i = 0; i < 100; i++)); do
+    [[ $(fa_metric "$prom" clearway_audit_backlog_events) == 0 ]] && break
+    sleep 0.1
+done
+t1=$(date +%s.%N)
+backlog=$(fa_metric "$prom" clearway_audit_backlog_events)
+echo "space returned, Redis still down: backlog ${backlog:-none} after $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
+[[ $backlog == 0 ]] && pass "the spool took the backlog by itself once space returned" ||
+    fail "the backlog still holds ${backlog:-?} events"
+bash "$here/../rig/rig.sh" start-redis "$work/rig" >/dev/null 2>&1
+out=$(fa_wait_sealed "$work/a/trail" down- "$tags.down" 30)
+echo "made with the disk full and Redis down: $out"
+[[ $out == *" lost 0 duplicated 0" ]] && pass "every one of them is sealed once" ||
+    fail "disk full and Redis down: $out"
+
+# 5. And the spool keeps working: 300 more decisions.
 n=$(fa_decide "$sock" "$tags.after" after- 300)
 [[ $n == 300 ]] && pass "300 decisions answered after the episode" ||
     fail "answered $n of 300 after"
@@ -101,7 +133,7 @@ echo "events dropped (clearway_audit_dropped_total): ${dropped:-none}"
 [[ ${dropped:-x} == 0 ]] && pass "no event dropped: the backlog held the episode" ||
     fail "dropped: ${dropped:-missing}"
 
-# 5. The backlog is bounded: a full disk and a dead Redis for longer than
+# 6. The backlog is bounded: a full disk and a dead Redis for longer than
 # memory holds drops events loudly (counted, logged), never blocks.
 dd if=/dev/zero of="$fs/filler" bs=64k >/dev/null 2>&1
 bash "$here/../rig/rig.sh" stop-redis "$work/rig" >/dev/null 2>&1

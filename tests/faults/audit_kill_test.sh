@@ -68,8 +68,8 @@ echo "decisions answered: $answered in $(printf '%.1f' "$secs") s" \
 
 out=$(fa_wait_sealed "$work/a/trail" k "$work/tags" 90)
 echo "after draining: $out"
-lost=$(sed 's/.* lost \([0-9]*\).*/\1/' <<<"$out")
-dup=$(sed 's/.* duplicated \([0-9]*\).*/\1/' <<<"$out")
+lost=${out#* lost }; lost=${lost%% *}
+dup=${out##* duplicated }
 echo "audit records lost across $kills kills: $lost"
 echo "audit records duplicated across $kills kills: $dup"
 [[ $lost == 0 ]] && pass "no answered decision lost its record" || fail "$lost records lost"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the audit fault tests (audit_*_test.sh): a rig, a key, a
 # config with the daemon as its own audit writer, a client that sends
 # PAM decisions as root and remembers which were answered, and a count of
@@ -17,6 +18,7 @@
 #   fa_sealed DIR PREFIX TAGS   prints "answered A sealed S lost L
 #                               duplicated D" for the tags of TAGS*
 #   fa_metric PROM NAME         a metric's value from a metrics file
+# shellcheck disable=SC2154  # here and work are the sourcing test's
 
 fa_rig() {
     bash "$here/../rig/start-with-sample.sh" "$work/rig" >/dev/null 2>&1 ||
@@ -25,7 +27,7 @@ fa_rig() {
     # shellcheck disable=SC1091
     . "$work/rig/env"
     set +a
-    mkdir -m 0700 -p "$work/keys"
+    mkdir -m 0700 "$work/keys"
     (umask 077; openssl rand -hex 32 >"$work/keys/k1.key")
 }
 
