@@ -536,8 +536,19 @@ open_spool(struct cw_audit_spool *sp, char *err, size_t errlen)
 	sp->fd = openat(sp->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT |
 	    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	/* The new segment's name must be on disk before its lines. */
-	if (sp->fd < 0 || fsync(sp->dir_fd) < 0)
-		goto fail;
+	if (sp->fd >= 0 && fsync(sp->dir_fd) < 0) {
+		close(sp->fd);
+		sp->fd = -1;
+		(void)unlinkat(sp->dir_fd, name, 0);
+	}
+	if (sp->fd < 0) {
+		/* A full disk must not keep the daemon (and logons) down:
+		 * events wait in the backlog until the segment can be made. */
+		cw_log(LOG_CRIT, "audit: cannot start spool segment %s/%s: %s; "
+		    "events wait in memory", sp->dir, name, strerror(errno));
+		sp->ep.rotate_failed = true;
+		sp->broken = true;
+	}
 	sp->seq = sp->synced_seq = next;
 	publish_levels(sp);
 	if (sp->events > 0)
@@ -853,12 +864,14 @@ static void
 maybe_rotate(struct cw_audit_spool *sp, long long now)
 {
 	char name[SEGMENT_NAME_SIZE];
-	uint64_t seq, bytes, fbytes, fevents;
+	uint64_t seq, next, bytes, fbytes, fevents;
 	bool broken, waiting;
 	int fd, old;
 
 	pthread_mutex_lock(&sp->emit);
 	seq = sp->seq;
+	/* No segment at all (it could not be made at start): make it. */
+	next = sp->fd >= 0 ? seq + 1 : seq;
 	bytes = sp->seg_bytes;
 	broken = sp->broken;
 	waiting = sp->bl_events > 0;
@@ -867,7 +880,7 @@ maybe_rotate(struct cw_audit_spool *sp, long long now)
 	    !((waiting || now - sp->last_data_ms >= IDLE_ROTATE_MS) &&
 	    forwarded_all(sp, seq, bytes)))))
 		return;
-	segment_name(name, seq + 1);
+	segment_name(name, next);
 	fd = openat(sp->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || fsync(sp->dir_fd) < 0) {
@@ -884,7 +897,7 @@ maybe_rotate(struct cw_audit_spool *sp, long long now)
 	pthread_mutex_lock(&sp->emit);
 	old = sp->fd;
 	sp->fd = fd;
-	sp->seq = seq + 1;
+	sp->seq = next;
 	sp->seg_bytes = 0;
 	sp->broken = false;
 	sp->sync_wanted = false;
@@ -894,11 +907,12 @@ maybe_rotate(struct cw_audit_spool *sp, long long now)
 		sp->next_drain_ms = 0;
 	pthread_mutex_unlock(&sp->emit);
 	/* No one appends to the old segment any more: make it whole. */
-	if (fdatasync(old) < 0)
+	if (old >= 0 && fdatasync(old) < 0)
 		cw_log(LOG_CRIT, "audit: cannot fdatasync spool segment %" PRIu64
 		    ": %s", seq, strerror(errno));
-	close(old);
-	publish_synced(sp, seq + 1, 0, fbytes, fevents);
+	if (old >= 0)
+		close(old);
+	publish_synced(sp, next, 0, fbytes, fevents);
 }
 
 /* Logs the changes of state an emitter or a drain noticed. */
