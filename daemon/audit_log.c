@@ -1,12 +1,12 @@
 /*
- * audit_log.c - the audit pipeline's API (audit_log.h) and its memory
- * queue.  The threads are in audit_spool.c and audit_writer.c.
+ * audit_log.c - the audit pipeline's API (audit_log.h), event formatting
+ * and alerts.  The spool is in audit_spool.c, the writer in
+ * audit_writer.c.
  *
  * emit() formats the event on the caller's thread, outside any lock, into
- * a stack buffer; under the queue's mutex it only adds the event id (so
- * ids follow queue order) and copies the line.  The spool thread takes the
- * whole queue by swapping buffers, so the lock is never held across a
- * copy of more than one event, or any I/O.
+ * a stack buffer; audit_spool.c then adds the event id and appends the
+ * line to the spool file with one write(2) under its emit mutex (so ids
+ * follow file order), before emit() returns.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,155 +62,6 @@ static bool
 first_time(struct cw_audit_log *log, unsigned what)
 {
 	return (atomic_fetch_or(&log->warned, what) & what) == 0;
-}
-
-/* ---- the queue ---- */
-
-static int
-queue_init(struct cw_audit_queue *q)
-{
-	memset(q, 0, sizeof(*q));
-	if ((q->buf = malloc(CW_AUDIT_QUEUE_BYTES)) == NULL)
-		return -1;
-	pthread_mutex_init(&q->lock, NULL);
-	cw_wake_cond_init(&q->cond);
-	q->ready = true;
-	return 0;
-}
-
-static void
-queue_destroy(struct cw_audit_queue *q)
-{
-	if (!q->ready)
-		return;
-	q->ready = false;
-	pthread_mutex_destroy(&q->lock);
-	pthread_cond_destroy(&q->cond);
-	free(q->buf);
-	q->buf = NULL;
-}
-
-/*
- * Adds the line whose head (head bytes) is in line, completed with the
- * next event id.  0, or -1 when closed or full.
- */
-static int
-queue_push(struct cw_audit_log *log, char *line, size_t head)
-{
-	struct cw_audit_queue *q = &log->q;
-	size_t len;
-	int rc = -1;
-
-	pthread_mutex_lock(&q->lock);
-	if (q->closed || q->events >= CW_AUDIT_QUEUE_EVENTS ||
-	    CW_AUDIT_QUEUE_BYTES - q->used < head + CW_AUDIT_EVENT_TAIL_MAX)
-		goto out;
-	len = cw_audit_event_tail(line, head, CW_AUDIT_EVENT_LINE_MAX,
-	    log->run, q->counter + 1);
-	if (len == 0)
-		goto out;
-	memcpy(q->buf + q->used, line, len);
-	q->used += len;
-	q->counter++;
-	q->emitted++;
-	/* The spool thread sleeps only on an empty queue (or on a timer). */
-	if (++q->events == 1)
-		pthread_cond_signal(&q->cond);
-	rc = 0;
-out:
-	if (rc < 0)
-		q->dropped++;
-	pthread_mutex_unlock(&q->lock);
-	return rc;
-}
-
-/* Moves whole lines of at most room bytes from q into b. */
-static void
-queue_move(struct cw_audit_queue *q, struct cw_audit_batch *b, size_t room)
-{
-	const char *nl;
-	size_t take = 0, n = 0;
-	char *swap;
-
-	if (q->used <= room) {
-		swap = b->buf;
-		b->buf = q->buf;
-		q->buf = swap;
-		b->len = q->used;
-		b->events = q->events;
-		q->used = q->events = 0;
-		return;
-	}
-	/* Only when the spool is nearly full: a partial take. */
-	while ((nl = memchr(q->buf + take, '\n', q->used - take)) != NULL &&
-	    (size_t)(nl - q->buf) + 1 <= room) {
-		take = (size_t)(nl - q->buf) + 1;
-		n++;
-	}
-	memcpy(b->buf, q->buf, take);
-	memmove(q->buf, q->buf + take, q->used - take);
-	b->len = take;
-	b->events = n;
-	q->used -= take;
-	q->events -= n;
-}
-
-size_t
-cw_audit_queue_take(struct cw_audit_log *log, struct cw_audit_batch *b,
-    size_t room, long long not_before_ms, long long until_ms, bool *closed)
-{
-	struct cw_audit_queue *q = &log->q;
-	long long now, wake;
-	size_t left;
-
-	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		now = cw_now_ms();
-		if (q->closed || now >= until_ms ||
-		    (q->used > 0 && now >= not_before_ms))
-			break;
-		wake = q->used > 0 && not_before_ms < until_ms ?
-		    not_before_ms : until_ms;
-		cw_wake_wait_until(&q->cond, &q->lock, wake);
-	}
-	if (q->used > 0 && room > 0)
-		queue_move(q, b, room);
-	*closed = q->closed;
-	left = q->events;
-	cw_metrics_level(log->metrics, CW_LEVEL_QUEUE_EVENTS, (double)left);
-	pthread_mutex_unlock(&q->lock);
-	return left;
-}
-
-size_t
-cw_audit_queue_discard(struct cw_audit_log *log)
-{
-	struct cw_audit_queue *q = &log->q;
-	size_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->events;
-	q->dropped += n;
-	q->used = q->events = 0;
-	pthread_mutex_unlock(&q->lock);
-	cw_metrics_level(log->metrics, CW_LEVEL_QUEUE_EVENTS, 0);
-	return n;
-}
-
-void
-cw_audit_queue_publish(struct cw_audit_log *log)
-{
-	uint64_t emitted, dropped;
-
-	pthread_mutex_lock(&log->q.lock);
-	emitted = log->q.emitted;
-	dropped = log->q.dropped;
-	pthread_mutex_unlock(&log->q.lock);
-	/* Counted under the queue's lock on the hot path, published here. */
-	cw_metrics_add(log->metrics, CW_COUNTER_EMITTED, emitted -
-	    cw_metrics_get(log->metrics, CW_COUNTER_EMITTED));
-	cw_metrics_add(log->metrics, CW_COUNTER_DROPPED, dropped -
-	    cw_metrics_get(log->metrics, CW_COUNTER_DROPPED));
 }
 
 /* ---- alerts ---- */
@@ -271,8 +122,9 @@ raise_alert(struct cw_audit_log *log, const struct cw_alert *a)
 	log_alert(a);
 	cw_metrics_alert(log->metrics, cw_alert_kind_name(a->kind));
 	if (alert_event(a, &ev) < 0 || cw_audit_emit(log, &ev) < 0)
-		cw_log(LOG_CRIT, "audit: the %s alert could not be queued for "
-		    "the trail (queue full)", cw_alert_kind_name(a->kind));
+		cw_log(LOG_CRIT, "audit: the %s alert could not be spooled for "
+		    "the trail (spool and backlog full)",
+		    cw_alert_kind_name(a->kind));
 }
 
 static void
@@ -322,12 +174,10 @@ cw_audit_emit(struct cw_audit_log *log, const struct cw_audit_event *ev)
 			cw_log(LOG_ERR, "audit: an event of type %s cannot be a "
 			    "record (unknown or store-only type, bad outcome or "
 			    "time): dropped", cw_audit_type_name(ev->type));
-		pthread_mutex_lock(&log->q.lock);
-		log->q.dropped++;
-		pthread_mutex_unlock(&log->q.lock);
+		cw_audit_spool_refused(log->spool);
 		return -1;
 	}
-	rc = queue_push(log, line, head);
+	rc = cw_audit_spool_put(log->spool, line, head);
 	if (ev->type == CW_AUDIT_BREAKGLASS)
 		breakglass_seen(log, ev);
 	return rc;
@@ -368,11 +218,9 @@ cw_audit_log_stats(struct cw_audit_log *log, struct cw_audit_log_stats *out)
 	struct cw_metrics *m = log->metrics;
 
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&log->q.lock);
-	out->emitted = log->q.emitted;
-	out->dropped = log->q.dropped;
-	out->queue_events = log->q.events;
-	pthread_mutex_unlock(&log->q.lock);
+	cw_audit_spool_counts(log->spool, &out->emitted, &out->dropped,
+	    &out->queue_events);
+	out->backlogged = cw_metrics_get(m, CW_COUNTER_BACKLOGGED);
 	out->spooled = cw_metrics_get(m, CW_COUNTER_SPOOLED);
 	out->forwarded = cw_metrics_get(m, CW_COUNTER_FORWARDED);
 	out->written = cw_metrics_get(m, CW_COUNTER_WRITTEN);
@@ -442,8 +290,7 @@ log_init(struct cw_audit_log *log, const struct cw_config *cfg,
 		snprintf(err, errlen, "audit: getrandom: %s", strerror(errno));
 		return -1;
 	}
-	if (queue_init(&log->q) < 0 ||
-	    (log->metrics = cw_metrics_new(kinds, CW_ALERT_KIND_COUNT)) ==
+	if ((log->metrics = cw_metrics_new(kinds, CW_ALERT_KIND_COUNT)) ==
 	    NULL || (log->anomaly = cw_anomaly_new(&ac)) == NULL ||
 	    (cfg->audit.metrics_file != NULL && (log->metrics_file =
 	    strdup(cfg->audit.metrics_file)) == NULL)) {
@@ -495,25 +342,17 @@ cw_audit_log_stop(struct cw_audit_log *log)
 
 	if (log == NULL)
 		return;
-	if (log->q.ready) {
-		pthread_mutex_lock(&log->q.lock);
-		log->q.closed = true;
-		pthread_cond_broadcast(&log->q.cond);
-		pthread_mutex_unlock(&log->q.lock);
-	}
-	/* The spool first: the writer then drains what it forwarded. */
+	/* The spool first (it writes what waits, the forwarder sends it):
+	 * the writer then drains what was forwarded. */
 	cw_audit_spool_stop(log->spool);
 	cw_audit_writer_stop(log->writer);
-	if (log->metrics != NULL && log->q.ready &&
-	    log->metrics_file != NULL) {
-		cw_audit_queue_publish(log);
-		if (cw_metrics_write_file(log->metrics, log->metrics_file, err,
-		    sizeof(err)) < 0)
-			cw_log(LOG_WARNING, "audit: metrics: %s", err);
-	}
+	if (log->metrics != NULL && log->spool != NULL &&
+	    log->metrics_file != NULL &&
+	    cw_metrics_write_file(log->metrics, log->metrics_file, err,
+	    sizeof(err)) < 0)
+		cw_log(LOG_WARNING, "audit: metrics: %s", err);
 	cw_anomaly_free(log->anomaly);
 	cw_metrics_free(log->metrics);
-	queue_destroy(&log->q);
 	pthread_mutex_destroy(&log->anomaly_lock);
 	free(log->metrics_file);
 	free(log);

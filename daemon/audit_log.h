@@ -3,9 +3,9 @@
  * thread to a sealed record in the central trail (docs/audit.md has the
  * event schema, the Redis keys, the config keys and the failure cases).
  *
- *   caller ─emit─> memory queue ─spool thread─> <spool_dir>/spool.jsonl
- *                  (bounded,      (group commit:   (fsync'd, bounded by
- *                   never blocks)  <= every 10 ms)   spool_max_bytes)
+ *   caller ─emit: write(2)─> <spool_dir>/spool.<seq>.jsonl  (bounded by
+ *     │ (disk full:            │  spool thread: fdatasync  spool_max_bytes)
+ *     └─> memory backlog ──────┘  <= every 10 ms
  *                                                       │ forwarder thread
  *                                                       v MULTI/XADD.../EXEC
  *   <directory>/audit-YYYY-MM-DD.jsonl <─writer── Redis stream <prefix>audit
@@ -13,18 +13,24 @@
  *
  * SPOOL (every host).  emit() formats the event as one JSON line with a
  * unique details.event_id ("<run>:<counter>", run random per start) and
- * copies it into a bounded queue (CW_AUDIT_QUEUE_BYTES / _EVENTS); it
- * takes one mutex and does no I/O, so a PAM decision never waits for a
- * disk.  The spool thread appends whatever is queued in one write() and
- * fdatasync()s it, at most once per 10 ms.  When the spool file reaches
- * spool_max_bytes, events wait in memory; when memory is full too, emit()
- * returns -1 and the event is counted as dropped.
+ * appends it to the spool file <spool_dir>/spool.<seq>.jsonl with one
+ * write(2) before it returns, so a record is in the file (page cache)
+ * before the answer it records can be sent: killing the daemon loses
+ * none.  No fsync on the caller: the spool thread fdatasyncs what was
+ * appended at most every 10 ms (the window a power loss can take).  When
+ * the spool cannot take a line (disk full or failing, spool_max_bytes
+ * reached), it waits in a bounded memory backlog (CW_AUDIT_BACKLOG_BYTES /
+ * _EVENTS), which the spool thread writes in small chunks as soon as
+ * there is room; when the backlog is full too, emit() returns -1 and the
+ * event is counted as dropped.
  *
  * FORWARDER (every host).  Sends the spool in order, up to 512 events per
  * MULTI/XADD.../EXEC (all or nothing), and only after Redis answered the
  * EXEC does it advance <spool_dir>/spool.offset (written to a temporary
- * file, fsync'd, renamed); when everything is forwarded it truncates the
- * spool.  A crash between EXEC and the offset resends that batch: delivery
+ * file, fsync'd, renamed); it deletes a segment once Redis has all of
+ * it (the spool thread starts a new one every 1 MiB, or when the current
+ * one is forwarded and idle), so nothing is ever truncated under the
+ * emitters' feet.  A crash between EXEC and the offset resends that batch: delivery
  * is at-least-once, and the writer drops the copies by event id.  While
  * Redis is down events accumulate in the spool; retries back off from
  * 100 ms to 10 s, and each change of state is logged once.
@@ -41,9 +47,11 @@
  * events and sweeps retention once a day.
  *
  * DURABILITY, AND ITS LIMITS.  An event emit() accepted is lost only if
- * (a) the host dies within the group-commit window (at most ~10 ms plus
- * one fdatasync) before the spool thread wrote it, (b) the spool and the
- * memory queue are both full (emit() says so: -1), (c) Redis loses writes
+ * (a) the machine loses power within the group-commit window (at most
+ * ~10 ms plus one fdatasync) after it was written, or the daemon dies
+ * while it waits in the backlog (only while the spool cannot be written),
+ * (b) the spool and the backlog are both full (emit() says so: -1), (c)
+ * Redis loses writes
  * it confirmed (run the audit Redis with appendonly yes and appendfsync
  * always; Sentinel failover can still lose them), or (d) the host's disk
  * loses fsync'd data.  Everything else (Redis down, writer down, any
@@ -69,9 +77,9 @@
 #include "config.h"
 #include "redis.h"
 
-/* The memory queue between emit() and the spool thread. */
-#define CW_AUDIT_QUEUE_BYTES (4 * 1024 * 1024)
-#define CW_AUDIT_QUEUE_EVENTS 16384
+/* The memory backlog: lines the spool could not take yet. */
+#define CW_AUDIT_BACKLOG_BYTES (4 * 1024 * 1024)
+#define CW_AUDIT_BACKLOG_EVENTS 16384
 
 struct cw_audit_log;
 
@@ -89,20 +97,23 @@ struct cw_audit_log *cw_audit_log_start(const struct cw_config *cfg,
     size_t errlen);
 
 /*
- * Queues ev (struct cw_audit_event of core/audit.h, built with its
- * setters): thread-safe, no I/O, no allocation.  time_us 0 means now, a
- * blank host this daemon's.  details.event_id is reserved (set here), so
- * an event keeps at most 15 details of its own; a 16th, or a detail with
- * a bad name, is left out and logged once.  Returns 0, or -1 when the
- * queue is full, the pipeline is stopping, or ev cannot be a record (an
- * unknown or store-only type, a bad outcome: a bug, logged once); the
- * event is then counted in clearway_audit_dropped_total and the caller
- * should log at LOG_CRIT.  A break-glass event also raises its alert.
+ * Appends ev (struct cw_audit_event of core/audit.h, built with its
+ * setters) to the spool file: thread-safe, no allocation, one write(2) of
+ * one line under the spool's emit mutex, never an fsync.  When the spool
+ * cannot take it the line waits in the memory backlog instead.  time_us 0
+ * means now, a blank host this daemon's.  details.event_id is reserved
+ * (set here), so an event keeps at most 15 details of its own; a 16th,
+ * or a detail with a bad name, is left out and logged once.  Returns 0,
+ * or -1 when the backlog is full, the pipeline is stopping, or ev cannot
+ * be a record (an unknown or store-only type, a bad outcome: a bug,
+ * logged once); the event is then counted in clearway_audit_dropped_total
+ * and the caller should log at LOG_CRIT.  A break-glass event also raises
+ * its alert.
  */
 int cw_audit_emit(struct cw_audit_log *log, const struct cw_audit_event *ev);
 
 /*
- * Stops the threads: what is queued is written to the spool, the spool
+ * Stops the threads: the backlog is written to the spool, the spool
  * forwarded for at most 2 s, the writer finishes its batch and drains for
  * at most 2 s, then everything is freed.  NULL is a no-op.
  */
@@ -132,6 +143,7 @@ void cw_audit_set_gauge(struct cw_audit_log *log, const char *name,
 struct cw_audit_log_stats {
 	uint64_t emitted;       /* accepted by emit() */
 	uint64_t dropped;       /* refused by emit() */
+	uint64_t backlogged;    /* had to wait in memory for the spool */
 	uint64_t spooled;       /* fsync'd into the spool */
 	uint64_t forwarded;     /* confirmed by Redis */
 	uint64_t written;       /* sealed by this process's writer */
@@ -140,7 +152,7 @@ struct cw_audit_log_stats {
 	uint64_t missing;       /* event ids the writer never received */
 	uint64_t alerts;
 	uint64_t writer_idle_reads;
-	uint64_t queue_events;  /* in memory now */
+	uint64_t queue_events;  /* in the memory backlog now */
 	uint64_t spool_events;  /* in the spool, not yet forwarded */
 	uint64_t spool_bytes;
 	bool redis_up;

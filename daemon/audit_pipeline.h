@@ -1,8 +1,9 @@
 /*
  * audit_pipeline.h - what the audit pipeline's own files share (not for
- * callers: they use audit_log.h).  audit_log.c owns the handle and the
- * memory queue, audit_spool.c the spool and forwarder threads,
- * audit_writer.c the central writer thread.
+ * callers: they use audit_log.h).  audit_log.c owns the handle and
+ * formats events, audit_spool.c the spool (appended by the emitting
+ * threads) and its spool and forwarder threads, audit_writer.c the
+ * central writer thread.
  */
 #ifndef CW_AUDIT_PIPELINE_H
 #define CW_AUDIT_PIPELINE_H
@@ -23,32 +24,9 @@
 struct cw_audit_spool;
 struct cw_audit_writer;
 
-/* The queue between emit() and the spool thread; all under lock. */
-struct cw_audit_queue {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;            /* CLOCK_MONOTONIC: wakes the spool */
-	char *buf;                      /* CW_AUDIT_QUEUE_BYTES, whole lines */
-	size_t used;
-	size_t events;
-	uint64_t counter;               /* the last event id counter given */
-	uint64_t emitted, dropped;
-	bool closed;                    /* stopping: emit() refuses */
-	bool ready;                     /* initialised: set before the threads
-					 * start (buf itself is swapped by the
-					 * spool thread, so not a flag) */
-};
-
-/* Lines the spool thread took; its buffer is swapped with the queue's. */
-struct cw_audit_batch {
-	char *buf;                      /* CW_AUDIT_QUEUE_BYTES */
-	size_t len;
-	size_t events;
-};
-
 struct cw_audit_log {
 	char host[CW_AUDIT_HOST_MAX + 1];
 	char run[CW_AUDIT_RUN_LEN + 1];
-	struct cw_audit_queue q;
 	struct cw_metrics *metrics;
 	pthread_mutex_t anomaly_lock;
 	struct cw_anomaly *anomaly;
@@ -59,24 +37,7 @@ struct cw_audit_log {
 	struct cw_audit_writer *writer;
 };
 
-/* ---- audit_log.c, for the spool thread ---- */
-
-/*
- * Waits until lines are queued and the clock reached not_before_ms, or the
- * queue is closed, or until_ms (monotonic ms, cw_now_ms()); then moves
- * whole lines, at most room bytes, into b (empty on entry).  *closed says
- * whether the queue is closed (stopping).  Returns the number of events
- * still queued: with *closed, 0 means nothing more will come.
- */
-size_t cw_audit_queue_take(struct cw_audit_log *log,
-    struct cw_audit_batch *b, size_t room, long long not_before_ms,
-    long long until_ms, bool *closed);
-
-/* Counts the events still queued as dropped and empties the queue. */
-size_t cw_audit_queue_discard(struct cw_audit_log *log);
-
-/* Copies the queue's counters into the metrics (before rendering). */
-void cw_audit_queue_publish(struct cw_audit_log *log);
+/* ---- audit_log.c ---- */
 
 /* Microseconds since the epoch (CLOCK_REALTIME): record time. */
 int64_t cw_audit_now_us(void);
@@ -90,7 +51,24 @@ int cw_audit_redis_key(char *buf, size_t len, const char *prefix,
 struct cw_audit_spool *cw_audit_spool_start(struct cw_audit_log *log,
     const struct cw_config *cfg, const struct cw_redis_options *redis,
     char *err, size_t errlen);
-/* Drains the queue into the spool, forwards for at most 2 s, frees. */
+/*
+ * emit()'s half, on the caller's thread: completes line (head bytes, room
+ * for CW_AUDIT_EVENT_LINE_MAX) with the next event id and appends it to
+ * the spool file with one write(2), or to the memory backlog when the
+ * spool cannot take it (full, unwritable, or older lines still waiting).
+ * 0, or -1 when the event is dropped (stopping, backlog full).
+ */
+int cw_audit_spool_put(struct cw_audit_spool *sp, char *line, size_t head);
+/* Counts an event emit() refused before it got here as dropped. */
+void cw_audit_spool_refused(struct cw_audit_spool *sp);
+void cw_audit_spool_counts(struct cw_audit_spool *sp, uint64_t *emitted,
+    uint64_t *dropped, uint64_t *backlog);
+/* Copies the emit counters into the metrics (before rendering). */
+void cw_audit_spool_publish(struct cw_audit_spool *sp);
+/* From now on emit() refuses; the spool thread writes what waits. */
+void cw_audit_spool_close(struct cw_audit_spool *sp);
+/* Closes, writes the backlog (at most 2 s), forwards for at most 2 s,
+ * frees. */
 void cw_audit_spool_stop(struct cw_audit_spool *sp);
 
 /* ---- audit_writer.c ---- */

@@ -3,22 +3,46 @@
  *
  * Files in [audit] spool_dir (0700, ours, not writable by group/other:
  * whoever can write the spool can put words in our mouth):
- *   spool.jsonl    event lines, appended in queue order, fdatasync'd
- *   spool.offset   "<bytes>\n": how much of spool.jsonl Redis confirmed,
- *                  replaced by rename after an fsync (never half-written)
+ *   spool.<seq>.jsonl  segments of event lines, <seq> 20 decimal digits;
+ *                  the newest is the one being appended to
+ *   spool.offset   "<seq> <bytes>\n": Redis confirmed every segment
+ *                  before <seq> and <bytes> of that one; replaced by
+ *                  rename after an fsync (never half-written)
  *   .lock          flock'd: one daemon per spool
+ *   writer.token   the writer's (audit_writer.c), if this host writes
  *
- * Two threads, one file.  The spool thread only appends; the forwarder
- * only reads (pread) below the size the spool thread published after its
- * fdatasync, so it never sees half a batch.  The one change to the file's
- * shape, truncation once everything is forwarded, happens under the io
- * mutex, which the spool thread also holds while it appends.
+ * WHO WRITES.  The thread that emits an event appends its line itself,
+ * with one write(2) on the O_APPEND segment under the emit mutex (which
+ * also hands out the event ids, so the file is in id order), before
+ * cw_audit_emit() returns: a daemon killed at any instant after that has
+ * the line in the page cache, and the kernel writes it.  No fsync on the
+ * caller: the spool thread fdatasyncs what was appended at most every
+ * GROUP_COMMIT_MS (the window a power loss can take).  The emit mutex is
+ * never held across an fsync, a Redis call or a write of more than one
+ * line.
  *
- * Invariant on disk: offset <= size, at a line boundary.  Truncation
- * breaks it for a moment (size 0, offset N) until "0" is saved; a crash
- * in that moment is recognized at start (offset > size: everything had
- * been forwarded) and no append happens before "0" is saved.
+ * WHEN THE DISK SAYS NO.  A write that fails (ENOSPC, EIO, the spool at
+ * spool_max_bytes) is cut back to the last whole line and the line goes
+ * to a bounded memory backlog; so does every later line while the
+ * backlog is not empty (order).  The spool thread writes the backlog into
+ * the segment in chunks of at most DRAIN_BYTES, retrying every POLL_MS and
+ * at once when the forwarder frees a segment, so the spool recovers by
+ * itself as soon as there is room for one chunk.  A full backlog drops
+ * the event: counted (clearway_audit_dropped_total) and logged.
+ *
+ * SEGMENTS, NOT TRUNCATION.  The forwarder never changes a file the
+ * emitters write: the spool thread starts a new segment once the current
+ * one holds SEGMENT_MAX bytes, or is wholly forwarded and idle (or the
+ * backlog waits for room), and the forwarder deletes a segment once Redis
+ * confirmed all of it.  So no lock is shared between a decision and the
+ * forwarder, and the offset file never names bytes that were replaced.
+ *
+ * Invariants: the forwarder reads only below what the spool thread
+ * published after an fdatasync (synced_seq/synced_bytes), so it never
+ * sees half a line; a segment before synced_seq is complete and never
+ * written again; segments before the offset's <seq> hold nothing to send.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -36,47 +60,80 @@
 #include "text.h"
 #include "wake.h"
 
-#define SPOOL_FILE "spool.jsonl"
+#define SEGMENT_PREFIX "spool."
+#define SEGMENT_SUFFIX ".jsonl"
+#define SEGMENT_DIGITS 20
+#define SEGMENT_NAME_SIZE (sizeof(SEGMENT_PREFIX) - 1 + SEGMENT_DIGITS + \
+    sizeof(SEGMENT_SUFFIX))
+#define LEGACY_FILE "spool.jsonl"       /* before segments: seq 0 */
 #define OFFSET_FILE "spool.offset"
 #define OFFSET_TMP "spool.offset.tmp"
 #define LOCK_FILE ".lock"
 
 #define GROUP_COMMIT_MS 10      /* at most one fdatasync per 10 ms */
 #define POLL_MS 100             /* spool full or unwritable: retry */
-#define IDLE_MS 1000            /* nothing queued: look at the clock */
+#define IDLE_MS 1000            /* nothing to do: look at the clock */
 #define STOP_MS 2000            /* bound on each thread's last flush */
+#define SEGMENT_MAX (1024 * 1024)
+#define DRAIN_BYTES (64 * 1024) /* one write from the backlog */
+#define DRAIN_ROUND (1024 * 1024)       /* then fdatasync, then go on */
 #define FORWARD_EVENTS 512      /* per MULTI/EXEC */
 #define FORWARD_BYTES (1024 * 1024)
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
-#define IDLE_TRUNCATE_MS 1000
-#define TRUNCATE_BYTES (4 * 1024 * 1024)
+#define IDLE_ROTATE_MS 1000
+#define DROP_LOG_MS 1000
 #define SCAN_CHUNK (64 * 1024)
 
-/* Things logged once per episode. */
+/* Things logged once per episode (the spool thread's). */
 struct episode {
 	bool full;              /* spool at spool_max_bytes */
 	bool write_failed;
-	bool offset_failed;
+	bool sync_failed;
+	bool rotate_failed;
+	bool offset_failed;     /* the forwarder's */
 	bool metrics_failed;
+	uint64_t dropped_logged;
+	long long drop_logged_ms;
 };
 
 struct cw_audit_spool {
 	struct cw_audit_log *log;
 	char *dir;
-	int dir_fd, lock_fd, fd;
+	int dir_fd, lock_fd;
 	uint64_t max_bytes;
+	uint64_t segment_max;
 	char stream_key[CW_AUDIT_REDIS_KEY_MAX];
 	size_t stream_key_len;
 	struct cw_redis *redis;
 
-	pthread_mutex_t io;     /* appending, truncating */
-	pthread_mutex_t lock;   /* the fields below, up to the threads */
-	pthread_cond_t cond;    /* wakes the forwarder */
-	uint64_t size;          /* written and fdatasync'd */
-	uint64_t offset;        /* confirmed by Redis */
-	uint64_t events;        /* lines in [offset, size) */
-	bool offset_stale;      /* truncated, "0" not saved yet (io) */
+	/* The emitters' side, all under emit. */
+	pthread_mutex_t emit;
+	pthread_cond_t emit_cond;       /* wakes the spool thread */
+	int fd;                         /* the current segment, O_APPEND */
+	uint64_t seq;                   /* its number */
+	uint64_t seg_bytes;             /* whole lines in it */
+	uint64_t disk_bytes;            /* in all segments on disk */
+	uint64_t file_bytes, file_events;       /* appended, this run */
+	char *backlog;                  /* CW_AUDIT_BACKLOG_BYTES of lines */
+	size_t bl_head, bl_used, bl_events;
+	bool draining;                  /* the spool thread writes a chunk */
+	bool sync_wanted;               /* appended since the last snapshot */
+	bool broken;                    /* a cut failed: start a segment */
+	bool full_hit;                  /* spool_max_bytes turned a line away */
+	bool closed;                    /* stopping: emit() refuses */
+	int write_errno;                /* the last failed append; 0 none */
+	long long next_drain_ms;
+	uint64_t counter;               /* the last event id counter given */
+	uint64_t emitted, dropped, backlogged;
+
+	/* Between the spool thread and the forwarder, under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;            /* wakes the forwarder */
+	uint64_t synced_seq, synced_bytes;      /* fdatasync'd */
+	uint64_t fwd_seq, fwd_off;      /* confirmed by Redis */
+	uint64_t events;                /* synced lines not yet confirmed */
+	uint64_t pending_bytes;         /* their bytes */
 	bool stop_fwd;
 	long long fwd_deadline_ms;
 
@@ -84,11 +141,14 @@ struct cw_audit_spool {
 	bool spool_started, fwd_started;
 
 	/* The spool thread's. */
-	struct cw_audit_batch batch;
-	long long next_metrics_ms;
+	char *drain;                    /* DRAIN_BYTES */
+	uint64_t published_bytes, published_events;
+	long long last_sync_ms, last_data_ms, next_metrics_ms;
 	struct episode ep;
 
 	/* The forwarder's. */
+	int rfd;                        /* segment rfd_seq, for pread */
+	uint64_t rfd_seq;
 	char *chunk;
 	bool redis_up, fsync_checked;
 	int backoff_ms;
@@ -116,14 +176,43 @@ pread_all(int fd, char *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Saves off durably: temporary file, fdatasync, rename, directory fsync. */
-static int
-offset_save(struct cw_audit_spool *sp, uint64_t off)
+
+static void
+segment_name(char name[SEGMENT_NAME_SIZE], uint64_t seq)
 {
-	char buf[32];
+	snprintf(name, SEGMENT_NAME_SIZE, SEGMENT_PREFIX "%0*" PRIu64
+	    SEGMENT_SUFFIX, SEGMENT_DIGITS, seq);
+}
+
+/* The number of a segment's name; -1 for any other name. */
+static int
+segment_seq(const char *name, uint64_t *seq)
+{
+	const char *d = name + sizeof(SEGMENT_PREFIX) - 1;
+	size_t i;
+
+	if (strlen(name) != SEGMENT_NAME_SIZE - 1 ||
+	    strncmp(name, SEGMENT_PREFIX, sizeof(SEGMENT_PREFIX) - 1) != 0 ||
+	    strcmp(d + SEGMENT_DIGITS, SEGMENT_SUFFIX) != 0)
+		return -1;
+	*seq = 0;
+	for (i = 0; i < SEGMENT_DIGITS; i++) {
+		if (d[i] < '0' || d[i] > '9' ||
+		    *seq > (UINT64_MAX - 9) / 10)
+			return -1;
+		*seq = *seq * 10 + (uint64_t)(d[i] - '0');
+	}
+	return 0;
+}
+
+/* Saves (seq, off) durably: temporary file, fdatasync, rename, fsync. */
+static int
+offset_save(struct cw_audit_spool *sp, uint64_t seq, uint64_t off)
+{
+	char buf[64];
 	int fd, n, rc = -1;
 
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", off);
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", seq, off);
 	fd = openat(sp->dir_fd, OFFSET_TMP, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -138,15 +227,36 @@ offset_save(struct cw_audit_spool *sp, uint64_t off)
 	return rc;
 }
 
-/* The saved offset; 0 when there is none or it is unreadable. */
-static uint64_t
-offset_load(struct cw_audit_spool *sp)
+/* Reads a decimal number at *p; false if there is none. */
+static bool
+take_number(const char **p, uint64_t *out)
 {
-	char buf[32], *end;
-	uint64_t off;
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(*p, &end, 10);
+	if (errno != 0)
+		return false;
+	*p = end;
+	return true;
+}
+
+/*
+ * The saved position: "<seq> <off>\n", or "<off>\n" of a spool from
+ * before segments (seq 0).  (0, 0) when there is none or it is bad:
+ * everything is forwarded again, and the writer drops the copies.
+ */
+static void
+offset_load(struct cw_audit_spool *sp, uint64_t *seq, uint64_t *off)
+{
+	char buf[64];
+	const char *p = buf;
 	ssize_t n;
 	int fd;
 
+	*seq = *off = 0;
 	fd = openat(sp->dir_fd, OFFSET_FILE, O_RDONLY | O_CLOEXEC |
 	    O_NOFOLLOW);
 	if (fd < 0) {
@@ -154,21 +264,24 @@ offset_load(struct cw_audit_spool *sp)
 			cw_log(LOG_WARNING, "audit: %s/%s: %s; forwarding the "
 			    "whole spool again", sp->dir, OFFSET_FILE,
 			    strerror(errno));
-		return 0;
+		return;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	errno = 0;
-	off = strtoull(buf, &end, 10);
-	if (n <= 1 || buf[0] < '0' || buf[0] > '9' || errno != 0 ||
-	    *end != '\n') {
-		/* Forwarding again is safe: the writer drops the copies. */
-		cw_log(LOG_WARNING, "audit: %s/%s is not an offset; forwarding "
-		    "the whole spool again", sp->dir, OFFSET_FILE);
-		return 0;
+	if (take_number(&p, off)) {
+		if (*p == ' ') {
+			p++;
+			*seq = *off;
+			if (!take_number(&p, off))
+				p = "";
+		}
+		if (*p == '\n')
+			return;
 	}
-	return off;
+	cw_log(LOG_WARNING, "audit: %s/%s is not an offset; forwarding the "
+	    "whole spool again", sp->dir, OFFSET_FILE);
+	*seq = *off = 0;
 }
 
 /* Position after the last '\n' before size (0 if none). */
@@ -202,7 +315,6 @@ count_lines(int fd, uint64_t from, uint64_t to, uint64_t *lines)
 	const char *p, *e;
 	size_t n;
 
-	*lines = 0;
 	while (from < to) {
 		n = to - from > sizeof(buf) ? sizeof(buf) : (size_t)(to - from);
 		if (pread_all(fd, buf, n, from) < 0)
@@ -250,160 +362,608 @@ open_dir(struct cw_audit_spool *sp, char *err, size_t errlen)
 	return 0;
 }
 
-/* Cuts an unfinished last line (a write the crash interrupted). */
+struct seq_list {
+	uint64_t *seq;
+	size_t n, cap;
+};
+
 static int
-cut_unfinished(struct cw_audit_spool *sp, uint64_t *size)
+compare_seq(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The segments in the directory, oldest first.  0, or -1 (errno). */
+static int
+list_segments(struct cw_audit_spool *sp, struct seq_list *l)
+{
+	struct dirent *de;
+	uint64_t seq, *grown;
+	DIR *d;
+	int fd, rc = -1;
+
+	memset(l, 0, sizeof(*l));
+	if ((fd = dup(sp->dir_fd)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (segment_seq(de->d_name, &seq) < 0)
+			continue;
+		if (l->n == l->cap) {
+			l->cap = l->cap > 0 ? l->cap * 2 : 16;
+			if ((grown = realloc(l->seq, l->cap *
+			    sizeof(*grown))) == NULL)
+				goto out;
+			l->seq = grown;
+		}
+		l->seq[l->n++] = seq;
+	}
+	if (l->n > 1)
+		qsort(l->seq, l->n, sizeof(*l->seq), compare_seq);
+	rc = 0;
+out:
+	closedir(d);
+	return rc;
+}
+
+/*
+ * Opens one segment left by a previous run: cuts an unfinished last line
+ * (a write a crash interrupted, never acknowledged to anyone), and says
+ * its size.  An fd open for reading and writing, or -1.
+ */
+static int
+open_old_segment(struct cw_audit_spool *sp, uint64_t seq, uint64_t *size)
+{
+	char name[SEGMENT_NAME_SIZE];
+	struct stat st;
 	uint64_t end;
+	int fd;
 
-	if (last_line_end(sp->fd, *size, &end) < 0)
+	segment_name(name, seq);
+	fd = openat(sp->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		return -1;
-	if (end == *size)
-		return 0;
-	if (ftruncate(sp->fd, (off_t)end) < 0 || fdatasync(sp->fd) < 0)
-		return -1;
-	/* Never acknowledged to anyone: it was not on disk as a line. */
-	cw_log(LOG_WARNING, "audit: cut %" PRIu64 " bytes of an unfinished "
-	    "write from the end of %s/%s", *size - end, sp->dir, SPOOL_FILE);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    last_line_end(fd, (uint64_t)st.st_size, &end) < 0)
+		goto fail;
+	if (end < (uint64_t)st.st_size) {
+		if (ftruncate(fd, (off_t)end) < 0 || fdatasync(fd) < 0)
+			goto fail;
+		cw_log(LOG_WARNING, "audit: cut %" PRIu64 " bytes of an "
+		    "unfinished write from the end of %s/%s",
+		    (uint64_t)st.st_size - end, sp->dir, name);
+	}
 	*size = end;
-	return 0;
+	return fd;
+fail:
+	if (errno == 0)
+		errno = EINVAL;
+	close(fd);
+	return -1;
 }
 
-/* Where forwarding resumes: the saved offset, checked against the file. */
-static int
-resume_offset(struct cw_audit_spool *sp, uint64_t size, uint64_t *off)
-{
-	char c;
-
-	*off = offset_load(sp);
-	if (*off > size) {
-		/* Truncated after everything was forwarded; "0" was not saved
-		 * before the crash.  Nothing was appended since. */
-		*off = 0;
-		return offset_save(sp, 0);
-	}
-	if (*off > 0 && (pread_all(sp->fd, &c, 1, *off - 1) < 0 || c != '\n')) {
-		cw_log(LOG_WARNING, "audit: %s/%s is not at a line boundary; "
-		    "forwarding the whole spool again", sp->dir, OFFSET_FILE);
-		*off = 0;
-	}
-	return 0;
-}
-
+/* The gauges of what waits for Redis (sp->lock held). */
 static void
 publish_levels(struct cw_audit_spool *sp)
 {
 	cw_metrics_level(sp->log->metrics, CW_LEVEL_SPOOL_EVENTS,
 	    (double)sp->events);
 	cw_metrics_level(sp->log->metrics, CW_LEVEL_SPOOL_BYTES,
-	    (double)(sp->size - sp->offset));
+	    (double)sp->pending_bytes);
 }
 
+/* Where forwarding resumes in the first segment left: at a line start. */
+static uint64_t
+resume_at(struct cw_audit_spool *sp, int fd, uint64_t size, uint64_t off)
+{
+	char c;
+
+	if (off > size)
+		off = size;     /* the disk lost what Redis already has */
+	if (off > 0 && (pread_all(fd, &c, 1, off - 1) < 0 || c != '\n')) {
+		cw_log(LOG_WARNING, "audit: %s/%s is not at a line boundary; "
+		    "forwarding that segment again", sp->dir, OFFSET_FILE);
+		off = 0;
+	}
+	return off;
+}
+
+/*
+ * Takes over what a previous run left: segments before the saved
+ * position are gone (forwarded), the others are checked and counted, and
+ * this run appends to a new segment of its own.
+ */
 static int
 open_spool(struct cw_audit_spool *sp, char *err, size_t errlen)
 {
-	uint64_t size, off, lines;
-	struct stat st;
+	char name[SEGMENT_NAME_SIZE];
+	struct seq_list l;
+	uint64_t oseq, ooff, size, from, next = 0;
+	bool found = false;
+	size_t i;
+	int fd = -1, rc = -1;
 
+	memset(&l, 0, sizeof(l));
 	if (open_dir(sp, err, errlen) < 0)
 		return -1;
-	sp->fd = openat(sp->dir_fd, SPOOL_FILE, O_RDWR | O_APPEND | O_CREAT |
-	    O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (sp->fd < 0 || fstat(sp->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "audit: %s/%s: %s", sp->dir, SPOOL_FILE,
-		    sp->fd < 0 ? strerror(errno) : "not a regular file");
-		return -1;
+	/* The single file of a spool from before segments is segment 0. */
+	segment_name(name, 0);
+	if (faccessat(sp->dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    renameat(sp->dir_fd, LEGACY_FILE, sp->dir_fd, name) < 0 &&
+	    errno != ENOENT)
+		goto fail;
+	offset_load(sp, &oseq, &ooff);
+	if (list_segments(sp, &l) < 0)
+		goto fail;
+	for (i = 0; i < l.n; i++) {
+		segment_name(name, l.seq[i]);
+		if (l.seq[i] < oseq) {
+			if (unlinkat(sp->dir_fd, name, 0) < 0)
+				goto fail;
+			continue;
+		}
+		if ((fd = open_old_segment(sp, l.seq[i], &size)) < 0)
+			goto fail;
+		from = 0;
+		if (!found) {
+			found = true;
+			if (l.seq[i] == oseq)
+				from = resume_at(sp, fd, size, ooff);
+			sp->fwd_seq = l.seq[i];
+			sp->fwd_off = from;
+		}
+		if (count_lines(fd, from, size, &sp->events) < 0)
+			goto fail;
+		close(fd);
+		fd = -1;
+		sp->pending_bytes += size - from;
+		sp->disk_bytes += size;
+		next = l.seq[i] + 1;
 	}
-	size = (uint64_t)st.st_size;
-	/* A newly created spool's name must be on disk before its lines. */
-	if (fsync(sp->dir_fd) < 0 || cut_unfinished(sp, &size) < 0 ||
-	    resume_offset(sp, size,
-	    &off) < 0 || count_lines(sp->fd, off, size, &lines) < 0) {
-		snprintf(err, errlen, "audit: %s/%s: %s", sp->dir, SPOOL_FILE,
-		    strerror(errno));
-		return -1;
+	if (next <= oseq)
+		next = oseq + 1;
+	if (!found) {
+		sp->fwd_seq = next;
+		sp->fwd_off = 0;
 	}
-	sp->size = size;
-	sp->offset = off;
-	sp->events = lines;
+	segment_name(name, next);
+	sp->fd = openat(sp->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT |
+	    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* The new segment's name must be on disk before its lines. */
+	if (sp->fd >= 0 && fsync(sp->dir_fd) < 0) {
+		close(sp->fd);
+		sp->fd = -1;
+		(void)unlinkat(sp->dir_fd, name, 0);
+	}
+	if (sp->fd < 0) {
+		/* A full disk must not keep the daemon (and logons) down:
+		 * events wait in the backlog until the segment can be made. */
+		cw_log(LOG_CRIT, "audit: cannot start spool segment %s/%s: %s; "
+		    "events wait in memory", sp->dir, name, strerror(errno));
+		sp->ep.rotate_failed = true;
+		sp->broken = true;
+	}
+	sp->seq = sp->synced_seq = next;
 	publish_levels(sp);
-	if (lines > 0)
+	if (sp->events > 0)
 		cw_log(LOG_NOTICE, "audit: %" PRIu64 " spooled events to "
-		    "forward", lines);
+		    "forward", sp->events);
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "audit: spool %s: %s", sp->dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+out:
+	free(l.seq);
+	return rc;
+}
+
+/* ---- the emitters' side ---- */
+
+/* Adds a whole line to the backlog (emit held).  0, or -1 when full. */
+static int
+backlog_push(struct cw_audit_spool *sp, const char *line, size_t len)
+{
+	if (sp->bl_events >= CW_AUDIT_BACKLOG_EVENTS)
+		return -1;
+	if (CW_AUDIT_BACKLOG_BYTES - sp->bl_used < len && sp->bl_head > 0) {
+		/* Only in an episode: the chunk being drained stays first. */
+		memmove(sp->backlog, sp->backlog + sp->bl_head,
+		    sp->bl_used - sp->bl_head);
+		sp->bl_used -= sp->bl_head;
+		sp->bl_head = 0;
+	}
+	if (CW_AUDIT_BACKLOG_BYTES - sp->bl_used < len)
+		return -1;
+	memcpy(sp->backlog + sp->bl_used, line, len);
+	sp->bl_used += len;
+	sp->bl_events++;
 	return 0;
+}
+
+/* len bytes of whole lines reached the segment (emit held). */
+static void
+appended(struct cw_audit_spool *sp, size_t len, size_t events)
+{
+	sp->seg_bytes += len;
+	sp->disk_bytes += len;
+	sp->file_bytes += len;
+	sp->file_events += events;
+}
+
+/*
+ * A write of len bytes at the end of the segment failed or fell short
+ * (emit held): cut it back to the last whole line, or if that fails too,
+ * have the spool thread start a new segment before anything else goes in.
+ */
+static void
+append_failed(struct cw_audit_spool *sp, ssize_t n, int err)
+{
+	sp->write_errno = err != 0 ? err : ENOSPC;
+	if (n > 0 && ftruncate(sp->fd, (off_t)sp->seg_bytes) < 0)
+		sp->broken = true;
+}
+
+int
+cw_audit_spool_put(struct cw_audit_spool *sp, char *line, size_t head)
+{
+	bool wake = false;
+	size_t len;
+	ssize_t n;
+	int rc = -1;
+
+	pthread_mutex_lock(&sp->emit);
+	if (sp->closed)
+		goto out;
+	len = cw_audit_event_tail(line, head, CW_AUDIT_EVENT_LINE_MAX,
+	    sp->log->run, sp->counter + 1);
+	if (len == 0)
+		goto out;
+	/* Straight into the file, unless older lines wait in memory. */
+	if (sp->bl_events == 0 && !sp->draining && !sp->broken) {
+		if (sp->disk_bytes + len > sp->max_bytes) {
+			sp->full_hit = true;
+		} else if ((n = write(sp->fd, line, len)) == (ssize_t)len) {
+			appended(sp, len, 1);
+			wake = !sp->sync_wanted;
+			sp->sync_wanted = true;
+			rc = 0;
+			goto accepted;
+		} else {
+			append_failed(sp, n, n < 0 ? errno : 0);
+		}
+	}
+	if (backlog_push(sp, line, len) < 0)
+		goto out;
+	sp->backlogged++;
+	wake = sp->bl_events == 1;
+	rc = 0;
+accepted:
+	sp->counter++;
+	sp->emitted++;
+out:
+	if (rc < 0)
+		sp->dropped++;
+	if (wake)
+		pthread_cond_signal(&sp->emit_cond);
+	pthread_mutex_unlock(&sp->emit);
+	return rc;
+}
+
+void
+cw_audit_spool_refused(struct cw_audit_spool *sp)
+{
+	pthread_mutex_lock(&sp->emit);
+	sp->dropped++;
+	pthread_mutex_unlock(&sp->emit);
+}
+
+void
+cw_audit_spool_counts(struct cw_audit_spool *sp, uint64_t *emitted,
+    uint64_t *dropped, uint64_t *backlog)
+{
+	pthread_mutex_lock(&sp->emit);
+	*emitted = sp->emitted;
+	*dropped = sp->dropped;
+	*backlog = sp->bl_events;
+	pthread_mutex_unlock(&sp->emit);
+}
+
+void
+cw_audit_spool_close(struct cw_audit_spool *sp)
+{
+	if (sp == NULL)
+		return;
+	pthread_mutex_lock(&sp->emit);
+	sp->closed = true;
+	pthread_cond_broadcast(&sp->emit_cond);
+	pthread_mutex_unlock(&sp->emit);
 }
 
 /* ---- the spool thread ---- */
 
-/* Appends the batch and fdatasyncs it.  0, or -1 (the batch is kept). */
-static int
-spool_append(struct cw_audit_spool *sp)
+/*
+ * What was appended up to (seq, bytes) is on disk: hand it to the
+ * forwarder.  file_bytes/file_events are the run's totals at that point.
+ */
+static void
+publish_synced(struct cw_audit_spool *sp, uint64_t seq, uint64_t bytes,
+    uint64_t file_bytes, uint64_t file_events)
 {
-	struct cw_audit_batch *b = &sp->batch;
-	int rc = -1;
+	uint64_t events = file_events - sp->published_events;
 
-	pthread_mutex_lock(&sp->io);
-	if (sp->offset_stale) {
-		if (offset_save(sp, 0) < 0)
-			goto out;
-		sp->offset_stale = false;
-	}
-	if (cw_write_all(sp->fd, b->buf, b->len) < 0 || fdatasync(sp->fd) < 0) {
-		/* Cut what half-arrived: the batch is written again whole. */
-		if (ftruncate(sp->fd, (off_t)sp->size) < 0)
-			cw_log(LOG_ERR, "audit: cannot cut a failed write from "
-			    "the spool: %s", strerror(errno));
-		goto out;
-	}
 	pthread_mutex_lock(&sp->lock);
-	sp->size += b->len;
-	sp->events += b->events;
+	sp->synced_seq = seq;
+	sp->synced_bytes = bytes;
+	sp->events += events;
+	sp->pending_bytes += file_bytes - sp->published_bytes;
 	publish_levels(sp);
 	pthread_cond_signal(&sp->cond);
 	pthread_mutex_unlock(&sp->lock);
-	cw_metrics_add(sp->log->metrics, CW_COUNTER_SPOOLED, b->events);
-	b->len = b->events = 0;
-	rc = 0;
-out:
-	pthread_mutex_unlock(&sp->io);
-	return rc;
+	cw_metrics_add(sp->log->metrics, CW_COUNTER_SPOOLED, events);
+	sp->published_bytes = file_bytes;
+	sp->published_events = file_events;
 }
 
-static size_t
-spool_room(struct cw_audit_spool *sp)
+/* The group commit: one fdatasync for everything appended since the last. */
+static void
+sync_appended(struct cw_audit_spool *sp)
 {
-	uint64_t size;
+	uint64_t seq, bytes, fbytes, fevents;
+	int fd;
+
+	pthread_mutex_lock(&sp->emit);
+	if (!sp->sync_wanted) {
+		pthread_mutex_unlock(&sp->emit);
+		return;
+	}
+	sp->sync_wanted = false;
+	fd = sp->fd;            /* only this thread replaces it */
+	seq = sp->seq;
+	bytes = sp->seg_bytes;
+	fbytes = sp->file_bytes;
+	fevents = sp->file_events;
+	pthread_mutex_unlock(&sp->emit);
+	sp->last_sync_ms = sp->last_data_ms = cw_now_ms();
+	if (fdatasync(fd) < 0) {
+		if (!sp->ep.sync_failed)
+			cw_log(LOG_CRIT, "audit: cannot fdatasync the spool "
+			    "%s: %s; retrying", sp->dir, strerror(errno));
+		sp->ep.sync_failed = true;
+		pthread_mutex_lock(&sp->emit);
+		sp->sync_wanted = true;
+		pthread_mutex_unlock(&sp->emit);
+		return;
+	}
+	sp->ep.sync_failed = false;
+	publish_synced(sp, seq, bytes, fbytes, fevents);
+}
+
+/* The bytes of buf[0..len) up to its last newline; *lines of them. */
+static size_t
+whole_lines(const char *buf, size_t len, size_t *lines)
+{
+	const char *p = buf, *nl;
+
+	*lines = 0;
+	while ((nl = memchr(p, '\n', len - (size_t)(p - buf))) != NULL) {
+		(*lines)++;
+		p = nl + 1;
+	}
+	return (size_t)(p - buf);
+}
+
+/*
+ * Writes one chunk of whole lines from the backlog into the segment.
+ * Emitters keep adding to the backlog meanwhile (draining), so order
+ * holds; the mutex is not held across the write.  Returns the bytes
+ * written, 0 when there was nothing to write or no room, -1 on failure.
+ */
+static ssize_t
+drain_chunk(struct cw_audit_spool *sp)
+{
+	const char *p, *nl, *end;
+	size_t len = 0, lines = 0, room, keep;
+	ssize_t n;
+	int fd, werr;
+
+	pthread_mutex_lock(&sp->emit);
+	room = sp->disk_bytes >= sp->max_bytes ? 0 :
+	    (size_t)(sp->max_bytes - sp->disk_bytes < DRAIN_BYTES ?
+	    sp->max_bytes - sp->disk_bytes : DRAIN_BYTES);
+	p = sp->backlog + sp->bl_head;
+	end = sp->backlog + sp->bl_used;
+	while (p + len < end && (nl = memchr(p + len, '\n', (size_t)(end -
+	    (p + len)))) != NULL && (size_t)(nl + 1 - p) <= room) {
+		len = (size_t)(nl + 1 - p);
+		lines++;
+	}
+	if (sp->bl_events > 0 && lines == 0 && !sp->broken)
+		sp->full_hit = true;
+	if (lines == 0 || sp->broken) {
+		pthread_mutex_unlock(&sp->emit);
+		return 0;
+	}
+	memcpy(sp->drain, p, len);
+	sp->draining = true;
+	fd = sp->fd;
+	pthread_mutex_unlock(&sp->emit);
+
+	n = write(fd, sp->drain, len);
+	werr = n < 0 ? errno : 0;
+
+	pthread_mutex_lock(&sp->emit);
+	sp->draining = false;
+	if (n != (ssize_t)len) {
+		/* Keep the whole lines that fitted: a disk with room for a
+		 * few lines takes them, not nothing forever. */
+		keep = n > 0 ? whole_lines(sp->drain, (size_t)n, &lines) : 0;
+		if (keep > 0 && ftruncate(fd, (off_t)(sp->seg_bytes + keep)) < 0)
+			keep = 0;
+		if (keep == 0)
+			append_failed(sp, n, werr);
+		else
+			sp->write_errno = ENOSPC;       /* a short write */
+		len = keep;
+		n = -1;
+	}
+	if (len > 0) {
+		/* Compaction by an emitter keeps the chunk first. */
+		sp->bl_head += len;
+		sp->bl_events -= lines;
+		if (sp->bl_events == 0)
+			sp->bl_head = sp->bl_used = 0;
+		appended(sp, len, lines);
+		sp->sync_wanted = true;
+	}
+	pthread_mutex_unlock(&sp->emit);
+	return n;
+}
+
+/* Writes the backlog, at most DRAIN_ROUND bytes a round. */
+static void
+drain_backlog(struct cw_audit_spool *sp)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < DRAIN_ROUND && (n = drain_chunk(sp)) > 0)
+		done += (size_t)n;
+	pthread_mutex_lock(&sp->emit);
+	/* Still waiting: try again in a while, or when space is freed. */
+	if (sp->bl_events > 0 && done < DRAIN_ROUND)
+		sp->next_drain_ms = cw_now_ms() + POLL_MS;
+	pthread_mutex_unlock(&sp->emit);
+}
+
+/* Whether Redis confirmed all of segment seq's bytes lines. */
+static bool
+forwarded_all(struct cw_audit_spool *sp, uint64_t seq, uint64_t bytes)
+{
+	bool done;
 
 	pthread_mutex_lock(&sp->lock);
-	size = sp->size;
+	done = sp->fwd_seq == seq && sp->fwd_off >= bytes;
 	pthread_mutex_unlock(&sp->lock);
-	return size >= sp->max_bytes ? 0 : (size_t)(sp->max_bytes - size);
+	return done;
 }
 
+/*
+ * Starts a new segment when the current one is big, broken, or wholly
+ * forwarded and either idle or in the way of a waiting backlog (its
+ * space is freed only once it is not the current one).
+ */
 static void
-note_write(struct cw_audit_spool *sp, bool ok)
+maybe_rotate(struct cw_audit_spool *sp, long long now)
 {
-	if (!ok && !sp->ep.write_failed)
-		cw_log(LOG_CRIT, "audit: cannot write the spool %s/%s: %s; "
-		    "events wait in memory", sp->dir, SPOOL_FILE,
-		    strerror(errno));
-	else if (ok && sp->ep.write_failed)
-		cw_log(LOG_NOTICE, "audit: the spool is writable again");
-	sp->ep.write_failed = !ok;
+	char name[SEGMENT_NAME_SIZE];
+	uint64_t seq, next, bytes, fbytes, fevents;
+	bool broken, waiting;
+	int fd, old;
+
+	pthread_mutex_lock(&sp->emit);
+	seq = sp->seq;
+	/* No segment at all (it could not be made at start): make it. */
+	next = sp->fd >= 0 ? seq + 1 : seq;
+	bytes = sp->seg_bytes;
+	broken = sp->broken;
+	waiting = sp->bl_events > 0;
+	pthread_mutex_unlock(&sp->emit);
+	if (!broken && (bytes == 0 || (bytes < sp->segment_max &&
+	    !((waiting || now - sp->last_data_ms >= IDLE_ROTATE_MS) &&
+	    forwarded_all(sp, seq, bytes)))))
+		return;
+	segment_name(name, next);
+	fd = openat(sp->dir_fd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+	    O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fsync(sp->dir_fd) < 0) {
+		if (!sp->ep.rotate_failed)
+			cw_log(LOG_ERR, "audit: cannot start spool segment "
+			    "%s/%s: %s", sp->dir, name, strerror(errno));
+		sp->ep.rotate_failed = true;
+		if (fd >= 0)
+			close(fd);
+		(void)unlinkat(sp->dir_fd, name, 0);
+		return;
+	}
+	sp->ep.rotate_failed = false;
+	pthread_mutex_lock(&sp->emit);
+	old = sp->fd;
+	sp->fd = fd;
+	sp->seq = next;
+	sp->seg_bytes = 0;
+	sp->broken = false;
+	sp->sync_wanted = false;
+	fbytes = sp->file_bytes;
+	fevents = sp->file_events;
+	if (sp->bl_events > 0)
+		sp->next_drain_ms = 0;
+	pthread_mutex_unlock(&sp->emit);
+	/* No one appends to the old segment any more: make it whole. */
+	if (old >= 0 && fdatasync(old) < 0)
+		cw_log(LOG_CRIT, "audit: cannot fdatasync spool segment %" PRIu64
+		    ": %s", seq, strerror(errno));
+	if (old >= 0)
+		close(old);
+	publish_synced(sp, next, 0, fbytes, fevents);
 }
 
+/* Logs the changes of state an emitter or a drain noticed. */
 static void
-note_full(struct cw_audit_spool *sp, bool full)
+note_state(struct cw_audit_spool *sp, long long now)
 {
+	uint64_t dropped, backlog, backlogged;
+	bool full;
+	int err;
+
+	pthread_mutex_lock(&sp->emit);
+	err = sp->write_errno;
+	full = sp->full_hit;
+	sp->full_hit = false;
+	backlog = sp->bl_events;
+	dropped = sp->dropped;
+	backlogged = sp->backlogged;
+	if (backlog == 0)
+		sp->write_errno = 0;
+	pthread_mutex_unlock(&sp->emit);
+	cw_metrics_level(sp->log->metrics, CW_LEVEL_BACKLOG_EVENTS,
+	    (double)backlog);
+	cw_metrics_add(sp->log->metrics, CW_COUNTER_BACKLOGGED, backlogged -
+	    cw_metrics_get(sp->log->metrics, CW_COUNTER_BACKLOGGED));
+	if (err != 0 && !sp->ep.write_failed) {
+		cw_log(LOG_CRIT, "audit: cannot write the spool %s: %s; events "
+		    "wait in memory (at most %d, %d MiB), then are dropped",
+		    sp->dir, strerror(err), CW_AUDIT_BACKLOG_EVENTS,
+		    CW_AUDIT_BACKLOG_BYTES / (1024 * 1024));
+		sp->ep.write_failed = true;
+	}
 	if (full && !sp->ep.full) {
 		cw_log(LOG_CRIT, "audit: the spool reached spool_max_bytes "
 		    "(%" PRIu64 "); events wait in memory (at most %d), then "
-		    "are dropped", sp->max_bytes, CW_AUDIT_QUEUE_EVENTS);
+		    "are dropped", sp->max_bytes, CW_AUDIT_BACKLOG_EVENTS);
 		cw_metrics_add(sp->log->metrics, CW_COUNTER_SPOOL_FULL, 1);
-	} else if (!full && sp->ep.full) {
-		cw_log(LOG_NOTICE, "audit: the spool has room again");
+		sp->ep.full = true;
 	}
-	sp->ep.full = full;
+	if (backlog == 0 && (sp->ep.write_failed || sp->ep.full)) {
+		cw_log(LOG_NOTICE, "audit: the spool takes events again; "
+		    "every event that waited in memory is in it");
+		sp->ep.write_failed = sp->ep.full = false;
+	}
+	if (dropped > sp->ep.dropped_logged &&
+	    now - sp->ep.drop_logged_ms >= DROP_LOG_MS) {
+		cw_log(LOG_CRIT, "audit: %" PRIu64 " events dropped so far: the "
+		    "spool could not take them and the memory backlog was full "
+		    "(clearway_audit_dropped_total)", dropped);
+		sp->ep.dropped_logged = dropped;
+		sp->ep.drop_logged_ms = now;
+	}
 }
 
 static void
@@ -415,7 +975,7 @@ maybe_write_metrics(struct cw_audit_spool *sp, long long now)
 	if (log->metrics_file == NULL || now < sp->next_metrics_ms)
 		return;
 	sp->next_metrics_ms = now + (long long)log->metrics_interval_s * 1000;
-	cw_audit_queue_publish(log);
+	cw_audit_spool_publish(sp);
 	if (cw_metrics_write_file(log->metrics, log->metrics_file, err,
 	    sizeof(err)) < 0) {
 		if (!sp->ep.metrics_failed)
@@ -426,67 +986,103 @@ maybe_write_metrics(struct cw_audit_spool *sp, long long now)
 	}
 }
 
-/* One round: take what is queued (paced), append it. */
-static void
-spool_round(struct cw_audit_spool *sp, long long *last_ms, bool *closed,
-    size_t *left)
+void
+cw_audit_spool_publish(struct cw_audit_spool *sp)
 {
-	struct timespec pause = { 0, POLL_MS * 1000000L };
-	long long now = cw_now_ms(), not_before, until;
-	size_t room;
+	struct cw_metrics *m = sp->log->metrics;
+	uint64_t emitted, dropped, backlog;
 
-	if (sp->batch.len > 0) {
-		/* The last write failed: retry at a slow pace, not in a loop. */
-		nanosleep(&pause, NULL);
-	} else {
-		room = spool_room(sp);
-		/* Group commit; when blocked, poll instead of spinning. */
-		not_before = sp->ep.full ? now + POLL_MS :
-		    *last_ms + GROUP_COMMIT_MS;
-		until = sp->log->metrics_file != NULL &&
-		    sp->next_metrics_ms < now + IDLE_MS ? sp->next_metrics_ms :
-		    now + IDLE_MS;
-		*left = cw_audit_queue_take(sp->log, &sp->batch, room,
-		    not_before, until, closed);
-		note_full(sp, sp->batch.len == 0 && *left > 0 && room <
-		    CW_AUDIT_EVENT_LINE_MAX);
+	/* Counted under the emit mutex on the hot path, published here. */
+	cw_audit_spool_counts(sp, &emitted, &dropped, &backlog);
+	cw_metrics_add(m, CW_COUNTER_EMITTED, emitted -
+	    cw_metrics_get(m, CW_COUNTER_EMITTED));
+	cw_metrics_add(m, CW_COUNTER_DROPPED, dropped -
+	    cw_metrics_get(m, CW_COUNTER_DROPPED));
+	cw_metrics_level(m, CW_LEVEL_BACKLOG_EVENTS, (double)backlog);
+}
+
+/*
+ * Sleeps until there is something to sync (paced by the group commit), a
+ * backlog to retry, a stop, or until_ms.  Returns whether stopping.
+ */
+static bool
+spool_wait(struct cw_audit_spool *sp, long long until)
+{
+	long long now, wake;
+	bool closed;
+
+	pthread_mutex_lock(&sp->emit);
+	for (;;) {
+		now = cw_now_ms();
+		/* Stopping: the backlog is still retried at POLL_MS. */
+		if ((sp->closed && sp->bl_events == 0) || now >= until ||
+		    (sp->sync_wanted && (sp->closed || now >=
+		    sp->last_sync_ms + GROUP_COMMIT_MS)) ||
+		    (sp->bl_events > 0 && now >= sp->next_drain_ms))
+			break;
+		wake = until;
+		if (sp->sync_wanted && sp->last_sync_ms + GROUP_COMMIT_MS < wake)
+			wake = sp->last_sync_ms + GROUP_COMMIT_MS;
+		if (sp->bl_events > 0 && sp->next_drain_ms < wake)
+			wake = sp->next_drain_ms;
+		cw_wake_wait_until(&sp->emit_cond, &sp->emit, wake);
 	}
-	if (sp->batch.len > 0) {
-		*last_ms = cw_now_ms();
-		note_write(sp, spool_append(sp) == 0);
-	}
+	closed = sp->closed;
+	pthread_mutex_unlock(&sp->emit);
+	return closed;
+}
+
+static size_t
+backlog_events(struct cw_audit_spool *sp)
+{
+	size_t n;
+
+	pthread_mutex_lock(&sp->emit);
+	n = sp->bl_events;
+	pthread_mutex_unlock(&sp->emit);
+	return n;
 }
 
 static void *
 spool_main(void *arg)
 {
 	struct cw_audit_spool *sp = arg;
-	long long last_ms = 0, deadline = 0;
-	bool closed = false;
-	size_t left = 0, lost;
+	long long now, until, deadline = 0;
+	bool closed;
+	size_t lost;
 
 	for (;;) {
-		spool_round(sp, &last_ms, &closed, &left);
-		maybe_write_metrics(sp, cw_now_ms());
+		now = cw_now_ms();
+		until = sp->log->metrics_file != NULL &&
+		    sp->next_metrics_ms < now + IDLE_MS ? sp->next_metrics_ms :
+		    now + IDLE_MS;
+		closed = spool_wait(sp, until);
+		drain_backlog(sp);
+		sync_appended(sp);
+		now = cw_now_ms();
+		maybe_rotate(sp, now);
+		note_state(sp, now);
+		maybe_write_metrics(sp, now);
 		if (!closed)
 			continue;
-		if (left == 0 && sp->batch.len == 0)
+		if (backlog_events(sp) == 0)
 			break;
 		if (deadline == 0)
-			deadline = cw_now_ms() + STOP_MS;
-		if (cw_now_ms() < deadline)
+			deadline = now + STOP_MS;
+		if (now < deadline)
 			continue;
-		lost = cw_audit_queue_discard(sp->log) + sp->batch.events;
+		pthread_mutex_lock(&sp->emit);
+		lost = sp->bl_events;
+		sp->dropped += lost;
+		sp->bl_events = sp->bl_head = sp->bl_used = 0;
+		pthread_mutex_unlock(&sp->emit);
 		cw_log(LOG_CRIT, "audit: stopping with %zu events that could not "
 		    "be spooled (spool full or unwritable): lost", lost);
-		pthread_mutex_lock(&sp->log->q.lock);
-		sp->log->q.dropped += sp->batch.events;
-		pthread_mutex_unlock(&sp->log->q.lock);
 		break;
 	}
+	sync_appended(sp);
 	return NULL;
 }
-
 /* ---- the forwarder ---- */
 
 static void
@@ -630,19 +1226,23 @@ split_lines(const char *chunk, size_t len, const char **lines,
 	return n;
 }
 
-/* Redis confirmed up to off (n more events): publish, then save. */
+/* Redis confirmed up to off of segment seq (n more events): save it. */
 static void
-advance(struct cw_audit_spool *sp, uint64_t off, size_t n)
+advance(struct cw_audit_spool *sp, uint64_t seq, uint64_t off, size_t n,
+    size_t bytes)
 {
 	pthread_mutex_lock(&sp->lock);
-	sp->offset = off;
+	sp->fwd_seq = seq;
+	sp->fwd_off = off;
 	sp->events -= n <= sp->events ? n : sp->events;
+	sp->pending_bytes -= bytes <= sp->pending_bytes ? bytes :
+	    sp->pending_bytes;
 	publish_levels(sp);
 	pthread_mutex_unlock(&sp->lock);
 	cw_metrics_add(sp->log->metrics, CW_COUNTER_FORWARDED, n);
 	/* If it cannot be saved, a restart forwards these again (copies
 	 * the writer drops): a disk problem must not stop the flow. */
-	if (offset_save(sp, off) < 0) {
+	if (offset_save(sp, seq, off) < 0) {
 		if (!sp->ep.offset_failed)
 			cw_log(LOG_ERR, "audit: cannot save %s/%s: %s", sp->dir,
 			    OFFSET_FILE, strerror(errno));
@@ -652,33 +1252,109 @@ advance(struct cw_audit_spool *sp, uint64_t off, size_t n)
 	}
 }
 
+/*
+ * Segment seq (size bytes) is all in Redis and no one appends to it any
+ * more: delete it first (that is what frees the disk; even if the offset
+ * cannot be saved, a restart skips a segment that is gone), then move on.
+ */
+static void
+finish_segment(struct cw_audit_spool *sp, uint64_t seq, uint64_t size)
+{
+	char name[SEGMENT_NAME_SIZE];
+
+	if (sp->rfd >= 0)
+		close(sp->rfd);
+	sp->rfd = -1;
+	segment_name(name, seq);
+	if (unlinkat(sp->dir_fd, name, 0) < 0 && errno != ENOENT)
+		cw_log(LOG_ERR, "audit: cannot remove %s/%s: %s", sp->dir, name,
+		    strerror(errno));
+	pthread_mutex_lock(&sp->emit);
+	sp->disk_bytes -= size <= sp->disk_bytes ? size : sp->disk_bytes;
+	if (sp->bl_events > 0) {
+		/* Room again: the backlog need not wait for its timer. */
+		sp->next_drain_ms = 0;
+		pthread_cond_signal(&sp->emit_cond);
+	}
+	pthread_mutex_unlock(&sp->emit);
+	advance(sp, seq + 1, 0, 0, 0);
+}
+
+/* Opens segment seq for reading; its size when complete.  0 or -1. */
+static int
+open_for_reading(struct cw_audit_spool *sp, uint64_t seq, bool complete,
+    uint64_t *size)
+{
+	char name[SEGMENT_NAME_SIZE];
+	struct stat st;
+
+	if (sp->rfd >= 0 && sp->rfd_seq != seq) {
+		close(sp->rfd);
+		sp->rfd = -1;
+	}
+	if (sp->rfd < 0) {
+		segment_name(name, seq);
+		sp->rfd = openat(sp->dir_fd, name, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW);
+		if (sp->rfd < 0)
+			return -1;
+		sp->rfd_seq = seq;
+	}
+	if (complete) {
+		if (fstat(sp->rfd, &st) < 0)
+			return -1;
+		*size = (uint64_t)st.st_size;
+	}
+	return 0;
+}
+
 /* Forwards one batch: 1 when it did, 0 when nothing was waiting, -1. */
 static int
 forward_once(struct cw_audit_spool *sp)
 {
 	const char *lines[FORWARD_EVENTS];
 	size_t lens[FORWARD_EVENTS], len, used, n;
-	uint64_t off, size;
+	uint64_t seq, off, limit, sseq;
+	bool complete;
 	char err[512];
 
 	pthread_mutex_lock(&sp->lock);
-	off = sp->offset;
-	size = sp->size;
+	seq = sp->fwd_seq;
+	off = sp->fwd_off;
+	sseq = sp->synced_seq;
+	limit = sp->synced_bytes;
 	pthread_mutex_unlock(&sp->lock);
-	if (off >= size)
+	complete = seq < sseq;
+	if (!complete && off >= limit)
 		return 0;
-	len = size - off > FORWARD_BYTES ? FORWARD_BYTES : (size_t)(size - off);
-	if (pread_all(sp->fd, sp->chunk, len, off) < 0) {
+	if (open_for_reading(sp, seq, complete, &limit) < 0) {
+		if (errno == ENOENT && complete) {
+			cw_log(LOG_ERR, "audit: spool segment %" PRIu64 " is "
+			    "missing; going on with the next", seq);
+			advance(sp, seq + 1, 0, 0, 0);
+			return 1;
+		}
+		cw_log(LOG_ERR, "audit: cannot read the spool: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (off >= limit) {
+		finish_segment(sp, seq, limit);
+		return 1;
+	}
+	len = limit - off > FORWARD_BYTES ? FORWARD_BYTES : (size_t)(limit -
+	    off);
+	if (pread_all(sp->rfd, sp->chunk, len, off) < 0) {
 		cw_log(LOG_ERR, "audit: cannot read the spool: %s",
 		    strerror(errno));
 		return -1;
 	}
 	n = split_lines(sp->chunk, len, lines, lens, &used);
 	if (n == 0) {
-		/* No newline in a whole chunk: not something we wrote. */
+		/* No newline in what is left: not a line we wrote whole. */
 		cw_log(LOG_ERR, "audit: skipping %zu bytes of the spool that "
 		    "hold no line", len);
-		advance(sp, off + len, 0);
+		advance(sp, seq, off + len, 0, len);
 		return 1;
 	}
 	if (send_batch(sp, lines, lens, n, err, sizeof(err)) < 0) {
@@ -688,33 +1364,8 @@ forward_once(struct cw_audit_spool *sp)
 	redis_state(sp, true, NULL);
 	if (!sp->fsync_checked)
 		check_fsync_policy(sp);
-	advance(sp, off + used, n);
+	advance(sp, seq, off + used, n, used);
 	return 1;
-}
-
-/* Empties the spool once everything in it is forwarded. */
-static void
-truncate_if_done(struct cw_audit_spool *sp, bool idle)
-{
-	uint64_t threshold = sp->max_bytes / 2 < TRUNCATE_BYTES ?
-	    sp->max_bytes / 2 : TRUNCATE_BYTES;
-	bool done;
-
-	pthread_mutex_lock(&sp->io);
-	pthread_mutex_lock(&sp->lock);
-	done = sp->size > 0 && sp->offset == sp->size &&
-	    (idle || sp->size >= threshold);
-	pthread_mutex_unlock(&sp->lock);
-	if (!done || ftruncate(sp->fd, 0) < 0 || fdatasync(sp->fd) < 0)
-		goto out;
-	pthread_mutex_lock(&sp->lock);
-	sp->size = sp->offset = sp->events = 0;
-	publish_levels(sp);
-	pthread_mutex_unlock(&sp->lock);
-	/* Until "0" is saved no append may happen (spool_append checks). */
-	sp->offset_stale = offset_save(sp, 0) < 0;
-out:
-	pthread_mutex_unlock(&sp->io);
 }
 
 static bool
@@ -736,7 +1387,8 @@ forward_wait(struct cw_audit_spool *sp, int ms)
 	long long until = cw_now_ms() + ms;
 
 	pthread_mutex_lock(&sp->lock);
-	while (!sp->stop_fwd && sp->offset == sp->size)
+	while (!sp->stop_fwd && sp->fwd_seq == sp->synced_seq &&
+	    sp->fwd_off >= sp->synced_bytes)
 		if (!cw_wake_wait_until(&sp->cond, &sp->lock, until))
 			break;
 	pthread_mutex_unlock(&sp->lock);
@@ -764,7 +1416,7 @@ static void *
 forward_main(void *arg)
 {
 	struct cw_audit_spool *sp = arg;
-	long long idle_since = cw_now_ms(), deadline;
+	long long deadline;
 	int r;
 
 	for (;;) {
@@ -772,19 +1424,13 @@ forward_main(void *arg)
 		if (forward_stopping(sp, &deadline) && (r <= 0 ||
 		    cw_now_ms() >= deadline))
 			break;
-		if (r > 0) {
+		if (r > 0)
 			sp->backoff_ms = BACKOFF_MIN_MS;
-			idle_since = cw_now_ms();
-			truncate_if_done(sp, false);
-		} else if (r == 0) {
-			truncate_if_done(sp, cw_now_ms() - idle_since >=
-			    IDLE_TRUNCATE_MS);
-			forward_wait(sp, IDLE_TRUNCATE_MS);
-		} else {
+		else if (r == 0)
+			forward_wait(sp, IDLE_MS);
+		else
 			backoff_wait(sp);
-		}
 	}
-	truncate_if_done(sp, true);
 	return NULL;
 }
 
@@ -795,15 +1441,19 @@ spool_free(struct cw_audit_spool *sp)
 {
 	if (sp->fd >= 0)
 		close(sp->fd);
+	if (sp->rfd >= 0)
+		close(sp->rfd);
 	if (sp->lock_fd >= 0)
 		close(sp->lock_fd);
 	if (sp->dir_fd >= 0)
 		close(sp->dir_fd);
-	pthread_mutex_destroy(&sp->io);
+	pthread_mutex_destroy(&sp->emit);
+	pthread_cond_destroy(&sp->emit_cond);
 	pthread_mutex_destroy(&sp->lock);
 	pthread_cond_destroy(&sp->cond);
 	cw_redis_free(sp->redis);
-	free(sp->batch.buf);
+	free(sp->backlog);
+	free(sp->drain);
 	free(sp->chunk);
 	free(sp->dir);
 	free(sp);
@@ -815,11 +1465,15 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
     char *err, size_t errlen)
 {
 	sp->log = log;
-	sp->dir_fd = sp->lock_fd = sp->fd = -1;
+	sp->dir_fd = sp->lock_fd = sp->fd = sp->rfd = -1;
 	sp->max_bytes = (uint64_t)cfg->audit.spool_max_bytes;
+	/* Small enough that a forwarded segment soon frees its space. */
+	sp->segment_max = sp->max_bytes / 8 < SEGMENT_MAX ?
+	    sp->max_bytes / 8 : SEGMENT_MAX;
 	sp->redis_up = true;    /* so that the first failure is logged */
 	sp->backoff_ms = BACKOFF_MIN_MS;
-	pthread_mutex_init(&sp->io, NULL);
+	pthread_mutex_init(&sp->emit, NULL);
+	cw_wake_cond_init(&sp->emit_cond);
 	pthread_mutex_init(&sp->lock, NULL);
 	cw_wake_cond_init(&sp->cond);
 	if (cw_audit_redis_key(sp->stream_key, sizeof(sp->stream_key),
@@ -829,7 +1483,8 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
 	}
 	sp->stream_key_len = strlen(sp->stream_key);
 	if ((sp->dir = strdup(cfg->audit.spool_dir)) == NULL ||
-	    (sp->batch.buf = malloc(CW_AUDIT_QUEUE_BYTES)) == NULL ||
+	    (sp->backlog = malloc(CW_AUDIT_BACKLOG_BYTES)) == NULL ||
+	    (sp->drain = malloc(DRAIN_BYTES)) == NULL ||
 	    (sp->chunk = malloc(FORWARD_BYTES)) == NULL ||
 	    (sp->redis = cw_redis_new(redis)) == NULL) {
 		snprintf(err, errlen, "audit: out of memory");
@@ -852,7 +1507,7 @@ cw_audit_spool_start(struct cw_audit_log *log, const struct cw_config *cfg,
 	if (spool_init(sp, log, cfg, redis, err, errlen) < 0 ||
 	    open_spool(sp, err, errlen) < 0)
 		goto fail;
-	/* The forwarder first: the spool thread only stops once the queue
+	/* The forwarder first: the spool thread only stops once the spool
 	 * is closed, so it must be the last thing that can fail to start. */
 	if ((rc = pthread_create(&sp->fwd_thread, NULL, forward_main, sp)) != 0)
 		goto thread_fail;
@@ -873,7 +1528,8 @@ cw_audit_spool_stop(struct cw_audit_spool *sp)
 {
 	if (sp == NULL)
 		return;
-	/* The caller closed the queue: the spool thread drains it. */
+	/* Emitters are refused from here; the spool thread writes what waits. */
+	cw_audit_spool_close(sp);
 	if (sp->spool_started)
 		pthread_join(sp->spool_thread, NULL);
 	pthread_mutex_lock(&sp->lock);
@@ -883,5 +1539,14 @@ cw_audit_spool_stop(struct cw_audit_spool *sp)
 	pthread_mutex_unlock(&sp->lock);
 	if (sp->fwd_started)
 		pthread_join(sp->fwd_thread, NULL);
+	/* Everything sent (the threads are gone): leave no segment behind. */
+	if (sp->spool_started && sp->fd >= 0 && sp->fwd_seq == sp->seq &&
+	    sp->synced_bytes == sp->seg_bytes &&
+	    sp->fwd_off >= sp->seg_bytes) {
+		close(sp->fd);
+		sp->fd = -1;
+		finish_segment(sp, sp->seq, sp->seg_bytes);
+	}
+	cw_audit_spool_publish(sp);
 	spool_free(sp);
 }

@@ -4,7 +4,11 @@
  *
  * One writer at a time.  Any number of hosts may run with writer = yes;
  * the one holding <prefix>audit:writer (SET NX PX, renewed) works, the
- * others wait for the key to expire.  The holder opens the store only
+ * others wait for the key to expire.  The key holds a token drawn at
+ * random by each process, so a second daemon on the same host is just
+ * another writer; only a restart that can prove its previous incarnation
+ * dead (the flock on <spool_dir>/writer.token) takes that one's lock at
+ * once.  The holder opens the store only
  * while it holds the key, and appends only while its last renewal is
  * recent enough that the key cannot have expired meanwhile.
  *
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,13 +64,14 @@
 #define DEDUP_PROBE 32
 #define DEDUP_RUNS 8
 #define STREAM_ID_MAX 48
+#define TOKEN_RANDOM 16         /* bytes: the token names one process */
+#define TOKEN_FILE "writer.token"     /* in the spool directory */
 #define US_PER_DAY (86400LL * 1000000LL)
 
+/* The token of this directory's previous writer process, proven dead. */
 static const char acquire_takeover_lua[] =
-    /* Our own host's token: a previous incarnation of this daemon. */
     "local v = redis.call('GET', KEYS[1]) "
-    "if v == false or v == ARGV[1] or "
-    "   string.sub(v, 1, #ARGV[3]) == ARGV[3] then "
+    "if v == false or v == ARGV[1] or v == ARGV[3] then "
     "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
     "return 0";
 static const char renew_lua[] =
@@ -100,8 +106,11 @@ struct cw_audit_writer {
 	char stream_key[CW_AUDIT_REDIS_KEY_MAX];
 	char lock_key[CW_AUDIT_REDIS_KEY_MAX];
 	char *dir, *key_dir, *key_id;
-	char token[CW_AUDIT_HOST_MAX + 2 + 2 * 8 + 1];   /* "<host> <hex>" */
-	char token_prefix[CW_AUDIT_HOST_MAX + 2];       /* "<host> " */
+	/* "<host> <hex>": this process's, and (until used) that of the last
+	 * process that wrote this directory, which is known to be dead. */
+	char token[CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1];
+	char prev_token[CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1];
+	int token_fd;           /* <spool_dir>/writer.token, flock'd */
 	int retention_days;
 	int block_ms;
 
@@ -360,7 +369,12 @@ lock_script(struct cw_audit_writer *w, const char *script, const char *arg3)
 	return v;
 }
 
-/* SET NX PX; else take over a lock our own host left behind. */
+/*
+ * SET NX PX; else, if the lock still holds the token of this directory's
+ * previous writer process (dead: we hold its flock), take it at once
+ * rather than wait out the lease.  Any other holder, a second daemon on
+ * this host included, keeps it until it lets it go or its lease expires.
+ */
 static bool
 lock_acquire(struct cw_audit_writer *w)
 {
@@ -374,8 +388,16 @@ lock_acquire(struct cw_audit_writer *w)
 		return false;
 	got = r->type == REDIS_REPLY_STATUS;    /* nil: someone holds it */
 	freeReplyObject(r);
-	return got || lock_script(w, acquire_takeover_lua,
-	    w->token_prefix) == 1;
+	if (!got && w->prev_token[0] != '\0' && lock_script(w,
+	    acquire_takeover_lua, w->prev_token) == 1) {
+		cw_log(LOG_NOTICE, "audit writer: took %s over from this "
+		    "trail's previous writer process, which is gone",
+		    w->lock_key);
+		got = true;
+	}
+	if (got)
+		w->prev_token[0] = '\0';
+	return got;
 }
 
 static void
@@ -458,7 +480,7 @@ become_writer(struct cw_audit_writer *w)
 	if (!lock_acquire(w)) {
 		if (w->redis_up && !w->standby_logged)
 			cw_log(LOG_INFO, "audit writer: standing by (%s is held "
-			    "by another host)", w->lock_key);
+			    "by another writer)", w->lock_key);
 		w->standby_logged = true;
 		return -1;
 	}
@@ -492,8 +514,8 @@ renew(struct cw_audit_writer *w)
 	}
 	if (v < 0)
 		return 0;       /* Redis unreachable: appends stop by margin */
-	cw_log(LOG_WARNING, "audit writer: lost %s to another host; standing "
-	    "by", w->lock_key);
+	cw_log(LOG_WARNING, "audit writer: lost %s to another writer; "
+	    "standing by", w->lock_key);
 	release(w);
 	return -1;
 }
@@ -898,6 +920,8 @@ writer_free(struct cw_audit_writer *w)
 	cw_redis_free(w->redis);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
+	if (w->token_fd >= 0)
+		close(w->token_fd);
 	free(w->dedup);
 	free(w->events);
 	free(w->record);
@@ -910,7 +934,7 @@ writer_free(struct cw_audit_writer *w)
 static int
 make_token(struct cw_audit_writer *w, const char *host)
 {
-	unsigned char r[8];
+	unsigned char r[TOKEN_RANDOM];
 	char hex[2 * sizeof(r) + 1];
 	size_t i;
 
@@ -918,9 +942,72 @@ make_token(struct cw_audit_writer *w, const char *host)
 		return -1;
 	for (i = 0; i < sizeof(r); i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(w->token_prefix, sizeof(w->token_prefix), "%s ", host);
 	snprintf(w->token, sizeof(w->token), "%s %s", host, hex);
 	return 0;
+}
+
+/* A token read back from the file: "<printable> <hex>", nothing else. */
+static bool
+token_valid(const char *t)
+{
+	const char *sp = strchr(t, ' ');
+	size_t i;
+
+	if (sp == NULL || sp == t || strlen(sp + 1) != 2 * TOKEN_RANDOM)
+		return false;
+	for (i = 0; t[i] != '\0'; i++)
+		if (t[i] < 0x20 || t[i] >= 0x7f)
+			return false;
+	return strspn(sp + 1, "0123456789abcdef") == 2 * TOKEN_RANDOM;
+}
+
+/*
+ * <spool_dir>/writer.token holds the token of the last writer process of
+ * this daemon (one daemon per spool directory), and that process holds a
+ * flock on it for its whole life.  Taking the flock therefore proves that
+ * process is gone, so a lock that still holds its token may be taken over
+ * at once (a restart need not wait out the lease).  A second live daemon
+ * cannot take the flock (nor start on the same spool); one with another
+ * spool reads a token that is not the live holder's.  Then our own token
+ * goes in.  Without the file, a restart simply waits for the lease.  (Not
+ * in the trail directory: that holds the trail's files only.)
+ */
+static void
+token_file_open(struct cw_audit_writer *w, const char *spool_dir)
+{
+	char path[4096], buf[sizeof(w->token) + 1];
+	ssize_t n;
+	int len;
+
+	w->token_fd = -1;
+	len = snprintf(path, sizeof(path), "%s/%s", spool_dir, TOKEN_FILE);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return;
+	if ((w->token_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) < 0)
+		goto fail;
+	if (flock(w->token_fd, LOCK_EX | LOCK_NB) < 0) {
+		cw_log(LOG_WARNING, "audit writer: %s is held by another live "
+		    "writer; this one waits for %s to be free", path,
+		    w->lock_key);
+		close(w->token_fd);
+		w->token_fd = -1;
+		return;
+	}
+	n = pread(w->token_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (token_valid(buf))
+		memcpy(w->prev_token, buf, strlen(buf) + 1);
+	snprintf(buf, sizeof(buf), "%s\n", w->token);
+	if (ftruncate(w->token_fd, 0) < 0 || pwrite(w->token_fd, buf,
+	    strlen(buf), 0) != (ssize_t)strlen(buf) || fdatasync(w->token_fd) < 0)
+		goto fail;
+	return;
+fail:
+	/* Keep the flock if we have it: the file is only an accelerator. */
+	cw_log(LOG_WARNING, "audit writer: %s: %s; a restart will wait for "
+	    "the lock's lease", path, strerror(errno));
 }
 
 static int
@@ -930,6 +1017,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	int timeout = redis->timeout_ms > 0 ? redis->timeout_ms : 2000;
 
 	w->log = log;
+	w->token_fd = -1;
 	w->retention_days = cfg->audit.retention_days;
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->redis_up = true;     /* so that the first failure is logged */
@@ -951,6 +1039,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	    (w->record = malloc(sizeof(*w->record))) == NULL ||
 	    (w->redis = cw_redis_new(redis)) == NULL)
 		return -1;
+	token_file_open(w, cfg->audit.spool_dir);
 	return 0;
 }
 

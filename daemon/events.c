@@ -22,7 +22,7 @@ cw_events_init(struct cw_audit_log *log)
 	audit_log = log;
 }
 
-/* Emits ev; a full queue is logged at LOG_CRIT (at most once a second). */
+/* Emits ev; a drop is logged at LOG_CRIT (at most once a second). */
 static void
 emit(struct cw_audit_event *ev)
 {
@@ -32,8 +32,8 @@ emit(struct cw_audit_event *ev)
 		return;
 	if (now - last >= 1000 &&
 	    atomic_compare_exchange_strong(&last_drop_log, &last, now))
-		cw_log(LOG_CRIT, "audit: event %d dropped (queue full or "
-		    "pipeline stopping)", (int)ev->type);
+		cw_log(LOG_CRIT, "audit: event %d dropped (spool and its "
+		    "memory backlog full, or pipeline stopping)", (int)ev->type);
 }
 
 static bool

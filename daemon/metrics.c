@@ -27,9 +27,9 @@ struct counter_info {
 /* Order of enum cw_counter. */
 static const struct counter_info counters[CW_COUNTER_COUNT] = {
 	{ "clearway_audit_emitted_total",
-	  "Audit events accepted into the in-memory queue." },
+	  "Audit events accepted: written to the spool, or to its backlog." },
 	{ "clearway_audit_dropped_total",
-	  "Audit events refused: the queue was full (or the event invalid)." },
+	  "Audit events refused: the spool and its backlog were full (or the event invalid)." },
 	{ "clearway_audit_spooled_total",
 	  "Audit events fsync'd into the host spool." },
 	{ "clearway_audit_forwarded_total",
@@ -46,12 +46,14 @@ static const struct counter_info counters[CW_COUNTER_COUNT] = {
 	  "Times the spool reached [audit] spool_max_bytes." },
 	{ "clearway_audit_writer_idle_reads_total",
 	  "Reads of the audit stream that found nothing new." },
+	{ "clearway_audit_backlogged_total",
+	  "Audit events that waited in memory: the spool could not take them." },
 };
 
 /* Order of enum cw_level. */
 static const struct counter_info levels[CW_LEVEL_COUNT] = {
-	{ "clearway_audit_queue_events",
-	  "Audit events in memory, not yet in the spool." },
+	{ "clearway_audit_backlog_events",
+	  "Audit events waiting in memory for the spool (full or unwritable)." },
 	{ "clearway_audit_spool_events",
 	  "Audit events in the spool, not yet confirmed by Redis." },
 	{ "clearway_audit_spool_bytes",

@@ -23,7 +23,7 @@
 /* Counters: only ever go up (names in metrics.c). */
 enum cw_counter {
 	CW_COUNTER_EMITTED = 0,         /* accepted by cw_audit_emit() */
-	CW_COUNTER_DROPPED,             /* refused: queue full or bad event */
+	CW_COUNTER_DROPPED,             /* refused: backlog full or bad event */
 	CW_COUNTER_SPOOLED,             /* fsync'd into the spool */
 	CW_COUNTER_FORWARDED,           /* confirmed by Redis */
 	CW_COUNTER_WRITTEN,             /* sealed into the trail (writer) */
@@ -32,12 +32,13 @@ enum cw_counter {
 	CW_COUNTER_MISSING,             /* event ids the writer never saw */
 	CW_COUNTER_SPOOL_FULL,          /* times the spool reached its bound */
 	CW_COUNTER_WRITER_IDLE,         /* empty reads of the stream (tests) */
+	CW_COUNTER_BACKLOGGED,          /* had to wait in memory for the spool */
 	CW_COUNTER_COUNT
 };
 
 /* Gauges the pipeline itself keeps. */
 enum cw_level {
-	CW_LEVEL_QUEUE_EVENTS = 0,      /* in memory, not yet spooled */
+	CW_LEVEL_BACKLOG_EVENTS = 0,    /* in memory: the spool refused them */
 	CW_LEVEL_SPOOL_EVENTS,          /* spooled, not yet forwarded */
 	CW_LEVEL_SPOOL_BYTES,
 	CW_LEVEL_REDIS_UP,              /* the forwarder's last exchange */
