@@ -90,6 +90,7 @@
  *   revocation_completed clearwayd / user / id deadline met
  *   revocation_deadline_warning, revocation_deadline_missed,
  *   revocation_dead_lettered      clearwayd / user / id deadline ...
+ *   revocation_retried   approver / user / id (clearwayctl retry)
  *   sync_state           clearwayd / ldap|redis / state error
  *   daemon_start, daemon_stop     clearwayd / "" / version pid
  *   config_reload        clearwayd / path / error
@@ -152,6 +153,7 @@ enum cw_audit_type {
 	CW_AUDIT_ANOMALY_ALERT,
 	CW_AUDIT_DAY_OPENED,
 	CW_AUDIT_WRITER_RECOVERED,
+	CW_AUDIT_REVOCATION_RETRIED,
 	CW_AUDIT_TYPE_COUNT
 };
 

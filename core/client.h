@@ -15,8 +15,9 @@
 /*
  * Sends req to the daemon at socket_path and parses the answer into resp.
  * Returns 0 when a well-formed response arrived (its status may still be an
- * error), or -1 when the daemon could not be reached or answered garbage
- * within timeout_ms; err says which.
+ * error); -1 when the request did not reach the daemon (nothing was done);
+ * -2 when it did but no well-formed answer came back within timeout_ms (a
+ * change may have been made).  err says why.
  */
 int cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,
