@@ -87,8 +87,10 @@ print_revocation(const json_t *d)
 		/* A re-run (or a second filer): nothing new was filed. */
 		cli_clean_text(cli_json_string(d, "actor"), actor,
 		    sizeof(actor));
-		printf("already open: revocation %s (filed by %s); nothing new "
-		    "filed\n", cli_json_string(d, "id"), actor);
+		printf("already open: revocation %s (filed by %s); %s\n",
+		    cli_json_string(d, "id"), actor, json_is_true(
+		    json_object_get(d, "brought_forward")) ? "brought forward "
+		    "to the time asked now" : "nothing new filed");
 	}
 	printf("revocation %s: %s %s (%s)\n", cli_json_string(d, "id"),
 	    cli_json_string(d, "kind"), cli_json_string(d, "user"),

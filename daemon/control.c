@@ -194,6 +194,8 @@ file_elevation_end(struct cw_control *c, enum cw_revocation_kind kind,
 	if (cw_revq_submit(&c->store, &r, now, &state, err, sizeof(err)) < 0)
 		cw_warn("elevation of %s to %s: cannot file its revocation: %s",
 		    user, role, err);
+	else
+		cw_revocation_audit_requested(&c->store, &r, now);
 	cw_revoker_poke(c->revoker);
 }
 

@@ -83,10 +83,13 @@ static const char *const key_suffix[NKEYS] = {
 /*
  * ARGV: id uid kind reason actor role requested effective deadline month
  * denies now unique.  Returns {created, state, gen, id, record}: record
- * (HGETALL) only when created is 0.  unique=1 (leaver, revoke): one open
- * revocation per user and kind, found through rev:openby ("<kind>:<uid>"
- * -> id); an entry whose revocation is done or cancelled is stale and is
- * replaced.  rev:monthz:<m> orders the month by requested_at for paging.
+ * (HGETALL) only when created is not 1.  unique=1 (leaver, revoke): one
+ * open revocation per user and kind, found through rev:openby
+ * ("<kind>:<uid>" -> id); an entry whose revocation is done or cancelled
+ * is stale and is replaced.  An open one still scheduled for later than
+ * this request's effective time is brought forward to it (created = 2):
+ * asking again can only make a revocation earlier, never later.
+ * rev:monthz:<m> orders the month by requested_at for paging.
  */
 static const char submit_script[] = LUA_PROLOGUE
     "local id, uid = ARGV[3], ARGV[4]\n"
@@ -96,8 +99,27 @@ static const char submit_script[] = LUA_PROLOGUE
     "  local by = ARGV[5] .. ':' .. uid\n"
     "  local oid = redis.call('HGET', P .. 'rev:openby', by)\n"
     "  local st = oid and redis.call('HGET', rkey(oid), 'state')\n"
+    "  local gen, made = 0, 0\n"
+    "  if st == 'scheduled' and tonumber(ARGV[10]) <\n"
+    "      tonumber(redis.call('HGET', rkey(oid), 'effective_at')) then\n"
+    "    made = 2\n"
+    "    redis.call('HSET', rkey(oid), 'effective_at', ARGV[10],\n"
+    "      'deadline', ARGV[11])\n"
+    "    redis.call('ZADD', KEYS[7], ARGV[11], oid)\n"
+    "    if tonumber(ARGV[10]) > tonumber(ARGV[14]) then\n"
+    "      redis.call('ZADD', KEYS[5], ARGV[10], oid)\n"
+    "    else\n"
+    "      redis.call('ZREM', KEYS[5], oid)\n"
+    "      enqueue(oid, ARGV[14])\n"
+    "      st = 'queued'\n"
+    "      if ARGV[13] == '1' then\n"
+    "        redis.call('SADD', KEYS[1], uid)\n"
+    "        gen = bump('r:' .. uid)\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
     "  if st == 'scheduled' or st == 'queued' or st == 'dead' then\n"
-    "    return {0, st, 0, oid, redis.call('HGETALL', rkey(oid))}\n"
+    "    return {made, st, gen, oid, redis.call('HGETALL', rkey(oid))}\n"
     "  end\n"
     "  redis.call('HSET', P .. 'rev:openby', by, id)\n"
     "end\n"
@@ -744,7 +766,8 @@ cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
 	r->state = state_parse(x->element[1]->str);
 	if (state != NULL)
 		*state = r->state;
-	rc = x->element[0]->integer == 1 ? 1 : 0;
+	rc = x->element[0]->integer == 1 || x->element[0]->integer == 2 ?
+	    (int)x->element[0]->integer : 0;
 out:
 	freeReplyObject(x);
 	return rc;

@@ -157,9 +157,12 @@ bool cw_revq_step_name_valid(const char *s);
  * bumped, so every daemon denies at the next decision; else scheduled in
  * <p>revsched.  Idempotent by id: a second submit changes nothing.  For
  * leaver and revoke also by user and kind: while one is open (scheduled,
- * queued or dead), submitting another changes nothing.  Returns 1 when
- * recorded, 0 when it was not because one stood already: r is then
- * overwritten with that revocation as stored (its id, times, state).
+ * queued or dead), submitting another changes nothing, except that one
+ * still scheduled for later than r->effective_at is brought forward to
+ * it (and queued at once when that is now).  Returns 1 when recorded, 0
+ * when it was not because one stood already, 2 when that one was brought
+ * forward: r is then overwritten with that revocation as stored (its id,
+ * times, state).
  * *state (may be NULL) says how it stands.  -1 with err; when the reply
  * was lost after sending (cw_redis_unanswered), it may have been recorded.
  */

@@ -110,7 +110,9 @@ effective_in_range(const struct cw_request *req, int64_t now,
 /*
  * leaver / revoke: record it; every host denies at once (unless future).
  * Safe to repeat: while the user has an open revocation of this kind,
- * that one is the answer ("existing": true) and nothing new is filed.
+ * that one is the answer ("existing": true) and nothing new is filed; if
+ * it was scheduled later than asked now, it is brought forward
+ * ("brought_forward": true): a revocation only ever comes sooner.
  */
 static int
 submit(const struct cw_revocation_ctx *x, const struct cw_request *req,
@@ -147,8 +149,10 @@ submit(const struct cw_revocation_ctx *x, const struct cw_request *req,
 	/* Also when it stood already: its filer may never have heard back. */
 	cw_revocation_audit_requested(x->store, &r, now);
 	o = revocation_json(&r, now, x->warn_fraction);
-	if (o != NULL)
-		json_object_set_new(o, "existing", json_boolean(rc == 0));
+	if (o != NULL) {
+		json_object_set_new(o, "existing", json_boolean(rc != 1));
+		json_object_set_new(o, "brought_forward", json_boolean(rc == 2));
+	}
 	resp->data = dump(o);
 	return 0;
 }

@@ -263,6 +263,8 @@ def answer(req):
                      ticket="", reason="tab\there \x1b[31m")
         return {"status": "ok", "data": {"elevations": [
             dict(grant, end=T + 5399), other], "now": T}}
+    if op == "revoke" and user == "silent":
+        return None         # takes the request, never answers
     if op == "leaver" and user == "uma":
         return {"status": "unknown", "message": "outcome unknown: the change "
                 "reached Redis but no reply came back (timed out); it may have "
@@ -286,8 +288,10 @@ while True:
     req = json.loads(c.recv(n, socket.MSG_WAITALL))
     with open(log, "w") as f:
         json.dump(req, f)
-    out = json.dumps(dict(answer(req), v=1)).encode()
-    c.sendall(struct.pack(">I", len(out)) + out)
+    a = answer(req)
+    if a is not None:
+        out = json.dumps(dict(a, v=1)).encode()
+        c.sendall(struct.pack(">I", len(out)) + out)
     c.close()
 PY
 python3 "$tmp/fake.py" "$tmp/fake.sock" "$tmp/request.json" &
@@ -339,6 +343,9 @@ has "elevations: none" "$tmp/out" "no active elevations for nobody"
 req "elevations USER" 'r["user"]=="nobody"'
 run "outcome unknown: exit 3" 3 "${fake[@]}" leaver uma --reason "resigned"
 has "outcome unknown: says so" "$tmp/err" "it may have been recorded; re-run to confirm; re-running is safe"
+run "no answer to a change: exit 3" 3 "${fake[@]}" revoke silent --reason "withdrawn"
+has "no answer to a change: outcome unknown" "$tmp/err" "outcome unknown: clearwayd took the request but did not answer"
+has "no answer to a change: re-run" "$tmp/err" "re-run to confirm; re-running is safe"
 run "queue: two pages" 0 "${fake[@]}" queue
 has "queue: first page's row" "$tmp/out" "alice"
 has "queue: second page's row" "$tmp/out" "OVERDUE"
