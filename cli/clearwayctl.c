@@ -208,21 +208,30 @@ op_writes(enum cw_op op)
 	}
 }
 
+/* Requests the control worker answers from Redis (the rest: memory). */
+static bool
+op_uses_redis(enum cw_op op)
+{
+	return op_writes(op) || op == CW_OP_QUEUE || op == CW_OP_REPORT ||
+	    op == CW_OP_EXPORT;
+}
+
 /*
- * How long to wait for clearwayd's answer.  A change is answered by the
- * control worker after at most a few Redis calls, each bounded by [redis]
- * timeout_ms, and a wait for this host to apply it: waiting longer than
- * that gets the daemon's own verdict ("not recorded", "outcome unknown")
- * instead of guessing.  client_timeout_ms is the PAM module's budget
- * (logons must not hang); an operator's command may wait this long.
+ * How long to wait for clearwayd's answer.  A request the control worker
+ * carries out is answered after at most a few Redis calls, each bounded
+ * by [redis] timeout_ms, and a wait for this host to apply a change:
+ * waiting longer than that gets the daemon's own verdict ("not recorded",
+ * "outcome unknown") instead of guessing.  client_timeout_ms is the PAM
+ * module's budget (logons must not hang), enough for what the daemon
+ * answers from memory; an operator's change may wait longer.
  */
 static int
-answer_wait_ms(const struct cw_config *cfg)
+answer_wait_ms(const struct cw_config *cfg, enum cw_op op)
 {
 	long long ms = 3LL * cfg->redis.timeout_ms + CLI_APPLY_WAIT_MS +
 	    CLI_SLACK_MS;
 
-	if (ms < cfg->daemon.client_timeout_ms)
+	if (!op_uses_redis(op) || ms < cfg->daemon.client_timeout_ms)
 		ms = cfg->daemon.client_timeout_ms;
 	return ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
@@ -241,7 +250,7 @@ cli_exchange(struct cli *cli, const struct cw_request *req,
 			return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 		cli->cfg_loaded = true;
 	}
-	wait = answer_wait_ms(&cli->cfg);
+	wait = answer_wait_ms(&cli->cfg, req->op);
 	rc = cw_client_call(cli->cfg.daemon.socket, wait, req, resp, err,
 	    sizeof(err));
 	if (rc == -2 && op_writes(req->op))
