@@ -11,8 +11,8 @@
 
 #include "calendar.h"
 #include "events.h"
-#include "log.h"
 #include "isotime.h"
+#include "log.h"
 #include "revocation_queue.h"
 #include "revocations.h"
 
@@ -183,9 +183,10 @@ reinstate(const struct cw_revocation_ctx *x, const struct cw_request *req,
  * The rows of one page that fit one answer, into arr; *next is the cursor
  * after the last member taken ("" when the index is exhausted).  Members
  * without a record are passed over (the cursor moves past them), so a
- * page never comes back empty-handed while more remain.
+ * page never comes back empty-handed while more remain.  false when out of
+ * memory (a short page would end the listing early, silently).
  */
-static void
+static bool
 page_rows(const struct cw_revq_page *p, int64_t now, double warn,
     json_t *arr, char *next, size_t nextlen)
 {
@@ -204,25 +205,26 @@ page_rows(const struct cw_revq_page *p, int64_t now, double warn,
 			free(s);
 			if (row == NULL || len == 0) {
 				json_decref(row);
-				break;
+				return false;
 			}
 			if (bytes + len > PAGE_BYTES && json_array_size(arr) > 0) {
 				json_decref(row);
-				return;         /* the cursor stays at the last */
+				return true;    /* the cursor stays at the last */
 			}
 			bytes += len;
 			json_array_append_new(arr, row);
 		}
 		cw_revq_cursor(it->score, it->id, next, nextlen);
 	}
-	if (i == p->count && p->last)
+	if (p->last)
 		next[0] = '\0';
+	return true;
 }
 
 /*
  * queue and report answer one page each: the rows after req->after that
- * fit a frame, "next" (the cursor to ask with for more; absent at the
- * end) and "total" (the index's size when the page was read).
+ * fit a frame, and "next", the cursor to ask with for more (absent at the
+ * end).
  */
 static int
 page_answer(const struct cw_revocation_ctx *x, const struct cw_request *req,
@@ -232,6 +234,7 @@ page_answer(const struct cw_revocation_ctx *x, const struct cw_request *req,
 	int64_t now = (int64_t)time(NULL);
 	char next[CW_AFTER_MAX + 1];
 	json_t *arr, *o;
+	bool ok;
 	int rc;
 
 	if (req->after[0] != '\0' && !cw_revq_cursor_valid(req->after)) {
@@ -245,9 +248,14 @@ page_answer(const struct cw_revocation_ctx *x, const struct cw_request *req,
 	    req->month, req->after, PAGE_RECORDS, &p, err, errlen);
 	if (rc < 0)
 		return -1;
-	if ((arr = json_array()) != NULL)
-		page_rows(&p, now, x->warn_fraction, arr, next, sizeof(next));
+	ok = (arr = json_array()) != NULL && page_rows(&p, now,
+	    x->warn_fraction, arr, next, sizeof(next));
 	cw_revq_page_free(&p);
+	if (!ok) {
+		json_decref(arr);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (req->op == CW_OP_QUEUE)
 		o = json_pack("{s:I, s:o}", "now", (json_int_t)now, "pending",
 		    arr);
