@@ -465,7 +465,7 @@ struct cw_audit_verify_report {
 		char file[CW_AUDIT_FILE_NAME_SIZE];     /* "" when none */
 		unsigned long line;     /* 1-based; 0 when not a line */
 		uint64_t seq;           /* of that line's record; 0 unknown */
-		int sys_errno;          /* for CW_AUDIT_IO */
+		int sys_errno;          /* CW_AUDIT_IO; CW_AUDIT_KEY: EACCES/EPERM */
 		char what[320];
 	} problem;
 };
