@@ -286,7 +286,7 @@ cli_pages(struct cli *cli, struct cw_request *req,
 	struct cw_response resp;
 	const char *next;
 	json_t *data = NULL;
-	bool json = cli->json;
+	bool json = cli->json, more = false;
 	int rc = CW_EXIT_OK;
 
 	req->after[0] = '\0';
@@ -305,11 +305,12 @@ cli_pages(struct cli *cli, struct cw_request *req,
 		} else if (next != NULL) {
 			snprintf(req->after, sizeof(req->after), "%s", next);
 		}
+		more = next != NULL;
 		json_decref(data);
 		data = NULL;
 		/* Past the first page, stdout holds the caller's document. */
 		cli->json = false;
-	} while (rc == CW_EXIT_OK && next != NULL);
+	} while (rc == CW_EXIT_OK && more);
 	cli->json = json;
 	return rc;
 }

@@ -34,7 +34,7 @@ print_row(const json_t *r, int64_t now)
 struct queue_out {
 	const struct cli *cli;
 	bool json;              /* cli->json when it began (cli_pages) */
-	bool started;           /* the header, or the JSON document's head */
+	bool started;           /* a page came (with --json: the head is out) */
 	size_t rows;
 };
 
@@ -48,15 +48,13 @@ queue_page(const json_t *data, void *arg)
 	size_t i;
 	char *s;
 
-	if (!q->started) {
-		q->started = true;
-		if (q->json)
-			printf("{\"now\":%lld,\"pending\":[", (long long)now);
-		else if (json_array_size(list) > 0)
+	if (!q->started && q->json)
+		printf("{\"now\":%lld,\"pending\":[", (long long)now);
+	q->started = true;
+	json_array_foreach(list, i, r) {
+		if (!q->json && q->rows == 0)
 			printf("%-34s %-12s %-9s %-9s %-20s %-9s %s\n", "ID",
 			    "USER", "KIND", "STATE", "DEADLINE (UTC)", "LEFT", "");
-	}
-	json_array_foreach(list, i, r) {
 		if (!q->json) {
 			print_row(r, now);
 		} else if ((s = json_dumps(r, JSON_COMPACT)) != NULL) {
