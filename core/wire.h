@@ -28,7 +28,7 @@
 #define CW_TICKET_MAX 64
 /* A revocation id (retry), and a page cursor "<score>:<id>" (queue, report). */
 #define CW_REVID_MAX 64
-#define CW_AFTER_MAX 96
+#define CW_AFTER_MAX 96         /* >= CW_REVQ_CURSOR_MAX */
 /* leaver --effective: how far from now a leaving time may be. */
 #define CW_EFFECTIVE_PAST_MAX (366LL * 86400)
 #define CW_EFFECTIVE_AHEAD_MAX (3660LL * 86400)

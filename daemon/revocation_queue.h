@@ -336,6 +336,8 @@ struct cw_revq_page {
 	size_t count;
 	bool last;                      /* no member after these */
 };
+/* "<score>:<id>": up to 20 digits and a sign, a colon, an id. */
+#define CW_REVQ_CURSOR_MAX (21 + 1 + CW_REVQ_ID_MAX)
 void cw_revq_page_free(struct cw_revq_page *p);
 bool cw_revq_cursor_valid(const char *after);
 void cw_revq_cursor(int64_t score, const char *id, char *out, size_t outlen);

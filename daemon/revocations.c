@@ -23,6 +23,8 @@
  * holds the envelope, and a row is well under the margin.
  */
 #define PAGE_BYTES (CW_WIRE_MAX_FRAME - 8 * 1024)
+_Static_assert(CW_REVQ_CURSOR_MAX <= CW_AFTER_MAX,
+    "a page cursor must fit the request's \"after\"");
 
 static json_t *
 revocation_json(const struct cw_revocation *r, int64_t now,
@@ -232,7 +234,7 @@ page_answer(const struct cw_revocation_ctx *x, const struct cw_request *req,
 {
 	struct cw_revq_page p;
 	int64_t now = (int64_t)time(NULL);
-	char next[CW_AFTER_MAX + 1];
+	char next[CW_REVQ_CURSOR_MAX + 1];
 	json_t *arr, *o;
 	bool ok;
 	int rc;
