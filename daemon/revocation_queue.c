@@ -101,7 +101,7 @@ static const char submit_script[] = LUA_PROLOGUE
     "  local st = oid and redis.call('HGET', rkey(oid), 'state')\n"
     "  local gen, made = 0, 0\n"
     "  if st == 'scheduled' and tonumber(ARGV[10]) <\n"
-    "      tonumber(redis.call('HGET', rkey(oid), 'effective_at')) then\n"
+    "      (tonumber(redis.call('HGET', rkey(oid), 'effective_at')) or 0) then\n"
     "    made = 2\n"
     "    redis.call('HSET', rkey(oid), 'effective_at', ARGV[10],\n"
     "      'deadline', ARGV[11])\n"
