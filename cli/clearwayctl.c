@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_leaver,
 	&cmd_revoke,
 	&cmd_reinstate,
+	&cmd_retry,
 	&cmd_queue,
 	&cmd_report,
 	&cmd_export,
@@ -51,7 +53,7 @@ usage(FILE *f)
 	    "  --json             machine-readable output\n"
 	    "  -h, --help         this text, or a command's with COMMAND "
 	    "--help\n\nexit codes: 0 ok/allow, 1 deny/no, 2 usage, "
-	    "3 service unreachable, 4 not permitted\n"
+	    "3 service unreachable or outcome unknown, 4 not permitted\n"
 	    "See clearwayctl(8).\n", CW_DEFAULT_CONFIG);
 }
 
@@ -157,8 +159,8 @@ refusal(const struct cli *cli, int code, const char *message,
 }
 
 /* Everything but an OK answer: the exit code for it, after saying why. */
-static int
-failed_status(const struct cli *cli, const struct cw_response *resp)
+int
+cli_status_fail(const struct cli *cli, const struct cw_response *resp)
 {
 	char clean[CW_MESSAGE_MAX];
 
@@ -176,6 +178,11 @@ failed_status(const struct cli *cli, const struct cw_response *resp)
 		cli_clean_text(resp->message, clean, sizeof(clean));
 		return cli_fail(cli, CW_EXIT_UNREACHABLE, "service unavailable: "
 		    "%s", clean);
+	case CW_STATUS_UNKNOWN:
+		/* "outcome unknown: ... re-run to confirm": the daemon's words. */
+		return refusal(cli, CW_EXIT_UNREACHABLE, resp->message,
+		    "outcome unknown: it may have been recorded; re-run to "
+		    "confirm; re-running is safe");
 	default:
 		cli_clean_text(resp->message, clean, sizeof(clean));
 		return cli_fail(cli, CW_EXIT_UNREACHABLE, "daemon error: %s",
@@ -183,12 +190,58 @@ failed_status(const struct cli *cli, const struct cw_response *resp)
 	}
 }
 
+/* Requests that change something: their outcome can be unknown. */
+static bool
+op_writes(enum cw_op op)
+{
+	switch (op) {
+	case CW_OP_ELEVATE:
+	case CW_OP_DROP:
+	case CW_OP_LEAVER:
+	case CW_OP_REVOKE:
+	case CW_OP_REINSTATE:
+	case CW_OP_ERASE:
+	case CW_OP_RETRY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Requests the control worker answers from Redis (the rest: memory). */
+static bool
+op_uses_redis(enum cw_op op)
+{
+	return op_writes(op) || op == CW_OP_QUEUE || op == CW_OP_REPORT ||
+	    op == CW_OP_EXPORT;
+}
+
+/*
+ * How long to wait for clearwayd's answer.  A request the control worker
+ * carries out is answered after at most a few Redis calls, each bounded
+ * by [redis] timeout_ms, and a wait for this host to apply a change:
+ * waiting longer than that gets the daemon's own verdict ("not recorded",
+ * "outcome unknown") instead of guessing.  client_timeout_ms is the PAM
+ * module's budget (logons must not hang), enough for what the daemon
+ * answers from memory; an operator's change may wait longer.
+ */
+static int
+answer_wait_ms(const struct cw_config *cfg, enum cw_op op)
+{
+	long long ms = 3LL * cfg->redis.timeout_ms + CLI_APPLY_WAIT_MS +
+	    CLI_SLACK_MS;
+
+	if (!op_uses_redis(op) || ms < cfg->daemon.client_timeout_ms)
+		ms = cfg->daemon.client_timeout_ms;
+	return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
 int
-cli_call(struct cli *cli, const struct cw_request *req,
+cli_exchange(struct cli *cli, const struct cw_request *req,
     struct cw_response *resp)
 {
 	char err[512];
-	int rc;
+	int rc, wait;
 
 	memset(resp, 0, sizeof(*resp));
 	if (!cli->cfg_loaded) {
@@ -197,15 +250,68 @@ cli_call(struct cli *cli, const struct cw_request *req,
 			return cli_fail(cli, CW_EXIT_UNREACHABLE, "%s", err);
 		cli->cfg_loaded = true;
 	}
-	if (cw_client_call(cli->cfg.daemon.socket,
-	    cli->cfg.daemon.client_timeout_ms, req, resp, err,
-	    sizeof(err)) < 0)
+	wait = answer_wait_ms(&cli->cfg, req->op);
+	rc = cw_client_call(cli->cfg.daemon.socket, wait, req, resp, err,
+	    sizeof(err));
+	if (rc == -2 && op_writes(req->op))
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "outcome unknown: "
+		    "clearwayd took the request but did not answer within "
+		    "%d ms (%s); it may have been recorded; re-run to confirm; "
+		    "re-running is safe", wait, err);
+	if (rc < 0)
 		return cli_fail(cli, CW_EXIT_UNREACHABLE, "clearwayd is not "
 		    "reachable: %s", err);
+	return CW_EXIT_OK;
+}
+
+int
+cli_call(struct cli *cli, const struct cw_request *req,
+    struct cw_response *resp)
+{
+	int rc;
+
+	if ((rc = cli_exchange(cli, req, resp)) != CW_EXIT_OK)
+		return rc;
 	if (resp->status == CW_STATUS_OK)
 		return CW_EXIT_OK;
-	rc = failed_status(cli, resp);
+	rc = cli_status_fail(cli, resp);
 	cw_response_free(resp);
+	return rc;
+}
+
+int
+cli_pages(struct cli *cli, struct cw_request *req,
+    int (*page)(const json_t *data, void *arg), void *arg)
+{
+	struct cw_response resp;
+	const char *next;
+	json_t *data = NULL;
+	bool json = cli->json, more = false;
+	int rc = CW_EXIT_OK;
+
+	req->after[0] = '\0';
+	do {
+		if ((rc = cli_call(cli, req, &resp)) != CW_EXIT_OK ||
+		    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+			break;
+		rc = page(data, arg);
+		next = cli_json_string(data, "next");
+		if (rc == CW_EXIT_OK && next != NULL &&
+		    (strlen(next) > CW_AFTER_MAX || strcmp(next, req->after) ==
+		    0)) {
+			/* A cursor that does not move would loop forever. */
+			rc = cli_fail(cli, CW_EXIT_UNREACHABLE, "clearwayd sent "
+			    "a bad page cursor");
+		} else if (next != NULL) {
+			snprintf(req->after, sizeof(req->after), "%s", next);
+		}
+		more = next != NULL;
+		json_decref(data);
+		data = NULL;
+		/* Past the first page, stdout holds the caller's document. */
+		cli->json = false;
+	} while (rc == CW_EXIT_OK && more);
+	cli->json = json;
 	return rc;
 }
 

@@ -52,12 +52,35 @@ extern const struct cli_command cmd_elevations;
 extern const struct cli_command cmd_leaver;
 extern const struct cli_command cmd_revoke;
 extern const struct cli_command cmd_reinstate;
+extern const struct cli_command cmd_retry;
 extern const struct cli_command cmd_queue;
 extern const struct cli_command cmd_report;
 extern const struct cli_command cmd_export;
 extern const struct cli_command cmd_erase;
 extern const struct cli_command cmd_calendar;
 extern const struct cli_command cmd_audit;
+
+/*
+ * The daemon's wait for this host to apply a change (control.c) and a
+ * margin: part of how long the CLI waits for an answer (cli_exchange).
+ */
+#define CLI_APPLY_WAIT_MS 3000
+#define CLI_SLACK_MS 2000
+
+/*
+ * Sends req to the daemon and waits for its answer, longer than the
+ * daemon's own Redis timeouts so that the answer is the daemon's verdict.
+ * Returns CW_EXIT_OK when any well-formed answer arrived (resp filled,
+ * whatever its status; the caller frees it); otherwise says why and
+ * returns the exit code: 3 "not reachable" when the request did not get
+ * there, 3 "outcome unknown ... re-run" when a change got there but no
+ * answer came back.
+ */
+int cli_exchange(struct cli *cli, const struct cw_request *req,
+    struct cw_response *resp);
+
+/* Says why a non-OK answer failed; returns its exit code.  Frees nothing. */
+int cli_status_fail(const struct cli *cli, const struct cw_response *resp);
 
 /*
  * Sends req to the daemon named by the configuration.  Returns CW_EXIT_OK
@@ -68,6 +91,18 @@ extern const struct cli_command cmd_audit;
  */
 int cli_call(struct cli *cli, const struct cw_request *req,
     struct cw_response *resp);
+
+/*
+ * Asks for a paged answer (queue, report) page by page: req->after is set
+ * to each page's "next" cursor until a page has none.  page() is called
+ * with each page's data (its rows printed as they come, so any number of
+ * rows fits in constant memory) and returns an exit code; non-zero stops.
+ * A failure on the first page is reported as cli_call does; on a later
+ * one only to stderr, so that the caller can close the document it has
+ * started on stdout.  Returns CW_EXIT_OK or the exit code.
+ */
+int cli_pages(struct cli *cli, struct cw_request *req,
+    int (*page)(const json_t *data, void *arg), void *arg);
 
 /*
  * The "data" object of an OK response, parsed.  On failure reports that

@@ -57,13 +57,23 @@ default_dirs(struct cli *cli, const char **dir, const char **keys)
 	return CW_EXIT_OK;
 }
 
+/*
+ * The trail (or a key) could not be read for lack of permission: that
+ * says nothing about the chain, so it is not reported as "NOT intact".
+ */
+static bool
+permission_problem(const struct cw_audit_verify_report *r)
+{
+	return r->problem.kind != CW_AUDIT_INTACT &&
+	    (r->problem.sys_errno == EACCES || r->problem.sys_errno == EPERM);
+}
+
 static int
 verify_exit_code(const struct cw_audit_verify_report *r)
 {
 	if (r->problem.kind == CW_AUDIT_INTACT)
 		return CW_EXIT_OK;
-	if (r->problem.kind == CW_AUDIT_IO && (r->problem.sys_errno ==
-	    EACCES || r->problem.sys_errno == EPERM))
+	if (permission_problem(r))
 		return CW_EXIT_FORBIDDEN;
 	return CW_EXIT_NO;
 }
@@ -120,9 +130,16 @@ print_report_text(const struct cw_audit_verify_report *r)
 static int
 print_report(const struct cli *cli, const struct cw_audit_verify_report *r)
 {
+	char what[sizeof(r->problem.what)];
 	json_t *o;
 	char *s;
 
+	if (permission_problem(r)) {
+		cli_clean_text(r->problem.what, what, sizeof(what));
+		return cli_fail(cli, CW_EXIT_FORBIDDEN, "cannot verify the "
+		    "audit trail: permission denied (%s); run it as root or as "
+		    "a user who may read the trail and its keys", what);
+	}
 	if (!cli->json) {
 		print_report_text(r);
 		return verify_exit_code(r);

@@ -36,9 +36,12 @@ print_decision(const struct cli *cli, const struct cw_request *req,
 		free(s);
 		json_decref(o);
 	} else {
+		char detail[CW_MESSAGE_MAX];
+
+		cli_clean_text(resp->message, detail, sizeof(detail));
 		printf("%s on %s (%s): %s (%s)%s%s\n", req->user,
 		    req->host_class, cw_mode_name(req->mode), verdict, reason,
-		    resp->message[0] ? ": " : "", resp->message);
+		    detail[0] ? ": " : "", detail);
 	}
 	/* Exempt users are not denied by Clearway: the rest of the stack decides. */
 	return resp->decision.verdict == CW_VERDICT_DENY ? CW_EXIT_NO : CW_EXIT_OK;
@@ -84,9 +87,28 @@ run_check(struct cli *cli, int argc, char **argv)
 	req.op = CW_OP_CHECK;
 	snprintf(req.user, sizeof(req.user), "%s", argv[optind]);
 	snprintf(req.host_class, sizeof(req.host_class), "%s", host_class);
-	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK)
+	if ((rc = cli_exchange(cli, &req, &resp)) != CW_EXIT_OK)
 		return rc;
-	return print_decision(cli, &req, &resp);
+	if (resp.status == CW_STATUS_UNAVAILABLE) {
+		/*
+		 * No policy data: the logon would be denied as
+		 * policy_unavailable.  Say that, as a decision, with the
+		 * daemon's why; exit 3 as the contract has it.
+		 */
+		resp.decision.verdict = CW_VERDICT_UNAVAILABLE;
+		resp.decision.reason = CW_REASON_POLICY_UNAVAILABLE;
+		if (resp.message[0] == '\0')
+			snprintf(resp.message, sizeof(resp.message), "no policy "
+			    "data loaded yet");
+		(void)print_decision(cli, &req, &resp);
+		rc = CW_EXIT_UNREACHABLE;
+	} else if (resp.status != CW_STATUS_OK) {
+		rc = cli_status_fail(cli, &resp);
+	} else {
+		rc = print_decision(cli, &req, &resp);
+	}
+	cw_response_free(&resp);
+	return rc;
 }
 
 const struct cli_command cmd_check = {

@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -75,8 +76,6 @@ print_csv(const json_t *list)
 	json_t *r;
 	size_t i;
 
-	printf("id,user,kind,actor,reason,requested,effective,deadline,"
-	    "completed,elapsed_s,met,state,steps\n");
 	json_array_foreach(list, i, r) {
 		snprintf(elapsed, sizeof(elapsed), "%lld",
 		    (long long)cli_json_integer(r, "elapsed_s"));
@@ -101,15 +100,23 @@ print_csv(const json_t *list)
 	}
 }
 
+/* What the pages have printed so far. */
+struct report_out {
+	const struct cli *cli;
+	enum format format;
+	const char *month;
+	bool started;           /* the heading, header or document head */
+	size_t rows, met, missed, open;
+};
+
 static void
-print_text(const char *month, const json_t *list)
+print_text(struct report_out *o, const json_t *list)
 {
 	char req[CW_ISO8601_BUFSZ], due[CW_ISO8601_BUFSZ];
 	char done[CW_ISO8601_BUFSZ], took[32], steps[1024];
-	size_t i, met = 0, missed = 0, open = 0;
+	size_t i;
 	json_t *r;
 
-	printf("Revocations requested in %s (times UTC)\n\n", month);
 	json_array_foreach(list, i, r) {
 		int64_t elapsed = cli_json_integer(r, "elapsed_s");
 
@@ -129,14 +136,51 @@ print_text(const char *month, const json_t *list)
 		if (steps[0] != '\0')
 			printf("    steps: %s\n", steps);
 		if (strcmp(met_text(r), "met") == 0)
-			met++;
+			o->met++;
 		else if (strcmp(met_text(r), "MISSED") == 0)
-			missed++;
+			o->missed++;
 		else
-			open++;
+			o->open++;
 	}
-	printf("\n%zu revocations: %zu met, %zu missed, %zu open\n",
-	    json_array_size(list), met, missed, open);
+}
+
+/* One page's rows, printed as they come, in the chosen format. */
+static int
+report_page(const json_t *data, void *arg)
+{
+	struct report_out *o = arg;
+	json_t *list = json_object_get(data, "revocations"), *r;
+	size_t i;
+	char *s;
+
+	if (!o->started) {
+		o->started = true;
+		if (o->format == FORMAT_JSON)
+			printf("{\"month\":\"%s\",\"now\":%lld,"
+			    "\"revocations\":[", o->month,
+			    (long long)cli_json_integer(data, "now"));
+		else if (o->format == FORMAT_CSV)
+			printf("id,user,kind,actor,reason,requested,effective,"
+			    "deadline,completed,elapsed_s,met,state,steps\n");
+		else
+			printf("Revocations requested in %s (times UTC)\n\n",
+			    o->month);
+	}
+	if (o->format == FORMAT_CSV)
+		print_csv(list);
+	else if (o->format == FORMAT_TEXT)
+		print_text(o, list);
+	else {
+		json_array_foreach(list, i, r) {
+			if ((s = json_dumps(r, JSON_COMPACT)) == NULL)
+				return cli_fail(o->cli, CW_EXIT_UNREACHABLE,
+				    "out of memory");
+			printf("%s%s", o->rows + i > 0 ? "," : "", s);
+			free(s);
+		}
+	}
+	o->rows += json_array_size(list);
+	return CW_EXIT_OK;
 }
 
 static int
@@ -149,9 +193,8 @@ run_report(struct cli *cli, int argc, char **argv)
 	};
 	const char *month = NULL, *fmt = NULL;
 	enum format format = cli->json ? FORMAT_JSON : FORMAT_TEXT;
-	struct cw_response resp;
+	struct report_out o;
 	struct cw_request req;
-	json_t *data = NULL;
 	int ch, rc;
 
 	opterr = 0;
@@ -186,16 +229,22 @@ run_report(struct cli *cli, int argc, char **argv)
 	if (strlen(month) != 7)
 		return cli_usage_error(&cmd_report, "--month '%s' is not "
 		    "YYYY-MM", month);
-	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
-		return rc;
-	if (format == FORMAT_JSON)
-		rc = cli_print_json(cli, data);
-	else if (format == FORMAT_CSV)
-		print_csv(json_object_get(data, "revocations"));
-	else
-		print_text(req.month, json_object_get(data, "revocations"));
-	json_decref(data);
+	memset(&o, 0, sizeof(o));
+	o.cli = cli;
+	o.format = format;
+	o.month = req.month;
+	rc = cli_pages(cli, &req, report_page, &o);
+	if (o.started && format == FORMAT_JSON)
+		/* One document even when a later page failed: it says so. */
+		printf("]%s}\n", rc == CW_EXIT_OK ? "" : ",\"complete\":false");
+	else if (o.started && format == FORMAT_TEXT && rc == CW_EXIT_OK)
+		printf("\n%zu revocations: %zu met, %zu missed, %zu open\n",
+		    o.rows, o.met, o.missed, o.open);
+	else if (o.started && format == FORMAT_TEXT)
+		printf("\n(incomplete: %zu revocations listed)\n", o.rows);
+	if (fflush(stdout) != 0 && rc == CW_EXIT_OK)
+		rc = cli_fail(cli, CW_EXIT_UNREACHABLE, "cannot write the "
+		    "output");
 	return rc;
 }
 
@@ -207,7 +256,8 @@ const struct cli_command cmd_report = {
 	    "Lists every revocation requested in the month (Europe/London) with\n"
 	    "when it was requested, its deadline, when it was completed, how long\n"
 	    "it took, each step's outcome, and whether the deadline was met: the\n"
-	    "evidence for Annex 1, 6.5.\n"
+	    "evidence for Annex 1, 6.5.  Any number of them: fetched and printed\n"
+	    "page by page (json: still one document; csv: one header).\n"
 	    "\n"
 	    "Who may: an approver or an auditor; root on this host.\n"
 	    "\n"

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "isotime.h"
@@ -26,6 +27,7 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *reason = NULL, *effective = NULL;
+	int64_t now;
 	int ch;
 
 	opterr = 0;
@@ -52,6 +54,13 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 	    &req->effective) < 0)
 		return cli_usage_error(cmd, "--effective '%s' is not a time: use "
 		    "%s", effective, CW_ISO8601_FORMS);
+	now = (int64_t)time(NULL);
+	if (effective != NULL && (req->effective < now - CW_EFFECTIVE_PAST_MAX ||
+	    req->effective > now + CW_EFFECTIVE_AHEAD_MAX))
+		return cli_usage_error(cmd, "--effective '%s' is out of range: "
+		    "it must be within %lld days before and %lld days after now",
+		    effective, CW_EFFECTIVE_PAST_MAX / 86400,
+		    CW_EFFECTIVE_AHEAD_MAX / 86400);
 	snprintf(req->user, sizeof(req->user), "%s", argv[optind]);
 	snprintf(req->reason, sizeof(req->reason), "%s", reason);
 	return CW_EXIT_OK;
@@ -72,7 +81,17 @@ static void
 print_revocation(const json_t *d)
 {
 	const char *state = cli_json_string(d, "state");
+	char actor[CW_USER_MAX + 1];
 
+	if (json_is_true(json_object_get(d, "existing"))) {
+		/* A re-run (or a second filer): nothing new was filed. */
+		cli_clean_text(cli_json_string(d, "actor"), actor,
+		    sizeof(actor));
+		printf("already open: revocation %s (filed by %s); %s\n",
+		    cli_json_string(d, "id"), actor, json_is_true(
+		    json_object_get(d, "brought_forward")) ? "brought forward "
+		    "to the time asked now" : "nothing new filed");
+	}
 	printf("revocation %s: %s %s (%s)\n", cli_json_string(d, "id"),
 	    cli_json_string(d, "kind"), cli_json_string(d, "user"),
 	    state != NULL ? state : "?");
@@ -135,14 +154,19 @@ const struct cli_command cmd_leaver = {
 	    "remove standing roles, end elevations and sessions) are queued;\n"
 	    "with --effective TIME they wait until then.  Prints the revocation\n"
 	    "id and its deadline: one working day (contract section 5).\n"
-	    "Returns only once the revocation is durable.\n"
+	    "Returns only once the revocation is durable.  Safe to re-run: while\n"
+	    "USER has an open leaver revocation, that one is returned (\"already\n"
+	    "open\") and nothing new is filed.  TIME must lie within a year\n"
+	    "before and ten years after now.\n"
 	    "\n"
 	    "Who may: HR; root on this host.\n"
 	    "\n"
 	    "Example: clearwayctl leaver alice --reason \"resigned\" "
 	    "--effective 2026-11-30T17:00\n"
 	    "\n"
-	    "Exit: 0 filed, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
+	    "Exit: 0 filed (or already open), 2 usage, 3 clearwayd unreachable\n"
+	    "or the outcome unknown (it says so: re-run to confirm), 4 not\n"
+	    "permitted.\n",
 	.run = run_leaver,
 };
 
@@ -153,12 +177,16 @@ const struct cli_command cmd_revoke = {
 	.help =
 	    "Revokes USER at once, as for a leaver: denied on every host from now\n"
 	    "on, and the revocation steps queued with a one-working-day deadline.\n"
+	    "Safe to re-run: while USER has an open revoke revocation, that one is\n"
+	    "returned (\"already open\") and nothing new is filed.\n"
 	    "\n"
 	    "Who may: an approver; root on this host.\n"
 	    "\n"
 	    "Example: clearwayctl revoke bob --reason \"clearance withdrawn\"\n"
 	    "\n"
-	    "Exit: 0 revoked, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
+	    "Exit: 0 revoked (or already open), 2 usage, 3 clearwayd unreachable\n"
+	    "or the outcome unknown (it says so: re-run to confirm), 4 not\n"
+	    "permitted.\n",
 	.run = run_revoke,
 };
 

@@ -90,6 +90,7 @@
  *   revocation_completed clearwayd / user / id deadline met
  *   revocation_deadline_warning, revocation_deadline_missed,
  *   revocation_dead_lettered      clearwayd / user / id deadline ...
+ *   revocation_retried   approver / user / id (clearwayctl retry)
  *   sync_state           clearwayd / ldap|redis / state error
  *   daemon_start, daemon_stop     clearwayd / "" / version pid
  *   config_reload        clearwayd / path / error
@@ -152,6 +153,7 @@ enum cw_audit_type {
 	CW_AUDIT_ANOMALY_ALERT,
 	CW_AUDIT_DAY_OPENED,
 	CW_AUDIT_WRITER_RECOVERED,
+	CW_AUDIT_REVOCATION_RETRIED,
 	CW_AUDIT_TYPE_COUNT
 };
 
@@ -463,7 +465,7 @@ struct cw_audit_verify_report {
 		char file[CW_AUDIT_FILE_NAME_SIZE];     /* "" when none */
 		unsigned long line;     /* 1-based; 0 when not a line */
 		uint64_t seq;           /* of that line's record; 0 unknown */
-		int sys_errno;          /* for CW_AUDIT_IO */
+		int sys_errno;          /* CW_AUDIT_IO; CW_AUDIT_KEY: EACCES/EPERM */
 		char what[320];
 	} problem;
 };

@@ -1319,10 +1319,18 @@ check_line(struct verifier *v, struct line_reader *rd, const char *text,
 	size_t key_len;
 	char msg[200];
 
+	errno = 0;
 	if (key_cache_get(&v->keys, v->opt->key_dir, r->key_id, &key,
-	    &key_len, msg, sizeof(msg)) < 0)
-		return problem(v, CW_AUDIT_KEY, v->file, line, r->seq,
+	    &key_len, msg, sizeof(msg)) < 0) {
+		/* A key the verifier may not read says nothing of the chain. */
+		int e = errno;
+
+		(void)problem(v, CW_AUDIT_KEY, v->file, line, r->seq,
 		    "key '%s': %s", r->key_id, msg);
+		if (e == EACCES || e == EPERM)
+			v->rep->problem.sys_errno = e;
+		return -1;
+	}
 	switch (cw_audit_record_check(r, text, len, key, key_len)) {
 	case CW_AUDIT_CHECK_OK:
 		break;

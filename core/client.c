@@ -248,8 +248,13 @@ cw_client_call(const char *socket_path, int timeout_ms,
 		goto out;
 	cw_frame_header((uint32_t)len, hdr);
 	if (send_all(fd, hdr, sizeof(hdr), deadline) < 0 ||
-	    send_all(fd, payload, len, deadline) < 0 ||
-	    recv_all(fd, hdr, sizeof(hdr), deadline) < 0) {
+	    send_all(fd, payload, len, deadline) < 0) {
+		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
+		goto out;
+	}
+	/* From here on the daemon has the request and may act on it. */
+	rc = -2;
+	if (recv_all(fd, hdr, sizeof(hdr), deadline) < 0) {
 		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
 		goto out;
 	}

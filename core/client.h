@@ -27,8 +27,9 @@ int cw_client_root_path(const char *socket_path, char *buf, size_t len);
  * Sends req to the daemon at socket_path and parses the answer into resp.
  * A root caller goes through the root socket, or the public one when the
  * daemon has none.  Returns 0 when a well-formed response arrived (its
- * status may still be an error), or -1 when the daemon could not be
- * reached or answered garbage within timeout_ms; err says which.
+ * status may still be an error); -1 when the request did not reach the
+ * daemon (nothing was done); -2 when it did but no well-formed answer came
+ * back within timeout_ms (a change may have been made).  err says why.
  */
 int cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,

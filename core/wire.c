@@ -30,6 +30,7 @@ static const char *const op_names[] = {
 	[CW_OP_REPORT] = "report",
 	[CW_OP_EXPORT] = "export",
 	[CW_OP_ERASE] = "erase",
+	[CW_OP_RETRY] = "retry",
 };
 
 static const char *const event_names[] = {
@@ -44,6 +45,7 @@ static const char *const status_names[] = {
 	[CW_STATUS_UNAVAILABLE] = "unavailable",
 	[CW_STATUS_INTERNAL] = "internal",
 	[CW_STATUS_REFUSED] = "refused",
+	[CW_STATUS_UNKNOWN] = "unknown",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -101,7 +103,7 @@ text_valid(const char *s, size_t len)
 }
 
 enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE,
-    FIELD_PROSE, FIELD_MONTH, FIELD_DIGITS };
+    FIELD_PROSE, FIELD_MONTH, FIELD_DIGITS, FIELD_REF };
 
 static bool month_valid(const char *s, size_t len);
 static int get_time(json_t *obj, const char *key, int64_t *out, char *err,
@@ -168,6 +170,10 @@ get_string(json_t *obj, const char *key, enum field_kind kind, bool required,
 		break;
 	case FIELD_DIGITS:
 		ok = len > 0 && strspn(s, "0123456789") == len;
+		break;
+	case FIELD_REF:         /* revocation ids and page cursors */
+		ok = len > 0 && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == len;
 		break;
 	default:
 		ok = strlen(s) == len;  /* no NUL inside */
@@ -259,12 +265,12 @@ fail:
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
-	"cursor", NULL
+	"cursor", "after", "id", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
 struct op_needs {
-	bool user, host_class, role, duration, reason, month;
+	bool user, host_class, role, duration, reason, month, id;
 };
 
 static const struct op_needs op_needs[] = {
@@ -283,6 +289,7 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_REPORT] = { false, false, false, false, false, true },
 	[CW_OP_EXPORT] = { false, false, false, false, false, false },
 	[CW_OP_ERASE] = { true, false, false, false, false, false },
+	[CW_OP_RETRY] = { false, false, false, false, false, false, true },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -360,7 +367,11 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    get_string(root, "month", FIELD_MONTH, need->month, out->month,
 	    sizeof(out->month), err, errlen) < 0 ||
 	    get_string(root, "cursor", FIELD_DIGITS, false, out->cursor,
-	    sizeof(out->cursor), err, errlen) < 0)
+	    sizeof(out->cursor), err, errlen) < 0 ||
+	    get_string(root, "after", FIELD_REF, false, out->after,
+	    sizeof(out->after), err, errlen) < 0 ||
+	    get_string(root, "id", FIELD_REF, need->id, out->id,
+	    sizeof(out->id), err, errlen) < 0)
 		goto out;
 	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
 		snprintf(err, errlen, "\"reason\" is empty");
@@ -514,6 +525,8 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 		json_object_set_new(o, "effective", json_integer(r->effective));
 	set_optional(o, "month", r->month);
 	set_optional(o, "cursor", r->cursor);
+	set_optional(o, "after", r->after);
+	set_optional(o, "id", r->id);
 	return dump(o, len);
 }
 

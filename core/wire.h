@@ -26,6 +26,12 @@
 /* Free text an operator types (--reason) and a ticket reference. */
 #define CW_REASON_TEXT_MAX 256
 #define CW_TICKET_MAX 64
+/* A revocation id (retry), and a page cursor "<score>:<id>" (queue, report). */
+#define CW_REVID_MAX 64
+#define CW_AFTER_MAX 96         /* >= CW_REVQ_CURSOR_MAX */
+/* leaver --effective: how far from now a leaving time may be. */
+#define CW_EFFECTIVE_PAST_MAX (366LL * 86400)
+#define CW_EFFECTIVE_AHEAD_MAX (3660LL * 86400)
 /* The longest elevation anyone can ask for: a year. */
 #define CW_DURATION_MAX (366LL * 86400)
 
@@ -45,6 +51,7 @@ enum cw_op {
 	CW_OP_REPORT,           /* clearwayctl report --month YYYY-MM */
 	CW_OP_EXPORT,           /* clearwayctl export [USER], page by page */
 	CW_OP_ERASE,            /* clearwayctl erase USER */
+	CW_OP_RETRY,            /* clearwayctl retry ID (a dead letter) */
 };
 
 enum cw_session_event {
@@ -72,6 +79,10 @@ struct cw_request {
 	char month[8];
 	/* export of everything: where the next page starts ("" = first) */
 	char cursor[32];
+	/* queue, report: the last row of the previous page ("" = first) */
+	char after[CW_AFTER_MAX + 1];
+	/* retry: the revocation */
+	char id[CW_REVID_MAX + 1];
 };
 
 enum cw_status {
@@ -81,6 +92,12 @@ enum cw_status {
 	CW_STATUS_UNAVAILABLE,  /* no policy data yet */
 	CW_STATUS_INTERNAL,
 	CW_STATUS_REFUSED,      /* allowed to ask, but the answer is no */
+	/*
+	 * A change was sent to Redis but its reply was lost (timeout, reset):
+	 * it may or may not have been recorded.  Re-running is safe (leaver
+	 * and revoke return the open revocation); the CLI says so, exit 3.
+	 */
+	CW_STATUS_UNKNOWN,
 };
 
 #define CW_MESSAGE_MAX 256
@@ -111,7 +128,8 @@ void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
  * needs user, role, duration (1..CW_DURATION_MAX) and a non-empty reason
  * (printable ASCII); drop needs user and role; leaver, revoke and
  * reinstate need user and reason (leaver may add effective); report needs
- * month; queue needs nothing.
+ * month; queue needs nothing (both may add after, a page cursor); retry
+ * needs id.
  */
 int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen);

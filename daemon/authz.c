@@ -165,6 +165,10 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 	case CW_OP_ERASE:
 		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "erase",
 		    CW_DUTY_APPROVER, why, whylen);
+	case CW_OP_RETRY:
+		/* Re-running a dead letter's steps: the revoke duty. */
+		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "retry",
+		    CW_DUTY_APPROVER, why, whylen);
 	}
 	snprintf(why, whylen, "unknown operation");
 	return false;

@@ -158,7 +158,7 @@ do_drop(struct cw_control *c, struct cw_control_job *j,
 	json_decref(o);
 }
 
-/* leaver, revoke, reinstate, queue, report (revocations.c). */
+/* leaver, revoke, reinstate, retry, queue, report (revocations.c). */
 static long long
 do_revocation(struct cw_control *c, struct cw_control_job *j,
     struct cw_response *resp, char *err, size_t errlen)
@@ -172,6 +172,8 @@ do_revocation(struct cw_control *c, struct cw_control_job *j,
 	if (cw_revocation_request(&x, &j->req, j->caller.root ? "root" :
 	    j->caller.name, resp, err, errlen) < 0)
 		return -1;
+	if (j->req.op == CW_OP_RETRY && resp->status == CW_STATUS_OK)
+		cw_revoker_poke(c->revoker);
 	if (!changes || resp->status != CW_STATUS_OK)
 		return 0;
 	cw_revoker_poke(c->revoker);
@@ -207,6 +209,8 @@ file_elevation_end(struct cw_control *c, enum cw_revocation_kind kind,
 	if (cw_revq_submit(&c->store, &r, now, &state, err, sizeof(err)) < 0)
 		cw_warn("elevation of %s to %s: cannot file its revocation: %s",
 		    user, role, err);
+	else
+		cw_revocation_audit_requested(&c->store, &r, now);
 	cw_revoker_poke(c->revoker);
 }
 
@@ -216,7 +220,6 @@ record_change(struct cw_control *c, const struct cw_control_job *j,
     const struct cw_response *resp)
 {
 	const char *actor = j->caller.root ? "root" : j->caller.name;
-	json_t *d;
 
 	if (resp->status != CW_STATUS_OK)
 		return;
@@ -231,17 +234,7 @@ record_change(struct cw_control *c, const struct cw_control_job *j,
 		file_elevation_end(c, CW_REV_ELEVATION_DROPPED, j->req.user,
 		    j->req.role, actor);
 		break;
-	case CW_OP_LEAVER:
-	case CW_OP_REVOKE:
-		if (resp->data == NULL ||
-		    (d = json_loads(resp->data, 0, NULL)) == NULL)
-			break;
-		cw_ev_revocation(CW_AUDIT_REVOCATION_REQUESTED, actor,
-		    j->req.user, json_string_value(json_object_get(d, "id")),
-		    "success", json_integer_value(json_object_get(d,
-		    "deadline")), j->req.reason);
-		json_decref(d);
-		break;
+	/* leaver, revoke: revocations.c audits each revocation once. */
 	default:
 		break;
 	}
@@ -254,7 +247,43 @@ job_name(enum cw_op op)
 	    op == CW_OP_LEAVER ? "leaver" : op == CW_OP_REVOKE ? "revoke" :
 	    op == CW_OP_REINSTATE ? "reinstate" : op == CW_OP_QUEUE ?
 	    "queue" : op == CW_OP_REPORT ? "report" : op == CW_OP_EXPORT ?
-	    "export" : "erase";
+	    "export" : op == CW_OP_RETRY ? "retry" : "erase";
+}
+
+/* Requests that change something (the rest only read). */
+static bool
+job_writes(enum cw_op op)
+{
+	return op != CW_OP_QUEUE && op != CW_OP_REPORT && op != CW_OP_EXPORT;
+}
+
+/*
+ * Why a job failed on Redis, in words that say what to do.  A write whose
+ * script was sent but whose reply never came (a stall past [redis]
+ * timeout_ms, a reset) may have been carried out: saying "not recorded"
+ * then would make an operator file it again, so it says it does not know.
+ * Re-running is safe: leaver and revoke return the revocation they made,
+ * the rest find their work done.
+ */
+static void
+redis_failure(struct cw_control *c, const struct cw_control_job *j,
+    const char *err, struct cw_response *resp)
+{
+	if (!job_writes(j->req.op)) {
+		resp->status = CW_STATUS_UNAVAILABLE;
+		snprintf(resp->message, sizeof(resp->message), "cannot read "
+		    "from Redis: %.200s", err);
+	} else if (cw_redis_unanswered(c->store.redis)) {
+		resp->status = CW_STATUS_UNKNOWN;
+		snprintf(resp->message, sizeof(resp->message), "outcome "
+		    "unknown: the change reached Redis but no reply came back "
+		    "(%.90s); it may have been recorded; re-run to confirm; "
+		    "re-running is safe", err);
+	} else {
+		resp->status = CW_STATUS_UNAVAILABLE;
+		snprintf(resp->message, sizeof(resp->message), "not recorded: "
+		    "%.200s", err);
+	}
 }
 
 static void
@@ -285,9 +314,9 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 		break;
 	}
 	if (gen < 0) {
-		resp.status = CW_STATUS_UNAVAILABLE;
-		snprintf(resp.message, sizeof(resp.message), "not recorded: "
-		    "%.200s", err);
+		free(resp.data);
+		resp.data = NULL;
+		redis_failure(c, j, err, &resp);
 	} else if (gen > 0 && !wait_applied(c, gen)) {
 		snprintf(resp.message, sizeof(resp.message), "recorded; this "
 		    "host will apply it within a few seconds");

@@ -8,8 +8,9 @@
 #include <time.h>
 
 #include "entry_watch.h"
-#include "revocation_queue.h"
 #include "log.h"
+#include "revocation_queue.h"
+#include "revocations.h"
 
 void
 cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
@@ -93,6 +94,7 @@ submit_leaver(struct cw_entry_watch *w, const char *uid, const char *reason,
 	struct tm tm;
 	time_t t = (time_t)effective;
 	size_t i;
+	int rc;
 
 	memset(&r, 0, sizeof(r));
 	gmtime_r(&t, &tm);
@@ -114,7 +116,11 @@ submit_leaver(struct cw_entry_watch *w, const char *uid, const char *reason,
 	r.requested_at = now;
 	r.effective_at = now;
 	r.deadline = cw_revocation_deadline(w->calendar, now);
-	return cw_revq_submit(w->store, &r, now, &state, err, errlen);
+	if ((rc = cw_revq_submit(w->store, &r, now, &state, err, errlen)) < 0)
+		return -1;
+	/* Its revocation_requested record, once per revocation. */
+	cw_revocation_audit_requested(w->store, &r, now);
+	return rc;
 }
 
 static void

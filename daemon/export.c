@@ -35,14 +35,18 @@ key(const struct cw_store *st, const char *suffix, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", st->prefix, suffix);
 }
 
-/* rev:<id> hashes only, not the queue's indexes (rev:open, rev:month:*). */
+/*
+ * rev:<id> hashes only, not the queue's indexes (rev:open, rev:openby,
+ * rev:month:*, rev:monthz:*: revocation_queue.h).
+ */
 static bool
 is_revocation_key(const struct cw_store *st, const char *k)
 {
 	size_t n = strlen(st->prefix) + 4;
 
 	return strncmp(k + n - 4, "rev:", 4) == 0 && strcmp(k + n, "open") != 0 &&
-	    strncmp(k + n, "month:", 6) != 0;
+	    strcmp(k + n, "openby") != 0 && strncmp(k + n, "month:", 6) != 0 &&
+	    strncmp(k + n, "monthz:", 7) != 0;
 }
 
 /* A stored JSON string as a JSON value (null when absent or broken). */

@@ -147,7 +147,8 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 		cw_ev_decision(req, resp->decision, detail, caller->uid,
 		    caller->pid);
 	}
-	else
+	else if (detail[0] != '\0')
+		/* Only a detail of its own: "no policy data" must survive. */
 		snprintf(resp->message, sizeof(resp->message), "%s", detail);
 }
 
@@ -318,7 +319,7 @@ is_cli_op(enum cw_op op)
 static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
-	"report", "export", "erase"
+	"report", "export", "erase", "retry"
 };
 
 static void
@@ -402,6 +403,7 @@ cw_handle_request(const struct cw_handler_ctx *h,
 	case CW_OP_REINSTATE:
 	case CW_OP_QUEUE:
 	case CW_OP_REPORT:
+	case CW_OP_RETRY:
 		/* Redis work: the control worker answers (revocations.c). */
 		job = new_job(caller, req, resp);
 		break;

@@ -47,6 +47,7 @@ struct cw_redis {
 	char *label;            /* "redis host:port": prefixes every err */
 	void *conn;             /* transport state; NULL while disconnected */
 	redisReader *reader;    /* one per connection; NULL with conn */
+	int unanswered;         /* the last call failed after sending */
 };
 
 /* What one call went through, for the reconnect decision. */
@@ -54,6 +55,7 @@ struct call {
 	long long deadline;
 	int got_bytes;          /* at least one reply byte arrived */
 	int peer_closed;        /* failed on EOF, EPIPE or ECONNRESET */
+	int sent;               /* the command(s) were written whole */
 };
 
 long long cw_now_ms(void)
@@ -201,14 +203,22 @@ static int read_replies(struct cw_redis *r, struct call *c, size_t n,
 	return 0;
 }
 
-/* Writes buf (n commands) and reads their n replies. */
+/*
+ * Writes buf (n commands) and reads their n replies.  *sent (unless NULL)
+ * is set once the whole of buf is written: from then on the server may
+ * run the commands even if no reply ever comes back.  (A part-written
+ * command is never run: the connection is closed under it.)
+ */
 static int exchange(struct cw_redis *r, struct call *c, const char *buf,
-    size_t len, size_t n, redisReply **replies, char *err, size_t errlen)
+    size_t len, size_t n, redisReply **replies, int *sent, char *err,
+    size_t errlen)
 {
 	if (r->tr->write_all(r->conn, buf, len, c->deadline) != 0) {
 		io_fail(r, c, errno, "sending command", err, errlen);
 		return -1;
 	}
+	if (sent != NULL)
+		*sent = 1;
 	return read_replies(r, c, n, replies, err, errlen);
 }
 
@@ -237,7 +247,8 @@ static int authenticate(struct cw_redis *r, struct call *c, char *err,
 		fail(r, err, errlen, "out of memory formatting AUTH");
 		goto out;
 	}
-	if (exchange(r, c, cmd, (size_t)len, 1, &reply, err, errlen) != 0)
+	if (exchange(r, c, cmd, (size_t)len, 1, &reply, NULL, err,
+	    errlen) != 0)
 		goto out;
 	if (reply->type == REDIS_REPLY_ERROR)
 		fail(r, err, errlen, "AUTH failed: %s", reply->str);
@@ -300,7 +311,8 @@ static int attempt(struct cw_redis *r, struct call *c, const char *buf,
 {
 	if (ensure_connected(r, c, err, errlen) != 0)
 		return -1;
-	if (exchange(r, c, buf, len, n, replies, err, errlen) != 0) {
+	if (exchange(r, c, buf, len, n, replies, &c->sent, err,
+	    errlen) != 0) {
 		free_replies(n, replies);
 		disconnect(r);
 		return -1;
@@ -342,7 +354,13 @@ static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
 		c.peer_closed = 0;
 		rc = attempt(r, &c, buf, len, n, replies, err, errlen);
 	}
+	r->unanswered = rc != 0 && c.sent;
 	return rc;
+}
+
+int cw_redis_unanswered(const struct cw_redis *r)
+{
+	return r != NULL && r->unanswered;
 }
 
 redisReply *cw_redis_command(struct cw_redis *r, char *err, size_t errlen,

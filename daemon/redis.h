@@ -78,6 +78,15 @@ int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
     const int *argc, const char *const *const *argv,
     const size_t *const *argvlen, redisReply **replies);
 
+/*
+ * Whether the last call on r failed after its command(s) had been written
+ * whole (a reply lost to a timeout or a reset): the server may have run
+ * them.  0 after a success, or when the failure came before the command
+ * was sent (no connection, refused, part-written).  Callers of writes use
+ * it to tell "not recorded" from "outcome unknown".
+ */
+int cw_redis_unanswered(const struct cw_redis *r);
+
 /* Monotonic clock in milliseconds, for deadlines. */
 long long cw_now_ms(void);
 

@@ -80,12 +80,49 @@ static const char *const key_suffix[NKEYS] = {
 	"  return 1\n"                                                  \
 	"end\n"
 
-/* ARGV: id uid kind reason actor role requested effective deadline
- * month denies now.  Returns {created, state, gen}. */
+/*
+ * ARGV: id uid kind reason actor role requested effective deadline month
+ * denies now unique.  Returns {created, state, gen, id, record}: record
+ * (HGETALL) only when created is not 1.  unique=1 (leaver, revoke): one
+ * open revocation per user and kind, found through rev:openby
+ * ("<kind>:<uid>" -> id); an entry whose revocation is done or cancelled
+ * is stale and is replaced.  An open one still scheduled for later than
+ * this request's effective time is brought forward to it (created = 2):
+ * asking again can only make a revocation earlier, never later.
+ * rev:monthz:<m> orders the month by requested_at for paging.
+ */
 static const char submit_script[] = LUA_PROLOGUE
     "local id, uid = ARGV[3], ARGV[4]\n"
     "local cur = redis.call('HGET', rkey(id), 'state')\n"
-    "if cur then return {0, cur, 0} end\n"
+    "if cur then return {0, cur, 0, id, redis.call('HGETALL', rkey(id))} end\n"
+    "if ARGV[15] == '1' then\n"
+    "  local by = ARGV[5] .. ':' .. uid\n"
+    "  local oid = redis.call('HGET', P .. 'rev:openby', by)\n"
+    "  local st = oid and redis.call('HGET', rkey(oid), 'state')\n"
+    "  local gen, made = 0, 0\n"
+    "  if st == 'scheduled' and tonumber(ARGV[10]) <\n"
+    "      (tonumber(redis.call('HGET', rkey(oid), 'effective_at')) or 0) then\n"
+    "    made = 2\n"
+    "    redis.call('HSET', rkey(oid), 'effective_at', ARGV[10],\n"
+    "      'deadline', ARGV[11])\n"
+    "    redis.call('ZADD', KEYS[7], ARGV[11], oid)\n"
+    "    if tonumber(ARGV[10]) > tonumber(ARGV[14]) then\n"
+    "      redis.call('ZADD', KEYS[5], ARGV[10], oid)\n"
+    "    else\n"
+    "      redis.call('ZREM', KEYS[5], oid)\n"
+    "      enqueue(oid, ARGV[14])\n"
+    "      st = 'queued'\n"
+    "      if ARGV[13] == '1' then\n"
+    "        redis.call('SADD', KEYS[1], uid)\n"
+    "        gen = bump('r:' .. uid)\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if st == 'scheduled' or st == 'queued' or st == 'dead' then\n"
+    "    return {made, st, gen, oid, redis.call('HGETALL', rkey(oid))}\n"
+    "  end\n"
+    "  redis.call('HSET', P .. 'rev:openby', by, id)\n"
+    "end\n"
     "redis.call('HSET', rkey(id), 'id', id, 'uid', uid, 'kind', ARGV[5],\n"
     "  'reason', ARGV[6], 'actor', ARGV[7], 'role', ARGV[8],\n"
     "  'requested_at', ARGV[9], 'effective_at', ARGV[10],\n"
@@ -93,9 +130,10 @@ static const char submit_script[] = LUA_PROLOGUE
     "  'state', 'scheduled')\n"
     "redis.call('ZADD', KEYS[7], ARGV[11], id)\n"
     "redis.call('SADD', P .. 'rev:month:' .. ARGV[12], id)\n"
+    "redis.call('ZADD', P .. 'rev:monthz:' .. ARGV[12], ARGV[9], id)\n"
     "if tonumber(ARGV[10]) > tonumber(ARGV[14]) then\n"
     "  redis.call('ZADD', KEYS[5], ARGV[10], id)\n"
-    "  return {1, 'scheduled', 0}\n"
+    "  return {1, 'scheduled', 0, id, {}}\n"
     "end\n"
     "enqueue(id, ARGV[14])\n"
     "local gen = 0\n"
@@ -103,7 +141,51 @@ static const char submit_script[] = LUA_PROLOGUE
     "  redis.call('SADD', KEYS[1], uid)\n"
     "  gen = bump('r:' .. uid)\n"
     "end\n"
-    "return {1, 'queued', gen}\n";
+    "return {1, 'queued', gen, id, {}}\n";
+
+/*
+ * ARGV: id now.  Marks that the revocation's revocation_requested record
+ * was emitted: 1 the first time, 0 after, -1 when there is no such
+ * revocation (nothing is created then).
+ */
+static const char audited_script[] = LUA_PROLOGUE
+    "if redis.call('EXISTS', rkey(ARGV[3])) == 0 then return -1 end\n"
+    "return redis.call('HSETNX', rkey(ARGV[3]), 'requested_audited', ARGV[4])\n";
+
+/*
+ * ARGV: index suffix, cursor id ("" = from rank start), count, start.
+ * Returns {start, {member, score, ...}}: count members after the cursor's
+ * id, or {-1} when that id has left the index (the caller then finds its
+ * place by score and asks again by rank).  Atomic, so a member removed
+ * between the rank and the range cannot shift the page.
+ */
+static const char page_script[] = LUA_PROLOGUE
+    "local key, n, start = P .. ARGV[3], tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+    "if ARGV[4] ~= '' then\n"
+    "  local r = redis.call('ZRANK', key, ARGV[4])\n"
+    "  if not r then return {-1} end\n"
+    "  start = r + 1\n"
+    "end\n"
+    "return {start, redis.call('ZRANGE', key, start, start + n - 1,\n"
+    "  'WITHSCORES')}\n";
+
+/*
+ * ARGV: month.  Builds rev:monthz:<m> from rev:month:<m> when it lacks
+ * members (records filed before it existed); a missing record sorts
+ * first with score 0.  Returns how many it added.
+ */
+static const char month_index_script[] = LUA_PROLOGUE
+    "local set, z = P .. 'rev:month:' .. ARGV[3], P .. 'rev:monthz:' .. ARGV[3]\n"
+    "if redis.call('SCARD', set) == redis.call('ZCARD', z) then return 0 end\n"
+    "local n = 0\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', set)) do\n"
+    "  if not redis.call('ZSCORE', z, id) then\n"
+    "    local t = redis.call('HGET', rkey(id), 'requested_at')\n"
+    "    redis.call('ZADD', z, tonumber(t) or 0, id)\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
 
 /* ARGV: now max.  Returns how many left the schedule. */
 static const char promote_script[] = LUA_PROLOGUE
@@ -574,6 +656,8 @@ decode_field(struct cw_revocation *r, const char *f, const char *v)
 		copy(r->cancelled_by, sizeof(r->cancelled_by), v);
 	else if (strcmp(f, "cancel_reason") == 0)
 		copy(r->cancel_reason, sizeof(r->cancel_reason), v);
+	else if (strcmp(f, "requested_audited") == 0)
+		r->audited = true;
 }
 
 /* A HGETALL reply into r.  0, or -1 when it is empty (no such record). */
@@ -633,7 +717,7 @@ cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
     enum cw_revq_state *state, char *err, size_t errlen)
 {
 	char req[24], eff[24], dl[24], snow[24], month[8];
-	const char *args[12];
+	const char *args[13];
 	redisReply *x = NULL;
 	int rc = -1;
 
@@ -663,18 +747,27 @@ cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
 	args[9] = month;
 	args[10] = cw_revocation_kind_denies(r->kind) ? "1" : "0";
 	args[11] = snow;
-	if ((x = run_script(st, submit_script, args, 12, err, errlen)) == NULL)
+	args[12] = r->kind == CW_REV_LEAVER || r->kind == CW_REV_REVOKE ?
+	    "1" : "0";
+	if ((x = run_script(st, submit_script, args, 13, err, errlen)) == NULL)
 		return -1;
-	if (x->type != REDIS_REPLY_ARRAY || x->elements != 3 ||
+	if (x->type != REDIS_REPLY_ARRAY || x->elements != 5 ||
 	    x->element[0]->type != REDIS_REPLY_INTEGER ||
-	    x->element[1]->type != REDIS_REPLY_STRING) {
+	    x->element[1]->type != REDIS_REPLY_STRING ||
+	    x->element[3]->type != REDIS_REPLY_STRING) {
 		snprintf(err, errlen, "revq: unexpected reply to submit");
 		goto out;
 	}
+	/* Not created: r becomes the revocation that stands (same id or the
+	 * open one of this user and kind). */
+	if (x->element[0]->integer != 1 &&
+	    decode_hash(x->element[4], r) < 0)
+		copy(r->id, sizeof(r->id), x->element[3]->str);
 	r->state = state_parse(x->element[1]->str);
 	if (state != NULL)
 		*state = r->state;
-	rc = x->element[0]->integer == 1 ? 1 : 0;
+	rc = x->element[0]->integer == 1 || x->element[0]->integer == 2 ?
+	    (int)x->element[0]->integer : 0;
 out:
 	freeReplyObject(x);
 	return rc;
@@ -865,6 +958,28 @@ cw_revq_retry(struct cw_store *st, const char *id, int64_t now, char *err,
 	snprintf(snow, sizeof(snow), "%lld", (long long)now);
 	if (run_int(st, retry_script, args, 2, &v, err, errlen) < 0)
 		return -1;
+	return (int)v;
+}
+
+int
+cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
+    char *err, size_t errlen)
+{
+	char snow[24];
+	const char *args[2] = { id, snow };
+	long long v;
+
+	if (!cw_revq_id_valid(id)) {
+		snprintf(err, errlen, "revq: invalid id");
+		return -1;
+	}
+	snprintf(snow, sizeof(snow), "%lld", (long long)now);
+	if (run_int(st, audited_script, args, 2, &v, err, errlen) < 0)
+		return -1;
+	if (v < 0) {
+		snprintf(err, errlen, "revq: no revocation %s", id);
+		return -1;
+	}
 	return (int)v;
 }
 
@@ -1113,4 +1228,233 @@ cw_revq_outcome(const struct cw_revocation *r, int64_t now)
 	if (r->state == CW_REVQ_DONE)
 		return r->completed_at <= r->deadline ? "met" : "missed";
 	return now > r->deadline ? "missed" : "pending";
+}
+
+/* ------------------------------------------------------------ paging */
+
+void
+cw_revq_page_free(struct cw_revq_page *p)
+{
+	free(p->items);
+	p->items = NULL;
+	p->count = 0;
+}
+
+/* "<score>:<id>" into its parts; "" is the start.  0 or -1. */
+static int
+cursor_parse(const char *after, long long *score, char id[CW_REVQ_ID_MAX + 1])
+{
+	const char *colon = strchr(after, ':');
+	char *end;
+
+	id[0] = '\0';
+	*score = 0;
+	if (after[0] == '\0')
+		return 0;
+	if (colon == NULL || colon == after)
+		return -1;
+	*score = strtoll(after, &end, 10);
+	if (end != colon || !cw_revq_id_valid(colon + 1))
+		return -1;
+	copy(id, CW_REVQ_ID_MAX + 1, colon + 1);
+	return 0;
+}
+
+bool
+cw_revq_cursor_valid(const char *after)
+{
+	char id[CW_REVQ_ID_MAX + 1];
+	long long score;
+
+	return cursor_parse(after, &score, id) == 0;
+}
+
+void
+cw_revq_cursor(int64_t score, const char *id, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%lld:%s", (long long)score, id);
+}
+
+/*
+ * Where a cursor whose id has left the index resumes: after every member
+ * with a lower score, and after those of equal score that sort before its
+ * id (a sorted set orders ties bytewise, as strcmp does here).  Two reads,
+ * not atomic: a member added or removed in between may be seen twice or
+ * not at all, which paging a changing set allows anyway.
+ */
+static long long
+rank_after(struct cw_store *st, const char *key, long long score,
+    const char *id, char *err, size_t errlen)
+{
+	char lo[32], sc[32];
+	const char *count[] = { "ZCOUNT", key, "-inf", lo };
+	const char *ties[] = { "ZRANGEBYSCORE", key, sc, sc };
+	redisReply *x;
+	long long rank;
+	size_t i;
+
+	snprintf(lo, sizeof(lo), "(%lld", score);
+	snprintf(sc, sizeof(sc), "%lld", score);
+	if ((x = cw_redis_call(st->redis, err, errlen, 4, count, NULL)) == NULL)
+		return -1;
+	rank = x->type == REDIS_REPLY_INTEGER ? x->integer : 0;
+	freeReplyObject(x);
+	if ((x = cw_redis_call(st->redis, err, errlen, 4, ties, NULL)) == NULL)
+		return -1;
+	for (i = 0; x->type == REDIS_REPLY_ARRAY && i < x->elements; i++)
+		if (x->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(x->element[i]->str, id) < 0)
+			rank++;
+	freeReplyObject(x);
+	return rank;
+}
+
+/* Runs the page script; the reply's member/score array, or NULL. */
+static redisReply *
+page_range(struct cw_store *st, const char *suffix, const char *id,
+    long long start, size_t max, redisReply **whole, char *err,
+    size_t errlen)
+{
+	char smax[24], sstart[24];
+	const char *args[4] = { suffix, id, smax, sstart };
+	redisReply *x;
+
+	*whole = NULL;
+	snprintf(smax, sizeof(smax), "%zu", max);
+	snprintf(sstart, sizeof(sstart), "%lld", start);
+	if ((x = run_script(st, page_script, args, 4, err, errlen)) == NULL)
+		return NULL;
+	if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 ||
+	    x->element[0]->type != REDIS_REPLY_INTEGER ||
+	    (x->element[0]->integer >= 0 && (x->elements != 2 ||
+	    x->element[1]->type != REDIS_REPLY_ARRAY))) {
+		snprintf(err, errlen, "revq: unexpected reply to a page read");
+		freeReplyObject(x);
+		return NULL;
+	}
+	*whole = x;
+	return x->element[0]->integer >= 0 ? x->element[1] : NULL;
+}
+
+/* Fills p->items from a member/score array and reads their records. */
+static int
+page_fill(struct cw_store *st, const redisReply *ms,
+    struct cw_revq_page *p, char *err, size_t errlen)
+{
+	const char *args[FETCH_PAGE][2];
+	const char *const *argv[FETCH_PAGE];
+	int argc[FETCH_PAGE];
+	redisReply *rep[FETCH_PAGE];
+	idkey_t *keys;
+	size_t i, n = ms->elements / 2;
+	int rc = -1;
+
+	if (n > FETCH_PAGE)
+		n = FETCH_PAGE;
+	p->items = calloc(n + 1, sizeof(*p->items));
+	keys = malloc(sizeof(*keys) * (n + 1));
+	if (p->items == NULL || keys == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const redisReply *m = ms->element[2 * i];
+		const redisReply *sc = ms->element[2 * i + 1];
+
+		if (m->type != REDIS_REPLY_STRING ||
+		    sc->type != REDIS_REPLY_STRING) {
+			snprintf(err, errlen, "revq: unexpected page member");
+			goto out;
+		}
+		copy(p->items[i].id, sizeof(p->items[i].id), m->str);
+		p->items[i].score = (int64_t)strtod(sc->str, NULL);
+		snprintf(keys[i], sizeof(keys[i]), "%srev:%.*s", st->prefix,
+		    CW_REVQ_ID_MAX, m->str);
+		args[i][0] = "HGETALL";
+		args[i][1] = keys[i];
+		argv[i] = args[i];
+		argc[i] = 2;
+	}
+	if (n > 0 && cw_redis_pipeline(st->redis, err, errlen, n, argc, argv,
+	    NULL, rep) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		p->items[i].found = rep[i]->type == REDIS_REPLY_ARRAY &&
+		    decode_hash(rep[i], &p->items[i].r) == 0;
+		freeReplyObject(rep[i]);
+	}
+	p->count = n;
+	rc = 0;
+out:
+	free(keys);
+	if (rc < 0)
+		cw_revq_page_free(p);
+	return rc;
+}
+
+/* One page of the sorted-set index <p><suffix>, after the cursor. */
+static int
+page_index(struct cw_store *st, const char *suffix, const char *after,
+    size_t max, struct cw_revq_page *p, char *err, size_t errlen)
+{
+	char id[CW_REVQ_ID_MAX + 1], key[CW_PREFIX_MAX + 40];
+	redisReply *whole = NULL;
+	const redisReply *ms;
+	long long score, rank;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (max == 0 || max > FETCH_PAGE)
+		max = FETCH_PAGE;
+	if (cursor_parse(after, &score, id) < 0) {
+		snprintf(err, errlen, "revq: bad page cursor");
+		return -1;
+	}
+	ms = page_range(st, suffix, id, 0, max, &whole, err, errlen);
+	if (ms == NULL && whole != NULL) {
+		/* The cursor's revocation left the index: resume by score. */
+		freeReplyObject(whole);
+		snprintf(key, sizeof(key), "%s%s", st->prefix, suffix);
+		if ((rank = rank_after(st, key, score, id, err, errlen)) < 0)
+			return -1;
+		ms = page_range(st, suffix, "", rank, max, &whole, err, errlen);
+	}
+	if (ms == NULL)
+		goto out;
+	if (page_fill(st, ms, p, err, errlen) < 0)
+		goto out;
+	p->last = ms->elements / 2 < max;
+	rc = 0;
+out:
+	if (whole != NULL)
+		freeReplyObject(whole);
+	return rc;
+}
+
+int
+cw_revq_page_open(struct cw_store *st, const char *after, size_t max,
+    struct cw_revq_page *p, char *err, size_t errlen)
+{
+	return page_index(st, "rev:open", after, max, p, err, errlen);
+}
+
+int
+cw_revq_page_month(struct cw_store *st, const char *month, const char *after,
+    size_t max, struct cw_revq_page *p, char *err, size_t errlen)
+{
+	char suffix[24];
+	const char *args[1] = { month };
+	long long added;
+
+	memset(p, 0, sizeof(*p));
+	if (!month_valid(month)) {
+		snprintf(err, errlen, "revq: month must be YYYY-MM");
+		return -1;
+	}
+	/* The first page makes sure the ordered index has every member. */
+	if (after[0] == '\0' && run_int(st, month_index_script, args, 1,
+	    &added, err, errlen) < 0)
+		return -1;
+	snprintf(suffix, sizeof(suffix), "rev:monthz:%s", month);
+	return page_index(st, suffix, after, max, p, err, errlen);
 }

@@ -23,6 +23,13 @@
  *                              are still owed)
  *   <p>rev:month:YYYY-MM SET   ids requested in that month (Europe/London
  *                              local time, as the contract's reports are)
+ *   <p>rev:monthz:YYYY-MM ZSET  the same ids -> requested_at, so that the
+ *                              report is read page by page in order
+ *                              (built from the SET when it lacks members)
+ *   <p>rev:openby        HASH  "<kind>:<uid>" -> id of the open leaver or
+ *                              revoke of that user (stale once that one
+ *                              is done or cancelled): one open per user
+ *                              and kind
  *   <p>revoked           SET   uids denied with reason "revoked"
  *   <p>gen, <p>changes   as in store.h: every change to <p>revoked bumps
  *                              gen and logs "r:<uid>" so that every
@@ -128,6 +135,7 @@ struct cw_revocation {
 	char cancel_reason[CW_REVQ_REASON_MAX + 1];
 	struct cw_revq_step steps[CW_REVQ_STEPS_MAX];
 	size_t nsteps;                  /* sorted by name */
+	bool audited;                   /* its revocation_requested is out */
 };
 
 /* "leaver", ...; NULL out of range.  Parse: 0 or -1. */
@@ -147,9 +155,16 @@ bool cw_revq_step_name_valid(const char *s);
  * month index, the open set; effective_at <= now: queued in the stream at
  * once and (denying kinds) the uid added to <p>revoked with gen/changes
  * bumped, so every daemon denies at the next decision; else scheduled in
- * <p>revsched.  Idempotent by id: a second submit changes nothing.
- * Returns 1 when recorded, 0 when the id existed (*state says how it
- * stands; may be NULL), -1 with err.
+ * <p>revsched.  Idempotent by id: a second submit changes nothing.  For
+ * leaver and revoke also by user and kind: while one is open (scheduled,
+ * queued or dead), submitting another changes nothing, except that one
+ * still scheduled for later than r->effective_at is brought forward to
+ * it (and queued at once when that is now).  Returns 1 when recorded, 0
+ * when it was not because one stood already, 2 when that one was brought
+ * forward: r is then overwritten with that revocation as stored (its id,
+ * times, state).
+ * *state (may be NULL) says how it stands.  -1 with err; when the reply
+ * was lost after sending (cw_redis_unanswered), it may have been recorded.
  */
 int cw_revq_submit(struct cw_store *st, struct cw_revocation *r,
     int64_t now, enum cw_revq_state *state, char *err, size_t errlen);
@@ -232,6 +247,17 @@ int cw_revq_retry(struct cw_store *st, const char *id, int64_t now,
     char *err, size_t errlen);
 
 /*
+ * Marks r's revocation_requested audit record as emitted (field
+ * requested_audited).  Returns 1 the first time (the caller emits it
+ * now), 0 when it was marked before, -1 with err (also: no such id).
+ * Whoever learns of a revocation first (the CLI's worker, the sync, a
+ * revoker claiming one whose filer never heard back) emits its record,
+ * and only once.
+ */
+int cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
+    char *err, size_t errlen);
+
+/*
  * Reinstate (undo a mistaken revocation): removes uid from <p>revoked and
  * cancels its revocations not yet done (cancelled_by, cancel_reason,
  * cancelled_at; their stream entries acknowledged, schedule entries
@@ -291,6 +317,38 @@ const char *cw_revq_outcome(const struct cw_revocation *r, int64_t now);
 int cw_revq_month(struct cw_store *st, const char *month,
     void (*fn)(const struct cw_revocation *r, void *arg), void *arg,
     char *err, size_t errlen);
+
+/*
+ * Paging (clearwayctl queue and report, whose answers may be any size):
+ * a page is up to max (<= 256) index members after a cursor, in index
+ * order, with their records.  A cursor is "<score>:<id>" of the last
+ * member a reader has seen ("" = from the start); it stays valid when
+ * that member leaves the index (the next page starts after its place).
+ */
+struct cw_revq_page_item {
+	char id[CW_REVQ_ID_MAX + 1];
+	int64_t score;                  /* deadline, or requested_at */
+	bool found;                     /* false: no record for this id */
+	struct cw_revocation r;
+};
+struct cw_revq_page {
+	struct cw_revq_page_item *items;
+	size_t count;
+	bool last;                      /* no member after these */
+};
+/* "<score>:<id>": up to 20 digits and a sign, a colon, an id. */
+#define CW_REVQ_CURSOR_MAX (21 + 1 + CW_REVQ_ID_MAX)
+void cw_revq_page_free(struct cw_revq_page *p);
+bool cw_revq_cursor_valid(const char *after);
+void cw_revq_cursor(int64_t score, const char *id, char *out, size_t outlen);
+
+/* Revocations not done or cancelled, by deadline then id.  0 or -1. */
+int cw_revq_page_open(struct cw_store *st, const char *after, size_t max,
+    struct cw_revq_page *p, char *err, size_t errlen);
+/* Revocations requested in month, by requested_at then id.  0 or -1. */
+int cw_revq_page_month(struct cw_store *st, const char *month,
+    const char *after, size_t max, struct cw_revq_page *p, char *err,
+    size_t errlen);
 
 /* "YYYY-MM" (London local) of an instant.  0 or -1. */
 int cw_revq_month_of(int64_t t, char out[8]);

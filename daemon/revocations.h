@@ -6,6 +6,7 @@
 #define CW_REVOCATIONS_H
 
 #include "calendar.h"
+#include "revocation_queue.h"
 #include "store.h"
 #include "wire.h"
 
@@ -16,11 +17,22 @@ struct cw_revocation_ctx {
 };
 
 /*
- * Carries out req for actor, filling resp (data, or a refusal).  Returns
- * 0, or -1 with err when Redis could not be used: nothing was recorded.
+ * Carries out req (leaver, revoke, reinstate, queue, report, retry) for
+ * actor, filling resp (data, or a refusal).  Returns 0, or -1 with err
+ * when Redis could not be used: nothing was recorded, unless the store's
+ * connection says the reply was lost after sending (cw_redis_unanswered).
  */
 int cw_revocation_request(const struct cw_revocation_ctx *x,
     const struct cw_request *req, const char *actor,
     struct cw_response *resp, char *err, size_t errlen);
+
+/*
+ * Emits r's revocation_requested audit record unless it is out already
+ * (r->audited, or marked in Redis by someone else first): exactly one per
+ * revocation, whoever files it (CLI, sync) or finds it unaudited (a
+ * revoker claiming it after its filer lost the reply).
+ */
+void cw_revocation_audit_requested(struct cw_store *st,
+    const struct cw_revocation *r, int64_t now);
 
 #endif

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "revocation_queue.h"
 #include "revocation_steps.h"
+#include "revocations.h"
 #include "revoker.h"
 #include "store.h"
 #include "wake.h"
@@ -417,8 +418,11 @@ worker_main(void *arg)
 		o.own_pending_first = false;
 		if (n < 0)
 			cw_debug("revocations: claim: %s", err);
-		for (i = 0; i < n && !stopping(w->owner); i++)
+		for (i = 0; i < n && !stopping(w->owner); i++) {
+			/* Filed by someone who never heard back: audit it. */
+			cw_revocation_audit_requested(&w->store, &claimed[i], now);
 			process(w, &claimed[i]);
+		}
 		if (n <= 0)
 			nap(w->owner, 500);
 	}

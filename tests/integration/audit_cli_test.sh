@@ -161,6 +161,15 @@ if command -v setpriv >/dev/null; then
         setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify
     expect_exit 4 "export as nobody: not permitted" \
         setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit export
+    # A readable trail whose keys are not: a permission problem, not a
+    # verdict on the chain.
+    fresh
+    chmod 0755 "$trail"; chmod 0644 "$trail"/audit-*.jsonl
+    expect_exit 4 "verify with unreadable keys: not permitted" \
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify
+    grep -q "permission denied" "$CW_LAST_OUT" && ! grep -q "NOT intact" "$CW_LAST_OUT" &&
+        pass "unreadable keys: 'permission denied', not 'NOT intact'" ||
+        fail "unreadable keys: $(cat "$CW_LAST_OUT")"
 else
     pass "setpriv missing: permission test skipped"
 fi

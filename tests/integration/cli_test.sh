@@ -70,7 +70,11 @@ complete_is() {
 }
 bash -n "$completion" && pass "completion is valid bash" || fail "completion syntax"
 complete_is "elevate elevations" clearwayctl ele
-complete_is "check status elevate drop elevations calendar audit" clearwayctl ""
+complete_is "check status elevate drop elevations leaver revoke reinstate retry queue report export erase calendar audit" clearwayctl ""
+complete_is "--config --json --help --reason --effective" clearwayctl leaver alice --
+complete_is "--config --json --help --month --format" clearwayctl report --
+complete_is "text json csv" clearwayctl report --format ""
+complete_is "revoke reinstate retry report" clearwayctl re
 complete_is "elevate elevations" clearwayctl -c /etc/clearway/x.conf --json ele
 complete_is "login admin" clearwayctl check alice --host-class h --mode ""
 complete_is "admin" clearwayctl check alice --mode = ad
@@ -176,6 +180,10 @@ usage_error "revoke: --effective is for leavers" "unknown option" revoke alice -
 usage_error "report: no month" "--month YYYY-MM is required" report
 usage_error "report: bad format" "--format is text, json or csv" report --month 2026-11 --format xml
 usage_error "queue: arguments" "queue takes no arguments" queue now
+usage_error "leaver: --effective out of range" "--effective '9999-12-31T00:00:00Z' is out of range" \
+    leaver alice --reason x --effective 9999-12-31T00:00:00Z
+usage_error "retry: no id" "exactly one revocation ID is needed" retry
+usage_error "retry: bad id" "'a b' is not a revocation id" retry "a b"
 
 # --- daemon unreachable: exit 3, and --json errors parse ---------------------
 unreachable() {
@@ -196,6 +204,7 @@ unreachable "elevations USER" elevations alice
 unreachable "leaver" leaver alice --reason "resigned"
 unreachable "revoke" revoke alice --reason "withdrawn"
 unreachable "reinstate" reinstate alice --reason "error"
+unreachable "retry" retry r20261123T090000Z-0123456789ab
 unreachable "queue" queue
 unreachable "report" report --month 2026-11
 unreachable "export" export
@@ -209,8 +218,8 @@ if command -v man >/dev/null; then
     man --warnings -l "$src/docs/clearwayctl.8" >"$tmp/man.txt" 2>"$tmp/man.err"
     [[ ! -s $tmp/man.err ]] && pass "man page renders without warnings" ||
         { fail "man page warnings"; head -5 "$tmp/man.err"; }
-    for c in check status leaver revoke reinstate elevate drop elevations queue \
-        report audit export erase calendar; do
+    for c in check status leaver revoke reinstate retry elevate drop elevations \
+        queue report audit export erase calendar; do
         grep -qE "^ +$c( |$)" "$tmp/man.txt" && pass "man page: $c" || fail "man page: $c"
     done
     has "man page: exit status" "$tmp/man.txt" "EXIT STATUS"
@@ -254,6 +263,21 @@ def answer(req):
                      ticket="", reason="tab\there \x1b[31m")
         return {"status": "ok", "data": {"elevations": [
             dict(grant, end=T + 5399), other], "now": T}}
+    if op == "revoke" and user == "silent":
+        return None         # takes the request, never answers
+    if op == "leaver" and user == "uma":
+        return {"status": "unknown", "message": "outcome unknown: the change "
+                "reached Redis but no reply came back (timed out); it may have "
+                "been recorded; re-run to confirm; re-running is safe"}
+    if op == "queue" and not req.get("after"):
+        row = {"id": "r1", "user": "alice", "kind": "revoke",
+               "state": "queued", "deadline": T + 3600, "level": "on_time"}
+        return {"status": "ok", "data": {"now": T, "pending": [row],
+                                         "next": "1795428000:r1"}}
+    if op == "queue":
+        row = {"id": "r2", "user": "bob", "kind": "leaver",
+               "state": "dead", "deadline": T - 60, "level": "missed"}
+        return {"status": "ok", "data": {"now": T, "pending": [row]}}
     return {"status": "internal", "message": "unexpected op"}
 s = socket.socket(socket.AF_UNIX)
 s.bind(path)
@@ -264,8 +288,10 @@ while True:
     req = json.loads(c.recv(n, socket.MSG_WAITALL))
     with open(log, "w") as f:
         json.dump(req, f)
-    out = json.dumps(dict(answer(req), v=1)).encode()
-    c.sendall(struct.pack(">I", len(out)) + out)
+    a = answer(req)
+    if a is not None:
+        out = json.dumps(dict(a, v=1)).encode()
+        c.sendall(struct.pack(">I", len(out)) + out)
     c.close()
 PY
 python3 "$tmp/fake.py" "$tmp/fake.sock" "$tmp/request.json" &
@@ -315,6 +341,17 @@ json "elevations --json" 'len(o["elevations"])==2 and o["now"]==1795424400'
 run "elevations nobody" 0 "${fake[@]}" elevations nobody
 has "elevations: none" "$tmp/out" "no active elevations for nobody"
 req "elevations USER" 'r["user"]=="nobody"'
+run "outcome unknown: exit 3" 3 "${fake[@]}" leaver uma --reason "resigned"
+has "outcome unknown: says so" "$tmp/err" "it may have been recorded; re-run to confirm; re-running is safe"
+run "no answer to a change: exit 3" 3 "${fake[@]}" revoke silent --reason "withdrawn"
+has "no answer to a change: outcome unknown" "$tmp/err" "outcome unknown: clearwayd took the request but did not answer"
+has "no answer to a change: re-run" "$tmp/err" "re-run to confirm; re-running is safe"
+run "queue: two pages" 0 "${fake[@]}" queue
+has "queue: first page's row" "$tmp/out" "alice"
+has "queue: second page's row" "$tmp/out" "OVERDUE"
+req "queue: asked after the cursor" 'r["after"]=="1795428000:r1"'
+run "queue --json: two pages" 0 "${fake[@]}" --json queue
+json "queue --json: one document" '[p["id"] for p in o["pending"]]==["r1","r2"] and o["now"]==1795424400'
 run "daemon error: exit 3" 3 "${fake[@]}" status
 has "daemon error says so" "$tmp/err" "daemon error: unexpected op"
 

@@ -113,7 +113,54 @@ static const struct bad_request bad_requests[] = {
 	  "\"service\":\"ss hd\"}", "\"service\" has characters not allowed" },
 	{ "{\"v\":1,\"op\":\"decide\",\"user\":\"a\",\"host_class\":\"h\","
 	  "\"tty\":\"\\u00e9\"}", "\"tty\" has characters not allowed" },
+	{ "{\"v\":1,\"op\":\"retry\"}", "missing \"id\"" },
+	{ "{\"v\":1,\"op\":\"retry\",\"id\":\"r 1\"}",
+	  "\"id\" has characters not allowed" },
+	{ "{\"v\":1,\"op\":\"queue\",\"after\":\"1/2\"}",
+	  "\"after\" has characters not allowed" },
+	{ "{\"v\":1,\"op\":\"queue\",\"after\":\"\"}",
+	  "\"after\" has characters not allowed" },
 };
+
+/* retry ID and a queue page's cursor survive the round trip. */
+static void
+test_paging_and_retry(void **state)
+{
+	struct cw_request in, out;
+	struct cw_response rin, rout;
+	char err[128], *s;
+	size_t len;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.op = CW_OP_QUEUE;
+	strcpy(in.after, "1795428000:r20261123T090000Z-0123456789ab");
+	s = cw_request_encode(&in, &len);
+	assert_non_null(s);
+	assert_int_equal(cw_request_parse(s, len, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.op, CW_OP_QUEUE);
+	assert_string_equal(out.after, in.after);
+	free(s);
+	memset(&in, 0, sizeof(in));
+	in.op = CW_OP_RETRY;
+	strcpy(in.id, "sync-carol-20261123");
+	s = cw_request_encode(&in, &len);
+	assert_non_null(s);
+	assert_int_equal(cw_request_parse(s, len, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.op, CW_OP_RETRY);
+	assert_string_equal(out.id, "sync-carol-20261123");
+	free(s);
+	/* "unknown": a change whose reply was lost, never read as an allow */
+	memset(&rin, 0, sizeof(rin));
+	rin.status = CW_STATUS_UNKNOWN;
+	strcpy(rin.message, "outcome unknown");
+	s = cw_response_encode(&rin, &len);
+	assert_non_null(s);
+	assert_int_equal(cw_response_parse(s, len, &rout, err, sizeof(err)), 0);
+	assert_int_equal(rout.status, CW_STATUS_UNKNOWN);
+	assert_int_equal(rout.decision.verdict, CW_VERDICT_DENY);
+	free(s);
+}
 
 static void
 test_bad_requests(void **state)
@@ -211,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_oversize_fields),
 		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_paging_and_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
