@@ -20,12 +20,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 fill=$3
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 BULK=${CW_BULK:-10000}
 work=$(mktemp -d /tmp/cw-cli-outcome.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 rpid=
 pid2=
 cleanup() {
@@ -33,7 +33,7 @@ cleanup() {
     [[ -n $pid2 ]] && kill -TERM "$pid2" 2>/dev/null && wait "$pid2" 2>/dev/null
     cw_stop_daemon
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,11 +53,9 @@ for pair in "anna $anna" "harry $harry" "audrey $audrey" "oscar $oscar"; do
         sed "s/^dn: uid=$1,/dn: uid=$2,/; s/^uid: $1\$/uid: $2/" |
         ldapadd -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" >/dev/null ||
         { echo "cannot add $2" >&2; exit 1; }
-    if ! id "$2" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$2" && created+=("$2")
-    fi
 done
 set --
+cw_users_hold "$anna" "$harry" "$audrey" "$oscar" || exit 1
 
 mkdir -m 0755 "$work/run"
 conf=$work/clearway.conf

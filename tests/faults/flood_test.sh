@@ -15,6 +15,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3") pam_load=$4
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 FLOOD_S=14              # how long the hostile clients run
 PAM_S=8                 # how long root's PAM calls run (inside the flood)
@@ -24,14 +25,13 @@ FD_BOUND=512            # what the daemon may hold, all included
 work=$(mktemp -d /tmp/cw-flood-test.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 bg=()
 cleanup() {
     local p
     cw_stop_daemon
     for p in "${bg[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,11 +39,7 @@ export CW_LAST_OUT=$work/last.out
 
 hostile=()
 for i in $(seq -w 0 31); do hostile+=("cwfl$i"); done
-for u in harry "${hostile[@]}"; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold harry "${hostile[@]}" || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 

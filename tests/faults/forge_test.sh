@@ -13,26 +13,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3") pam_load=$4
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 FAKE_RHOST=203.0.113.66
 work=$(mktemp -d /tmp/cw-forge-test.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 cleanup() {
     cw_stop_daemon
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 
-for u in cwforger; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold cwforger || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 

@@ -11,15 +11,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 nusers=${3:-8} step=${4:-2}
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 work=$(mktemp -d /tmp/cw-sigterm.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 cleanup() {
     cw_stop_daemon
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do pkill -KILL -u "$u" 2>/dev/null; userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -29,9 +29,7 @@ trap cleanup EXIT
 users=()
 for ((i = 1; i <= nusers; i++)); do users+=("cwlc$$x$i"); done
 newbie=cwlc$$new
-for u in "${users[@]}" "$newbie"; do
-    useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u") || { echo "useradd $u failed" >&2; exit 1; }
-done
+cw_users_hold "${users[@]}" "$newbie" || exit 1
 
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a

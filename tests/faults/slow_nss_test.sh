@@ -12,30 +12,26 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3") pam_load=$4 shim=$(realpath "$5")
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 TIMEOUT_MS=1000
 work=$(mktemp -d /tmp/cw-slownss-test.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 bg=()
 cleanup() {
     local p
     cw_stop_daemon
     for p in "${bg[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 
 slow=(cwslow0 cwslow1 cwslow2 cwslow3)
-for u in "${slow[@]}"; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold "${slow[@]}" || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 

@@ -10,26 +10,22 @@ top=$(cd "$here/../.." && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3")
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 work=$(mktemp -d /tmp/cw-elev-test.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 cleanup() {
     cw_stop_daemon
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 
 # Real accounts whose names match staff in the sample directory.
-for u in anna andy harry audrey paul oscar alice; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold anna andy harry audrey paul oscar alice || exit 1
 
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a

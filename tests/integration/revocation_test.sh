@@ -10,25 +10,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3")
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 work=$(mktemp -d /tmp/cw-revoke-test.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 cleanup() {
     cw_stop_daemon
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 
-for u in anna harry audrey oscar; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold anna harry audrey oscar || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 ldap() { ldapmodify -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" "$@" >/dev/null; }
