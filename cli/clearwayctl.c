@@ -178,6 +178,11 @@ cli_status_fail(const struct cli *cli, const struct cw_response *resp)
 		cli_clean_text(resp->message, clean, sizeof(clean));
 		return cli_fail(cli, CW_EXIT_UNREACHABLE, "service unavailable: "
 		    "%s", clean);
+	case CW_STATUS_BUSY:
+		/* Still busy after retrying for the whole wait: nothing done. */
+		cli_clean_text(resp->message, clean, sizeof(clean));
+		return cli_fail(cli, CW_EXIT_UNREACHABLE, "clearwayd is busy, "
+		    "nothing was done: %s", clean);
 	case CW_STATUS_UNKNOWN:
 		/* "outcome unknown: ... re-run to confirm": the daemon's words. */
 		return refusal(cli, CW_EXIT_UNREACHABLE, resp->message,

@@ -226,37 +226,43 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
 	return connect_unix(socket_path, deadline, err, errlen);
 }
 
-int
-cw_client_call(const char *socket_path, int timeout_ms,
-    const struct cw_request *req, struct cw_response *resp,
-    char *err, size_t errlen)
+/*
+ * One exchange: the encoded request (payload, len) out, the answer into
+ * resp.  Returns as cw_client_call() does.
+ */
+static int
+exchange(const char *socket_path, long long deadline, const char *payload,
+    size_t len, struct cw_response *resp, char *err, size_t errlen)
 {
-	long long deadline = monotonic_ms() + timeout_ms;
 	unsigned char hdr[CW_WIRE_HEADER];
-	char *payload = NULL, *answer = NULL, msg[128];
-	size_t len;
+	char *answer = NULL, msg[128];
 	uint32_t alen;
 	int fd, rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->decision.verdict = CW_VERDICT_DENY;
-	if ((payload = cw_request_encode(req, &len)) == NULL) {
-		snprintf(err, errlen, "cannot encode request");
-		return -1;
-	}
 	if ((fd = connect_daemon(socket_path, deadline, err, errlen)) < 0)
 		goto out;
 	cw_frame_header((uint32_t)len, hdr);
 	if (send_all(fd, hdr, sizeof(hdr), deadline) < 0 ||
 	    send_all(fd, payload, len, deadline) < 0) {
 		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
-		goto out;
-	}
-	/* From here on the daemon has the request and may act on it. */
-	rc = -2;
-	if (recv_all(fd, hdr, sizeof(hdr), deadline) < 0) {
-		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
-		goto out;
+		/*
+		 * A daemon that turns a caller away at the door answers
+		 * "busy" without reading and hangs up, so the send breaks;
+		 * its answer is still there to read.  It did nothing.
+		 */
+		if ((errno != EPIPE && errno != ECONNRESET) ||
+		    recv_all(fd, hdr, sizeof(hdr), deadline) < 0)
+			goto out;
+	} else {
+		/* From here on the daemon has the request and may act on it. */
+		rc = -2;
+		if (recv_all(fd, hdr, sizeof(hdr), deadline) < 0) {
+			snprintf(err, errlen, "%s: %s", socket_path,
+			    strerror(errno));
+			goto out;
+		}
 	}
 	if (cw_frame_length(hdr, &alen) < 0) {
 		snprintf(err, errlen, "%s: bad frame length", socket_path);
@@ -276,7 +282,37 @@ cw_client_call(const char *socket_path, int timeout_ms,
 out:
 	if (fd >= 0)
 		close(fd);
-	free(payload);
 	free(answer);
+	return rc;
+}
+
+int
+cw_client_call(const char *socket_path, int timeout_ms,
+    const struct cw_request *req, struct cw_response *resp,
+    char *err, size_t errlen)
+{
+	long long deadline = monotonic_ms() + timeout_ms;
+	char *payload;
+	size_t len;
+	int rc, pause_ms = 5;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->decision.verdict = CW_VERDICT_DENY;
+	if ((payload = cw_request_encode(req, &len)) == NULL) {
+		snprintf(err, errlen, "cannot encode request");
+		return -1;
+	}
+	/*
+	 * "busy" means the daemon turned the request away before doing
+	 * anything (the caller over a per-uid bound, a queue full): asking
+	 * again a little later, within the same deadline, is safe.
+	 */
+	while ((rc = exchange(socket_path, deadline, payload, len, resp, err,
+	    errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
+	    monotonic_ms() + pause_ms < deadline) {
+		cw_response_free(resp);
+		retry_pause(&pause_ms, deadline);
+	}
+	free(payload);
 	return rc;
 }

@@ -46,6 +46,7 @@ static const char *const status_names[] = {
 	[CW_STATUS_INTERNAL] = "internal",
 	[CW_STATUS_REFUSED] = "refused",
 	[CW_STATUS_UNKNOWN] = "unknown",
+	[CW_STATUS_BUSY] = "busy",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

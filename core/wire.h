@@ -98,6 +98,12 @@ enum cw_status {
 	 * and revoke return the open revocation); the CLI says so, exit 3.
 	 */
 	CW_STATUS_UNKNOWN,
+	/*
+	 * Turned away before anything was done: the caller is over one of its
+	 * per-uid bounds or the daemon's queues are full.  Safe to retry; the
+	 * CLI does so within its deadline.
+	 */
+	CW_STATUS_BUSY,
 };
 
 #define CW_MESSAGE_MAX 256

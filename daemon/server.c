@@ -128,7 +128,7 @@ busy_frame(size_t *lenp)
 	size_t len;
 
 	memset(&resp, 0, sizeof(resp));
-	resp.status = CW_STATUS_UNAVAILABLE;
+	resp.status = CW_STATUS_BUSY;
 	snprintf(resp.message, sizeof(resp.message), "busy: too many "
 	    "connections; try again in a moment");
 	if ((payload = cw_response_encode(&resp, &len)) == NULL)
@@ -371,7 +371,7 @@ respond_busy(struct cw_server *srv, struct conn *c, const char *why)
 	struct cw_response resp;
 
 	memset(&resp, 0, sizeof(resp));
-	resp.status = CW_STATUS_UNAVAILABLE;
+	resp.status = CW_STATUS_BUSY;
 	snprintf(resp.message, sizeof(resp.message), "busy: %s; try again "
 	    "in a moment", why);
 	note_busy(srv, c->uid, why);
