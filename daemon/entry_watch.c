@@ -32,6 +32,12 @@ cw_watch_free(struct cw_entry_watch *w)
 	cw_strmap_clear(&w->recorded, NULL);
 }
 
+void
+cw_watch_forget(struct cw_entry_watch *w)
+{
+	cw_strmap_clear(&w->recorded, NULL);
+}
+
 static const char *
 invalid_why(const struct cw_db_entry *e)
 {

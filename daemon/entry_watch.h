@@ -34,6 +34,12 @@ void cw_watch_free(struct cw_entry_watch *w);
 void cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
     int64_t now);
 
+/*
+ * Forgets which leavers were filed: after Redis lost data, every leaver
+ * the directory still shows is filed again (idempotent by id).
+ */
+void cw_watch_forget(struct cw_entry_watch *w);
+
 /* Records leavers whose leaving date has now passed. */
 void cw_watch_tick(struct cw_entry_watch *w, int64_t now);
 
