@@ -143,6 +143,20 @@ out:
 }
 
 int
+cw_store_forget_cookie(struct cw_store *st, char *err, size_t errlen)
+{
+	key_t_ key;
+	const char *argv[] = { "DEL", key };
+	redisReply *r;
+
+	key_name(st, "ldap:cookie", key);
+	if ((r = command(st, 2, argv, NULL, err, errlen)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
 cw_store_cookie(struct cw_store *st, char **cookie, size_t *len, char *err,
     size_t errlen)
 {

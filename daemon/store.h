@@ -62,6 +62,9 @@ long long cw_store_write(struct cw_store *st,
     const struct cw_store_change *changes, size_t n, enum cw_cookie_op op,
     const char *cookie, size_t cookie_len, char *err, size_t errlen);
 
+/* Deletes the stored cookie (no generation bump: no entry changed). */
+int cw_store_forget_cookie(struct cw_store *st, char *err, size_t errlen);
+
 /* The stored cookie (malloc'd, *len bytes) or NULL when none.  0 or -1. */
 int cw_store_cookie(struct cw_store *st, char **cookie, size_t *len,
     char *err, size_t errlen);

@@ -186,9 +186,17 @@ reload(struct cw_sync *s)
 	}
 	if (d->has_revoked)
 		cw_guard_revoked(&s->guard, d);
-	if (d->replace != NULL && d->generation == 0) {
-		/* Nothing was ever synced: answering would deny everyone as
-		 * unknown; "unavailable" says what is really wrong. */
+	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
+	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
+		/*
+		 * No directory data (never synced, or Redis lost it and the
+		 * mirror has not refilled it yet): answering from it would
+		 * deny everyone as unknown.  Keep answering from memory (the
+		 * guard keeps the deny-list), or "unavailable" with none;
+		 * the refill arrives as changes after this generation.
+		 */
+		if (s->have_db)
+			s->generation = d->generation;
 		cw_delta_free(d);
 		return;
 	}
@@ -323,8 +331,7 @@ mirror_refresh_all(struct cw_sync *s)
 {
 	char err[512];
 
-	if (cw_store_write(&s->mirror_store, NULL, 0, CW_COOKIE_CLEAR, NULL, 0,
-	    err, sizeof(err)) < 0)
+	if (cw_store_forget_cookie(&s->mirror_store, err, sizeof(err)) < 0)
 		return false;
 	cw_warn("ldap: Redis lost data: refreshing everything from the "
 	    "directory");

@@ -208,5 +208,29 @@ wait_for 10 reason_not a victor revoked && wait_for 10 reason_not b victor revok
     fail "two hosts: victor a=$(reason a victor) b=$(reason b victor)"
 member victor && fail "two hosts: victor still in the revoked set" || pass "two hosts: victor out of the revoked set"
 
+# ------------------------------------------- the directory remembers too
+# A lock for good (pwdAccountLockedTime 000001010000Z, as the revocation
+# step sets) is a revocation: after a loss that no host remembers (a's
+# state wiped), LDAP alone brings andy's revocation back.
+ldapmodify -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" >/dev/null <<EOF2
+dn: uid=andy,$CW_STAFF_BASE
+changetype: modify
+replace: pwdAccountLockedTime
+pwdAccountLockedTime: 000001010000Z
+EOF2
+wait_for 15 reason_is a andy revoked && pass "ldap lock: andy, locked in LDAP, is revoked" ||
+    fail "ldap lock: andy: $(reason a andy)"
+stop_b
+stop_a
+rm -f "$work/a/state/revoked.list" "$work/a/state/revocations.state"
+flushall
+start_a
+cw_wait_answer "$ctl" "$work/a/clearway.conf" alice sc-hosts 20
+wait_for 20 reason_is a andy revoked && pass "ldap lock: after a loss no host remembers, LDAP brings andy's revocation back" ||
+    fail "ldap lock: andy after the loss: $(reason a andy)"
+wait_for 10 member andy && pass "ldap lock: andy back in the revoked set" || fail "ldap lock: andy not in the revoked set"
+reason_not a mallory revoked && pass "ldap lock: mallory (reinstated, never locked) stays allowed" ||
+    fail "ldap lock: mallory $(reason a mallory)"
+
 echo "# allows of revoked users: $total_allows"
 finish
