@@ -232,5 +232,14 @@ wait_for 10 member andy && pass "ldap lock: andy back in the revoked set" || fai
 reason_not a mallory revoked && pass "ldap lock: mallory (reinstated, never locked) stays allowed" ||
     fail "ldap lock: mallory $(reason a mallory)"
 
+stop_a
+stop_b
+if grep -l "Sanitizer" "$work"/[ab]/clearwayd.log >/dev/null 2>&1; then
+    fail "sanitizer reports in the daemons' logs"
+    grep -h -A12 "Sanitizer" "$work"/[ab]/clearwayd.log | head -40 | sed 's/^/      /'
+else
+    pass "no sanitizer reports from either daemon"
+fi
+
 echo "# allows of revoked users: $total_allows"
 finish
