@@ -191,6 +191,9 @@ cw_guard_identity(struct cw_guard *g, long long *gen, bool *full,
 	}
 	if (why[0] != '\0' || strcmp(epoch, g->hs.epoch) != 0 ||
 	    *gen > g->hs.gen) {
+		/* Persisted at once: a store emptied while this daemon is
+		 * stopped must still look like a loss when it starts. */
+		g->dirty = g->dirty || strcmp(epoch, g->hs.epoch) != 0;
 		memcpy(g->hs.epoch, epoch, sizeof(epoch));
 		g->hs.gen = *gen;
 	}
@@ -440,7 +443,8 @@ cw_guard_revoked(struct cw_guard *g, struct cw_delta *d)
 		g->hs.gen = d->generation;
 	cw_strmap_foreach(&g->hs.denied, fill_stamp, &f);
 	cw_strmap_foreach(&d->revoked, add_revoked, &a);
-	changed = f.changed || a.changed;
+	changed = f.changed || a.changed || g->dirty;
+	g->dirty = false;
 	if ((missing = sort_missing(g, &d->revoked, &lost)) < 0)
 		g->verify = true;       /* cannot tell: keep denying them */
 	changed = changed || missing == 1;

@@ -43,6 +43,7 @@ struct cw_guard {
 	struct cw_hoststate hs;
 	bool verify;            /* compare everything at the next reload */
 	bool loss;              /* a loss is being repaired */
+	bool dirty;             /* a new epoch to persist */
 	char loss_why[200];
 	char loss_old_epoch[CW_EPOCH_LEN + 1];
 	long long loss_old_gen;

@@ -146,6 +146,25 @@ request_mirror_restart(struct cw_sync *s)
 }
 
 /*
+ * After a loss: a cookie is stored again once a mirror has refreshed the
+ * whole directory into the store (the mirror deleted it to refresh).
+ */
+static bool
+store_refilled(struct cw_sync *s)
+{
+	char *cookie = NULL, err[256];
+	size_t len;
+	bool r;
+
+	if (cw_store_cookie(&s->follow_store, &cookie, &len, err,
+	    sizeof(err)) < 0)
+		return false;
+	r = cookie != NULL;
+	free(cookie);
+	return r;
+}
+
+/*
  * Brings the server up to the Redis generation: the changes since the
  * last one when the change log explains them, everything otherwise.
  */
@@ -156,9 +175,7 @@ reload(struct cw_sync *s)
 	char err[512];
 	long long gen, t0 = cw_now_ms();
 	size_t skipped = 0;
-	bool gap = true;
-
-	bool full, check;
+	bool gap = true, full, check;
 
 	/* A store that forgot or went back is a loss, not news (guard). */
 	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
@@ -170,6 +187,10 @@ reload(struct cw_sync *s)
 	if (full) {
 		cw_watch_forget(&s->watch);
 		request_mirror_restart(s);
+		s->refill_pending = true;
+	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
+		/* Drops from memory what the lost store no longer holds. */
+		full = check = true;
 	}
 	if (s->have_db && gen == s->generation && !check)
 		return;
@@ -217,6 +238,8 @@ reload(struct cw_sync *s)
 		revoked_changed(s, &d->revoked);
 	s->generation = d->generation;
 	s->have_db = true;
+	if (d->replace != NULL)
+		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
 	handoff(s, d);
 }

@@ -63,6 +63,7 @@ struct cw_sync {
 	struct cw_guard guard;          /* the deny-list against data loss */
 	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */
 	bool have_db;
+	bool refill_pending;            /* a loss: reload all once refilled */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
