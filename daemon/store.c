@@ -752,24 +752,30 @@ cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
 	return rc;
 }
 
-/* KEYS: epoch gen.  ARGV: a fresh epoch.  Returns {epoch, created, gen}. */
+/*
+ * KEYS: epoch gen rev:open.  ARGV: a fresh epoch.
+ * Returns {epoch, created, gen, open}.
+ */
 static const char identity_script[] =
     "local e, made = redis.call('GET', KEYS[1]), 0\n"
     "if not e then\n"
     "  redis.call('SET', KEYS[1], ARGV[1])\n"
     "  e, made = ARGV[1], 1\n"
     "end\n"
-    "return {e, made, redis.call('GET', KEYS[2]) or '0'}\n";
+    "return {e, made, redis.call('GET', KEYS[2]) or '0',\n"
+    "  redis.call('ZCARD', KEYS[3])}\n";
 
 int
 cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
-    bool *created, long long *gen, char *err, size_t errlen)
+    bool *created, long long *gen, long long *open, char *err,
+    size_t errlen)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[CW_EPOCH_LEN / 2];
 	char fresh[CW_EPOCH_LEN + 1];
-	key_t_ ek, gk;
-	const char *argv[] = { "EVAL", identity_script, "2", ek, gk, fresh };
+	key_t_ ek, gk, ok;
+	const char *argv[] = { "EVAL", identity_script, "3", ek, gk, ok,
+	    fresh };
 	redisReply *r;
 	size_t i;
 	int rc = -1;
@@ -785,13 +791,15 @@ cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
 	fresh[CW_EPOCH_LEN] = '\0';
 	key_name(st, "epoch", ek);
 	key_name(st, "gen", gk);
-	if ((r = command(st, 6, argv, NULL, err, errlen)) == NULL)
+	key_name(st, "rev:open", ok);
+	if ((r = command(st, 7, argv, NULL, err, errlen)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    r->element[0]->len == 0 || r->element[0]->len > CW_EPOCH_LEN ||
 	    r->element[1]->type != REDIS_REPLY_INTEGER ||
-	    r->element[2]->type != REDIS_REPLY_STRING) {
+	    r->element[2]->type != REDIS_REPLY_STRING ||
+	    r->element[3]->type != REDIS_REPLY_INTEGER) {
 		snprintf(err, errlen, "redis: unexpected reply to the identity "
 		    "script");
 		goto out;
@@ -800,6 +808,7 @@ cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
 	epoch[r->element[0]->len] = '\0';
 	*created = r->element[1]->integer == 1;
 	*gen = strtoll(r->element[2]->str, NULL, 10);
+	*open = r->element[3]->integer;
 	rc = 0;
 out:
 	freeReplyObject(r);

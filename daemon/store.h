@@ -132,11 +132,13 @@ int cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
 
 /*
  * The store's identity before a reload: its epoch (made now, from
- * getrandom, when missing: *created says so) and generation, read
- * atomically.  0 or -1.
+ * getrandom, when missing: *created says so), generation, and how many
+ * revocations are open (<prefix>rev:open: a scheduled one bumps no
+ * generation), read atomically.  0 or -1.
  */
 int cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
-    bool *created, long long *gen, char *err, size_t errlen);
+    bool *created, long long *gen, long long *open, char *err,
+    size_t errlen);
 
 /*
  * The reinstate markers of uids[0..n): out[i] gets the marker's epoch and

@@ -167,13 +167,20 @@ cw_guard_identity(struct cw_guard *g, long long *gen, bool *full,
     bool *check, char *err, size_t errlen)
 {
 	char epoch[CW_EPOCH_LEN + 1], why[200];
+	long long open;
 	bool created;
 
 	*full = *check = false;
-	if (cw_store_identity(g->store, epoch, &created, gen, err,
+	if (cw_store_identity(g->store, epoch, &created, gen, &open, err,
 	    errlen) < 0) {
 		g->verify = true;
 		return -1;
+	}
+	/* A revocation opened or closed (a scheduled one bumps no gen):
+	 * copy it before Redis can lose it. */
+	if (open != g->last_open) {
+		g->last_open = open;
+		g->records_due = g->verify = true;
 	}
 	why[0] = '\0';
 	if (g->hs.epoch[0] != '\0' && strcmp(epoch, g->hs.epoch) != 0)
@@ -448,10 +455,12 @@ cw_guard_revoked(struct cw_guard *g, struct cw_delta *d)
 	if ((missing = sort_missing(g, &d->revoked, &lost)) < 0)
 		g->verify = true;       /* cannot tell: keep denying them */
 	changed = changed || missing == 1;
-	if (g->loss || lost.n > 0 || d->replace != NULL ||
+	if (g->loss || g->records_due || lost.n > 0 || d->replace != NULL ||
 	    listed != g->last_count || now - g->records_checked >=
-	    RECORDS_EVERY_S)
+	    RECORDS_EVERY_S) {
+		g->records_due = false;
 		again = refresh_records(g, now, &changed);
+	}
 	g->last_count = listed;
 	if (lost.n > 0) {
 		gen = cw_store_reassert(g->store, (const char *const *)lost.v,

@@ -49,6 +49,8 @@ struct cw_guard {
 	long long loss_old_gen;
 	int64_t records_checked;        /* when open copies were refreshed */
 	size_t last_count;              /* revoked users Redis listed */
+	long long last_open;            /* revocations open in Redis */
+	bool records_due;               /* refresh the copies now */
 };
 
 /*

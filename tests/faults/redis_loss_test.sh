@@ -165,6 +165,20 @@ old_restart() {
 
 scenario "FLUSHALL" mallory flushall
 wait_for 20 reason_is a alice ok || fail "alice not back to ok after FLUSHALL"
+
+# A leaver scheduled for later changes no revoked set (and bumps no
+# generation) yet: lost right after it was filed, it must come back too.
+out=$(as harry --json leaver audrey --reason "moving on" --effective "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")
+fid=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
+[[ -n $fid ]] && pass "scheduled: leaver filed for later ($fid)" || fail "scheduled: leaver: $out"
+wait_for 10 grep -q "$fid" "$work/a/state/revocations.state" && pass "scheduled: the host keeps a copy" ||
+    fail "scheduled: no copy in revocations.state"
+flushall
+wait_for 10 state_is "$fid" scheduled && [[ -n $(rcli ZSCORE cw:revsched "$fid") ]] &&
+    pass "scheduled: back in Redis, still scheduled" || fail "scheduled: $(rcli HGETALL "cw:rev:$fid" | tr '\n' ' ')"
+expect_exit 0 "scheduled: an approver cancels it (reinstate)" as anna reinstate audrey --reason "test over"
+wait_for 20 reason_is a alice ok || fail "alice not back to ok after the second FLUSHALL"
+: >"$work/a/clearwayd.log"
 scenario "restart empty" oscar empty_restart
 wait_for 20 reason_is a alice ok || fail "alice not back to ok after the empty restart"
 # An AOF from before the leaver (the Redis is stopped to copy it whole).
