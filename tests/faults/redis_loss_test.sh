@@ -190,6 +190,18 @@ grep -q "redis: the store lost data" "$work/a/clearwayd.log" &&
     fail "a plain restart (nothing lost) was reported as a loss" || pass "a plain restart is not a loss"
 scenario "restart from an older AOF" peggy old_restart
 wait_for 20 reason_is a alice ok || fail "alice not back to ok after the old AOF"
+# Keys deleted by hand: same epoch, no generation lost; the next change
+# (a directory edit here) shows the set without mallory and no reinstate.
+partial_loss() {
+    rcli DEL cw:revoked "cw:rev:$rid" cw:revq cw:rev:open >/dev/null
+    ldapmodify -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" >/dev/null <<EOF2
+dn: uid=alice,$CW_STAFF_BASE
+changetype: modify
+replace: cn
+cn: Alice Again
+EOF2
+}
+scenario "keys deleted by hand" mallory partial_loss
 
 # ------------------------------------------------------------- two hosts
 start_b
