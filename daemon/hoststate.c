@@ -111,6 +111,7 @@ cw_hoststate_parse(const char *buf, size_t len, struct cw_hoststate *hs,
 	json_t *root, *denied, *open, *v;
 	json_error_t je;
 	json_int_t gen;
+	int version;
 	const char *epoch, *uid, *why = NULL;
 	struct cw_revocation r;
 	size_t i;
@@ -122,9 +123,8 @@ cw_hoststate_parse(const char *buf, size_t len, struct cw_hoststate *hs,
 		return -1;
 	}
 	if (json_unpack(root, "{s:i, s:s, s:I, s:o, s:o}", "version",
-	    &(int){0}, "epoch", &epoch, "gen", &gen, "denied", &denied, "open",
-	    &open) < 0 || json_integer_value(json_object_get(root,
-	    "version")) != 1 || !json_is_object(denied) ||
+	    &version, "epoch", &epoch, "gen", &gen, "denied", &denied, "open",
+	    &open) < 0 || version != 1 || !json_is_object(denied) ||
 	    !json_is_array(open) || !epoch_valid(epoch) || gen < 0) {
 		why = "not a version 1 state (version, epoch, gen, denied, "
 		    "open)";
