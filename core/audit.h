@@ -105,6 +105,10 @@
  *   writer_recovered     clearwayd / file / discarded_bytes
  *                        discarded_sha256: an unfinished write (crash)
  *                        was cut off the end of the file  (store)
+ *   store_loss           clearwayd / redis / why old_epoch epoch old_gen
+ *                        gen users revocations reasserted; outcome alert:
+ *                        Redis forgot revocations (restart, FLUSHALL,
+ *                        failover) and this host put them back
  */
 #ifndef CW_AUDIT_H
 #define CW_AUDIT_H
@@ -154,6 +158,7 @@ enum cw_audit_type {
 	CW_AUDIT_DAY_OPENED,
 	CW_AUDIT_WRITER_RECOVERED,
 	CW_AUDIT_REVOCATION_RETRIED,
+	CW_AUDIT_STORE_LOSS,
 	CW_AUDIT_TYPE_COUNT
 };
 

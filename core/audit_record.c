@@ -52,6 +52,7 @@ static const char *const type_names[CW_AUDIT_TYPE_COUNT] = {
 	[CW_AUDIT_DAY_OPENED] = "day_opened",
 	[CW_AUDIT_WRITER_RECOVERED] = "writer_recovered",
 	[CW_AUDIT_REVOCATION_RETRIED] = "revocation_retried",
+	[CW_AUDIT_STORE_LOSS] = "store_loss",
 };
 
 const char *

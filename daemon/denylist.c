@@ -252,13 +252,15 @@ read_all(int fd, size_t size, char **bufp, char *err, size_t errlen)
 }
 
 int
-cw_denylist_load(const char *path, struct cw_strmap *out, char *err,
-    size_t errlen)
+cw_statefile_read(const char *path, size_t max, char **bufp, size_t *lenp,
+    char *err, size_t errlen)
 {
 	char *buf = NULL, why[200];
 	struct stat st;
 	int fd, rc = -1;
 
+	*bufp = NULL;
+	*lenp = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
 		return 1;
@@ -274,17 +276,37 @@ cw_denylist_load(const char *path, struct cw_strmap *out, char *err,
 	else if (st.st_uid != geteuid() || (st.st_mode & 077) != 0)
 		snprintf(why, sizeof(why), "must be owned by uid %u with no "
 		    "group or other access", (unsigned)geteuid());
-	else if (st.st_size > CW_DENYLIST_MAX_BYTES)
+	else if ((size_t)st.st_size > max)
 		snprintf(why, sizeof(why), "too large");
-	else if (read_all(fd, (size_t)st.st_size, &buf, why, sizeof(why)) ==
-	    0 && cw_denylist_parse(buf, (size_t)st.st_size, out, why,
-	    sizeof(why)) == 0)
+	else if (read_all(fd, (size_t)st.st_size, &buf, why, sizeof(why)) == 0)
 		rc = 0;
 	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path, why[0] ? why :
 		    "unreadable");
-	free(buf);
+	else {
+		*bufp = buf;
+		*lenp = (size_t)st.st_size;
+	}
 	close(fd);
+	return rc;
+}
+
+int
+cw_denylist_load(const char *path, struct cw_strmap *out, char *err,
+    size_t errlen)
+{
+	char *buf = NULL, why[200];
+	size_t len;
+	int rc;
+
+	if ((rc = cw_statefile_read(path, CW_DENYLIST_MAX_BYTES, &buf, &len,
+	    err, errlen)) != 0)
+		return rc;
+	if (cw_denylist_parse(buf, len, out, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		rc = -1;
+	}
+	free(buf);
 	return rc;
 }
 
@@ -307,11 +329,10 @@ sync_dir(const char *path)
 }
 
 int
-cw_denylist_save(const char *path, const struct cw_strmap *m, char *err,
+cw_statefile_write(const char *path, const char *buf, size_t len, char *err,
     size_t errlen)
 {
-	char tmp[4096], *buf = NULL;
-	size_t len;
+	char tmp[4096];
 	int fd = -1, rc = -1;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
@@ -319,14 +340,9 @@ cw_denylist_save(const char *path, const struct cw_strmap *m, char *err,
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	if (cw_denylist_format(m, &buf, &len) < 0) {
-		snprintf(err, errlen, "deny-list: out of memory or too many "
-		    "names");
-		return -1;
-	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
+		return -1;
 	}
 	if (fchmod(fd, 0600) < 0 || cw_write_all(fd, buf, len) < 0 ||
 	    fsync(fd) < 0) {
@@ -358,6 +374,23 @@ fail:
 out:
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int
+cw_denylist_save(const char *path, const struct cw_strmap *m, char *err,
+    size_t errlen)
+{
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	if (cw_denylist_format(m, &buf, &len) < 0) {
+		snprintf(err, errlen, "deny-list: out of memory or too many "
+		    "names");
+		return -1;
+	}
+	rc = cw_statefile_write(path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }

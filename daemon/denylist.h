@@ -62,6 +62,19 @@ int cw_denylist_load(const char *path, struct cw_strmap *out, char *err,
 int cw_denylist_save(const char *path, const struct cw_strmap *m, char *err,
     size_t errlen);
 
+/*
+ * The state_dir file helpers both use (and store_guard.c's state file):
+ * cw_statefile_read refuses anything but a regular file owned by the
+ * effective uid, not accessible to group or others, at most max bytes;
+ * returns 0 with *buf (malloc'd, *len bytes), 1 when there is no file,
+ * -1 with err.  cw_statefile_write replaces path atomically (temporary
+ * file, fsync, rename, fsync of the directory) with mode 0600.
+ */
+int cw_statefile_read(const char *path, size_t max, char **buf, size_t *len,
+    char *err, size_t errlen);
+int cw_statefile_write(const char *path, const char *buf, size_t len,
+    char *err, size_t errlen);
+
 /* CRC-32 (IEEE, reflected, as zlib's crc32()). */
 unsigned long cw_crc32(const void *buf, size_t len);
 

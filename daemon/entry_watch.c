@@ -41,6 +41,12 @@ cw_watch_free(struct cw_entry_watch *w)
 	cw_strmap_clear(&w->recorded, NULL);
 }
 
+void
+cw_watch_forget(struct cw_entry_watch *w)
+{
+	cw_strmap_clear(&w->recorded, NULL);
+}
+
 static const char *
 invalid_why(const struct cw_db_entry *e)
 {
@@ -151,10 +157,37 @@ record_leaver(struct cw_entry_watch *w, const char *uid, const char *dn,
 	(void)cw_strmap_put(&w->recorded, uid, (void *)1, &old);
 }
 
+/*
+ * A directory lock for good (pwdAccountLockedTime 000001010000Z, what the
+ * revocation step sets) on someone not denied as revoked: a revocation
+ * that Redis forgot, or one made in the directory alone.  Filed unless a
+ * reinstate lifted the revocation and left the lock to the directory's
+ * admin (revocation_queue.h).
+ */
+static bool
+locked_unrevoked(struct cw_entry_watch *w, const struct cw_db_entry *e,
+    const struct cw_strmap *revoked)
+{
+	struct cw_reinstate_mark mark;
+	const char *uid = e->rec.staff.uid;
+	char err[256];
+
+	if (!e->locked || revoked == NULL || cw_strmap_get(revoked, uid) != NULL ||
+	    cw_strmap_get(&w->recorded, uid) != NULL)
+		return false;
+	if (cw_store_reinstated(w->store, &uid, 1, &mark, err,
+	    sizeof(err)) < 0) {
+		cw_warn("ldap lock of %s: cannot read reinstates: %s (will "
+		    "retry)", uid, err);
+		return false;
+	}
+	return mark.epoch[0] == '\0';
+}
+
 /* A staff entry: a leaver now, or one to watch until the date passes. */
 static void
 note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
-    int64_t now)
+    const struct cw_strmap *revoked, int64_t now)
 {
 	const struct cw_staff *s = &e->rec.staff;
 	int64_t *at;
@@ -163,6 +196,11 @@ note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
 	free(cw_strmap_remove(&w->leaving, s->uid));
 	if (s->invalid)
 		return;
+	if (locked_unrevoked(w, e, revoked)) {
+		record_leaver(w, s->uid, e->dn, "pwdAccountLockedTime: the "
+		    "account is locked for good in the directory", now);
+		return;
+	}
 	if (s->employment == CW_EMPLOYMENT_LEAVER) {
 		record_leaver(w, s->uid, e->dn, "cwEmploymentStatus is leaver",
 		    now);
@@ -186,15 +224,16 @@ note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
 
 static void
 note_entry(struct cw_entry_watch *w, const struct cw_db_entry *e,
-    int64_t now)
+    const struct cw_strmap *revoked, int64_t now)
 {
 	note_invalid(w, e);
 	if (e->kind == CW_KIND_STAFF)
-		note_staff(w, e, now);
+		note_staff(w, e, revoked, now);
 }
 
 struct walk {
 	struct cw_entry_watch *w;
+	const struct cw_strmap *revoked;
 	int64_t now;
 };
 
@@ -204,21 +243,21 @@ walk_entry(const char *key, void *value, void *arg)
 	struct walk *k = arg;
 
 	(void)key;
-	note_entry(k->w, value, k->now);
+	note_entry(k->w, value, k->revoked, k->now);
 }
 
 void
 cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
     int64_t now)
 {
-	struct walk k = { w, now };
+	struct walk k = { w, d->has_revoked ? &d->revoked : NULL, now };
 	size_t i;
 
 	if (d->replace != NULL)
 		cw_strmap_foreach(&d->replace->by_uuid, walk_entry, &k);
 	for (i = 0; i < d->nchanges; i++) {
 		if (d->changes[i].entry != NULL)
-			note_entry(w, d->changes[i].entry, now);
+			note_entry(w, d->changes[i].entry, k.revoked, now);
 		else
 			free(cw_strmap_remove(&w->invalid, d->changes[i].uuid));
 	}

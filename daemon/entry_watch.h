@@ -5,7 +5,11 @@
  *   - a leaver (cwEmploymentStatus leaver, or a cwLeavingDate that has
  *     passed) is recorded and handed to the revocation queue as a
  *     sync_leaver revocation, once per person (idempotent in Redis, so a
- *     fleet files it once); [daemon] revoke_leavers = no only records it.
+ *     fleet files it once); [daemon] revoke_leavers = no only records it;
+ *   - so is an account locked for good in the directory
+ *     (pwdAccountLockedTime 000001010000Z, as the revocation step locks)
+ *     whom the revoked set lacks and no reinstate freed: after Redis lost
+ *     data, the directory still says who was revoked.
  */
 #ifndef CW_ENTRY_WATCH_H
 #define CW_ENTRY_WATCH_H
@@ -44,6 +48,12 @@ void cw_watch_free(struct cw_entry_watch *w);
 /* Looks at every entry a delta brings (before it is handed over). */
 void cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
     int64_t now);
+
+/*
+ * Forgets which leavers were filed: after Redis lost data, every leaver
+ * the directory still shows is filed again (idempotent by id).
+ */
+void cw_watch_forget(struct cw_entry_watch *w);
 
 /* Records leavers whose leaving date has now passed. */
 void cw_watch_tick(struct cw_entry_watch *w, int64_t now);

@@ -172,6 +172,27 @@ cw_ev_sync_state(const char *what, const char *state, const char *error)
 }
 
 void
+cw_ev_store_loss(const char *why, const char *old_epoch, const char *epoch,
+    long long old_gen, long long gen, const char *users, long long nusers,
+    long long nrevocations)
+{
+	struct cw_audit_event ev;
+
+	if (!start(&ev, CW_AUDIT_STORE_LOSS, "clearwayd", "redis", "alert"))
+		return;
+	cw_audit_event_add_string(&ev, "why", why);
+	cw_audit_event_add_string(&ev, "old_epoch", old_epoch);
+	cw_audit_event_add_string(&ev, "epoch", epoch);
+	cw_audit_event_add_int(&ev, "old_gen", old_gen);
+	cw_audit_event_add_int(&ev, "gen", gen);
+	cw_audit_event_add_int(&ev, "users", nusers);
+	cw_audit_event_add_int(&ev, "revocations", nrevocations);
+	if (users != NULL && users[0] != '\0')
+		cw_audit_event_add_string(&ev, "reasserted", users);
+	emit(&ev);
+}
+
+void
 cw_ev_daemon(enum cw_audit_type type, const char *version)
 {
 	struct cw_audit_event ev;

@@ -39,6 +39,10 @@ void cw_ev_revocation(enum cw_audit_type type, const char *actor,
     const char *detail);
 void cw_ev_sync_state(const char *what, const char *state,
     const char *error);
+/* Redis forgot revocations (store_guard.c): what this host put back. */
+void cw_ev_store_loss(const char *why, const char *old_epoch,
+    const char *epoch, long long old_gen, long long gen, const char *users,
+    long long nusers, long long nrevocations);
 void cw_ev_daemon(enum cw_audit_type type, const char *version);
 void cw_ev_config_reload(const char *path, const char *outcome,
     const char *detail);

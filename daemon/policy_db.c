@@ -7,6 +7,7 @@
 
 #include "entry.h"
 #include "policy_db.h"
+#include "revocation_steps.h"
 
 /* All the entries that carry one uid: normally exactly one. */
 struct uid_slot {
@@ -106,7 +107,7 @@ cw_db_entry_parse(enum cw_kind kind, const char *json, size_t len,
     int64_t now, char *err, size_t errlen)
 {
 	struct cw_db_entry *e = NULL;
-	const struct cw_attr *mod;
+	const struct cw_attr *mod, *lock;
 	struct cw_entry raw;
 	bool built = false;
 
@@ -120,6 +121,11 @@ cw_db_entry_parse(enum cw_kind kind, const char *json, size_t len,
 	if (build_record(e, &raw, err, errlen) < 0)
 		goto fail;
 	built = true;
+	/* Locked for good, as a revocation step or an admin locks: a
+	 * revocation's trace in the directory (entry_watch.c). */
+	lock = cw_entry_attr(&raw, "pwdAccountLockedTime");
+	e->locked = lock != NULL && lock->nvalues == 1 &&
+	    strcmp(lock->values[0], CW_PPOLICY_LOCKED) == 0;
 	mod = cw_entry_attr(&raw, "modifyTimestamp");
 	if ((e->uuid = strdup(raw.uuid)) == NULL ||
 	    (e->dn = strdup(raw.dn)) == NULL ||

@@ -34,6 +34,7 @@ struct cw_db_entry {
 	char *dn;
 	char *modified;         /* modifyTimestamp, as stored; may be NULL */
 	int64_t learned;        /* when this daemon applied it (Unix s) */
+	bool locked;            /* pwdAccountLockedTime 000001010000Z */
 	union {
 		struct cw_staff staff;
 		struct cw_host_class host_class;

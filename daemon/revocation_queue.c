@@ -139,6 +139,7 @@ static const char submit_script[] = LUA_PROLOGUE
     "local gen = 0\n"
     "if ARGV[13] == '1' then\n"
     "  redis.call('SADD', KEYS[1], uid)\n"
+    "  redis.call('HDEL', P .. 'reinstated', uid)\n"
     "  gen = bump('r:' .. uid)\n"
     "end\n"
     "return {1, 'queued', gen, id, {}}\n";
@@ -200,6 +201,7 @@ static const char promote_script[] = LUA_PROLOGUE
     "    enqueue(id, now)\n"
     "    if f[3] == '1' then\n"
     "      redis.call('SADD', KEYS[1], f[2])\n"
+    "      redis.call('HDEL', P .. 'reinstated', f[2])\n"
     "      items[#items + 1] = 'r:' .. f[2]\n"
     "    end\n"
     "  end\n"
@@ -341,7 +343,13 @@ static const char reinstate_script[] = LUA_PROLOGUE
     "  end\n"
     "end\n"
     "local gen = 0\n"
-    "if removed == 1 or n > 0 then gen = bump('r:' .. uid) end\n"
+    "if removed == 1 or n > 0 then\n"
+    "  gen = bump('r:' .. uid)\n"
+    /* the explicit undo every host needs before it un-denies (store.h) */
+    "  redis.call('HSET', P .. 'reinstated', uid,\n"
+    "    (redis.call('GET', P .. 'epoch') or '-') .. ' ' .. gen .. ' ' ..\n"
+    "    ARGV[6])\n"
+    "end\n"
     "return {removed, n, gen}\n";
 
 /* ------------------------------------------------------------ names */

@@ -263,7 +263,9 @@ int cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
  * cancelled_at; their stream entries acknowledged, schedule entries
  * removed), bumping gen/changes, in one script.  Done revocations stay
  * done: they are evidence, and the LDAP lock they set is for the
- * directory's admin to lift.  The caller audits.  Returns how many were
+ * directory's admin to lift.  It leaves <p>reinstated uid -> "<epoch>
+ * <gen> <now>" (store.h), the explicit undo a host needs before it takes
+ * uid off its deny-list.  The caller audits.  Returns how many were
  * cancelled (*was_revoked says whether uid was in the set), or -1.
  */
 int cw_revq_reinstate(struct cw_store *st, const char *uid,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -139,6 +140,20 @@ out:
 	free(argv);
 	free(lens);
 	return gen;
+}
+
+int
+cw_store_forget_cookie(struct cw_store *st, char *err, size_t errlen)
+{
+	key_t_ key;
+	const char *argv[] = { "DEL", key };
+	redisReply *r;
+
+	key_name(st, "ldap:cookie", key);
+	if ((r = command(st, 2, argv, NULL, err, errlen)) == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
 }
 
 int
@@ -735,4 +750,156 @@ cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
 	rc = r->type == REDIS_REPLY_ARRAY && r->elements > 0;
 	freeReplyObject(r);
 	return rc;
+}
+
+/*
+ * KEYS: epoch gen rev:open.  ARGV: a fresh epoch.
+ * Returns {epoch, created, gen, open}.
+ */
+static const char identity_script[] =
+    "local e, made = redis.call('GET', KEYS[1]), 0\n"
+    "if not e then\n"
+    "  redis.call('SET', KEYS[1], ARGV[1])\n"
+    "  e, made = ARGV[1], 1\n"
+    "end\n"
+    "return {e, made, redis.call('GET', KEYS[2]) or '0',\n"
+    "  redis.call('ZCARD', KEYS[3])}\n";
+
+int
+cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
+    bool *created, long long *gen, long long *open, char *err,
+    size_t errlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[CW_EPOCH_LEN / 2];
+	char fresh[CW_EPOCH_LEN + 1];
+	key_t_ ek, gk, ok;
+	const char *argv[] = { "EVAL", identity_script, "3", ek, gk, ok,
+	    fresh };
+	redisReply *r;
+	size_t i;
+	int rc = -1;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		snprintf(err, errlen, "getrandom failed");
+		return -1;
+	}
+	for (i = 0; i < sizeof(rnd); i++) {
+		fresh[2 * i] = hex[rnd[i] >> 4];
+		fresh[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	fresh[CW_EPOCH_LEN] = '\0';
+	key_name(st, "epoch", ek);
+	key_name(st, "gen", gk);
+	key_name(st, "rev:open", ok);
+	if ((r = command(st, 7, argv, NULL, err, errlen)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[0]->len == 0 || r->element[0]->len > CW_EPOCH_LEN ||
+	    r->element[1]->type != REDIS_REPLY_INTEGER ||
+	    r->element[2]->type != REDIS_REPLY_STRING ||
+	    r->element[3]->type != REDIS_REPLY_INTEGER) {
+		snprintf(err, errlen, "redis: unexpected reply to the identity "
+		    "script");
+		goto out;
+	}
+	memcpy(epoch, r->element[0]->str, r->element[0]->len);
+	epoch[r->element[0]->len] = '\0';
+	*created = r->element[1]->integer == 1;
+	*gen = strtoll(r->element[2]->str, NULL, 10);
+	*open = r->element[3]->integer;
+	rc = 0;
+out:
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+cw_store_reinstated(struct cw_store *st, const char *const *uids, size_t n,
+    struct cw_reinstate_mark *out, char *err, size_t errlen)
+{
+	const char *argv[2 + CHANGES_PAGE];
+	key_t_ key;
+	redisReply *r;
+	size_t i, j, page;
+
+	key_name(st, "reinstated", key);
+	argv[0] = "HMGET";
+	argv[1] = key;
+	memset(out, 0, n * sizeof(*out));
+	for (i = 0; i < n; i += page) {
+		page = n - i < CHANGES_PAGE ? n - i : CHANGES_PAGE;
+		for (j = 0; j < page; j++)
+			argv[2 + j] = uids[i + j];
+		if ((r = command(st, (int)(2 + page), argv, NULL, err,
+		    errlen)) == NULL)
+			return -1;
+		for (j = 0; r->type == REDIS_REPLY_ARRAY && j < page &&
+		    j < r->elements; j++) {
+			const redisReply *v = r->element[j];
+			struct cw_reinstate_mark *m = &out[i + j];
+			char ep[CW_EPOCH_LEN + 1];
+			long long g;
+
+			/* "<epoch> <gen> <at>"; anything else counts as none */
+			if (v->type == REDIS_REPLY_STRING && v->len < 128 &&
+			    sscanf(v->str, "%32[0-9a-f] %lld", ep, &g) == 2) {
+				memcpy(m->epoch, ep, sizeof(ep));
+				m->gen = g;
+			}
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* KEYS: revoked reinstated gen changes.  ARGV: uids. */
+static const char reassert_script[] =
+    "local items = {}\n"
+    "for i = 1, #ARGV do\n"
+    "  redis.call('SADD', KEYS[1], ARGV[i])\n"
+    "  redis.call('HDEL', KEYS[2], ARGV[i])\n"
+    "  items[#items + 1] = 'r:' .. ARGV[i]\n"
+    "end\n"
+    "local gen = redis.call('INCR', KEYS[3])\n"
+    "redis.call('XADD', KEYS[4], 'MAXLEN', '~', " CHANGES_KEPT ",\n"
+    "  gen .. '-1', 'c', table.concat(items, ','))\n"
+    "return gen\n";
+
+long long
+cw_store_reassert(struct cw_store *st, const char *const *uids, size_t n,
+    char *err, size_t errlen)
+{
+	key_t_ keys[4];
+	const char **argv = calloc(n + 7, sizeof(*argv));
+	redisReply *r = NULL;
+	long long gen = -1;
+	size_t i;
+
+	if (argv == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	key_name(st, "revoked", keys[0]);
+	key_name(st, "reinstated", keys[1]);
+	key_name(st, "gen", keys[2]);
+	key_name(st, "changes", keys[3]);
+	argv[0] = "EVAL";
+	argv[1] = reassert_script;
+	argv[2] = "4";
+	for (i = 0; i < 4; i++)
+		argv[3 + i] = keys[i];
+	for (i = 0; i < n; i++)
+		argv[7 + i] = uids[i];
+	if ((r = command(st, (int)(n + 7), argv, NULL, err, errlen)) == NULL)
+		goto out;
+	if (r->type != REDIS_REPLY_INTEGER)
+		snprintf(err, errlen, "redis: unexpected reply to re-assert");
+	else
+		gen = r->integer;
+out:
+	freeReplyObject(r);
+	free(argv);
+	return gen;
 }

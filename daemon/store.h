@@ -10,6 +10,13 @@
  *   <prefix>changes     STREAM: entry <gen>-1 lists what batch <gen> changed
  *   <prefix>ldap:cookie STRING: the RFC 4533 cookie the stored data covers
  *   <prefix>ldap:state  HASH: sync status for clearwayctl (connected, ...)
+ *   <prefix>epoch       STRING: 32 random hex digits, made once with the
+ *                       data: a store that lost it (FLUSHALL, restarted
+ *                       empty, another server) is not the one a host knew
+ *   <prefix>reinstated  HASH uid -> "<epoch> <gen> <at>": the last
+ *                       reinstate of uid (revocation_queue.c), removed
+ *                       when uid is revoked again; the only thing that
+ *                       lets a host take a user off its deny-list
  *
  * Raw entries, not parsed records, are stored so that every daemon parses
  * them with the same code (core/record.c) and an invalid value stays
@@ -54,6 +61,9 @@ int cw_store_init(struct cw_store *st, struct cw_redis *redis,
 long long cw_store_write(struct cw_store *st,
     const struct cw_store_change *changes, size_t n, enum cw_cookie_op op,
     const char *cookie, size_t cookie_len, char *err, size_t errlen);
+
+/* Deletes the stored cookie (no generation bump: no entry changed). */
+int cw_store_forget_cookie(struct cw_store *st, char *err, size_t errlen);
 
 /* The stored cookie (malloc'd, *len bytes) or NULL when none.  0 or -1. */
 int cw_store_cookie(struct cw_store *st, char **cookie, size_t *len,
@@ -117,6 +127,37 @@ int cw_store_expire_elevations(struct cw_store *st, int64_t now,
  */
 int cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
     char *err, size_t errlen);
+
+#define CW_EPOCH_LEN 32
+
+/*
+ * The store's identity before a reload: its epoch (made now, from
+ * getrandom, when missing: *created says so), generation, and how many
+ * revocations are open (<prefix>rev:open: a scheduled one bumps no
+ * generation), read atomically.  0 or -1.
+ */
+int cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
+    bool *created, long long *gen, long long *open, char *err,
+    size_t errlen);
+
+/*
+ * The reinstate markers of uids[0..n): out[i] gets the marker's epoch and
+ * generation (epoch "" when there is none).  0 or -1.
+ */
+struct cw_reinstate_mark {
+	char epoch[CW_EPOCH_LEN + 1];
+	long long gen;
+};
+int cw_store_reinstated(struct cw_store *st, const char *const *uids,
+    size_t n, struct cw_reinstate_mark *out, char *err, size_t errlen);
+
+/*
+ * Puts uids[0..n) back in <prefix>revoked (a store that forgot them),
+ * with a gen bump and change-log entry; idempotent.  The new generation,
+ * or -1.
+ */
+long long cw_store_reassert(struct cw_store *st, const char *const *uids,
+    size_t n, char *err, size_t errlen);
 
 /* Records sync status fields (name, value pairs) for clearwayctl status. */
 int cw_store_set_state(struct cw_store *st, const char *const *fields,

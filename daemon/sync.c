@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "denylist.h"
 #include "events.h"
 #include "ldap_conn.h"
 #include "ldap_mirror.h"
@@ -160,15 +159,13 @@ copy_key(const char *uid, void *value, void *arg)
 }
 
 /*
- * The revoked set arrived: end the sessions of anyone newly in it, and
- * persist it, so a revoked user stays denied after a restart even when
- * Redis and LDAP are both unreachable.
+ * The revoked set arrived (the guard has made it this host's deny-list,
+ * and persisted it): end the sessions of anyone newly in it.
  */
 static void
 revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 {
 	struct news n = { s, revoked->count != s->last_revoked.count };
-	char err[256];
 
 	/* First, so that a session end finishing now is journaled only for
 	 * a user still revoked. */
@@ -178,8 +175,34 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 		return;
 	cw_strmap_clear(&s->last_revoked, NULL);
 	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
-	if (cw_denylist_save(s->denylist_path, revoked, err, sizeof(err)) < 0)
-		cw_log(LOG_ERR, "deny list %s: %s", s->denylist_path, err);
+}
+
+/* Redis lost data: the mirror must refresh everything from LDAP. */
+static void
+request_mirror_restart(struct cw_sync *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->mirror_restart = s->cfg->daemon.ldap_sync;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * After a loss: a cookie is stored again once a mirror has refreshed the
+ * whole directory into the store (the mirror deleted it to refresh).
+ */
+static bool
+store_refilled(struct cw_sync *s)
+{
+	char *cookie = NULL, err[256];
+	size_t len;
+	bool r;
+
+	if (cw_store_cookie(&s->follow_store, &cookie, &len, err,
+	    sizeof(err)) < 0)
+		return false;
+	r = cookie != NULL;
+	free(cookie);
+	return r;
 }
 
 /*
@@ -193,28 +216,49 @@ reload(struct cw_sync *s)
 	char err[512];
 	long long gen, t0 = cw_now_ms();
 	size_t skipped = 0;
-	bool gap = true;
+	bool gap = true, full, check;
 
-	if (cw_store_generation(&s->follow_store, &gen, err, sizeof(err)) < 0) {
+	/* A store that forgot or went back is a loss, not news (guard). */
+	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
+	    sizeof(err)) < 0) {
 		redis_state(s, false, err);
 		return;
 	}
 	redis_state(s, true, NULL);
-	if (s->have_db && gen == s->generation)
+	if (full) {
+		cw_watch_forget(&s->watch);
+		request_mirror_restart(s);
+		s->refill_pending = true;
+	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
+		/* Drops from memory what the lost store no longer holds. */
+		full = check = true;
+	}
+	if (s->have_db && gen == s->generation && !check)
 		return;
 	err[0] = '\0';
-	if (s->have_db)
+	if (s->have_db && !full)
 		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
 		    &skipped, err, sizeof(err));
 	if (d == NULL && gap)
 		d = cw_store_load_all(&s->follow_store, &skipped, err, sizeof(err));
 	if (d == NULL) {
+		cw_guard_suspect(&s->guard);
 		redis_state(s, false, err);
 		return;
 	}
-	if (d->replace != NULL && d->generation == 0) {
-		/* Nothing was ever synced: answering would deny everyone as
-		 * unknown; "unavailable" says what is really wrong. */
+	if (d->has_revoked)
+		cw_guard_revoked(&s->guard, d);
+	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
+	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
+		/*
+		 * No directory data (never synced, or Redis lost it and the
+		 * mirror has not refilled it yet): answering from it would
+		 * deny everyone as unknown.  Keep answering from memory (the
+		 * guard keeps the deny-list), or "unavailable" with none;
+		 * the refill arrives as changes after this generation.
+		 */
+		if (s->have_db)
+			s->generation = d->generation;
 		cw_delta_free(d);
 		return;
 	}
@@ -235,6 +279,8 @@ reload(struct cw_sync *s)
 		revoked_changed(s, &d->revoked);
 	s->generation = d->generation;
 	s->have_db = true;
+	if (d->replace != NULL)
+		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
 	handoff(s, d);
 }
@@ -371,6 +417,38 @@ stopping(struct cw_sync *s)
 	return stop;
 }
 
+/*
+ * After Redis lost data, the stored cookie (if any came back) cannot be
+ * trusted to cover the stored entries: clear it and start a new session,
+ * which refreshes everything.  false when Redis cannot be written yet.
+ */
+static bool
+mirror_refresh_all(struct cw_sync *s)
+{
+	char err[512];
+
+	if (cw_store_forget_cookie(&s->mirror_store, err, sizeof(err)) < 0)
+		return false;
+	cw_warn("ldap: Redis lost data: refreshing everything from the "
+	    "directory");
+	cw_mirror_stop(s->mirror);
+	s->mirror = NULL;
+	s->next_ldap_ms = 0;
+	return true;
+}
+
+static bool
+take_mirror_restart(struct cw_sync *s)
+{
+	bool r;
+
+	pthread_mutex_lock(&s->lock);
+	r = s->mirror_restart;
+	s->mirror_restart = false;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
 static void *
 mirror_main(void *arg)
 {
@@ -378,6 +456,8 @@ mirror_main(void *arg)
 	char err[512];
 
 	while (!stopping(s)) {
+		if (take_mirror_restart(s) && !mirror_refresh_all(s))
+			request_mirror_restart(s);      /* again shortly */
 		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
 			mirror_start(s);
 		if (!directory_has_data(s, s->mirror ? cw_now_ms() + 200 :
@@ -448,8 +528,11 @@ follow_wait(struct cw_sync *s)
 	if (!s->have_db || !up || block < 10)
 		return follow_sleep(s, cfg->daemon.reload_interval_ms);
 	if (cw_store_wait_change(&s->follow_store, s->generation, block, err,
-	    sizeof(err)) < 0)
+	    sizeof(err)) < 0) {
+		/* Perhaps a restart: what comes back is compared in full. */
+		cw_guard_suspect(&s->guard);
 		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+	}
 	return !stopping(s);
 }
 
@@ -464,6 +547,7 @@ follow_main(void *arg)
 		report_lag(s);
 	} while (follow_wait(s));
 	cw_watch_free(&s->watch);
+	cw_guard_free(&s->guard);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	return NULL;
 }
@@ -480,8 +564,6 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	s->wake_fd = wake_fd;
 	s->revoker = revoker;
 	cw_strmap_init(&s->last_revoked);
-	snprintf(s->denylist_path, sizeof(s->denylist_path), "%s/revoked.list",
-	    cfg->daemon.state_dir);
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->status.ldap_enabled = cfg->daemon.ldap_sync;
 	s->status.redis_up = true;      /* so the first failure is logged */
@@ -497,6 +579,12 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &s->calendar, err, errlen) < 0) {
 		s->cfg = NULL;          /* nothing to stop */
+		return -1;
+	}
+	if (cw_guard_init(&s->guard, &s->follow_store, cfg->daemon.state_dir,
+	    err, errlen) < 0) {
+		cw_calendar_free(&s->calendar);
+		s->cfg = NULL;
 		return -1;
 	}
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
@@ -555,8 +643,10 @@ cw_sync_stop(struct cw_sync *s)
 		pthread_join(s->mirror_thread, NULL);
 	if (s->follow_started)
 		pthread_join(s->follow_thread, NULL);
-	else
+	else {
 		cw_watch_free(&s->watch);
+		cw_guard_free(&s->guard);
+	}
 	for (d = cw_sync_take(s); d != NULL; d = next) {
 		next = d->next;
 		cw_delta_free(d);

@@ -21,6 +21,7 @@
 #include "policy_db.h"
 #include "redis.h"
 #include "store.h"
+#include "store_guard.h"
 
 struct cw_mirror;
 struct cw_revoker;
@@ -56,6 +57,7 @@ struct cw_sync {
 	pthread_cond_t cond;            /* wakes the follow thread */
 	bool stop;                      /* under lock */
 	bool poke;                      /* under lock: Redis has news */
+	bool mirror_restart;            /* under lock: Redis lost data */
 	struct cw_delta *queue, *queue_tail;    /* under lock */
 	struct cw_sync_status status;   /* under lock */
 
@@ -63,9 +65,10 @@ struct cw_sync {
 	struct cw_entry_watch watch;
 	struct cw_calendar calendar;    /* deadlines of sync leavers */
 	struct cw_strmap last_revoked;  /* to see who is newly revoked */
-	char denylist_path[512];        /* persisted copy of the revoked set */
+	struct cw_guard guard;          /* the deny-list against data loss */
 	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */
 	bool have_db;
+	bool refill_pending;            /* a loss: reload all once refilled */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;

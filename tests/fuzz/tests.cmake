@@ -84,3 +84,8 @@ cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/core/audit_record.c
                LIBS PkgConfig::OPENSSL)
 cw_fuzz_target(duration)
 cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/denylist.c ${PROJECT_SOURCE_DIR}/daemon/strmap.c)
+cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/hoststate.c
+                         ${PROJECT_SOURCE_DIR}/daemon/denylist.c
+                         ${PROJECT_SOURCE_DIR}/daemon/strmap.c
+                         ${PROJECT_SOURCE_DIR}/daemon/revocation_queue.c
+               LIBS cwredis PkgConfig::JANSSON)
