@@ -16,26 +16,22 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 daemon=$1 ctl=$2 module=$(realpath "$3")
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
+. "$here/../lib/users.sh"
 
 work=$(mktemp -d /tmp/cw-redisloss.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-created=()
 pid_a= pid_b=
 cleanup() {
     for p in $pid_a $pid_b; do CW_DAEMON_PID=$p cw_stop_daemon; done
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
-    for u in "${created[@]}"; do userdel "$u" >/dev/null 2>&1; done
+    cw_users_release
     rm -rf "$work"
 }
 trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 
-for u in anna harry; do
-    if ! id "$u" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$u" && created+=("$u")
-    fi
-done
+cw_users_hold anna harry || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 rcli() { redis-cli -s "$CW_REDIS_SOCKET" "$@"; }
@@ -53,9 +49,7 @@ stop_b() { CW_DAEMON_PID=$pid_b cw_stop_daemon; pid_b=; }
 start_a
 cw_wait_answer "$ctl" "$work/a/clearway.conf" alice sc-hosts || { cat "$work/a/clearwayd.log"; exit 1; }
 
-# Other tests create and delete these users too: make sure ours exist.
-ensure_user() { id "$1" >/dev/null 2>&1 || { useradd -M -N -s /usr/sbin/nologin "$1" && created+=("$1"); }; }
-as() { local u=$1; shift; ensure_user "$u"; setpriv --reuid="$u" --regid=users --clear-groups "$ctl" -c "$work/a/clearway.conf" "$@"; }
+as() { local u=$1; shift; setpriv --reuid="$u" --regid=users --clear-groups "$ctl" -c "$work/a/clearway.conf" "$@"; }
 reason() {  # host user
     "$ctl" -c "$work/$1/clearway.conf" --json check "$2" --host-class sc-hosts 2>/dev/null |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["reason"])' 2>/dev/null
