@@ -431,9 +431,13 @@ mirror_refresh_all(struct cw_sync *s)
 		return false;
 	cw_warn("ldap: Redis lost data: refreshing everything from the "
 	    "directory");
-	cw_mirror_stop(s->mirror);
-	s->mirror = NULL;
-	s->next_ldap_ms = 0;
+	/* A mirror that is down keeps its retry schedule: a directory that
+	 * refuses us is not asked again sooner because Redis lost data. */
+	if (s->mirror != NULL) {
+		cw_mirror_stop(s->mirror);
+		s->mirror = NULL;
+		s->next_ldap_ms = 0;
+	}
 	return true;
 }
 
