@@ -329,7 +329,7 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	    cw_status_name(resp.status), resp.message[0] ? " detail=" : "",
 	    resp.message);
 	cw_ev_request(who, job_name(j->req.op), j->req.user, resp.status,
-	    resp.message);
+	    resp.message, j->caller.uid, j->caller.pid);
 	record_change(c, j, &resp);
 	answer(j->fd, &resp);
 	cw_response_free(&resp);

@@ -107,7 +107,8 @@ cw_ev_session(const struct cw_request *r, uid_t caller_uid,
 
 void
 cw_ev_request(const char *caller, const char *command, const char *subject,
-    enum cw_status status, const char *detail)
+    enum cw_status status, const char *detail, uid_t caller_uid,
+    pid_t caller_pid)
 {
 	struct cw_audit_event ev;
 
@@ -119,6 +120,7 @@ cw_ev_request(const char *caller, const char *command, const char *subject,
 	cw_audit_event_add_string(&ev, "status", cw_status_name(status));
 	if (detail != NULL && detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
+	add_caller(&ev, caller_uid, caller_pid);
 	emit(&ev);
 }
 

@@ -31,7 +31,8 @@ void cw_ev_decision(const struct cw_request *r, struct cw_decision d,
 void cw_ev_session(const struct cw_request *r, uid_t caller_uid,
     pid_t caller_pid);
 void cw_ev_request(const char *caller, const char *command,
-    const char *subject, enum cw_status status, const char *detail);
+    const char *subject, enum cw_status status, const char *detail,
+    uid_t caller_uid, pid_t caller_pid);
 void cw_ev_elevation(enum cw_audit_type type, const char *actor,
     const char *user, const char *role, const struct cw_elevation *grant);
 void cw_ev_revocation(enum cw_audit_type type, const char *actor,

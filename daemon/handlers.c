@@ -334,7 +334,7 @@ log_request(const struct cw_caller *caller, const struct cw_request *req,
 	    req->user[0] ? req->user : "-", cw_status_name(resp->status),
 	    resp->message[0] ? " detail=" : "", resp->message);
 	cw_ev_request(who, op_label[req->op], req->user, resp->status,
-	    resp->message);
+	    resp->message, caller->uid, caller->pid);
 }
 
 static struct cw_control_job *

@@ -109,11 +109,14 @@ trail_has && pass "PAM's records reached the sealed trail" || fail "no session_c
 cat "$work"/trail/audit-*.jsonl 2>/dev/null | python3 -c '
 import json, sys
 fake, acct_pid, sess_pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-forged = wrong_bg = 0
+forger_uid = int(sys.argv[4])
+forged = wrong_bg = forger_requests = 0
 pam = {}
 for l in sys.stdin:
     r = json.loads(l)
     d = r.get("details", {})
+    if r["type"] == "cli_request" and d.get("caller_uid") == forger_uid:
+        forger_requests += 1
     if r["type"] not in ("pam_decision", "session_open", "session_close",
                          "breakglass"):
         continue
@@ -134,7 +137,8 @@ for k, pid in sorted(want.items()):
     bad += not ok
     print("%s %s: caller_uid/pid %s, wanted (0, %d)%s" % (k[0], k[1], got, pid, "" if ok else "  <-- WRONG"))
 print("PAM records without the real caller: %d" % bad)
-' "$FAKE_RHOST" "${acct_pid:-0}" "${sess_pid:-0}" >"$work/count.out" 2>&1
+print("refused requests recorded under the forger'"'"'s own uid: %d" % forger_requests)
+' "$FAKE_RHOST" "${acct_pid:-0}" "${sess_pid:-0}" "$(id -u cwforger)" >"$work/count.out" 2>&1
 sed 's/^/# /' "$work/count.out"
 grep -q '^forged records in the trail: 0$' "$work/count.out" &&
     pass "forged records in the trail: 0" || fail "$(grep '^forged' "$work/count.out")"
@@ -144,4 +148,7 @@ grep -q '^break-glass records for users not in breakglass_users: 0$' "$work/coun
 grep -q '^PAM records without the real caller: 0$' "$work/count.out" &&
     pass "PAM's records carry the real caller's uid and pid" ||
     fail "$(grep '^PAM records' "$work/count.out")"
+grep -q "^refused requests recorded under the forger's own uid: [1-9]" "$work/count.out" &&
+    pass "the forger's refused requests are recorded with the uid from the socket" ||
+    fail "$(grep '^refused requests' "$work/count.out")"
 finish
