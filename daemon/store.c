@@ -530,6 +530,15 @@ fail:
 	return NULL;
 }
 
+/* How often (in entries) a long parse asks whether the daemon stops. */
+#define PARSE_STOP_EVERY 4096
+
+/* A caller's "are we stopping?" question, asked from both parse threads. */
+struct stop_check {
+	bool (*stopping)(void *);
+	void *arg;
+};
+
 /* Parsing values [from, to) of a hash reply, possibly on another thread. */
 struct parse_job {
 	enum cw_kind kind;
@@ -539,6 +548,8 @@ struct parse_job {
 	struct cw_db_entry **out;       /* one slot per value; NULL: unusable */
 	size_t bad;
 	char why[256];
+	const struct stop_check *stop;
+	bool stopped;                   /* gave up: out[from..to) partly set */
 };
 
 static void *
@@ -550,6 +561,13 @@ parse_range(void *arg)
 
 	for (i = j->from; i < j->to; i++) {
 		const redisReply *v = j->r->element[2 * i + 1];
+
+		if ((i - j->from) % PARSE_STOP_EVERY == PARSE_STOP_EVERY - 1 &&
+		    j->stop->stopping != NULL &&
+		    j->stop->stopping(j->stop->arg)) {
+			j->stopped = true;
+			break;
+		}
 
 		j->out[i] = v->type == REDIS_REPLY_STRING ?
 		    cw_db_entry_parse(j->kind, v->str, v->len, j->now, why,
@@ -564,10 +582,12 @@ parse_range(void *arg)
  * Adds every value of a hash reply (uuid, json, ...) to db.  A restart
  * parses the whole directory (100,000 staff: most of the time to resume),
  * so the parsing is split over two threads; inserting stays on this one.
+ * -1 when out of memory; 1 when stop said to give up (db partly filled).
  */
 static int
 load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
-    size_t *skipped, char *err, size_t errlen)
+    const struct stop_check *stop, size_t *skipped, char *err,
+    size_t errlen)
 {
 	size_t n = r->type == REDIS_REPLY_ARRAY ? r->elements / 2 : 0, i;
 	struct parse_job jobs[2];
@@ -579,15 +599,23 @@ load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
 		return -1;
 	for (i = 0; i < 2; i++) {
 		jobs[i] = (struct parse_job){ kind, r, i * (n / 2),
-		    i ? n : n / 2, (int64_t)time(NULL), jobs[0].out, 0, "" };
+		    i ? n : n / 2, (int64_t)time(NULL), jobs[0].out, 0, "",
+		    stop, false };
 	}
 	threaded = n >= 1000 &&
 	    pthread_create(&helper, NULL, parse_range, &jobs[1]) == 0;
 	parse_range(&jobs[0]);
 	if (threaded)
 		pthread_join(helper, NULL);
-	else
+	else if (!jobs[0].stopped)
 		parse_range(&jobs[1]);
+	if (jobs[0].stopped || jobs[1].stopped) {
+		for (i = 0; i < n; i++)
+			cw_db_entry_free(jobs[0].out[i]);
+		free(jobs[0].out);
+		snprintf(err, errlen, "stopping");
+		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		if (jobs[0].out[i] != NULL && cw_db_put(db, jobs[0].out[i]) == 0)
 			continue;
@@ -606,9 +634,10 @@ load_hash(struct cw_db *db, enum cw_kind kind, const redisReply *r,
 enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS, L_N };
 
 struct cw_delta *
-cw_store_load_all(struct cw_store *st, size_t *skipped, char *err,
-    size_t errlen)
+cw_store_load_all(struct cw_store *st, bool (*stopping)(void *),
+    void *stopping_arg, size_t *skipped, char *err, size_t errlen)
 {
+	const struct stop_check stop = { stopping, stopping_arg };
 	static const char *const suffix[L_N] = {
 		"gen", "staff", "hostclass", "role", "revoked", "elevations"
 	};
@@ -622,6 +651,7 @@ cw_store_load_all(struct cw_store *st, size_t *skipped, char *err,
 	redisReply *replies[L_N + 2], *x;
 	struct cw_delta *d = NULL;
 	size_t i;
+	int rc;
 
 	*skipped = 0;
 	memset(replies, 0, sizeof(replies));
@@ -656,16 +686,20 @@ cw_store_load_all(struct cw_store *st, size_t *skipped, char *err,
 	if (d == NULL || (d->replace = cw_db_new()) == NULL)
 		goto oom;
 	err[0] = '\0';
-	if (load_hash(d->replace, CW_KIND_STAFF, x->element[L_STAFF], skipped,
-	    err, errlen) < 0 ||
-	    load_hash(d->replace, CW_KIND_HOST_CLASS, x->element[L_HOSTCLASS],
-	    skipped, err, errlen) < 0 ||
-	    load_hash(d->replace, CW_KIND_ROLE, x->element[L_ROLE], skipped,
-	    err, errlen) < 0 ||
-	    load_revoked(d, x->element[L_REVOKED]) < 0 ||
-	    load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
-	    errlen) < 0)
-		goto oom;
+	if ((rc = load_hash(d->replace, CW_KIND_STAFF, x->element[L_STAFF],
+	    &stop, skipped, err, errlen)) != 0 ||
+	    (rc = load_hash(d->replace, CW_KIND_HOST_CLASS,
+	    x->element[L_HOSTCLASS], &stop, skipped, err, errlen)) != 0 ||
+	    (rc = load_hash(d->replace, CW_KIND_ROLE, x->element[L_ROLE],
+	    &stop, skipped, err, errlen)) != 0 ||
+	    (rc = load_revoked(d, x->element[L_REVOKED])) < 0 ||
+	    (rc = load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
+	    errlen)) < 0) {
+		if (rc < 0)
+			goto oom;
+		cw_delta_free(d);       /* stopping: err says so */
+		d = NULL;
+	}
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory");

@@ -86,8 +86,14 @@ int cw_store_generation(struct cw_store *st, long long *gen, char *err,
 struct cw_delta *cw_store_delta_since(struct cw_store *st, long long from,
     bool *gap, size_t *skipped, char *err, size_t errlen);
 
-/* Everything, in one MULTI/EXEC, as a delta that replaces the database. */
-struct cw_delta *cw_store_load_all(struct cw_store *st, size_t *skipped,
+/*
+ * Everything, in one MULTI/EXEC, as a delta that replaces the database.
+ * Parsing 100,000 entries takes seconds, so stopping (may be NULL) is
+ * asked every few thousand: when it says yes, the load is abandoned (NULL,
+ * err "stopping") and the daemon can stop within its bound.
+ */
+struct cw_delta *cw_store_load_all(struct cw_store *st,
+    bool (*stopping)(void *), void *stopping_arg, size_t *skipped,
     char *err, size_t errlen);
 
 /*

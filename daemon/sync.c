@@ -177,6 +177,16 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
 }
 
+static bool stopping(struct cw_sync *);
+
+/* The mirror (during a long refresh), the entry watch (filing many
+ * leavers) and a full load from Redis ask whether to give up for now. */
+static bool
+sync_stopping(void *arg)
+{
+	return stopping(arg);
+}
+
 /* Redis lost data: the mirror must refresh everything from LDAP. */
 static void
 request_mirror_restart(struct cw_sync *s)
@@ -240,7 +250,10 @@ reload(struct cw_sync *s)
 		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
 		    &skipped, err, sizeof(err));
 	if (d == NULL && gap)
-		d = cw_store_load_all(&s->follow_store, &skipped, err, sizeof(err));
+		d = cw_store_load_all(&s->follow_store, sync_stopping, s,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && stopping(s))
+		return;         /* a load abandoned for a stop: nothing wrong */
 	if (d == NULL) {
 		cw_guard_suspect(&s->guard);
 		redis_state(s, false, err);
@@ -292,16 +305,6 @@ cw_sync_poke(struct cw_sync *s)
 	s->poke = true;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-}
-
-static bool stopping(struct cw_sync *);
-
-/* The mirror (during a long refresh) and the entry watch (filing many
- * leavers) ask whether to give up for now. */
-static bool
-sync_stopping(void *arg)
-{
-	return stopping(arg);
 }
 
 /* After each batch the mirror writes: the follow thread picks it up now. */

@@ -86,4 +86,17 @@ echo "session ends before the restart: $before; in the restart: $((after - befor
 redone=$(grep "sessions of .* ended on this host" "$log" | sed 's/.*sessions of \([^ ]*\) ended.*/\1/' | sort | uniq -d | wc -l)
 echo "users whose session end ran twice: $redone"
 [[ $redone -eq 0 ]] && pass "no session end redone after the restarts" || fail "$redone session ends redone"
+
+# 4. While it loads the full Redis at start (one transaction, then seconds
+# of parsing at this size): the parse gives up when asked to stop.
+starts=$(grep -c "listening on" "$log")
+cw_start_daemon "$daemon" "$conf" "$log"
+for ((i = 0; i < 200; i++)); do
+    [[ $(grep -c "listening on" "$log") -gt $starts ]] && break
+    sleep 0.01
+done
+loaded=no
+grep -q "policy data loaded" <(tail -n +"$(grep -n "listening on" "$log" | tail -1 | cut -d: -f1)" "$log") && loaded=yes
+echo "SIGTERM at start, before the load had finished: $([[ $loaded == no ]] && echo yes || echo no)"
+term_within "while loading $n staff from Redis"
 finish
