@@ -951,20 +951,29 @@ cw_revq_dead_letter(struct cw_store *st, const char *sid, const char *id,
 	return (int)v;
 }
 
-int
-cw_revq_retry(struct cw_store *st, const char *id, int64_t now, char *err,
-    size_t errlen)
+/* Runs a script that takes (id, now) and answers an integer into *v. */
+static int
+run_id_script(struct cw_store *st, const char *script, const char *id,
+    int64_t now, long long *v, char *err, size_t errlen)
 {
 	char snow[24];
 	const char *args[2] = { id, snow };
-	long long v;
 
 	if (!cw_revq_id_valid(id)) {
 		snprintf(err, errlen, "revq: invalid id");
 		return -1;
 	}
 	snprintf(snow, sizeof(snow), "%lld", (long long)now);
-	if (run_int(st, retry_script, args, 2, &v, err, errlen) < 0)
+	return run_int(st, script, args, 2, v, err, errlen);
+}
+
+int
+cw_revq_retry(struct cw_store *st, const char *id, int64_t now, char *err,
+    size_t errlen)
+{
+	long long v;
+
+	if (run_id_script(st, retry_script, id, now, &v, err, errlen) < 0)
 		return -1;
 	return (int)v;
 }
@@ -973,16 +982,9 @@ int
 cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
     char *err, size_t errlen)
 {
-	char snow[24];
-	const char *args[2] = { id, snow };
 	long long v;
 
-	if (!cw_revq_id_valid(id)) {
-		snprintf(err, errlen, "revq: invalid id");
-		return -1;
-	}
-	snprintf(snow, sizeof(snow), "%lld", (long long)now);
-	if (run_int(st, audited_script, args, 2, &v, err, errlen) < 0)
+	if (run_id_script(st, audited_script, id, now, &v, err, errlen) < 0)
 		return -1;
 	if (v < 0) {
 		snprintf(err, errlen, "revq: no revocation %s", id);
