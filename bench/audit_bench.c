@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_bench - throughput of the audit trail through the real store.
  *

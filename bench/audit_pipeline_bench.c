@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_pipeline_bench - the audit pipeline (daemon/audit_log.h) end to
  * end: emit -> spool (fdatasync) -> Redis stream -> sealed daily file.

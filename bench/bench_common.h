@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_common.h - what the PAM benchmarks share: a conversation that
  * answers nothing (the account phase must not prompt), a monotonic clock

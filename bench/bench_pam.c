@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_pam - latency of the PAM account check through real libpam.
  *

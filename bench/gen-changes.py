@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Print N LDIF modifications against a directory from bench/gen-directory.py.
 
     bench/gen-changes.py N [--seed S] [--staff M] [--dir-seed D] [--now EPOCH]

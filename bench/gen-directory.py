@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Print a realistic Clearway directory as LDIF (base dc=clearway,dc=test).
 
     bench/gen-directory.py [N] [--seed S] [--now EPOCH] [--containers]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * leaver_bench - from "clearwayctl leaver" returning to the PAM module
  * denying, through real libpam.

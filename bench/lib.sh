@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by the benchmark scripts: what each needs before it measures.
 #   bench_begin NAME [sample]
 # Builds the release tree ($build), makes $work (removed on exit, with the

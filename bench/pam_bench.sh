@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # PAM account-check latency through real libpam against the real daemon,
 # slapd and Redis: the figure the foundation issue asks for.
 #   bench/pam_bench.sh [CALLS]     (default 10000; run as root)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Revocation benchmarks (issue 4) through the real daemon:
 #   (a) "clearwayctl leaver" returning -> the PAM module denying, over N
 #       leavers (bench/leaver_bench.c, real libpam);

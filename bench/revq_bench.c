@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revq_bench.c - drain rate of the revocation queue with the LDAP steps
  * (issue 4: "the drain rate for 10,000 queued revocations with LDAP steps,

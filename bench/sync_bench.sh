@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # LDAP sync benchmarks (issue 3) on a generated directory:
 #   (a) initial full sync of N staff into an empty Redis: time, peak RSS;
 #   (b) ldapmodify -> decision latency over CHANGES changes;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Directory-change-to-decision latency, and waits on daemon state.
 
     sync_latency.py latency SOCKET RIG_ENV_DIR COUNT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clearwayctl - the operator's command line.  It holds no credentials: it
  * talks only to the local clearwayd, which identifies the caller by its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cli.h - what every clearwayctl command shares: global options, the
  * contract's exit codes, the command table's entries, and the way to ask

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_audit.c - clearwayctl audit verify | audit export
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_calendar.c - clearwayctl calendar holidays --year Y [--division D]
  *                  clearwayctl calendar deadline --from TIME [--division D]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_check.c - clearwayctl check USER --host-class H [--mode admin]
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_drop.c - clearwayctl drop USER --role R
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_elevate.c - clearwayctl elevate USER --role R --for DURATION
  *                 --reason TEXT [--ticket ID]

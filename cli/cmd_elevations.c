@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_elevations.c - clearwayctl elevations [USER]
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_report.c - clearwayctl report --month YYYY-MM [--format text|json|csv]
  *

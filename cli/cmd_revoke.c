@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_revoke.c - the three requests that start or undo a revocation:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit.h - the audit trail: one tamper-evident record format for every
  * event (audit_record.c, pure: no I/O, no clock), and its store of daily

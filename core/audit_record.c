@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_record.c - the audit record: events, sealing, the canonical form,
  * and the strict parser of one line.  Pure: no I/O, no clock, no globals.

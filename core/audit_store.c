@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_store.c - the audit trail on disk: daily files of sealed lines,
  * their writer, verifier, retention and export.  Every file operation on

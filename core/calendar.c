@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calendar.c - UK bank holidays, Europe/London local time and the
  * revocation deadline (contract section 5).  See calendar.h for the rules,

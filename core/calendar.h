@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calendar.h - the working-day clock of contract section 5: UK bank
  * holidays by division, Europe/London local time, and the deadline of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * client.c - one bounded request/response exchange with clearwayd.
  *

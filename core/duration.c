@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * duration.c - strict parsing and formatting of DURATION (see duration.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * duration.h - DURATION as operators type it (contract section 4:
  * `elevate --for 30m`, `2h`, `1h30m`) and as the CLI and the PAM module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * elevation.c - strict parsing of stored elevations (see elevation.h).
  */

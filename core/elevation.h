@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * elevation.h - the stored form of a user's time-bound elevations:
  * a JSON array [{"role": R, "start": T, "end": T}, ...], T in Unix seconds.

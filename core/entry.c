@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * entry.c - a directory entry as raw strings, and its JSON form in Redis.
  *

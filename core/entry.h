@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * entry.h - a directory entry as raw strings, exactly as LDAP returned it.
  *

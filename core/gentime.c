@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gentime.c - LDAP GeneralizedTime (RFC 4517 section 3.3.13) <-> seconds.
  *

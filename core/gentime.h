@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gentime.h - LDAP GeneralizedTime values (RFC 4517 3.3.13) <-> seconds.
  *

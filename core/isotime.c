@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * isotime.c - the ISO 8601 subset of isotime.h.
  *

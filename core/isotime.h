@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * isotime.h - ISO 8601 date-times as operators type them (contract
  * section 4: TIME) and as the CLI shows them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names.h - the shape of every name that crosses a trust boundary: login
  * names (from PAM, the socket, LDAP), host class and role names, and lists

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy.h - the logon decision (contract section 2), as a pure function.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * record.h - validated policy records: staff, host classes, role definitions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.c - encoding and strict parsing of the local socket protocol.
  *

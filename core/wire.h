@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.h - the local socket protocol between clearwayd and its clients
  * (pam_clearway.so, clearwayctl).

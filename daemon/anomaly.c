@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * anomaly.c - anomaly alerts from decisions (anomaly.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * anomaly.h - anomaly alerts (9.5.2) from the stream of PAM decisions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_codec.c - one audit event as one line of JSON (audit_codec.h).
  *

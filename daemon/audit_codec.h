@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_codec.h - one audit event as one line of JSON: the form events
  * take in the host spool and in the Redis stream (docs/audit.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_log.c - the audit pipeline's API (audit_log.h), event formatting
  * and alerts.  The spool is in audit_spool.c, the writer in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_log.h - the daemon's audit pipeline: from cw_audit_emit() on any
  * thread to a sealed record in the central trail (docs/audit.md has the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_pipeline.h - what the audit pipeline's own files share (not for
  * callers: they use audit_log.h).  audit_log.c owns the handle and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_spool.c - the host spool and the forwarder (audit_log.h).
  *

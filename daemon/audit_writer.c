@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_writer.c - the central writer: Redis stream -> HMAC chain
  * (audit_log.h, docs/audit.md).

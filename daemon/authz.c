@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * authz.c - see authz.h.  The table in cw_caller_may() is contract
  * section 4's "who may" column.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * authz.h - who is asking, and what they may do (contract section 4).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * caller_names.c - uid -> login name, resolved by a thread of its own
  * (see caller_names.h).

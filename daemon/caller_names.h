@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * caller_names.h - login names of the daemon's callers, looked up off the
  * decision thread (issue 10).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * denylist.c - the persisted deny-list (format and guarantees in the
  * header).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * denylist.h - the persisted local deny-list: the revoked users this host
  * keeps denying when Redis or LDAP is down and after a reboot (contract

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * entry_watch.h - what the sync thread notices in entries as they change:
  *   - a value that fails validation is logged once per entry and reason,

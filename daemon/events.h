@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * events.h - the audit events clearwayd emits (docs/audit.md): every PAM
  * decision, session open/close, CLI request, elevation and revocation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export.c - clearwayctl export and erase (contract Annex 1, 3.3.1 and
  * 3.3.4: data on demand in an open format; secure erase on request).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * export.h - clearwayctl export [USER] and erase USER, carried out by the
  * control worker (Redis reads and deletes).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * handlers.c - the meaning of each request (see handlers.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hoststate.c - the host's revocation memory (format in the header).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hoststate.h - what a host remembers about revocations beside its
  * deny-list (<state_dir>/revocations.state), so that it can put back what

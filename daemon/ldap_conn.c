@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldap_conn.c - connecting to the directory, and converting its entries.
  */

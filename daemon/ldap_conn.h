@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldap_conn.h - connecting to the directory, and turning what it sends
  * into raw entries.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldap_mirror.c - RFC 4533 consumer that mirrors the directory into Redis.
  *

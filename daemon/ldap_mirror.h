@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ldap_mirror.h - keeps Redis an exact mirror of the directory's policy
  * entries with RFC 4533 content synchronization (refreshAndPersist).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - see log.h.  Lines are formatted once into a bounded buffer so a
  * hostile value can never make a log call allocate or overrun.

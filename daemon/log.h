@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.h - the daemon's logging: stderr in the foreground (journald captures
  * it under systemd), syslog otherwise.  Decisions also go to authpriv,

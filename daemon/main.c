@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clearwayd - mirrors the directory into Redis and answers logon decisions
  * for this host's PAM stack over a local socket.

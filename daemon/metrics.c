@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.c - counters and gauges in the Prometheus text format
  * (metrics.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * metrics.h - the daemon's counters and gauges, rendered in the
  * Prometheus text format (0.0.4) for node_exporter's textfile collector:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy_db.c - the in-memory policy database (see policy_db.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * policy_db.h - the daemon's in-memory policy data, and the deltas that
  * change it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.c - token buckets per uid (see ratelimit.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ratelimit.h - a token bucket per uid, for requests from unprivileged
  * callers (issue 10): no one local user may make the daemon do more than

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * redis.h - a small Redis client: hiredis's protocol reader and formatter
  * over a transport of our own.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * redis_transport.c - plain socket transports for the client in redis.c:
  * a Unix stream socket and TCP.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocation_queue.c - the revocation queue in Redis (see the header for
  * the keys, states and guarantees).

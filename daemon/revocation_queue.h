@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocation_queue.h - the durable revocation queue in Redis (issue 4):
  * leavers and withdrawn privileges, from request to proof of completion.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocation_steps.c - the idempotent steps of a revocation (see the
  * header).  LDAP steps use the caller's bound handle; the session step

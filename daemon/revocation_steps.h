@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocation_steps.h - the work a revocation does, one idempotent step at
  * a time: lock the LDAP account, remove the configured roles and group

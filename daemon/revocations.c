@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocations.c - clearwayctl's revocation requests, carried out by the
  * control worker: leaver, revoke, reinstate, queue, report.

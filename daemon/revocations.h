@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revocations.h - clearwayctl's revocation requests (leaver, revoke,
  * reinstate, queue, report), carried out by the control worker.

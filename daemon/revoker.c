@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revoker.c - the revocation worker (see revoker.h).
  *

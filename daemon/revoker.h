@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revoker.h - the threads that carry out queued revocations: the central
  * steps (end elevations, lock the LDAP account, remove standing roles and

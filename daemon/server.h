@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * server.h - the local socket that PAM modules and clearwayctl talk to.
  *

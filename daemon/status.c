@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status.c - building the JSON of clearwayctl status (see status.h).
  */

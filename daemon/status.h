@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * status.h - what clearwayctl status shows: one person's synced record, or
  * the daemon's own state (sync, Redis, counts), as a JSON object.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.c - reading and writing the Redis key layout of store.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.h - the Redis key layout shared by every clearwayd of a fleet.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_elevation.c - time-bound elevations in Redis.
  *

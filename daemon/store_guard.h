@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store_guard.h - a Redis that loses data must never un-revoke anyone.
  *

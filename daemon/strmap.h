@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strmap.h - a string-keyed hash map (separate chaining), for the daemon's
  * in-memory indexes: entryUUID -> record, uid -> records.

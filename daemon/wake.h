@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wake.h - the condition variables clearwayd's threads sleep on.
  *

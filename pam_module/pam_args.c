@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_args.c - parsing of the pam_clearway.so module arguments.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_args.h - the arguments of pam_clearway.so, as a pure parser.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_clearway.c - the PAM entry points (contract sections 2 and 3).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check a Clearway audit trail with nothing but the Python standard library.
 
 An independent second implementation of `clearwayctl audit verify`, written

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A narrated demo of Clearway on a throwaway slapd and redis-server: the
 # README's first command.  Installs what is missing, builds, starts a rig
 # with sample staff, starts clearwayd, and drives real logon checks through

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Installs, with apt-get, the Debian 12 packages Clearway builds, runs and
 # tests with, skipping the ones already present.  Run as root.
 set -euo pipefail

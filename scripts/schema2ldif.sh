@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Generate the cn=config (LDIF) form of an OpenLDAP schema from its
 # slapd.conf "include" form, so the two shipped files can never drift:
 #

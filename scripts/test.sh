@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The whole test suite, as CI runs it: installs what is missing, builds
 # with -Werror and ASan+UBSan, and runs every test (unit, fuzz-corpus
 # replays, and integration tests against real slapd, redis-server and

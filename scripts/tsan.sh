@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer run: builds with -DCW_TSAN=ON in its own build directory
 # (TSan cannot be combined with ASan) and runs the tests whose programs are
 # threaded: every integration test that runs clearwayd, the revocation

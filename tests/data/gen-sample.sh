@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Print sample Clearway data as LDIF (base dc=clearway,dc=test), one staff
 # member per logon rule, with dates relative to now so that "expired
 # yesterday" stays true whenever the tests run.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Audit pipeline faults (issue 10, items 6, 7 and the writer lock of 10),
 # each against its own rig and a real clearwayd that is its own writer.
 

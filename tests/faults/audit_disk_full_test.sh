@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A full disk must not wedge the audit spool (issue 10, item 6).
 #
 # The spool lives on a 1 MiB tmpfs.  Decisions are made while it has room,

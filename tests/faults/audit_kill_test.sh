@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # kill -9 of the daemon must lose no audit record (issue 10, item 7).
 #
 # Clients send PAM decisions (op decide, as root, one connection each) as

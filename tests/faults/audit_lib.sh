@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 # Shared by the audit fault tests (audit_*_test.sh): a rig, a key, a
 # config with the daemon as its own audit writer, a client that sends

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The audit writer lock is one process's, not one host's (issue 10,
 # item 10).  Two daemons on one host (the same host name), both writers:
 #   - the second does not take the lock while the first lives;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The CLI under faults (issue 10, items 4, 5 and 10's CLI findings):
 # ambiguous outcomes with Redis stalled, idempotent leaver/revoke, 10,000
 # pending revocations through queue/report in every format, retry, check

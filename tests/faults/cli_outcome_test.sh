@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10, items 4, 5 and the CLI's share of 10, through the real
 # clearwayd, redis-server and slapd:
 #  (a) Redis stalled past [redis] timeout_ms while HR files a leaver: the

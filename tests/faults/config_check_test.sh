@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10 item 10: clearwayd -t must check the secret files the
 # configuration names the way the daemon will read them (contract section
 # 6: they exist, are owned by root and are not readable by others), not

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Issue 10, items 2 and 3: local floods and forged audit records, through
 # the real clearwayd, slapd, Redis and libpam, with real unprivileged users.
 # Each runs its own rig, so they need no fixture.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Hostile local clients of clearwayd's socket, bounded in time.
 
     flood_client.py hammer SOCKET USER SECONDS   connect+request in a loop

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10, item 2: one local user must not lock everyone out.
 # Unprivileged users (real throwaway accounts, setpriv) flood clearwayd's
 # socket at the same time:

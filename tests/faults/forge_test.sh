@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10, item 3: no one but the PAM stack (root) may put session,
 # break-glass or decision records into the audit trail.  A real
 # unprivileged user sends breakglass, session (made-up rhost and tty, a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10 item 8: the directory coming back must not leave hosts stale.
 # slapd is stopped for longer than an exponential backoff would cover,
 # then started again, and a user is made a leaver in LDAP the moment it

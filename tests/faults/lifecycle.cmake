@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Lifecycle faults (issue 10 items 8-10): the directory coming back,
 # SIGTERM while busy, restarts redoing finished steps, start-up checks.
 add_test(NAME fault_ldap_return

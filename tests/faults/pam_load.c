@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pam_load.c - PAM calls through the real libpam at a steady rate, timed.
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10, item 1: a Redis that loses data must never un-revoke anyone.
 # A leaver is filed (revocation_workers = 0 holds it open in the queue),
 # then Redis forgets it: FLUSHALL, a restart with its data deleted, a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Issue 10, item 1: Redis losing data (FLUSHALL, an empty restart, an older
 # AOF, two hosts) never un-revokes anyone; what was lost is re-asserted.
 add_test(NAME fault_redis_loss

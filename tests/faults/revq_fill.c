@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * revq_fill.c - files N revocations through the real submission path
  * (cw_revq_submit, the same Lua script clearwayctl leaver/revoke reach),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10 item 9 at scale: on a generated directory (default 30,000
 # staff, with its share of leavers and bad records), SIGTERM must stop the
 # daemon within 5 s whatever it is doing: first in the middle of the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10 item 9 (and 10: restarts redoing finished steps): a daemon busy
 # ending the sessions of many revoked users, each with a slow
 # end_sessions_command, must stop within 5 s of SIGTERM; after the restart

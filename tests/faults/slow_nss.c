@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slow_nss.c - an LD_PRELOAD shim that makes every getpwuid_r() take
  * CW_SLOW_NSS_MS milliseconds (default 1500), as a stalled directory

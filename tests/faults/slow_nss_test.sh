@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10, item 2: a root caller's request never waits on NSS.  clearwayd
 # runs with a shim that makes every getpwuid_r() take 1.5 s (a stalled
 # sssd or nslcd behind nsswitch).  Four unprivileged users ask at once,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fault tests (tests/faults/): each fault gets a test through the real
 # daemon, Redis, slapd and PAM that reproduces it, and prints what it
 # measured (allows of revoked users, denials of valid users, forged or

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Issue 10 item 10: an attribute with more values than a raw entry holds
 # (1,024) must make the record record_invalid, logged naming the attribute,
 # never a silently shortened record that stays valid.  Also: in a quiet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_audit.c - the audit line parser, which reads files anyone who can
  * write to the trail (or restore it from a backup) may have shaped, and

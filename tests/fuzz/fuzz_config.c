@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_config.c - the configuration parser.  It must never crash, and a
  * failed parse must leave nothing behind (run under LeakSanitizer).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_denylist.c - cw_denylist_parse() on arbitrary bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_duration.c - cw_duration_parse() on arbitrary bytes.
  *

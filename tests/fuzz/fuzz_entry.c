@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_entry.c - the path a Redis value takes to become policy records:
  * cw_entry_from_json(), then every record builder on the result.

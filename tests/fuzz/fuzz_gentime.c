@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_gentime.c - cw_gentime_parse() on arbitrary bytes.
  *

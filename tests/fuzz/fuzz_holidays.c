@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_holidays.c - cw_holidays_json_parse() on arbitrary bytes.
  *

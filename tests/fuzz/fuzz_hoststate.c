@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_hoststate.c - cw_hoststate_parse() on arbitrary bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_isotime.c - cw_iso8601_parse() on arbitrary bytes, and the
  * deadline of whatever instant it accepts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_wire.c - the socket protocol parsers, which read bytes from any
  * local user.  A parse that succeeds must re-encode and parse back to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzz targets.  Every parser of external input has one: fuzz/fuzz_<name>.c
 # defines LLVMFuzzerTestOneInput(), and fuzz/corpus/<name>/ holds its seeds
 # and every input that ever crashed it.

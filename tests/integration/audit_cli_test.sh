@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The audit trail end to end: a trail written by the real store
 # (audit_fixture), checked by the real clearwayctl and by the independent
 # Python verifier (scripts/audit-verify.py), intact and after each kind of

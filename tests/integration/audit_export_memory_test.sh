@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The audit export streams: exporting 1,000,000 records takes no more
 # memory than exporting 10,000 (issue 6: constant memory on a year of
 # data).  Peak RSS of the real clearwayctl is measured for both.

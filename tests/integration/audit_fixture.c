@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit_fixture - writes an audit trail through the real store, for the
  * shell test to verify, tamper with and export.

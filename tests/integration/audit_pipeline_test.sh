@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The audit pipeline end to end (daemon/audit_log.h): emit -> spool ->
 # Redis stream -> sealed trail, with a real redis-server (its own, on a
 # Unix socket in a temp dir, appendfsync always), real files, and the

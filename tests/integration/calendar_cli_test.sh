@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clearwayctl calendar holidays / deadline, the real binary: human and
 # --json output, configuration and holidays file, and bad input -> exit 2.
 #   calendar_cli_test.sh CLEARWAYCTL

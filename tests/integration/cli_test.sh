@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clearwayctl as an operator meets it, the real binary and the shipped
 # files: bash completion, every command's --help, usage errors (exit 2,
 # naming the problem), an unreachable daemon (exit 3, --json parses), the

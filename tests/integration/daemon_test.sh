@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # clearwayd against its own throwaway slapd and redis-server: hostile
 # socket input, peer-credential checks, configuration errors, malformed and
 # ambiguous directory data, and LDAP and Redis outages.  Fails closed in

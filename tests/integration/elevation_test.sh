@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Time-bound elevation and the operator's CLI (issue 5), through the real
 # clearwayctl run as different real (throwaway) Unix users, the real
 # daemon, slapd and Redis, and sudo-mode PAM through real libpam

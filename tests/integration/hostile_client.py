@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Sends hostile input to clearwayd's socket and prints what came back.
 
     hostile_client.py SOCKET CASE

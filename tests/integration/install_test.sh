@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # cmake --install puts every file where a Debian admin expects it.
 #   install_test.sh BUILD_DIR
 set -uo pipefail
@@ -15,7 +16,7 @@ for f in usr/sbin/clearwayd usr/bin/clearwayctl "${pamdir#/}/pam_clearway.so" \
     etc/ldap/schema/clearway.schema etc/ldap/schema/clearway.ldif \
     lib/systemd/system/clearwayd.service \
     usr/share/doc/clearway/examples/clearway.conf.example \
-    usr/share/man/man8/clearwayctl.8 \
+    usr/share/man/man8/clearwayctl.8 usr/share/doc/clearway/LICENSE \
     usr/share/bash-completion/completions/clearwayctl; do
     [[ -e $dest/$f ]] && pass "/$f" || fail "/$f missing"
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Checks that Redis mirrors the directory exactly.
 
     mirror_check.py RIG_ENV_DIR [PREFIX]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # pam_clearway.so through the real libpam (pam_wrapper + libpamtest),
 # against the real clearwayd over the rig's slapd and Redis.  Included
 # from tests/CMakeLists.txt.

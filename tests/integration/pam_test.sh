@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # pam_test.sh - pam_clearway.so through the real libpam, against the real
 # clearwayd over the test rig's slapd and Redis.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The Redis client (daemon/redis.c, redis_transport.c) against a real
 # redis-server that redis_test.sh starts and always stops.  Needs
 # redis-server and redis-cli (Debian: redis-server, redis-tools).

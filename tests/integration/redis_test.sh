@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # redis_test.sh - runs test_redis against a throwaway redis-server.
 #
 #   redis_test.sh TEST_BINARY          start a server, run the test, stop it

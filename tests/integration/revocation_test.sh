@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The revocation queue end to end (issue 4): clearwayctl leaver/revoke/
 # reinstate/queue/report as real users, PAM through real libpam, steps
 # against the real slapd (ppolicy lock, roles), LDAP down for the window,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # revq_test.sh - the revocation queue's building blocks (test_revq.c)
 # against a throwaway rig (real slapd with ppolicy, real redis-server with
 # AOF appendfsync always) and a real throwaway local account for the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The test rig's own modes that the LDAP sync tests and benchmarks build on:
 #   - rig.sh start DIR --tls --no-sessionlog: ldaps:// and StartTLS with a
 #     throwaway CA; a good certificate is accepted, a host name mismatch

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The Clearway schema in a real slapd, in both shipped forms:
 #   1. schema/clearway.ldif is exactly what scripts/schema2ldif.sh makes of
 #      schema/clearway.schema (the two can never drift);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # RFC 4533 sync against a real slapd with syncprov and a real Redis, with
 # and without a session log: add, modify, delete, rename, move out of the
 # base; changes while the daemon is stopped; a cookie slapd cannot use; a

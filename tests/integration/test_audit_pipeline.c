@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_audit_pipeline - drives the audit pipeline (daemon/audit_log.h)
  * for audit_pipeline_test.sh, against a real redis-server and real files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pam.c - pam_clearway.so through the real libpam, under pam_wrapper.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_redis.c - daemon/redis.c and redis_transport.c against a real
  * redis-server (started by redis_test.sh), plus a scripted fake server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_revq.c - the revocation queue's building blocks against a real
  * redis-server and slapd (a rig that revq_test.sh starts, loads and always

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Integration tests: real slapd, redis-server and libpam, no mocks.
 # Included from tests/CMakeLists.txt, which sets CW_RIG (tests/rig/rig.sh)
 # and CW_RIG_DIR (${CMAKE_BINARY_DIR}/rig).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shell helpers for tests that run the real clearwayd against a rig.
 # Source after the rig's env (CW_LDAP_URI, CW_REDIS_SOCKET, ...) is loaded.
 #

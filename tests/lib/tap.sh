@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Minimal test bookkeeping for shell tests: check NAME CMD... runs CMD and
 # records a pass or a failure; finish prints "N passed, M failed" (the line
 # CI reads) and exits non-zero on any failure.

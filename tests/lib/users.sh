@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Real throwaway local users for tests that act as people (setpriv), shared
 # safely between tests that ctest runs at the same time.  Several tests use
 # the sample staff's names (anna, harry, ...): without this, one test's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Throwaway test rig: a real slapd and a real redis-server living entirely
 # in one directory, on free loopback ports, for integration tests.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Start a fresh rig in DIR and load the sample data into it: the ctest
 # fixture "rig" that integration tests share.
 #   tests/rig/start-with-sample.sh DIR

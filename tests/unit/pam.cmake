@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Unit tests of the PAM module's pure parts, and a check of what the built
 # module exports.  Included from tests/CMakeLists.txt.
 

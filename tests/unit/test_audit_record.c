@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_audit_record.c - the audit record: time and text rules, sealing,
  * the canonical form (against a known answer computed outside C), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_audit_store.c - the audit trail on disk, in a temporary directory:
  * the writer (resume, roll-over, rotation, crash repair, lock), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_calendar.c - bank holidays by rule and from bank-holidays.json,
  * Europe/London local time, and the revocation deadline (contract

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c - the configuration parser and the secret-file reader:
  * every malformed input is an error naming what was wrong.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_duration.c - DURATION (contract section 4): every accepted form,
  * every refusal with its reason, the limits, and the formatter.

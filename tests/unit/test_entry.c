@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_entry.c - raw directory entries and their JSON form in Redis.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_gentime.c - GeneralizedTime parsing and the civil calendar.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_isotime.c - the ISO 8601 TIME arguments of the CLI: every accepted
  * form, every refusal with its reason, and the formatters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_pam_args.c - the module argument parser (pam_module/pam_args.c).
  *

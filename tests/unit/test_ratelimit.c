@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ratelimit.c - the per-uid token buckets of daemon/ratelimit.c.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_record.c - raw entries into validated staff, host class and role
  * records: every attribute, every way it can be wrong, and what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wire.c - the socket protocol: round trips, and every kind of
  * malformed or hostile request refused with an error naming the field.

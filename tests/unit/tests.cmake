@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Unit tests: one cmocka executable per core file, pure logic, no I/O.
 # Add a test for core/<name>.c with one line: cw_unit_test(<name>), which
 # builds unit/test_<name>.c into test_<name> and registers unit_<name>.
