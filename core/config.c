@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "names.h"
 #include "paths.h"
 #include "policy.h"
 
@@ -33,6 +34,7 @@ enum key_type {
 	KEY_INT,        /* decimal within [min, max] */
 	KEY_USERS,      /* list of login names */
 	KEY_DIVISION,   /* a bank-holiday division name */
+	KEY_OBJECT,     /* a host class or role name (cw_object_name_valid) */
 };
 
 struct key_spec {
@@ -50,6 +52,7 @@ struct key_spec {
 #define INT(sec, k, field, lo, hi) { sec, k, KEY_INT, offsetof(struct cw_config, field), lo, hi }
 #define USERS(sec, k, field) { sec, k, KEY_USERS, offsetof(struct cw_config, field), 0, 0 }
 #define DIVISION(sec, k, field) { sec, k, KEY_DIVISION, offsetof(struct cw_config, field), 0, 0 }
+#define OBJECT(sec, k, field) { sec, k, KEY_OBJECT, offsetof(struct cw_config, field), 0, 0 }
 
 static const struct key_spec keys[] = {
 	STR("ldap", "uri", ldap.uri),
@@ -98,6 +101,7 @@ static const struct key_spec keys[] = {
 	INT("audit", "metrics_interval_s", audit.metrics_interval_s, 1, 3600),
 
 	PATH("daemon", "socket", daemon.socket),
+	OBJECT("daemon", "host_class", daemon.host_class),
 	PATH("daemon", "state_dir", daemon.state_dir),
 	BOOL("daemon", "ldap_sync", daemon.ldap_sync),
 	INT("daemon", "client_timeout_ms", daemon.client_timeout_ms, 10, 30000),
@@ -233,6 +237,14 @@ set_key(struct cw_config *c, const struct key_spec *k, const char *value,
 		if (value[0] != '/') {
 			snprintf(err, errlen, "%s must be an absolute path",
 			    k->key);
+			return -1;
+		}
+		/* FALLTHROUGH */
+	case KEY_OBJECT:
+		if (k->type == KEY_OBJECT &&
+		    !cw_object_name_valid(value, strlen(value))) {
+			snprintf(err, errlen, "%s must be a name of 1 to %d of "
+			    "A-Z a-z 0-9 . _ -", k->key, CW_NAME_MAX);
 			return -1;
 		}
 		/* FALLTHROUGH */
@@ -632,7 +644,7 @@ cw_config_free(struct cw_config *c)
 		void *p = field(c, &keys[i]);
 
 		if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH ||
-		    keys[i].type == KEY_OPT_PATH) {
+		    keys[i].type == KEY_OPT_PATH || keys[i].type == KEY_OBJECT) {
 			free(*(char **)p);
 			*(char **)p = NULL;
 		} else if (keys[i].type == KEY_USERS) {

@@ -80,6 +80,9 @@ struct cw_config {
 	struct {
 		char *socket;
 		char *state_dir;
+		/* This host's cwHostClass, for PAM stacks that name none (so one
+		 * pam-auth-update profile fits every host); NULL: none. */
+		char *host_class;
 		bool ldap_sync;         /* this daemon mirrors LDAP into Redis */
 		int client_timeout_ms;  /* PAM module and CLI waiting for us */
 		int reload_interval_ms;

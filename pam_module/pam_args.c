@@ -210,11 +210,8 @@ cw_pam_args_parse(int argc, const char **argv, struct cw_pam_args *out,
 		if (parse_one(argv[i], out, seen, err, errlen) < 0)
 			goto fail;
 	}
-	/* Without a host class there is nothing to decide against. */
-	if (out->host_class[0] == '\0') {
-		snprintf(err, errlen, "host_class: required argument missing");
-		goto fail;
-	}
+	/* No host_class= here: the configuration's [daemon] host_class
+	 * must give one (pam_clearway.c checks, after loading it). */
 	return 0;
 fail:
 	/* No half-parsed result: a caller that ignored -1 gets no host class. */

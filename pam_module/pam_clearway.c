@@ -128,6 +128,29 @@ load_config(struct call *c)
 }
 
 /*
+ * The host class to decide against: the module's host_class= argument, a
+ * per-stack override, else the configuration's [daemon] host_class (one
+ * per host, so a generic pam-auth-update profile needs no argument).
+ * Neither: nothing to decide against, so deny.
+ */
+static int
+choose_host_class(struct call *c)
+{
+	const char *hc = c->config.daemon.host_class;
+
+	if (c->args.host_class[0] != '\0')
+		return PAM_SUCCESS;
+	if (hc == NULL || strlen(hc) >= sizeof(c->args.host_class)) {
+		pam_syslog(c->pamh, LOG_ERR, "no host class: neither the "
+		    "host_class= argument nor [daemon] host_class in %s is "
+		    "set; denying", c->args.config);
+		return PAM_PERM_DENIED;
+	}
+	memcpy(c->args.host_class, hc, strlen(hc) + 1);
+	return PAM_SUCCESS;
+}
+
+/*
  * Common start of every entry point: arguments, subject, configuration,
  * in that order so that nothing unchecked reaches a log line or a file
  * path.  Returns PAM_SUCCESS, or the account-phase result for the failure
@@ -152,7 +175,9 @@ call_begin(struct call *c, pam_handle_t *pamh, int flags, int argc,
 	get_item_clean(pamh, PAM_SERVICE, c->service, sizeof(c->service));
 	if ((rc = get_subject(c)) != PAM_SUCCESS)
 		return rc;
-	return load_config(c);
+	if ((rc = load_config(c)) != PAM_SUCCESS)
+		return rc;
+	return choose_host_class(c);
 }
 
 static void

@@ -161,6 +161,11 @@ s.bind(sys.argv[1])' "$work/stopped.sock" || fail "cannot make stopped.sock"
 write_config "$stopped_conf" "$work/stopped.sock"
 write_config "$open_conf" "$work/clearwayd.sock"
 chmod 0666 "$open_conf"
+# The host class from the configuration (one per host), for stacks that
+# name none: what a generic pam-auth-update profile relies on.
+hc_conf=$work/hc.conf
+write_config "$hc_conf" "$work/clearwayd.sock"
+sed -i '/^\[daemon\]/a host_class = sc-hosts' "$hc_conf"
 
 "$clearwayd" -f -c "$conf" >"$work/clearwayd.log" 2>&1 &
 daemon_pid=$!
@@ -291,6 +296,8 @@ account_service clearway-open host_class=open-hosts config="$conf" debug
 account_service clearway-nohc host_class=no-such-class config="$conf"
 account_service clearway-badarg host_class=sc-hosts config="$conf" no_such_argument
 account_service clearway-nohcarg mode=admin config="$conf"
+account_service clearway-hcconf config="$hc_conf"
+account_service clearway-hcoverride host_class=open-hosts config="$hc_conf"
 account_service clearway-stopped host_class=sc-hosts config="$stopped_conf"
 account_service clearway-noconf host_class=sc-hosts config="$work/missing.conf"
 account_service clearway-openconf host_class=sc-hosts config="$open_conf"
@@ -373,7 +380,7 @@ if [ -z "${CW_PAM_TEST_ONLY:-}" ]; then
 	expect_log "SYSLOG(1): break-glass logon by rescue on host class sc-hosts service clearway-sc"
 	expect_log "user=alice $d=unavailable reason=policy_unavailable"
 	expect_log "bad module arguments: unknown argument 'no_such_argument'"
-	expect_log "bad module arguments: host_class: required argument missing"
+	expect_log "no host class: neither the host_class= argument nor [daemon] host_class in $conf is set; denying"
 	expect_log "cannot load configuration: $open_conf: mode 0666 is too open"
 	expect_log "invalid user name (10240 bytes)"
 	expect_log "invalid user name (6 bytes)"

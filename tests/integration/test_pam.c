@@ -136,8 +136,18 @@ static const struct pam_case cases[] = {
 	  NULL, NULL, NULL, 0, ACCT(PAM_AUTHINFO_UNAVAIL), TOLD_DENIED },
 	{ "unknown module argument", "clearway-badarg", "alice", NULL, NULL,
 	  NULL, 0, ACCT(PAM_PERM_DENIED), TOLD_DENIED },
-	{ "module argument without host_class", "clearway-nohcarg", "alice",
-	  NULL, NULL, NULL, 0, ACCT(PAM_PERM_DENIED), TOLD_DENIED },
+	{ "no host_class argument and none in the config", "clearway-nohcarg",
+	  "alice", NULL, NULL, NULL, 0, ACCT(PAM_PERM_DENIED), TOLD_DENIED },
+
+	/* The host class from [daemon] host_class; an argument overrides. */
+	{ "alice on the config's host class (sc-hosts)", "clearway-hcconf",
+	  "alice", NULL, NULL, NULL, 0, ACCT(PAM_SUCCESS), TOLD_NOTHING },
+	{ "bob on the config's host class (sc-hosts): clearance",
+	  "clearway-hcconf", "bob", NULL, NULL, NULL, 0,
+	  ACCT(PAM_PERM_DENIED), TOLD_DENIED },
+	{ "bob with host_class=open-hosts over the config's sc-hosts",
+	  "clearway-hcoverride", "bob", NULL, NULL, NULL, 0,
+	  ACCT(PAM_SUCCESS), TOLD_NOTHING },
 
 	/* Hostile names: refused before they reach a log or the daemon. */
 	{ "10 KB user name", "clearway-sc", long_user, NULL, NULL, NULL, 0,

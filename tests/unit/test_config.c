@@ -78,6 +78,7 @@ test_full(void **state)
 	    "socket = /run/cw/s.sock\n"
 	    "ldap_sync = yes\n"
 	    "client_timeout_ms = 250\n"
+	    "host_class = payments-db\n"
 	    "max_clients = 10\n";
 	struct cw_config c;
 	char err[256];
@@ -93,6 +94,7 @@ test_full(void **state)
 	assert_int_equal(c.policy.breakglass_users.count, 0);
 	assert_int_equal(c.audit.retention_days, 400);
 	assert_int_equal(c.daemon.max_clients, 10);
+	assert_string_equal(c.daemon.host_class, "payments-db");
 	cw_config_free(&c);
 }
 
@@ -119,6 +121,10 @@ static const struct bad_case bad_cases[] = {
 	  "retention_days must be a number from 183" },
 	{ "[daemon]\nldap_sync = no\nsocket = relative/path\n",
 	  "socket must be an absolute path" },
+	{ "[daemon]\nldap_sync = no\nhost_class = ../etc\n",
+	  "host_class must be a name" },
+	{ "[daemon]\nldap_sync = no\nhost_class = a b\n",
+	  "host_class must be a name" },
 	{ "[daemon]\nldap_sync = no\n[ldap]\nuri =\n", "uri has no value" },
 	{ "[daemon]\nldap_sync = no\n[policy]\nexempt_users = ok, bad\x01name\n",
 	  "line 4" },
