@@ -103,11 +103,13 @@ leaver() {  # user: files a leaver as HR, sets rid
     rid=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
     [[ -n $rid ]] && pass "$1: leaver filed ($rid)" || fail "$1: leaver: $out"
 }
-in_queue() { rcli XRANGE cw:revq - + | grep -qx "$1"; }
+# grep without -q reads to the end: an early exit could SIGPIPE the
+# producer, which pipefail turns into a false "not found".
+in_queue() { rcli XRANGE cw:revq - + | grep -x "$1" >/dev/null; }
 state_is() { [[ $(rcli HGET "cw:rev:$1" state) == "$2" ]]; }
 member() { [[ $(rcli SISMEMBER cw:revoked "$1") == 1 ]]; }
 audited() {  # host: a store_loss event reached the spool or the audit stream
-    grep -rqs store_loss "$work/$1/spool" || rcli XRANGE cw:audit - + 2>/dev/null | grep -q store_loss
+    grep -rqs store_loss "$work/$1/spool" || rcli XRANGE cw:audit - + 2>/dev/null | grep store_loss >/dev/null
 }
 
 total_allows=0

@@ -42,7 +42,10 @@ cw_write_config "$conf" "$work/run/clearwayd.sock" "client_timeout_ms = $TIMEOUT
 log=$work/clearwayd.log
 # An ASan build wants its runtime first in the preload list.
 preload=
-ldd "$daemon" 2>/dev/null | grep -q libasan && preload="$(gcc -print-file-name=libasan.so) "
+# (grep reads all of ldd's output: with -q its early exit could SIGPIPE
+# ldd, and pipefail then said "no ASan", so the runtime was not preloaded
+# and the daemon aborted at start, now and then.)
+ldd "$daemon" 2>/dev/null | grep libasan >/dev/null && preload="$(gcc -print-file-name=libasan.so) "
 LD_PRELOAD="$preload$shim" CW_SLOW_NSS_MS=1500 "$daemon" -f -d -c "$conf" >>"$log" 2>&1 &
 CW_DAEMON_PID=$!
 cw_wait_answer "$ctl" "$conf" alice sc-hosts 20 && pass "root's check is answered while NSS stalls" ||
