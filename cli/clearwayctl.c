@@ -289,7 +289,6 @@ int
 cli_pages(struct cli *cli, struct cw_request *req,
     int (*page)(const json_t *data, void *arg), void *arg)
 {
-	struct cw_response resp;
 	const char *next;
 	json_t *data = NULL;
 	bool json = cli->json, more = false;
@@ -297,8 +296,7 @@ cli_pages(struct cli *cli, struct cw_request *req,
 
 	req->after[0] = '\0';
 	do {
-		if ((rc = cli_call(cli, req, &resp)) != CW_EXIT_OK ||
-		    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+		if ((rc = cli_call_data(cli, req, &data)) != CW_EXIT_OK)
 			break;
 		rc = page(data, arg);
 		next = cli_json_string(data, "next");
@@ -319,6 +317,18 @@ cli_pages(struct cli *cli, struct cw_request *req,
 	} while (rc == CW_EXIT_OK && more);
 	cli->json = json;
 	return rc;
+}
+
+int
+cli_call_data(struct cli *cli, const struct cw_request *req, json_t **data)
+{
+	struct cw_response resp;
+	int rc;
+
+	*data = NULL;
+	if ((rc = cli_call(cli, req, &resp)) != CW_EXIT_OK)
+		return rc;
+	return cli_response_data(cli, &resp, data);
 }
 
 int

@@ -113,6 +113,13 @@ int cli_response_data(const struct cli *cli, struct cw_response *resp,
     json_t **data);
 
 /*
+ * cli_call() then cli_response_data(): the answer's data object in *data
+ * (the caller json_decref()s it), or the exit code of what went wrong.
+ */
+int cli_call_data(struct cli *cli, const struct cw_request *req,
+    json_t **data);
+
+/*
  * Reports a failure that is not a usage error: "clearwayctl: " + message
  * to stderr and, with --json, {"error": message, "exit": code} on stdout.
  * Returns code.

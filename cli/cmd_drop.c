@@ -81,7 +81,6 @@ static int
 run_drop(struct cli *cli, int argc, char **argv)
 {
 	const char *user = NULL, *role = NULL;
-	struct cw_response resp;
 	struct cw_request req;
 	json_t *data = NULL;
 	bool dropped;
@@ -89,8 +88,7 @@ run_drop(struct cli *cli, int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &user, &role)) != CW_EXIT_OK ||
 	    (rc = build_request(user, role, &req)) != CW_EXIT_OK ||
-	    (rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	    (rc = cli_call_data(cli, &req, &data)) != CW_EXIT_OK)
 		return rc;
 	/* Only an explicit "dropped": false means there was nothing to end. */
 	dropped = !json_is_false(json_object_get(data, "dropped"));

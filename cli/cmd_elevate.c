@@ -224,15 +224,13 @@ static int
 run_elevate(struct cli *cli, int argc, char **argv)
 {
 	struct elevate_args args;
-	struct cw_response resp;
 	struct cw_request req;
 	json_t *data = NULL;
 	int rc;
 
 	if ((rc = parse_args(argc, argv, &args)) != CW_EXIT_OK ||
 	    (rc = build_request(&args, &req)) != CW_EXIT_OK ||
-	    (rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	    (rc = cli_call_data(cli, &req, &data)) != CW_EXIT_OK)
 		return rc;
 	if (cli->json)
 		rc = cli_print_json(cli, data);

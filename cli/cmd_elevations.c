@@ -157,7 +157,6 @@ print_elevations(const struct cli *cli, const json_t *data,
 static int
 run_elevations(struct cli *cli, int argc, char **argv)
 {
-	struct cw_response resp;
 	struct cw_request req;
 	json_t *data = NULL;
 	int rc;
@@ -182,8 +181,7 @@ run_elevations(struct cli *cli, int argc, char **argv)
 	req.op = CW_OP_ELEVATIONS;
 	if (argc == 2)
 		snprintf(req.user, sizeof(req.user), "%s", argv[1]);
-	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	if ((rc = cli_call_data(cli, &req, &data)) != CW_EXIT_OK)
 		return rc;
 	if (cli->json)
 		rc = cli_print_json(cli, data);

@@ -55,15 +55,13 @@ print_page(const json_t *data)
 static int
 export_all(struct cli *cli, struct cw_request *req)
 {
-	struct cw_response resp;
 	const char *next;
 	json_t *data = NULL;
 	int rc;
 
 	req->cursor[0] = '\0';
 	do {
-		if ((rc = cli_call(cli, req, &resp)) != CW_EXIT_OK ||
-		    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+		if ((rc = cli_call_data(cli, req, &data)) != CW_EXIT_OK)
 			return rc;
 		next = print_page(data);
 		snprintf(req->cursor, sizeof(req->cursor), "%s",
@@ -76,12 +74,10 @@ export_all(struct cli *cli, struct cw_request *req)
 static int
 run_single(struct cli *cli, struct cw_request *req)
 {
-	struct cw_response resp;
 	json_t *data = NULL;
 	int rc;
 
-	if ((rc = cli_call(cli, req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	if ((rc = cli_call_data(cli, req, &data)) != CW_EXIT_OK)
 		return rc;
 	rc = cli_print_json(cli, data);
 	json_decref(data);

@@ -25,7 +25,6 @@ id_valid(const char *s)
 static int
 run_retry(struct cli *cli, int argc, char **argv)
 {
-	struct cw_response resp;
 	struct cw_request req;
 	json_t *data = NULL;
 	int rc;
@@ -39,8 +38,7 @@ run_retry(struct cli *cli, int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.op = CW_OP_RETRY;
 	snprintf(req.id, sizeof(req.id), "%s", argv[1]);
-	if ((rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	if ((rc = cli_call_data(cli, &req, &data)) != CW_EXIT_OK)
 		return rc;
 	if (cli->json)
 		rc = cli_print_json(cli, data);

@@ -105,7 +105,6 @@ static int
 run_request(const struct cli_command *cmd, enum cw_op op, struct cli *cli,
     int argc, char **argv)
 {
-	struct cw_response resp;
 	struct cw_request req;
 	json_t *data = NULL;
 	int rc;
@@ -113,8 +112,7 @@ run_request(const struct cli_command *cmd, enum cw_op op, struct cli *cli,
 	memset(&req, 0, sizeof(req));
 	req.op = op;
 	if ((rc = parse_args(cmd, argc, argv, &req)) != CW_EXIT_OK ||
-	    (rc = cli_call(cli, &req, &resp)) != CW_EXIT_OK ||
-	    (rc = cli_response_data(cli, &resp, &data)) != CW_EXIT_OK)
+	    (rc = cli_call_data(cli, &req, &data)) != CW_EXIT_OK)
 		return rc;
 	if (cli->json)
 		rc = cli_print_json(cli, data);
