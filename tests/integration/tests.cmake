@@ -117,3 +117,10 @@ add_test(NAME audit_export_memory
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_export_memory_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>)
 set_tests_properties(audit_export_memory PROPERTIES LABELS integration TIMEOUT 600)
+
+# The man pages against the code: clearwayctl --help <-> clearwayctl.8,
+# core/config.c's keys <-> clearway.conf.5, pam_args.c <-> pam_clearway.8,
+# and mandoc -Tlint clean.
+add_test(NAME man COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/man_test.py
+         ${PROJECT_SOURCE_DIR} $<TARGET_FILE:clearwayctl>)
+set_tests_properties(man PROPERTIES LABELS integration TIMEOUT 60)
