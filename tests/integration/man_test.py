@@ -9,6 +9,8 @@
   in the help;
 - every key of core/config.c's table has an entry in clearway.conf.5 under
   its own section, and every entry there is a key of the table;
+- etc/clearway.conf.example names every key of the table too (set or
+  commented out), and no other, and loads;
 - every argument of pam_module/pam_args.c's table is in pam_clearway.8's
   OPTIONS, and every option there is in the table;
 - `mandoc -Tlint` prints nothing for any of the four pages.
@@ -130,6 +132,38 @@ def config_keys(src):
               "documented key")
 
 
+def example_keys(src, ctl):
+    """etc/clearway.conf.example (the package's initial config) names every
+    key, set or commented out, under its section, and loads."""
+    code = open(os.path.join(src, "core/config.c")).read()
+    keys = set(re.findall(
+        r'\b(?:STR|PATH|OPT_PATH|BOOL|INT|USERS|DIVISION|OBJECT)\(\s*"(\w+)",\s*"(\w+)"',
+        code))
+    path = os.path.join(src, "etc/clearway.conf.example")
+    named, section = set(), None
+    for line in open(path):
+        m = re.match(r"^\[(\w+)\]", line)
+        if m:
+            section = m.group(1)
+            continue
+        m = re.match(r"^#? ?([a-z_]+) = ", line)
+        if m and section:
+            named.add((section, m.group(1)))
+    both_ways("clearway.conf.example", {"[%s] %s" % k for k in keys},
+              {"[%s] %s" % k for k in named}, "key of the table",
+              "named key")
+    st = os.stat(path)
+    if st.st_uid != 0 or st.st_mode & 0o022:
+        print("ok   - loading the example skipped: not root's, or writable "
+              "by others, here")
+        return
+    r = subprocess.run([ctl, "-c", path, "calendar", "holidays", "--year",
+                        "2026"], capture_output=True, text=True, check=False)
+    check(r.returncode == 0, "the example loads (clearwayctl -c example "
+          "calendar holidays)%s" % ("" if r.returncode == 0 else
+                                    ": " + r.stderr.strip()))
+
+
 def pam_args(src):
     code = open(os.path.join(src, "pam_module/pam_args.c")).read()
     table = code[code.index("static const struct arg_spec arg_specs[]"):]
@@ -168,6 +202,7 @@ def main():
     src, ctl = sys.argv[1], sys.argv[2]
     clearwayctl(src, ctl)
     config_keys(src)
+    example_keys(src, ctl)
     pam_args(src)
     lint(src)
     print("%d passed, %d failed" % (passed, failed))
