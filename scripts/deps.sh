@@ -12,7 +12,7 @@ packages=(
     # tests and the demo: real servers, real PAM
     libcmocka-dev libpam-wrapper libpamtest0-dev pamtester
     slapd ldap-utils redis-server redis-tools
-    python3 iproute2 procps openssl
+    python3 iproute2 procps openssl mandoc
 )
 
 missing=()

@@ -216,7 +216,7 @@ json "missing config --json parses" 'o["exit"]==3'
 
 # --- the man page ------------------------------------------------------------
 if command -v man >/dev/null; then
-    man --warnings -l "$src/docs/clearwayctl.8" >"$tmp/man.txt" 2>"$tmp/man.err"
+    man --warnings -l "$src/docs/man/clearwayctl.8" >"$tmp/man.txt" 2>"$tmp/man.err"
     [[ ! -s $tmp/man.err ]] && pass "man page renders without warnings" ||
         { fail "man page warnings"; head -5 "$tmp/man.err"; }
     for c in check status leaver revoke reinstate retry elevate drop elevations \

@@ -117,3 +117,21 @@ add_test(NAME audit_export_memory
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_export_memory_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>)
 set_tests_properties(audit_export_memory PROPERTIES LABELS integration TIMEOUT 600)
+
+# The man pages against the code: clearwayctl --help <-> clearwayctl.8,
+# core/config.c's keys <-> clearway.conf.5, pam_args.c <-> pam_clearway.8,
+# and mandoc -Tlint clean.
+add_test(NAME man COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/integration/man_test.py
+         ${PROJECT_SOURCE_DIR} $<TARGET_FILE:clearwayctl>)
+set_tests_properties(man PROPERTIES LABELS integration TIMEOUT 60)
+
+# The .deb packages end to end (scripts/package-test.sh): build N and N+1,
+# install into a fresh Debian 12 root (mmdebstrap, cached), pam-auth-update,
+# logons through the installed stack, upgrade keeping config and queue,
+# remove and purge.  About 2.5 minutes; exit 77 (skipped, with the reason)
+# without root, a tool, or a cached root and a reachable mirror, or with
+# CW_SKIP_PACKAGE_TEST=1.  Run alone: its two package builds would take the
+# CPU from the fault tests that measure seconds.
+add_test(NAME package COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/package-test.sh)
+set_tests_properties(package PROPERTIES LABELS "package;integration" TIMEOUT 900
+                     SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
