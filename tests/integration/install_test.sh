@@ -17,7 +17,9 @@ for f in usr/sbin/clearwayd usr/bin/clearwayctl "${pamdir#/}/pam_clearway.so" \
     lib/systemd/system/clearwayd.service \
     usr/share/doc/clearway/examples/clearway.conf.example \
     usr/share/man/man8/clearwayctl.8 usr/share/doc/clearway/LICENSE \
-    usr/share/bash-completion/completions/clearwayctl; do
+    usr/share/bash-completion/completions/clearwayctl \
+    usr/share/clearway/notify/notify-email usr/share/clearway/notify/notify-webhook \
+    usr/share/doc/clearway/notify.md; do
     [[ -e $dest/$f ]] && pass "/$f" || fail "/$f missing"
 done
 [[ -x $dest/usr/sbin/clearwayd && -x $dest/usr/bin/clearwayctl ]] &&

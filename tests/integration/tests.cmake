@@ -117,3 +117,10 @@ add_test(NAME audit_export_memory
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_export_memory_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>)
 set_tests_properties(audit_export_memory PROPERTIES LABELS integration TIMEOUT 600)
+
+# Notifications through the real daemon and libpam: the shipped e-mail and
+# webhook notifiers, a hanging and a failing one (daemon/notify/).
+add_test(NAME notify COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/notify_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+         $<TARGET_FILE:pam_clearway> $<TARGET_FILE:bench_pam>)
+set_tests_properties(notify PROPERTIES LABELS integration TIMEOUT 300)
