@@ -52,24 +52,6 @@ steps_text(const json_t *r, char *buf, size_t len)
 	}
 }
 
-/* RFC 4180: quote a field that has a comma, quote or line break. */
-static void
-csv_field(const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-	} else {
-		putchar('"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static void
 print_csv(const json_t *list)
 {
@@ -83,23 +65,23 @@ print_csv(const json_t *list)
 		snprintf(elapsed, sizeof(elapsed), "%lld",
 		    (long long)cli_json_integer(r, "elapsed_s"));
 		steps_text(r, steps, sizeof(steps));
-		csv_field(cli_json_string(r, "id"), false);
-		csv_field(cli_json_string(r, "user"), false);
-		csv_field(cli_json_string(r, "kind"), false);
-		csv_field(cli_json_string(r, "actor"), false);
-		csv_field(cli_json_string(r, "reason"), false);
-		csv_field(time_text(cli_json_integer(r, "requested_at"), req),
+		cli_csv_field(cli_json_string(r, "id"), false);
+		cli_csv_field(cli_json_string(r, "user"), false);
+		cli_csv_field(cli_json_string(r, "kind"), false);
+		cli_csv_field(cli_json_string(r, "actor"), false);
+		cli_csv_field(cli_json_string(r, "reason"), false);
+		cli_csv_field(time_text(cli_json_integer(r, "requested_at"), req),
 		    false);
-		csv_field(time_text(cli_json_integer(r, "effective_at"), eff),
+		cli_csv_field(time_text(cli_json_integer(r, "effective_at"), eff),
 		    false);
-		csv_field(time_text(cli_json_integer(r, "deadline"), due), false);
-		csv_field(time_text(cli_json_integer(r, "completed_at"), done),
+		cli_csv_field(time_text(cli_json_integer(r, "deadline"), due), false);
+		cli_csv_field(time_text(cli_json_integer(r, "completed_at"), done),
 		    false);
-		csv_field(cli_json_integer(r, "completed_at") > 0 ? elapsed : "",
+		cli_csv_field(cli_json_integer(r, "completed_at") > 0 ? elapsed : "",
 		    false);
-		csv_field(met_text(r), false);
-		csv_field(cli_json_string(r, "state"), false);
-		csv_field(steps, true);
+		cli_csv_field(met_text(r), false);
+		cli_csv_field(cli_json_string(r, "state"), false);
+		cli_csv_field(steps, true);
 	}
 }
 

@@ -25,17 +25,30 @@ cw_lapse_kind_name(enum cw_lapse_kind k)
 	return kind_names[k];
 }
 
-/* Adds (kind, at) when now < at <= end. */
+/*
+ * Adds (kind, at) when now < at <= end.  When out is full, the new lapse
+ * takes the place of the latest one if it is earlier: out always holds
+ * the earliest max.
+ */
 static void
 add(struct cw_lapse *out, size_t max, size_t *n, enum cw_lapse_kind kind,
     int64_t at, const char *role, int64_t now, int64_t end)
 {
+	size_t slot = *n, i;
+
 	if (at <= now || at > end)
 		return;
-	if (*n < max) {
-		out[*n].kind = kind;
-		out[*n].at = at;
-		out[*n].role = role;
+	if (*n >= max && max > 0) {
+		for (slot = 0, i = 1; i < max; i++)
+			if (out[i].at > out[slot].at)
+				slot = i;
+		if (out[slot].at <= at)
+			slot = max;
+	}
+	if (slot < max) {
+		out[slot].kind = kind;
+		out[slot].at = at;
+		out[slot].role = role;
 	}
 	(*n)++;
 }

@@ -37,7 +37,7 @@ struct cw_lapse {
  * Fills out (room for max) with what lapses in (now, now + within]: the
  * record's dated gates, and the ends of the elevations active at now,
  * earliest first (kind breaks ties).  Returns how many there are, which
- * may exceed max (only max are written).
+ * may exceed max (then the earliest max are written).
  */
 size_t cw_lapses(const struct cw_policy_input *in, int64_t within,
     struct cw_lapse *out, size_t max);

@@ -124,3 +124,9 @@ add_test(NAME notify COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/notify
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
          $<TARGET_FILE:pam_clearway> $<TARGET_FILE:bench_pam>)
 set_tests_properties(notify PROPERTIES LABELS integration TIMEOUT 300)
+
+# The operator's questions (who, expiring, check --at) on 1,000 generated
+# staff, against individual checks and the records.
+add_test(NAME ops COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(ops PROPERTIES LABELS integration TIMEOUT 600)
