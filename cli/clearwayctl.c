@@ -18,11 +18,14 @@
 
 #include "config_file.h"
 #include "cli.h"
+#include "isotime.h"
 #include "client.h"
 #include "paths.h"
 
 static const struct cli_command *const commands[] = {
 	&cmd_check,
+	&cmd_who,
+	&cmd_expiring,
 	&cmd_status,
 	&cmd_elevate,
 	&cmd_drop,
@@ -74,6 +77,36 @@ cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 		    "(clearwayctl %s --help says more)\n", cmd->synopsis,
 		    cmd->name);
 	return CW_EXIT_USAGE;
+}
+
+/* RFC 4180: quote a field that has a comma, quote or line break. */
+void
+cli_csv_field(const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+	} else {
+		putchar('"');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	}
+	putchar(last ? '\n' : ',');
+}
+
+int
+cli_parse_time(const struct cli_command *cmd, const char *opt,
+    const char *s, int64_t *out)
+{
+	int status = cw_iso8601_parse(s, strlen(s), out);
+
+	if (status == CW_ISO8601_OK)
+		return CW_EXIT_OK;
+	return cli_usage_error(cmd, "%s '%s' is not a time (%s); TIME is %s",
+	    opt, s, cw_iso8601_strerror(status), CW_ISO8601_FORMS);
 }
 
 int

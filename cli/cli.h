@@ -46,6 +46,8 @@ struct cli_command {
 
 /* One per cmd_<name>.c, listed in clearwayctl.c's commands[]. */
 extern const struct cli_command cmd_check;
+extern const struct cli_command cmd_who;
+extern const struct cli_command cmd_expiring;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_elevate;
 extern const struct cli_command cmd_drop;
@@ -126,6 +128,18 @@ int cli_call_data(struct cli *cli, const struct cw_request *req,
  */
 int cli_fail(const struct cli *cli, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Writes s as one CSV field (RFC 4180 quoting), then ',' or, if last, a
+ * newline. */
+void cli_csv_field(const char *s, bool last);
+
+/*
+ * Parses s, the value of option opt, as a TIME (contract section 4: ISO
+ * 8601) into *out.  CW_EXIT_OK, or CW_EXIT_USAGE after saying what was
+ * wrong: "--at 'x' is not a time (why); TIME is <the forms>".
+ */
+int cli_parse_time(const struct cli_command *cmd, const char *opt,
+    const char *s, int64_t *out);
 
 /* Prints "clearwayctl: " + message to stderr; returns CW_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)

@@ -507,7 +507,7 @@ run_deadline(struct cli *cli, int argc, char **argv)
 	struct cw_calendar cal;
 	struct cw_deadline dl;
 	int64_t event;
-	int rc, status;
+	int rc;
 
 	cw_calendar_init(&cal, CW_DIVISION_ENGLAND_AND_WALES);
 	if ((rc = parse_args(argc, argv, &a)) != CW_EXIT_OK)
@@ -522,12 +522,9 @@ run_deadline(struct cli *cli, int argc, char **argv)
 		    "(%s)", CW_ISO8601_FORMS);
 		goto out;
 	}
-	if ((status = cw_iso8601_parse(a.from, strlen(a.from), &event)) !=
-	    CW_ISO8601_OK) {
-		rc = cli_usage_error(&cmd_calendar, "--from '%s': %s; TIME is "
-		    "%s", a.from, cw_iso8601_strerror(status), CW_ISO8601_FORMS);
+	if ((rc = cli_parse_time(&cmd_calendar, "--from", a.from, &event)) !=
+	    CW_EXIT_OK)
 		goto out;
-	}
 	if ((rc = load_calendar(cli, a.division, &cal, &src)) != CW_EXIT_OK)
 		goto out;
 	if (cw_deadline_compute(&cal, event, &dl) < 0) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_check.c - clearwayctl check USER --host-class H [--mode admin]
+ *     [--at TIME]
  *
- * Asks the daemon for the decision a logon would get now, through the same
+ * Asks the daemon for the decision a logon would get now (or at TIME, a
+ * project extension: what happens at 9 am tomorrow), through the same
  * policy core the PAM path uses, without logging on and without an access
  * record.
  */
@@ -14,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "isotime.h"
 
 static int
 print_decision(const struct cli *cli, const struct cw_request *req,
@@ -24,11 +27,17 @@ print_decision(const struct cli *cli, const struct cw_request *req,
 	json_t *o;
 	char *s;
 
+	char at[CW_ISO8601_BUFSZ] = "";
+
+	if (req->at > 0 && cw_iso8601_format_utc(req->at, at) < 0)
+		at[0] = '\0';
 	if (cli->json) {
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "user",
 		    req->user, "host_class", req->host_class, "mode",
 		    cw_mode_name(req->mode), "decision", verdict, "reason",
 		    reason, "detail", resp->message);
+		if (o != NULL && req->at > 0)
+			json_object_set_new(o, "at", json_integer(req->at));
 		if (o == NULL || (s = json_dumps(o, JSON_COMPACT)) == NULL) {
 			json_decref(o);
 			return CW_EXIT_UNREACHABLE;
@@ -40,9 +49,9 @@ print_decision(const struct cli *cli, const struct cw_request *req,
 		char detail[CW_MESSAGE_MAX];
 
 		cli_clean_text(resp->message, detail, sizeof(detail));
-		printf("%s on %s (%s): %s (%s)%s%s\n", req->user,
-		    req->host_class, cw_mode_name(req->mode), verdict, reason,
-		    detail[0] ? ": " : "", detail);
+		printf("%s on %s (%s)%s%s: %s (%s)%s%s\n", req->user,
+		    req->host_class, cw_mode_name(req->mode), at[0] ? " at " :
+		    "", at, verdict, reason, detail[0] ? ": " : "", detail);
 	}
 	/* Exempt users are not denied by Clearway: the rest of the stack decides. */
 	return resp->decision.verdict == CW_VERDICT_DENY ? CW_EXIT_NO : CW_EXIT_OK;
@@ -54,19 +63,22 @@ run_check(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "host-class", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "at", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cw_response resp;
 	struct cw_request req;
-	const char *host_class = NULL, *mode = "login";
+	const char *host_class = NULL, *mode = "login", *at = NULL;
 	int ch, rc;
 
 	memset(&req, 0, sizeof(req));
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "H:m:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "H:m:a:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'H': host_class = optarg; break;
 		case 'm': mode = optarg; break;
+		case 'a': at = optarg; break;
 		default:
 			return cli_usage_error(&cmd_check, "unknown or "
 			    "incomplete option '%s'", argv[optind - 1]);
@@ -85,6 +97,9 @@ run_check(struct cli *cli, int argc, char **argv)
 	if (cw_mode_parse(mode, &req.mode) < 0)
 		return cli_usage_error(&cmd_check, "--mode is login or admin, "
 		    "not '%s'", mode);
+	if (at != NULL && (rc = cli_parse_time(&cmd_check, "--at", at,
+	    &req.at)) != CW_EXIT_OK)
+		return rc;
 	req.op = CW_OP_CHECK;
 	snprintf(req.user, sizeof(req.user), "%s", argv[optind]);
 	snprintf(req.host_class, sizeof(req.host_class), "%s", host_class);
@@ -114,18 +129,21 @@ run_check(struct cli *cli, int argc, char **argv)
 
 const struct cli_command cmd_check = {
 	.name = "check",
-	.synopsis = "check USER --host-class H [--mode login|admin]",
-	.summary = "the decision and reason a logon would get now",
+	.synopsis = "check USER --host-class H [--mode login|admin] [--at TIME]",
+	.summary = "the decision and reason a logon would get now, or at TIME",
 	.help =
 	    "Asks clearwayd for the decision a logon by USER on host class H\n"
 	    "would get now, through the same policy the PAM module uses, without\n"
 	    "logging on and without an access record.  --mode admin asks about\n"
-	    "privileged use (sudo, su), which needs an active elevation.\n"
+	    "privileged use (sudo, su), which needs an active elevation.  --at\n"
+	    "asks about another instant (ISO 8601): the same records, the clock\n"
+	    "at TIME, so dates that lapse and elevations that end by then count.\n"
 	    "\n"
 	    "Who may: anyone about themself; an approver, HR or an auditor about\n"
 	    "anyone; root on this host about anyone.\n"
 	    "\n"
 	    "Example: clearwayctl check alice --host-class payments-db --mode admin\n"
+	    "         clearwayctl check alice --host-class payments-db --at 2026-12-04T09:00:00Z\n"
 	    "\n"
 	    "Exit: 0 allow (or exempt), 1 deny, 2 usage, 3 clearwayd unreachable\n"
 	    "or without policy data, 4 not permitted.\n",

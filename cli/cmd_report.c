@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_report.c - clearwayctl report --month YYYY-MM [--format text|json|csv]
+ * cmd_report.c - clearwayctl report --month YYYY-MM
+ *     [--format text|json|csv|html]
  *
  * The evidence for contract Annex 1, 6.5: every revocation requested in
  * the month with when it was requested, due and done, how long it took,
@@ -14,8 +15,9 @@
 #include "cli.h"
 #include "duration.h"
 #include "isotime.h"
+#include "report_html.h"
 
-enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV, FORMAT_HTML };
 
 static const char *
 time_text(int64_t t, char buf[CW_ISO8601_BUFSZ])
@@ -50,24 +52,6 @@ steps_text(const json_t *r, char *buf, size_t len)
 	}
 }
 
-/* RFC 4180: quote a field that has a comma, quote or line break. */
-static void
-csv_field(const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-	} else {
-		putchar('"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static void
 print_csv(const json_t *list)
 {
@@ -81,23 +65,23 @@ print_csv(const json_t *list)
 		snprintf(elapsed, sizeof(elapsed), "%lld",
 		    (long long)cli_json_integer(r, "elapsed_s"));
 		steps_text(r, steps, sizeof(steps));
-		csv_field(cli_json_string(r, "id"), false);
-		csv_field(cli_json_string(r, "user"), false);
-		csv_field(cli_json_string(r, "kind"), false);
-		csv_field(cli_json_string(r, "actor"), false);
-		csv_field(cli_json_string(r, "reason"), false);
-		csv_field(time_text(cli_json_integer(r, "requested_at"), req),
+		cli_csv_field(cli_json_string(r, "id"), false);
+		cli_csv_field(cli_json_string(r, "user"), false);
+		cli_csv_field(cli_json_string(r, "kind"), false);
+		cli_csv_field(cli_json_string(r, "actor"), false);
+		cli_csv_field(cli_json_string(r, "reason"), false);
+		cli_csv_field(time_text(cli_json_integer(r, "requested_at"), req),
 		    false);
-		csv_field(time_text(cli_json_integer(r, "effective_at"), eff),
+		cli_csv_field(time_text(cli_json_integer(r, "effective_at"), eff),
 		    false);
-		csv_field(time_text(cli_json_integer(r, "deadline"), due), false);
-		csv_field(time_text(cli_json_integer(r, "completed_at"), done),
+		cli_csv_field(time_text(cli_json_integer(r, "deadline"), due), false);
+		cli_csv_field(time_text(cli_json_integer(r, "completed_at"), done),
 		    false);
-		csv_field(cli_json_integer(r, "completed_at") > 0 ? elapsed : "",
+		cli_csv_field(cli_json_integer(r, "completed_at") > 0 ? elapsed : "",
 		    false);
-		csv_field(met_text(r), false);
-		csv_field(cli_json_string(r, "state"), false);
-		csv_field(steps, true);
+		cli_csv_field(met_text(r), false);
+		cli_csv_field(cli_json_string(r, "state"), false);
+		cli_csv_field(steps, true);
 	}
 }
 
@@ -108,6 +92,7 @@ struct report_out {
 	const char *month;
 	bool started;           /* the heading, header or document head */
 	size_t rows, met, missed, open;
+	struct report_html *html;       /* FORMAT_HTML */
 };
 
 static void
@@ -163,13 +148,22 @@ report_page(const json_t *data, void *arg)
 		else if (o->format == FORMAT_CSV)
 			printf("id,user,kind,actor,reason,requested,effective,"
 			    "deadline,completed,elapsed_s,met,state,steps\n");
-		else
+		else if (o->format == FORMAT_HTML &&
+		    (o->html = report_html_begin(o->month,
+		    cli_json_integer(data, "now"))) == NULL)
+			return cli_fail(o->cli, CW_EXIT_UNREACHABLE,
+			    "out of memory");
+		else if (o->format == FORMAT_TEXT)
 			printf("Revocations requested in %s (times UTC)\n\n",
 			    o->month);
 	}
 	if (o->format == FORMAT_CSV)
 		print_csv(list);
-	else if (o->format == FORMAT_TEXT)
+	else if (o->format == FORMAT_HTML) {
+		if (report_html_rows(o->html, list) < 0)
+			return cli_fail(o->cli, CW_EXIT_UNREACHABLE,
+			    "out of memory");
+	} else if (o->format == FORMAT_TEXT)
 		print_text(o, list);
 	else {
 		json_array_foreach(list, i, r) {
@@ -220,9 +214,11 @@ run_report(struct cli *cli, int argc, char **argv)
 			format = FORMAT_JSON;
 		else if (strcmp(fmt, "csv") == 0)
 			format = FORMAT_CSV;
+		else if (strcmp(fmt, "html") == 0)
+			format = FORMAT_HTML;
 		else
 			return cli_usage_error(&cmd_report, "--format is text, "
-			    "json or csv, not '%s'", fmt);
+			    "json, csv or html, not '%s'", fmt);
 	}
 	memset(&req, 0, sizeof(req));
 	req.op = CW_OP_REPORT;
@@ -235,7 +231,9 @@ run_report(struct cli *cli, int argc, char **argv)
 	o.format = format;
 	o.month = req.month;
 	rc = cli_pages(cli, &req, report_page, &o);
-	if (o.started && format == FORMAT_JSON)
+	if (o.html != NULL)
+		report_html_end(o.html, cli, rc == CW_EXIT_OK);
+	else if (o.started && format == FORMAT_JSON)
 		/* One document even when a later page failed: it says so. */
 		printf("]%s}\n", rc == CW_EXIT_OK ? "" : ",\"complete\":false");
 	else if (o.started && format == FORMAT_TEXT && rc == CW_EXIT_OK)
@@ -251,7 +249,7 @@ run_report(struct cli *cli, int argc, char **argv)
 
 const struct cli_command cmd_report = {
 	.name = "report",
-	.synopsis = "report --month YYYY-MM [--format text|json|csv]",
+	.synopsis = "report --month YYYY-MM [--format text|json|csv|html]",
 	.summary = "every revocation of a month: requested, due, done, met",
 	.help =
 	    "Lists every revocation requested in the month (Europe/London) with\n"
@@ -259,10 +257,15 @@ const struct cli_command cmd_report = {
 	    "it took, each step's outcome, and whether the deadline was met: the\n"
 	    "evidence for Annex 1, 6.5.  Any number of them: fetched and printed\n"
 	    "page by page (json: still one document; csv: one header).\n"
+	    "html is the evidence pack: one self-contained file with totals, a\n"
+	    "chart of each revocation's time to complete against its deadline,\n"
+	    "every revocation, and the audit chain's verification (when this\n"
+	    "user may read the trail: root on the writer host).\n"
 	    "\n"
 	    "Who may: an approver or an auditor; root on this host.\n"
 	    "\n"
 	    "Example: clearwayctl report --month 2026-11 --format csv\n"
+	    "         clearwayctl report --month 2026-11 --format html > 2026-11.html\n"
 	    "\n"
 	    "Exit: 0, 2 usage, 3 clearwayd unreachable, 4 not permitted.\n",
 	.run = run_report,

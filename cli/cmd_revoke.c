@@ -29,6 +29,7 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 	};
 	const char *reason = NULL, *effective = NULL;
 	int64_t now;
+	int rc;
 	int ch;
 
 	opterr = 0;
@@ -51,10 +52,9 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 	if (strlen(reason) > CW_REASON_TEXT_MAX)
 		return cli_usage_error(cmd, "--reason is longer than %d "
 		    "characters", CW_REASON_TEXT_MAX);
-	if (effective != NULL && cw_iso8601_parse(effective, strlen(effective),
-	    &req->effective) < 0)
-		return cli_usage_error(cmd, "--effective '%s' is not a time: use "
-		    "%s", effective, CW_ISO8601_FORMS);
+	if (effective != NULL && (rc = cli_parse_time(cmd, "--effective",
+	    effective, &req->effective)) != CW_EXIT_OK)
+		return rc;
 	now = (int64_t)time(NULL);
 	if (effective != NULL && (req->effective < now - CW_EFFECTIVE_PAST_MAX ||
 	    req->effective > now + CW_EFFECTIVE_AHEAD_MAX))

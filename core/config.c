@@ -118,6 +118,11 @@ static const struct key_spec keys[] = {
 	BOOL("daemon", "revoke_leavers", daemon.revoke_leavers),
 	INT("daemon", "deadline_warning_percent",
 	    daemon.deadline_warning_percent, 1, 99),
+	STR("daemon", "notify_command", daemon.notify_command),
+	STR("daemon", "notify_user", daemon.notify_user),
+	INT("daemon", "notify_timeout_ms", daemon.notify_timeout_ms, 100,
+	    120000),
+	INT("daemon", "notify_retries", daemon.notify_retries, 0, 20),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -168,6 +173,8 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.max_deliveries = 5;
 	c->daemon.redelivery_ms = 30000;
 	c->daemon.deadline_warning_percent = 50;
+	c->daemon.notify_timeout_ms = 10000;
+	c->daemon.notify_retries = 5;
 	c->daemon.revoke_leavers = true;
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
@@ -175,6 +182,7 @@ cw_config_defaults(struct cw_config *c)
 	    set_string(&c->ldap.revoke_roles, "*") < 0 ||
 	    set_string(&c->daemon.end_sessions_command,
 	    "loginctl terminate-user %u") < 0 ||
+	    set_string(&c->daemon.notify_user, "nobody") < 0 ||
 	    set_string(&c->policy.approver_role, "approver") < 0 ||
 	    set_string(&c->policy.auditor_role, "auditor") < 0 ||
 	    set_string(&c->daemon.socket, CW_DEFAULT_SOCKET) < 0 ||

@@ -94,6 +94,12 @@ struct cw_config {
 		int max_deliveries;             /* then dead-lettered */
 		int redelivery_ms;              /* a claimed step idle this long */
 		int deadline_warning_percent;   /* of the window, then warn */
+		/* Notifications (daemon/notify/): one JSON event on the
+		 * command's stdin, run as notify_user; NULL: none. */
+		char *notify_command;
+		char *notify_user;
+		int notify_timeout_ms;
+		int notify_retries;             /* then given up, logged */
 		bool revoke_leavers;            /* sync leavers -> queue */
 	} daemon;
 };

@@ -32,6 +32,8 @@ static const char *const op_names[] = {
 	[CW_OP_EXPORT] = "export",
 	[CW_OP_ERASE] = "erase",
 	[CW_OP_RETRY] = "retry",
+	[CW_OP_WHO] = "who",
+	[CW_OP_EXPIRING] = "expiring",
 };
 
 static const char *const event_names[] = {
@@ -267,7 +269,7 @@ fail:
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
-	"cursor", "after", "id", NULL
+	"cursor", "after", "id", "at", "within", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
@@ -292,6 +294,8 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_EXPORT] = { false, false, false, false, false, false },
 	[CW_OP_ERASE] = { true, false, false, false, false, false },
 	[CW_OP_RETRY] = { false, false, false, false, false, false, true },
+	[CW_OP_WHO] = { false, true, false, false, false, false, false },
+	[CW_OP_EXPIRING] = { false, false, false, false, false, false, false },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -373,8 +377,21 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    get_string(root, "after", FIELD_REF, false, out->after,
 	    sizeof(out->after), err, errlen) < 0 ||
 	    get_string(root, "id", FIELD_REF, need->id, out->id,
-	    sizeof(out->id), err, errlen) < 0)
+	    sizeof(out->id), err, errlen) < 0 ||
+	    get_time(root, "at", &out->at, err, errlen) < 0 ||
+	    get_time(root, "within", &out->within, err, errlen) < 0)
 		goto out;
+	/* A decision at another instant is a question, never a logon. */
+	if (out->at != 0 && op != CW_OP_CHECK) {
+		snprintf(err, errlen, "\"at\" is only for check");
+		goto out;
+	}
+	if ((op == CW_OP_EXPIRING) != (out->within != 0) ||
+	    out->within > CW_WITHIN_MAX) {
+		snprintf(err, errlen, op == CW_OP_EXPIRING ? "\"within\" must "
+		    "be 1 s to 366 days" : "\"within\" is only for expiring");
+		goto out;
+	}
 	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
 		snprintf(err, errlen, "\"reason\" is empty");
 		goto out;
@@ -525,6 +542,10 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 		json_object_set_new(o, "duration", json_integer(r->duration));
 	if (r->effective > 0)
 		json_object_set_new(o, "effective", json_integer(r->effective));
+	if (r->at > 0)
+		json_object_set_new(o, "at", json_integer(r->at));
+	if (r->within > 0)
+		json_object_set_new(o, "within", json_integer(r->within));
 	set_optional(o, "month", r->month);
 	set_optional(o, "cursor", r->cursor);
 	set_optional(o, "after", r->after);

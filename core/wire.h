@@ -35,6 +35,7 @@
 #define CW_EFFECTIVE_AHEAD_MAX (3660LL * 86400)
 /* The longest elevation anyone can ask for: a year. */
 #define CW_DURATION_MAX (366LL * 86400)
+#define CW_WITHIN_MAX (366LL * 86400)    /* expiring --within */
 
 enum cw_op {
 	CW_OP_DECIDE = 0,       /* PAM account phase: decide and record */
@@ -53,6 +54,8 @@ enum cw_op {
 	CW_OP_EXPORT,           /* clearwayctl export [USER], page by page */
 	CW_OP_ERASE,            /* clearwayctl erase USER */
 	CW_OP_RETRY,            /* clearwayctl retry ID (a dead letter) */
+	CW_OP_WHO,              /* clearwayctl who --host-class H, paged */
+	CW_OP_EXPIRING,         /* clearwayctl expiring --within D, paged */
 };
 
 enum cw_session_event {
@@ -76,6 +79,10 @@ struct cw_request {
 	char ticket[CW_TICKET_MAX + 1];
 	/* leaver: when it takes effect (Unix s; 0 = now) */
 	int64_t effective;
+	/* check: the instant to decide at (Unix s; 0 = now) */
+	int64_t at;
+	/* expiring: the window ahead, seconds (1 s to 366 days) */
+	int64_t within;
 	/* report: "YYYY-MM" */
 	char month[8];
 	/* export of everything: where the next page starts ("" = first) */

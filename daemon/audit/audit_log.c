@@ -144,6 +144,17 @@ breakglass_seen(struct cw_audit_log *log, const struct cw_audit_event *ev)
 		raise_alert(log, &a);
 }
 
+/* Hands the completed line (spool_put added its id and newline) to the
+ * notifier, which copies it and returns at once. */
+static void
+notify(struct cw_audit_log *log, enum cw_audit_type type, const char *line)
+{
+	const char *nl = memchr(line, '\n', CW_AUDIT_EVENT_LINE_MAX);
+
+	if (nl != NULL)
+		cw_notify_offer(log->notify, type, line, (size_t)(nl - line) + 1);
+}
+
 /* ---- the API ---- */
 
 int
@@ -179,6 +190,8 @@ cw_audit_emit(struct cw_audit_log *log, const struct cw_audit_event *ev)
 		return -1;
 	}
 	rc = cw_audit_spool_put(log->spool, line, head);
+	if (rc == 0 && log->notify != NULL && cw_notify_wants(ev->type))
+		notify(log, ev->type, line);
 	if (ev->type == CW_AUDIT_BREAKGLASS)
 		breakglass_seen(log, ev);
 	return rc;
@@ -323,8 +336,13 @@ cw_audit_log_start(const struct cw_config *cfg,
 		snprintf(err, errlen, "audit: out of memory");
 		return NULL;
 	}
-	if (log_init(log, cfg, host, err, errlen) < 0 ||
-	    (log->spool = cw_audit_spool_start(log, cfg, redis, err,
+	if (log_init(log, cfg, host, err, errlen) < 0)
+		goto fail;
+	/* Before the spool: every event it accepts may be notified. */
+	if ((log->notify = cw_notify_start(cfg, err, errlen)) == NULL &&
+	    err[0] != '\0')
+		goto fail;
+	if ((log->spool = cw_audit_spool_start(log, cfg, redis, err,
 	    errlen)) == NULL)
 		goto fail;
 	if (cfg->audit.writer && (log->writer = cw_audit_writer_start(log,
@@ -347,6 +365,7 @@ cw_audit_log_stop(struct cw_audit_log *log)
 	 * the writer then drains what was forwarded. */
 	cw_audit_spool_stop(log->spool);
 	cw_audit_writer_stop(log->writer);
+	cw_notify_stop(log->notify);
 	if (log->metrics != NULL && log->spool != NULL &&
 	    log->metrics_file != NULL &&
 	    cw_metrics_write_file(log->metrics, log->metrics_file, err,

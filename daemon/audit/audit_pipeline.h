@@ -17,6 +17,7 @@
 #include "audit/audit_codec.h"
 #include "audit/audit_log.h"
 #include "audit/metrics.h"
+#include "notify/notify.h"
 
 #define CW_AUDIT_HOST_MAX 253
 #define CW_AUDIT_REDIS_KEY_MAX 64
@@ -36,6 +37,7 @@ struct cw_audit_log {
 	int metrics_interval_s;
 	struct cw_audit_spool *spool;
 	struct cw_audit_writer *writer;
+	struct cw_notify *notify;       /* NULL: notifications off */
 };
 
 /* ---- audit_log.c ---- */

@@ -136,10 +136,19 @@ void
 cw_strmap_foreach(const struct cw_strmap *m,
     void (*fn)(const char *key, void *value, void *arg), void *arg)
 {
-	struct cw_strmap_node *n;
-	size_t i;
+	(void)cw_strmap_foreach_from(m, 0, SIZE_MAX, fn, arg);
+}
 
-	for (i = 0; i < m->nbuckets; i++)
-		for (n = m->buckets[i]; n != NULL; n = n->next)
+size_t
+cw_strmap_foreach_from(const struct cw_strmap *m, size_t bucket,
+    size_t at_least, void (*fn)(const char *key, void *value, void *arg),
+    void *arg)
+{
+	struct cw_strmap_node *n;
+	size_t seen = 0;
+
+	for (; bucket < m->nbuckets && seen < at_least; bucket++)
+		for (n = m->buckets[bucket]; n != NULL; n = n->next, seen++)
 			fn(n->key, n->value, arg);
+	return bucket;
 }

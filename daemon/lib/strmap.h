@@ -37,4 +37,14 @@ void *cw_strmap_remove(struct cw_strmap *m, const char *key);
 void cw_strmap_foreach(const struct cw_strmap *m,
     void (*fn)(const char *key, void *value, void *arg), void *arg);
 
+/*
+ * Like cw_strmap_foreach, a page at a time: from bucket on, whole buckets
+ * until at least at_least entries were passed to fn.  Returns the bucket
+ * to go on from; nbuckets (or more) when every entry was passed.  Pages
+ * of a map that does not change between them cover each entry once.
+ */
+size_t cw_strmap_foreach_from(const struct cw_strmap *m, size_t bucket,
+    size_t at_least, void (*fn)(const char *key, void *value, void *arg),
+    void *arg);
+
 #endif

@@ -20,18 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/command.h"
 #include "revoke/revocation_steps.h"
 
-#define ARGV_MAX 32             /* words in the session command */
-#define ARGBUF_MAX 4096         /* bytes of all words after substitution */
-#define STDERR_KEEP 200         /* bytes of the command's stderr kept */
-#define REAP_WAIT_MS 2000       /* after SIGKILL, for the child to go */
 #define POLL_TICK_MS 20
 #define STATUS_MAX 4096         /* bytes of /proc/<pid>/status read */
-
-static const char *const command_path[] = {
-	"/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL
-};
 
 /* Deadlines must not move with the wall clock. */
 static long long
@@ -329,128 +322,7 @@ cw_processes_of(unsigned uid, int *pids, size_t max)
 	return n;
 }
 
-/* ---------------------------------------------------- the command */
-
-struct command {
-	char *argv[ARGV_MAX + 1];
-	char buf[ARGBUF_MAX];
-	char path[256];
-};
-
-/*
- * Splits the template on spaces, substituting %u and %%.  Any other '%'
- * is an error: a typo must not run a command with a literal "%x".
- */
-static int
-build_argv(struct command *c, const char *tmpl, const char *uid, char *err,
-    size_t errlen)
-{
-	size_t used = 0, argc = 0, ulen = strlen(uid);
-	const char *p = tmpl;
-
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			break;
-		if (argc == ARGV_MAX)
-			goto too_long;
-		c->argv[argc++] = c->buf + used;
-		for (; *p != '\0' && *p != ' '; p++) {
-			const char *add = p;
-			size_t n = 1;
-
-			if (*p == '%') {
-				if (p[1] == 'u')
-					add = uid, n = ulen;
-				else if (p[1] != '%')
-					goto bad_percent;
-				p++;
-			}
-			if (used + n + 1 >= sizeof(c->buf))
-				goto too_long;
-			memcpy(c->buf + used, add, n);
-			used += n;
-		}
-		c->buf[used++] = '\0';
-	}
-	c->argv[argc] = NULL;
-	if (argc == 0) {
-		snprintf(err, errlen, "empty session command");
-		return -1;
-	}
-	return 0;
-bad_percent:
-	snprintf(err, errlen, "session command: only %%u and %%%% may follow "
-	    "'%%'");
-	return -1;
-too_long:
-	snprintf(err, errlen, "session command too long");
-	return -1;
-}
-
-/* argv[0] as an executable path: as given when it has a '/', else from
- * our fixed PATH (the daemon's own PATH is not trusted). */
-static int
-resolve_path(struct command *c, char *err, size_t errlen)
-{
-	size_t i;
-
-	if (strchr(c->argv[0], '/') != NULL) {
-		snprintf(c->path, sizeof(c->path), "%s", c->argv[0]);
-		return 0;
-	}
-	for (i = 0; command_path[i] != NULL; i++) {
-		snprintf(c->path, sizeof(c->path), "%s/%s", command_path[i],
-		    c->argv[0]);
-		if (access(c->path, X_OK) == 0)
-			return 0;
-	}
-	snprintf(err, errlen, "session command %s: not found", c->argv[0]);
-	return -1;
-}
-
-/* In the child, between fork and execve: async-signal-safe calls only. */
-__attribute__((noreturn)) static void
-exec_child(const struct command *c, int devnull, int errfd)
-{
-	static char *const envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C", NULL
-	};
-	struct sigaction dfl;
-	sigset_t none;
-	int sig;
-
-	(void)setsid();
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-	    dup2(errfd, 2) < 0)
-		_exit(126);
-	closefrom(3);
-	execve(c->path, c->argv, envp);
-	_exit(127);
-}
-
-/* Appends what the child wrote to stderr (bounded) to keep. */
-static void
-drain(int fd, char *keep, size_t *kept)
-{
-	char buf[512];
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		size_t room = STDERR_KEEP - *kept;
-		size_t take = (size_t)n < room ? (size_t)n : room;
-
-		memcpy(keep + *kept, buf, take);
-		*kept += take;
-	}
-}
+/* ------------------------------------------------- ending sessions */
 
 /* True once stop_fd (-1: none) is readable: the caller is stopping. */
 static bool
@@ -468,98 +340,6 @@ nap_or_stop(int stop_fd, int ms)
 	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
 
 	(void)poll(&p, 1, ms);          /* fd -1 is ignored: a plain sleep */
-}
-
-/* Waits for pid until deadline (reading its stderr); kills its process
- * group at the deadline, or as soon as stop_fd is readable.  Returns its
- * wait status, or -1 if it timed out or was stopped (killed) or could not
- * be reaped. */
-static int
-wait_child(pid_t pid, int errfd, int stop_fd, long long deadline,
-    char *keep, size_t *kept, bool *timed_out, bool *stopped)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = errfd, .events = POLLIN },
-		{ .fd = stop_fd, .events = POLLIN },
-	};
-	int status, i;
-
-	*timed_out = *stopped = false;
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		long long left = deadline - monotonic_ms();
-
-		if (left <= 0 || (pfd[1].revents & POLLIN)) {
-			*timed_out = left <= 0;
-			*stopped = !*timed_out;
-			kill(-pid, SIGKILL);
-			for (i = 0; i < REAP_WAIT_MS / POLL_TICK_MS; i++) {
-				if (waitpid(pid, &status, WNOHANG) == pid)
-					return -1;
-				usleep(POLL_TICK_MS * 1000);
-			}
-			return -1;
-		}
-		if (poll(pfd, 2, left < POLL_TICK_MS ? (int)left :
-		    POLL_TICK_MS) > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
-			drain(errfd, keep, kept);
-	}
-	drain(errfd, keep, kept);
-	return status;
-}
-
-/* Runs the command; describes a non-zero exit in note.  0, -1 when it
- * could not run at all (note), -2 when stop_fd stopped it (killed). */
-static int
-run_command(struct command *c, int timeout_ms, int stop_fd, char *note,
-    size_t notelen)
-{
-	char keep[STDERR_KEEP + 1];
-	size_t kept = 0;
-	int pipefd[2] = { -1, -1 }, devnull = -1, status, rc = -1;
-	bool timed_out, stopped;
-	pid_t pid;
-
-	note[0] = '\0';
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0 || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		snprintf(note, notelen, "cannot set up the command: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if ((pid = fork()) < 0) {
-		snprintf(note, notelen, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		exec_child(c, devnull, pipefd[1]);
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	status = wait_child(pid, pipefd[0], stop_fd, monotonic_ms() +
-	    timeout_ms, keep, &kept, &timed_out, &stopped);
-	keep[kept] = '\0';
-	keep[strcspn(keep, "\r\n")] = '\0';
-	rc = 0;
-	if (stopped) {
-		snprintf(note, notelen, "%s stopped: the daemon is shutting "
-		    "down", c->argv[0]);
-		rc = -2;
-	} else if (timed_out)
-		snprintf(note, notelen, "%s killed after %d ms", c->argv[0],
-		    timeout_ms);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		snprintf(note, notelen, "%s exited %d%s%s", c->argv[0],
-		    WEXITSTATUS(status), kept ? ": " : "", keep);
-	else if (WIFSIGNALED(status))
-		snprintf(note, notelen, "%s killed by signal %d", c->argv[0],
-		    WTERMSIG(status));
-out:
-	if (devnull >= 0)
-		close(devnull);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	return rc;
 }
 
 /* Waits until no live process of uid remains (until deadline, or until
@@ -606,9 +386,11 @@ enum cw_step_status
 cw_step_end_sessions_stoppable(const char *uid, const char *command_template,
     int timeout_ms, int stop_fd, char *err, size_t errlen)
 {
-	struct command *c = NULL;
+	struct cw_command *c = NULL;
+	struct cw_command_subst user = { 'u', uid };
+	struct cw_command_run how = { .timeout_ms = 0, .stop_fd = stop_fd };
 	enum cw_step_status st = CW_STEP_FAILED;
-	char note[STDERR_KEEP + 128];
+	char note[CW_COMMAND_STDERR_KEEP + 128];
 	unsigned id = 0;
 	int rc, left;
 
@@ -630,11 +412,12 @@ cw_step_end_sessions_stoppable(const char *uid, const char *command_template,
 		snprintf(err, errlen, "out of memory");
 		return CW_STEP_RETRY;
 	}
-	if (build_argv(c, command_template ? command_template :
-	    CW_END_SESSIONS_DEFAULT, uid, err, errlen) < 0 ||
-	    resolve_path(c, err, errlen) < 0)
+	if (cw_command_parse(c, "session command", command_template ?
+	    command_template : CW_END_SESSIONS_DEFAULT, &user, 1, err,
+	    errlen) < 0)
 		goto out;
-	if (run_command(c, timeout_ms, stop_fd, note, sizeof(note)) < 0) {
+	how.timeout_ms = timeout_ms;
+	if (cw_command_run(c, &how, note, sizeof(note)) < 0) {
 		snprintf(err, errlen, "%s", note);
 		st = CW_STEP_RETRY;
 		goto out;

@@ -170,6 +170,13 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 		/* Re-running a dead letter's steps: the revoke duty. */
 		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "retry",
 		    CW_DUTY_APPROVER, why, whylen);
+	case CW_OP_WHO:
+		return (c->duties & appr_aud) || refuse(c, "who", appr_aud,
+		    why, whylen);
+	case CW_OP_EXPIRING:
+		/* HR plans with it too: leaving dates, right to work. */
+		return (c->duties & any) || refuse(c, "expiring", any, why,
+		    whylen);
 	}
 	snprintf(why, whylen, "unknown operation");
 	return false;

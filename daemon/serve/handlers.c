@@ -15,6 +15,7 @@
 
 #include "audit/events.h"
 #include "serve/handlers.h"
+#include "serve/queries.h"
 #include "lib/log.h"
 #include "serve/status.h"
 
@@ -116,19 +117,13 @@ static void
 decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
     const struct cw_request *req, struct cw_response *resp)
 {
-	const struct cw_config *cfg = h->cfg;
-	unsigned days = (unsigned)cfg->policy.training_validity_days;
+	unsigned days = (unsigned)h->cfg->policy.training_validity_days;
 	struct cw_policy_input in;
 	const char *detail;
 
-	memset(&in, 0, sizeof(in));
-	if (h->db != NULL)
-		cw_db_policy_input(h->db, req->user, req->host_class,
-		    req->mode, (int64_t)time(NULL), &in);
-	in.training_validity_days = days;
-	in.breakglass = cw_name_list_contains(&cfg->policy.breakglass_users,
-	    req->user);
-	in.exempt = cw_name_list_contains(&cfg->policy.exempt_users, req->user);
+	/* check --at asks about another instant (wire.c lets only check). */
+	cw_query_input(h, req->user, req->host_class, req->mode,
+	    req->at > 0 ? req->at : (int64_t)time(NULL), &in);
 	if (h->db == NULL && !in.breakglass && !in.exempt &&
 	    h->denylist != NULL && cw_strmap_get(h->denylist, req->user)) {
 		/* No data, but we know this one was revoked: deny wins. */
@@ -320,7 +315,7 @@ is_cli_op(enum cw_op op)
 static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
-	"report", "export", "erase", "retry"
+	"report", "export", "erase", "retry", "who", "expiring"
 };
 
 static void
@@ -407,6 +402,12 @@ cw_handle_request(const struct cw_handler_ctx *h,
 	case CW_OP_RETRY:
 		/* Redis work: the control worker answers (revocations.c). */
 		job = new_job(caller, req, resp);
+		break;
+	case CW_OP_WHO:
+		cw_query_who(h, req, resp);
+		break;
+	case CW_OP_EXPIRING:
+		cw_query_expiring(h, req, resp);
 		break;
 	case CW_OP_EXPORT:
 	case CW_OP_ERASE:

@@ -71,10 +71,10 @@ complete_is() {
 }
 bash -n "$completion" && pass "completion is valid bash" || fail "completion syntax"
 complete_is "elevate elevations" clearwayctl ele
-complete_is "check status elevate drop elevations leaver revoke reinstate retry queue report export erase calendar audit" clearwayctl ""
+complete_is "check who expiring status elevate drop elevations leaver revoke reinstate retry queue report export erase calendar audit" clearwayctl ""
 complete_is "--config --json --help --reason --effective" clearwayctl leaver alice --
 complete_is "--config --json --help --month --format" clearwayctl report --
-complete_is "text json csv" clearwayctl report --format ""
+complete_is "text json csv html" clearwayctl report --format ""
 complete_is "revoke reinstate retry report" clearwayctl re
 complete_is "elevate elevations" clearwayctl -c /etc/clearway/x.conf --json ele
 complete_is "login admin" clearwayctl check alice --host-class h --mode ""
@@ -179,7 +179,7 @@ usage_error "leaver: no reason" "--reason TEXT is required" leaver alice
 usage_error "leaver: bad time" "is not a time" leaver alice --reason x --effective tomorrow
 usage_error "revoke: --effective is for leavers" "unknown option" revoke alice --reason x --effective 2026-11-23T09:00:00Z
 usage_error "report: no month" "--month YYYY-MM is required" report
-usage_error "report: bad format" "--format is text, json or csv" report --month 2026-11 --format xml
+usage_error "report: bad format" "--format is text, json, csv or html" report --month 2026-11 --format xml
 usage_error "queue: arguments" "queue takes no arguments" queue now
 usage_error "leaver: --effective out of range" "--effective '9999-12-31T00:00:00Z' is out of range" \
     leaver alice --reason x --effective 9999-12-31T00:00:00Z
@@ -219,7 +219,7 @@ if command -v man >/dev/null; then
     man --warnings -l "$src/docs/man/clearwayctl.8" >"$tmp/man.txt" 2>"$tmp/man.err"
     [[ ! -s $tmp/man.err ]] && pass "man page renders without warnings" ||
         { fail "man page warnings"; head -5 "$tmp/man.err"; }
-    for c in check status leaver revoke reinstate retry elevate drop elevations \
+    for c in check who expiring status leaver revoke reinstate retry elevate drop elevations \
         queue report audit export erase calendar; do
         grep -qE "^ +$c( |$)" "$tmp/man.txt" && pass "man page: $c" || fail "man page: $c"
     done

@@ -174,6 +174,22 @@ as audrey report --month "$month" --format csv | python3 -c "
 import csv,sys; rows=list(csv.DictReader(sys.stdin)); assert rows and 'met' in rows[0]
 " && pass "report: CSV parses" || fail "report csv"
 expect_exit 0 "report: text" as anna report --month "$month"
+# The evidence pack, as the auditor and as root (who may read the trail).
+as audrey --json report --month "$month" >"$work/report.json"
+for who in audrey root; do
+    if [ $who = root ]; then
+        "$ctl" -c "$conf" report --month "$month" --format html >"$work/pack.html"
+    else
+        as audrey report --month "$month" --format html >"$work/pack.html"
+    fi
+    if out=$(python3 "$here/report_html_check.py" "$work/pack.html" "$work/report.json" 2>&1); then
+        pass "report html as $who: $out"
+    else
+        fail "report html as $who: $out"
+    fi
+done
+grep -c 'id="trail"' "$work/pack.html" >/dev/null && pass "report html: the trail section is there" ||
+    fail "report html: no trail section"
 expect_exit 4 "HR may not read the report" as harry report --month "$month"
 
 # ------------------------------------------------------ export and erase

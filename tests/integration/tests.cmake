@@ -135,3 +135,16 @@ set_tests_properties(man PROPERTIES LABELS integration TIMEOUT 60)
 add_test(NAME package COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/package-test.sh)
 set_tests_properties(package PROPERTIES LABELS "package;integration" TIMEOUT 900
                      SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+
+# Notifications through the real daemon and libpam: the shipped e-mail and
+# webhook notifiers, a hanging and a failing one (daemon/notify/).
+add_test(NAME notify COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/notify_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+         $<TARGET_FILE:pam_clearway> $<TARGET_FILE:bench_pam>)
+set_tests_properties(notify PROPERTIES LABELS integration TIMEOUT 300)
+
+# The operator's questions (who, expiring, check --at) on 1,000 generated
+# staff, against individual checks and the records.
+add_test(NAME ops COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(ops PROPERTIES LABELS integration TIMEOUT 600)
