@@ -60,7 +60,7 @@ when(int64_t t, char buf[CW_ISO8601_BUFSZ])
 static const char style[] =
     "body{font-family:sans-serif;margin:2em;color:#222}"
     "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}"
-    "table{border-collapse:collapse;font-size:.85em}"
+    "table{border-collapse:collapse;font-size:.8em;max-width:100%}"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left}"
     "th{background:#eee}.met{color:#2e7d32}.missed{color:#c62828;"
     "font-weight:bold}.open{color:#666}.ok{color:#2e7d32}"
@@ -207,7 +207,9 @@ chart(const struct report_html *h)
 	for (i = 0; i < h->n; i++) {
 		const struct point *p = &h->pts[i];
 		double x = CHART_LEFT + slot * (double)i + (slot - bw) / 2;
-		double bh = plot_h * p->taken_h / top;
+		/* At least 2 px: a revocation done in seconds still shows. */
+		double bh = plot_h * p->taken_h / top < 2 ? 2 :
+		    plot_h * p->taken_h / top;
 		double ty = CHART_TOP + plot_h - plot_h * p->window_h / top;
 
 		printf("<rect class=\"bar-%c\" x=\"%.2f\" y=\"%.2f\" "
@@ -249,6 +251,11 @@ trail(struct cli *cli)
 		    "<code>%s</code>.</p>\n", r->files, r->records,
 		    r->first_seq, r->last_seq, r->key_rotations,
 		    r->retention_removals, r->last_mac);
+	} else if (r->files == 0 && r->problem.sys_errno == ENOENT) {
+		printf("<p class=\"bad\">Not verified: this host keeps no "
+		    "audit trail (");
+		esc(opt.dir);
+		printf("); produce the pack on the writer host.</p>\n");
 	} else if (r->problem.sys_errno == EACCES ||
 	    r->problem.sys_errno == EPERM) {
 		printf("<p class=\"bad\">Not verified: this user may not read "

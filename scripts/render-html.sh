@@ -3,7 +3,7 @@
 # Renders an HTML file (the evidence pack of clearwayctl report --format
 # html) to a PNG with Debian's headless Chromium, installing it if missing
 # (as root).  The pack has no script and no external asset, so Chromium
-# runs offline with JavaScript off.
+# needs no network.
 #   scripts/render-html.sh PACK.html OUT.png [WIDTHxHEIGHT]
 set -euo pipefail
 in=${1:?usage: render-html.sh PACK.html OUT.png [WIDTHxHEIGHT]}
@@ -15,8 +15,15 @@ if ! command -v chromium >/dev/null; then
 fi
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
-chromium --headless --no-sandbox --disable-gpu --blink-settings=scriptEnabled=false \
-    --user-data-dir="$profile" --window-size="${size/x/,}" \
-    --screenshot="$(realpath -m "$out")" "file://$(realpath "$in")" >/dev/null 2>&1
+out=$(realpath -m "$out")
+rm -f "$out"
+# Headless Chromium now and then exits without writing: try three times.
+for _ in 1 2 3; do
+    timeout 60 chromium --headless --no-sandbox --disable-gpu \
+        --user-data-dir="$profile" --window-size="${size/x/,}" --screenshot="$out" \
+        "file://$(realpath "$in")" >/dev/null 2>&1
+    [[ -s $out ]] && break
+    sleep 1
+done
 [[ -s $out ]] || { echo "render-html: no PNG written" >&2; exit 1; }
 echo "render-html: $out"
