@@ -3,7 +3,7 @@
  * test_audit_append.c - the writer of the trail's store (trail/audit_append.c, audit_files.c):
  * file names, resume and roll-over across days, one writer per directory,
  * and the repair of a write a crash cut short.
- * Fixture: audit_fixture.c.  Most tests need root (key files).
+ * Fixture: trail_fixture.c.  Most tests need root (key files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 #include "gentime.h"
 
 static void

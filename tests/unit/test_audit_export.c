@@ -3,7 +3,7 @@
  * test_audit_export.c - export (trail/audit_export.c): a time range as JSONL
  * exactly as stored and as RFC 4180 CSV, and lines that are not records
  * left out and counted.
- * Fixture: audit_fixture.c.  Most tests need root (key files).
+ * Fixture: trail_fixture.c.  Most tests need root (key files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 
 static size_t
 count(const char *s, const char *what)

@@ -2,7 +2,7 @@
 /*
  * test_audit_keys.c - the trail's keys (trail/audit_keys.c): key files and
  * their checks, rotation of the chain's key, and the [audit] key settings.
- * Fixture: audit_fixture.c.  Most tests need root (key files).
+ * Fixture: trail_fixture.c.  Most tests need root (key files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 #include "config.h"
 
 static void

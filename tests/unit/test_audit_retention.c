@@ -3,7 +3,7 @@
  * test_audit_retention.c - retention (trail/audit_retention.c): the minimum,
  * the plan, the sweep, and a trail that still verifies after a sweep that
  * stopped part-way but not after a removal no record allows.
- * Fixture: audit_fixture.c.  Most tests need root (key files).
+ * Fixture: trail_fixture.c.  Most tests need root (key files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 
 static void
 test_retention(void **state)

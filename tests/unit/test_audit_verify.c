@@ -3,7 +3,7 @@
  * test_audit_verify.c - the verifier (trail/audit_verify.c) against each kind of
  * tampering: a changed byte, a deleted or swapped line, a truncated file,
  * a missing day, start or tail, an empty directory and a stray line.
- * Fixture: audit_fixture.c.  Most tests need root (key files).
+ * Fixture: trail_fixture.c.  Most tests need root (key files).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 
 static void
 test_changed_byte(void **state)

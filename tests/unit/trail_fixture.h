@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * audit_fixture.h - what the unit tests of the trail's store share
+ * trail_fixture.h - what the unit tests of the trail's store share
  * (test_audit_append.c, _keys, _verify, _retention, _export): a temporary
  * trail directory with two key files, and helpers to build, read, edit
  * and verify its day files.  Key files must be owned by root, so most
  * tests need root (as CI runs).
  */
-#ifndef CW_AUDIT_FIXTURE_H
-#define CW_AUDIT_FIXTURE_H
+#ifndef CW_TRAIL_FIXTURE_H
+#define CW_TRAIL_FIXTURE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * audit_fixture.c - see audit_fixture.h: one fixture for every unit test
+ * trail_fixture.c - see trail_fixture.h: one fixture for every unit test
  * of the trail's store, so each test file holds only its own job's tests.
  */
 #include <errno.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "audit_fixture.h"
+#include "trail_fixture.h"
 #include "gentime.h"
 
 int64_t
