@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "text.h"
+#include "lib/probe.h"
 
 #define TAIL_BYTES (8 * 1024 * 1024)
 #define DEDUP_SLOTS 16384       /* hosts; a power of two */
@@ -69,21 +69,37 @@ cw_audit_dedup_free(struct cw_audit_dedup *dd)
 	free(dd);
 }
 
+static bool
+slot_holds(const void *slot, const char *host)
+{
+	const struct dedup_slot *s = slot;
+
+	return s->used && strcmp(s->host, host) == 0;
+}
+
+/* A free slot first (the first found), else the least recently used. */
+static bool
+slot_better_victim(const void *slot, const void *victim, const void *ctx)
+{
+	const struct dedup_slot *s = slot, *v = victim;
+
+	(void)ctx;
+	return v->used && (!s->used || s->used_tick < v->used_tick);
+}
+
 /* The slot of host: found, free, or the least recently used nearby. */
 static struct dedup_slot *
 dedup_host(struct cw_audit_dedup *dd, const char *host)
 {
-	size_t i, at = cw_fnv1a(host) & (DEDUP_SLOTS - 1);
-	struct dedup_slot *s, *victim = NULL;
+	const struct cw_probe table = { dd->slots, DEDUP_SLOTS,
+	    sizeof(dd->slots[0]), DEDUP_PROBE, slot_holds,
+	    slot_better_victim };
+	struct dedup_slot *victim;
+	bool found;
 
-	for (i = 0; i < DEDUP_PROBE; i++) {
-		s = &dd->slots[(at + i) & (DEDUP_SLOTS - 1)];
-		if (s->used && strcmp(s->host, host) == 0)
-			return s;
-		if (victim == NULL || (victim->used && (!s->used ||
-		    s->used_tick < victim->used_tick)))
-			victim = s;
-	}
+	victim = cw_probe_find(&table, host, NULL, &found);
+	if (found)
+		return victim;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	snprintf(victim->host, sizeof(victim->host), "%s", host);
