@@ -5,7 +5,9 @@
  * revocation ("within one Working Day").
  *
  * Pure: no I/O, no clock, no TZ database, no globals.  Time is always an
- * argument, and the holidays file arrives as bytes (config.c reads it).
+ * argument, and the holidays file arrives as bytes (io/config_file.c reads
+ * it).  calendar.c: the holidays and working days; holidays_json.c: the
+ * holidays file; deadline.c: London time and the deadline.
  *
  * Supported years: CW_CALENDAR_YEAR_MIN..CW_CALENDAR_YEAR_MAX (1996..9999).
  *   - 1996 is the first year in which the UK's summer time followed the

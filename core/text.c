@@ -124,3 +124,48 @@ cw_write_all(int fd, const char *buf, size_t len)
 	}
 	return 0;
 }
+
+void
+cw_hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digit[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digit[in[i] >> 4];
+		out[2 * i + 1] = digit[in[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
+/* The value of one hex digit, or -1. */
+static int
+hex_digit(char c, bool lower_only)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (!lower_only && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+cw_hex_decode(const char *hex, size_t len, unsigned char *out, size_t n,
+    bool lower_only)
+{
+	size_t i;
+	int hi, lo;
+
+	if (len != 2 * n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		hi = hex_digit(hex[2 * i], lower_only);
+		lo = hex_digit(hex[2 * i + 1], lower_only);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}

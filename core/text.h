@@ -41,6 +41,23 @@ size_t cw_utf8_safe_len(const unsigned char *s, size_t len);
  */
 uint64_t cw_fnv1a(const char *s);
 
+/*
+ * Hex, the one encoder and decoder of the project (MACs, keys, tokens).
+ * cw_hex_encode writes the lower-case digits of n bytes and a NUL: out
+ * holds 2n + 1 bytes.
+ */
+void cw_hex_encode(const unsigned char *in, size_t n, char *out);
+
+/*
+ * Exactly 2n hex digits (hex is len bytes, no NUL needed) into n bytes of
+ * out.  lower_only refuses 'A'-'F': a value with one spelling (a MAC in a
+ * canonical record) must not have two; text people type (a key file) may
+ * use either case.  Returns 0, or -1 when len is not 2n or a character is
+ * not a digit (out may then hold part of the bytes: wipe it if secret).
+ */
+int cw_hex_decode(const char *hex, size_t len, unsigned char *out, size_t n,
+    bool lower_only);
+
 /* Writes all of buf to fd (retrying short writes and EINTR); 0 or -1. */
 int cw_write_all(int fd, const char *buf, size_t len);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit.h - the audit trail: one tamper-evident record format for every
- * event (audit_record.c, pure: no I/O, no clock), and its store of daily
- * files (audit_store.c: writer, verifier, retention, export).
+ * event (audit_record.c, audit_parse.c: pure, no I/O, no clock), and its
+ * store of daily files (audit_files.c, audit_lines.c, audit_append.c,
+ * audit_keys.c, audit_retention.c, audit_verify.c, audit_export.c).
  *
  * RECORD.  One JSON object per line, exactly these eleven members:
  *
@@ -226,11 +227,7 @@ int cw_audit_time_format(int64_t us, char buf[CW_AUDIT_TIME_LEN + 1]);
 /* Parses exactly the form cw_audit_time_format() writes; 0 or -1. */
 int cw_audit_time_parse(const char *s, size_t len, int64_t *us);
 
-void cw_audit_hex(const unsigned char mac[CW_AUDIT_MAC_LEN],
-    char hex[CW_AUDIT_HEX_LEN + 1]);
-/* Lower-case hex of exactly CW_AUDIT_HEX_LEN digits; 0 or -1. */
-int cw_audit_unhex(const char *hex, size_t len,
-    unsigned char mac[CW_AUDIT_MAC_LEN]);
+/* MACs as hex: cw_hex_encode() and cw_hex_decode(.., lower_only) (text.h). */
 
 /* ---- events ---- */
 
@@ -305,7 +302,7 @@ int cw_audit_chain_state_encode(const struct cw_audit_chain *c,
 int cw_audit_chain_state_decode(const char *buf, size_t len,
     struct cw_audit_chain *c);
 
-/* ---- parsing and checking one line ---- */
+/* ---- parsing (audit_parse.c) and checking one line ---- */
 
 /*
  * Parses one line (len bytes, without its newline; at most
@@ -338,12 +335,14 @@ char *cw_audit_record_serialize(const struct cw_audit_record *r,
 /* details alone as canonical JSON (for CSV), malloc'd. */
 char *cw_audit_details_json(const struct cw_audit_event *ev);
 
-/* ---- the store of daily files (audit_store.c) ---- */
+/* ---- the store of daily files (audit_files.c) ---- */
 
 /* "audit-YYYY-MM-DD.jsonl" for a day number (days since 1970-01-01). */
 int cw_audit_file_name(int64_t day, char name[CW_AUDIT_FILE_NAME_SIZE]);
 /* The day of a file name of exactly that form; 0 or -1. */
 int cw_audit_file_day(const char *name, int64_t *day);
+
+/* ---- keys (audit_keys.c) ---- */
 
 /*
  * Loads <key_dir>/<key_id>.key (see KEYS).  Errors name the file, never
@@ -352,6 +351,8 @@ int cw_audit_file_day(const char *name, int64_t *day);
 int cw_audit_key_load(const char *key_dir, const char *key_id,
     unsigned char key[CW_AUDIT_KEY_MAX], size_t *key_len, char *err,
     size_t errlen);
+
+/* ---- the writer (audit_append.c; rotation: audit_keys.c) ---- */
 
 /*
  * The writer of one trail directory.  Not thread-safe: one thread (the
@@ -402,7 +403,7 @@ const struct cw_audit_chain *cw_audit_store_chain(
 
 void cw_audit_store_close(struct cw_audit_store *st);
 
-/* ---- retention ---- */
+/* ---- retention (audit_retention.c) ---- */
 
 struct cw_audit_removal {
 	size_t removed_files;
@@ -431,7 +432,7 @@ int cw_audit_retention_sweep(struct cw_audit_store *st, int retention_days,
     const char *actor, int64_t now_us, struct cw_audit_removal *removed,
     char *err, size_t errlen);
 
-/* ---- verification ---- */
+/* ---- verification (audit_verify.c) ---- */
 
 enum cw_audit_problem_kind {
 	CW_AUDIT_INTACT = 0,
@@ -484,7 +485,7 @@ struct cw_audit_verify_report {
 int cw_audit_verify_dir(const struct cw_audit_verify_options *o,
     struct cw_audit_verify_report *r);
 
-/* ---- export ---- */
+/* ---- export (audit_export.c) ---- */
 
 enum cw_audit_format {
 	CW_AUDIT_FORMAT_JSONL = 0,

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * audit_record.c - the audit record: events, sealing, the canonical form,
- * and the strict parser of one line.  Pure: no I/O, no clock, no globals.
+ * audit_record.c - the audit record: events, the canonical form, the MAC
+ * and sealing the chain.  Pure: no I/O, no clock, no globals.  The strict
+ * parser of one line is audit_parse.c: it meets untrusted input, this
+ * file builds what the writer trusts.
  *
  * One function (record_to_json) builds the JSON of a record, for sealing,
  * for checking and for export, so what is MAC'd and what is checked can
  * never drift apart.  scripts/audit-verify.py is the independent second
  * implementation that keeps this honest.
  */
-#include "audit.h"
+#include "audit_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +28,6 @@
 #define SECS_PER_DAY 86400LL
 /* 10000-01-01T00:00:00Z: the first instant a 4-digit year cannot show. */
 #define TIME_LIMIT_US (253402300800LL * US_PER_SEC)
-#define RECORD_MEMBERS 11
 
 static const char *const type_names[CW_AUDIT_TYPE_COUNT] = {
 	[CW_AUDIT_PAM_DECISION] = "pam_decision",
@@ -81,8 +82,8 @@ cw_audit_type_parse(const char *s, enum cw_audit_type *out)
 /* ---- text ---- */
 
 /* What the parser accepts as text: at most max bytes, all safe chars. */
-static bool
-text_valid(const char *str, size_t len, size_t max)
+bool
+audit_text_valid(const char *str, size_t len, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, n;
@@ -101,7 +102,7 @@ text_valid(const char *str, size_t len, size_t max)
  * Copies src into dst (CW_AUDIT_TEXT_MAX + 1 bytes) as valid text: every
  * byte that does not start a safe character becomes '?', and text longer
  * than the limit is cut on a character boundary and ends in "...".  The
- * result always passes text_valid().
+ * result always passes audit_text_valid().
  */
 static void
 text_copy(char *dst, const char *src)
@@ -134,8 +135,8 @@ text_copy(char *dst, const char *src)
 }
 
 /* [a-z][a-z0-9_]* of 1..max bytes (detail keys, outcomes). */
-static bool
-token_valid(const char *s, size_t max, bool digits)
+bool
+audit_token_valid(const char *s, size_t max, bool digits)
 {
 	size_t i, len = strnlen(s, max + 1);
 
@@ -171,7 +172,7 @@ cw_audit_key_id_valid(const char *s)
 	return true;
 }
 
-/* ---- time and hex ---- */
+/* ---- time ---- */
 
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -237,48 +238,6 @@ cw_audit_time_parse(const char *s, size_t len, int64_t *us)
 	return 0;
 }
 
-void
-cw_audit_hex(const unsigned char mac[CW_AUDIT_MAC_LEN],
-    char hex[CW_AUDIT_HEX_LEN + 1])
-{
-	static const char digit[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < CW_AUDIT_MAC_LEN; i++) {
-		hex[2 * i] = digit[mac[i] >> 4];
-		hex[2 * i + 1] = digit[mac[i] & 0x0f];
-	}
-	hex[CW_AUDIT_HEX_LEN] = '\0';
-}
-
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;      /* upper case too: one spelling per MAC */
-}
-
-int
-cw_audit_unhex(const char *hex, size_t len, unsigned char mac[CW_AUDIT_MAC_LEN])
-{
-	size_t i;
-	int hi, lo;
-
-	if (len != CW_AUDIT_HEX_LEN)
-		return -1;
-	for (i = 0; i < CW_AUDIT_MAC_LEN; i++) {
-		hi = nibble(hex[2 * i]);
-		lo = nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		mac[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* ---- events ---- */
 
 int
@@ -289,7 +248,7 @@ cw_audit_event_init(struct cw_audit_event *ev, enum cw_audit_type type,
 	memset(ev, 0, sizeof(*ev));
 	if ((unsigned)type >= CW_AUDIT_TYPE_COUNT || time_us < 0 ||
 	    time_us >= TIME_LIMIT_US || outcome == NULL ||
-	    !token_valid(outcome, CW_AUDIT_OUTCOME_MAX, false))
+	    !audit_token_valid(outcome, CW_AUDIT_OUTCOME_MAX, false))
 		return -1;
 	ev->type = type;
 	ev->time_us = time_us;
@@ -323,7 +282,7 @@ new_detail(struct cw_audit_event *ev, const char *key,
 {
 	struct cw_audit_detail *d;
 
-	if (key == NULL || !token_valid(key, CW_AUDIT_DETAIL_KEY_MAX, true) ||
+	if (key == NULL || !audit_token_valid(key, CW_AUDIT_DETAIL_KEY_MAX, true) ||
 	    ev->ndetails >= CW_AUDIT_MAX_DETAILS ||
 	    cw_audit_event_detail(ev, key) != NULL)
 		return NULL;
@@ -383,25 +342,25 @@ event_valid(const struct cw_audit_event *ev)
 
 	if ((unsigned)ev->type >= CW_AUDIT_TYPE_COUNT || ev->time_us < 0 ||
 	    ev->time_us >= TIME_LIMIT_US ||
-	    !token_valid(ev->outcome, CW_AUDIT_OUTCOME_MAX, false) ||
+	    !audit_token_valid(ev->outcome, CW_AUDIT_OUTCOME_MAX, false) ||
 	    ev->ndetails > CW_AUDIT_MAX_DETAILS)
 		return false;
-	if (!text_valid(ev->host, strnlen(ev->host, sizeof(ev->host)),
+	if (!audit_text_valid(ev->host, strnlen(ev->host, sizeof(ev->host)),
 	    CW_AUDIT_TEXT_MAX) ||
-	    !text_valid(ev->actor, strnlen(ev->actor, sizeof(ev->actor)),
+	    !audit_text_valid(ev->actor, strnlen(ev->actor, sizeof(ev->actor)),
 	    CW_AUDIT_TEXT_MAX) ||
-	    !text_valid(ev->subject, strnlen(ev->subject, sizeof(ev->subject)),
+	    !audit_text_valid(ev->subject, strnlen(ev->subject, sizeof(ev->subject)),
 	    CW_AUDIT_TEXT_MAX))
 		return false;
 	for (i = 0; i < ev->ndetails; i++) {
 		const struct cw_audit_detail *d = &ev->details[i];
 
-		if (!token_valid(d->key, CW_AUDIT_DETAIL_KEY_MAX, true))
+		if (!audit_token_valid(d->key, CW_AUDIT_DETAIL_KEY_MAX, true))
 			return false;
 		for (j = 0; j < i; j++)
 			if (strcmp(ev->details[j].key, d->key) == 0)
 				return false;
-		if (d->kind == CW_AUDIT_STRING && !text_valid(d->text,
+		if (d->kind == CW_AUDIT_STRING && !audit_text_valid(d->text,
 		    strnlen(d->text, sizeof(d->text)), CW_AUDIT_TEXT_MAX))
 			return false;
 		if (d->kind == CW_AUDIT_INTEGER && (d->integer >
@@ -459,8 +418,8 @@ record_to_json(const struct cw_audit_record *r, bool with_mac)
 	if (cw_audit_time_format(ev->time_us, time) < 0 ||
 	    r->seq > (uint64_t)CW_AUDIT_INT_MAX)
 		return NULL;
-	cw_audit_hex(r->prev, prev);
-	cw_audit_hex(r->mac, mac);
+	cw_hex_encode(r->prev, CW_AUDIT_MAC_LEN, prev);
+	cw_hex_encode(r->mac, CW_AUDIT_MAC_LEN, mac);
 	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s}",
 	    "seq", (json_int_t)r->seq, "time", time, "host", ev->host,
 	    "type", cw_audit_type_name(ev->type), "actor", ev->actor,
@@ -725,7 +684,7 @@ cw_audit_chain_state_encode(const struct cw_audit_chain *c,
 	char mac[CW_AUDIT_HEX_LEN + 1];
 	int n;
 
-	cw_audit_hex(c->mac, mac);
+	cw_hex_encode(c->mac, CW_AUDIT_MAC_LEN, mac);
 	n = snprintf(buf, CW_AUDIT_STATE_MAX,
 	    "{\"key_id\":\"%s\",\"mac\":\"%s\",\"seq\":%llu}", c->key_id, mac,
 	    (unsigned long long)c->seq);
@@ -749,177 +708,11 @@ cw_audit_chain_state_decode(const char *buf, size_t len,
 	    json_integer_value(seq) > CW_AUDIT_INT_MAX ||
 	    !json_is_string(mac) || !json_is_string(kid) ||
 	    !cw_audit_key_id_valid(json_string_value(kid)) ||
-	    cw_audit_unhex(json_string_value(mac), json_string_length(mac),
-	    c->mac) < 0)
+	    cw_hex_decode(json_string_value(mac), json_string_length(mac),
+	    c->mac, CW_AUDIT_MAC_LEN, true) < 0)
 		goto out;
 	c->seq = (uint64_t)json_integer_value(seq);
 	snprintf(c->key_id, sizeof(c->key_id), "%s", json_string_value(kid));
-	rc = 0;
-out:
-	json_decref(o);
-	return rc;
-}
-
-/* ---- the parser ---- */
-
-/* A text member of o, copied into dst (max bytes + NUL). */
-static int
-get_text(json_t *o, const char *name, char *dst, size_t max, char *err,
-    size_t errlen)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (!json_is_string(v) || !text_valid(json_string_value(v),
-	    json_string_length(v), max)) {
-		cw_set_err(err, errlen, "%s: missing, not a string, longer than "
-		    "%zu bytes, or holding control characters", name, max);
-		return -1;
-	}
-	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
-static int
-parse_detail(const char *key, json_t *v, struct cw_audit_detail *d,
-    char *err, size_t errlen)
-{
-	memset(d, 0, sizeof(*d));
-	if (!token_valid(key, CW_AUDIT_DETAIL_KEY_MAX, true)) {
-		cw_set_err(err, errlen, "details: invalid member name");
-		return -1;
-	}
-	memcpy(d->key, key, strlen(key) + 1);
-	if (json_is_string(v) && text_valid(json_string_value(v),
-	    json_string_length(v), CW_AUDIT_TEXT_MAX)) {
-		d->kind = CW_AUDIT_STRING;
-		memcpy(d->text, json_string_value(v), json_string_length(v) + 1);
-	} else if (json_is_integer(v) &&
-	    json_integer_value(v) <= CW_AUDIT_INT_MAX &&
-	    json_integer_value(v) >= -CW_AUDIT_INT_MAX) {
-		d->kind = CW_AUDIT_INTEGER;
-		d->integer = json_integer_value(v);
-	} else if (json_is_boolean(v)) {
-		d->kind = CW_AUDIT_BOOLEAN;
-		d->boolean = json_is_true(v);
-	} else {
-		cw_set_err(err, errlen, "details.%s: not a safe string, an "
-		    "integer within 2^53 or a boolean", key);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-parse_details(json_t *o, struct cw_audit_event *ev, char *err, size_t errlen)
-{
-	json_t *details = json_object_get(o, "details"), *v;
-	const char *key;
-
-	if (!json_is_object(details) ||
-	    json_object_size(details) > CW_AUDIT_MAX_DETAILS) {
-		cw_set_err(err, errlen, "details: not an object of at most %d "
-		    "members", CW_AUDIT_MAX_DETAILS);
-		return -1;
-	}
-	ev->ndetails = 0;
-	json_object_foreach(details, key, v) {
-		if (parse_detail(key, v, &ev->details[ev->ndetails], err,
-		    errlen) < 0)
-			return -1;
-		ev->ndetails++;
-	}
-	return 0;
-}
-
-static int
-parse_hex_member(json_t *o, const char *name,
-    unsigned char mac[CW_AUDIT_MAC_LEN], char *err, size_t errlen)
-{
-	json_t *v = json_object_get(o, name);
-
-	if (!json_is_string(v) || cw_audit_unhex(json_string_value(v),
-	    json_string_length(v), mac) < 0) {
-		cw_set_err(err, errlen, "%s: not %d lower-case hex digits", name,
-		    CW_AUDIT_HEX_LEN);
-		return -1;
-	}
-	return 0;
-}
-
-/* The fixed members that are not free text. */
-static int
-parse_fixed(json_t *o, struct cw_audit_record *r, char *err, size_t errlen)
-{
-	json_t *seq = json_object_get(o, "seq");
-	json_t *time = json_object_get(o, "time");
-	json_t *type = json_object_get(o, "type");
-
-	if (!json_is_integer(seq) || json_integer_value(seq) < 1 ||
-	    json_integer_value(seq) > CW_AUDIT_INT_MAX) {
-		cw_set_err(err, errlen, "seq: not an integer from 1 to 2^53-1");
-		return -1;
-	}
-	r->seq = (uint64_t)json_integer_value(seq);
-	if (!json_is_string(time) || cw_audit_time_parse(
-	    json_string_value(time), json_string_length(time),
-	    &r->event.time_us) < 0) {
-		cw_set_err(err, errlen, "time: not YYYY-MM-DDTHH:MM:SS.ffffffZ");
-		return -1;
-	}
-	if (!json_is_string(type) ||
-	    cw_audit_type_parse(json_string_value(type), &r->event.type) < 0) {
-		cw_set_err(err, errlen, "type: not a known event type");
-		return -1;
-	}
-	if (get_text(o, "outcome", r->event.outcome, CW_AUDIT_OUTCOME_MAX,
-	    err, errlen) < 0 || !token_valid(r->event.outcome,
-	    CW_AUDIT_OUTCOME_MAX, false)) {
-		cw_set_err(err, errlen, "outcome: not a token of [a-z_]");
-		return -1;
-	}
-	if (get_text(o, "key_id", r->key_id, CW_AUDIT_KEY_ID_MAX, err,
-	    errlen) < 0 || !cw_audit_key_id_valid(r->key_id)) {
-		cw_set_err(err, errlen, "key_id: not a valid key id");
-		return -1;
-	}
-	return 0;
-}
-
-int
-cw_audit_line_parse(const char *buf, size_t len, struct cw_audit_record *out,
-    char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *o = NULL;
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (len > CW_AUDIT_LINE_MAX || memchr(buf, '\n', len) != NULL) {
-		cw_set_err(err, errlen, "longer than %d bytes, or more than one "
-		    "line", CW_AUDIT_LINE_MAX);
-		goto out;
-	}
-	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (o == NULL) {
-		cw_set_err(err, errlen, "not JSON (column %d)", jerr.column);
-		goto out;
-	}
-	if (!json_is_object(o) || json_object_size(o) != RECORD_MEMBERS) {
-		cw_set_err(err, errlen, "not an object of exactly %d members",
-		    RECORD_MEMBERS);
-		goto out;
-	}
-	if (parse_fixed(o, out, err, errlen) < 0 ||
-	    get_text(o, "host", out->event.host, CW_AUDIT_TEXT_MAX, err,
-	    errlen) < 0 ||
-	    get_text(o, "actor", out->event.actor, CW_AUDIT_TEXT_MAX, err,
-	    errlen) < 0 ||
-	    get_text(o, "subject", out->event.subject, CW_AUDIT_TEXT_MAX, err,
-	    errlen) < 0 ||
-	    parse_details(o, &out->event, err, errlen) < 0 ||
-	    parse_hex_member(o, "prev", out->prev, err, errlen) < 0 ||
-	    parse_hex_member(o, "mac", out->mac, err, errlen) < 0)
-		goto out;
 	rc = 0;
 out:
 	json_decref(o);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit/anomaly.h"
-#include "text.h"
+#include "lib/probe.h"
 
 #define BUCKETS 10
 #define PROBE 16
@@ -83,6 +83,30 @@ safe_copy(char *dst, const char *src, size_t max)
 	dst[i] = '\0';
 }
 
+static bool
+slot_holds(const void *slot, const char *key)
+{
+	const struct slot *s = slot;
+
+	return s->used && strcmp(s->key, key) == 0;
+}
+
+/* When a slot is forgotten for a new key (see slot_get). */
+struct victim_rule {
+	int64_t now_ms, stale_ms;
+};
+
+static bool
+slot_better_victim(const void *slot, const void *victim, const void *ctx)
+{
+	const struct slot *s = slot, *v = victim;
+	const struct victim_rule *rule = ctx;
+
+	if (!s->used || rule->now_ms - s->last_seen_ms > rule->stale_ms)
+		return v->used;
+	return v->used && s->last_seen_ms < v->last_seen_ms;
+}
+
 /*
  * The slot of key: found, or a free or expired one nearby, or the least
  * recently seen of the probe (forgetting it: a bounded table must forget
@@ -91,21 +115,15 @@ safe_copy(char *dst, const char *src, size_t max)
 static struct slot *
 slot_get(struct cw_anomaly *a, const char *key, int64_t now_ms)
 {
-	size_t i, at = cw_fnv1a(key) & (CW_ANOMALY_SLOTS - 1);
-	struct slot *s, *victim = NULL;
+	const struct cw_probe table = { a->slots, CW_ANOMALY_SLOTS,
+	    sizeof(a->slots[0]), PROBE, slot_holds, slot_better_victim };
+	const struct victim_rule rule = { now_ms, 2 * a->window_ms };
+	struct slot *victim;
+	bool found;
 
-	for (i = 0; i < PROBE; i++) {
-		s = &a->slots[(at + i) & (CW_ANOMALY_SLOTS - 1)];
-		if (s->used && strcmp(s->key, key) == 0)
-			return s;
-		if (!s->used || now_ms - s->last_seen_ms > 2 * a->window_ms) {
-			if (victim == NULL || victim->used)
-				victim = s;
-		} else if (victim == NULL || (victim->used &&
-		    s->last_seen_ms < victim->last_seen_ms)) {
-			victim = s;
-		}
-	}
+	victim = cw_probe_find(&table, key, &rule, &found);
+	if (found)
+		return victim;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	memcpy(victim->key, key, strlen(key) + 1);

@@ -82,8 +82,11 @@ cw_fuzz_target(wire)
 cw_fuzz_target(config)
 cw_fuzz_target(holidays)
 cw_fuzz_target(isotime)
-cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/trail/audit_record.c
-                     ${PROJECT_SOURCE_DIR}/trail/audit_store.c
+# The trail's sources themselves, not libcwaudit, so that a libFuzzer build
+# instruments them; taken from the library so the two lists cannot drift.
+get_target_property(cw_trail_sources cwaudit SOURCES)
+list(TRANSFORM cw_trail_sources PREPEND ${PROJECT_SOURCE_DIR}/trail/)
+cw_fuzz_target(audit SOURCES ${cw_trail_sources}
                      ${PROJECT_SOURCE_DIR}/io/config_file.c
                INCLUDES ${PROJECT_SOURCE_DIR}/trail ${PROJECT_SOURCE_DIR}/io
                LIBS PkgConfig::OPENSSL)
