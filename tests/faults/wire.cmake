@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# Secure on the wire (issue 13): TLS to Redis, the Redis ACL of a host,
+# who the PAM module and clearwayctl talk to, plain LDAP refused, the
+# systemd watchdog.  Each script runs its own servers and always stops
+# them.
+add_executable(redis_probe ${CMAKE_CURRENT_LIST_DIR}/redis_probe.c)
+target_link_libraries(redis_probe PRIVATE cwredis)
