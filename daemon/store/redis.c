@@ -158,16 +158,19 @@ void cw_redis_free(struct cw_redis *r)
 static void io_fail(struct cw_redis *r, struct call *c, int e,
     const char *doing, char *err, size_t errlen)
 {
+	/* A transport's own reason (TLS), beyond what errno says. */
+	const char *why = r->tr->describe != NULL && r->conn != NULL ?
+	    r->tr->describe(r->conn) : NULL;
+
 	if (e == ETIMEDOUT) {
 		fail(r, err, errlen, "timed out after %d ms %s",
 		    r->timeout_ms, doing);
 	} else if (e == ECONNRESET || e == EPIPE) {
 		c->peer_closed = 1;
-		fail(r, err, errlen, "connection closed by server while %s",
-		    doing);
-	} else if (r->tr->describe != NULL && r->conn != NULL &&
-	    r->tr->describe(r->conn) != NULL) {
-		fail(r, err, errlen, "%s: %s", doing, r->tr->describe(r->conn));
+		fail(r, err, errlen, "connection closed by server while %s%s%s",
+		    doing, why != NULL ? ": " : "", why != NULL ? why : "");
+	} else if (why != NULL) {
+		fail(r, err, errlen, "%s: %s", doing, why);
 	} else {
 		fail(r, err, errlen, "%s: %s", doing, strerror(e));
 	}

@@ -233,6 +233,9 @@ static void describe_failure(struct tls_conn *c, const char *doing, int ret,
 	unsigned long ossl = ERR_peek_last_error();
 	int reason = ossl != 0 ? ERR_GET_REASON(ossl) : 0;
 	bool no_cert = c->cert_requested && !c->t->has_cert;
+	bool handshake = strcmp(doing, "handshake") == 0;
+	bool eof = reason == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
+	    e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ret == 0);
 
 	if (v != X509_V_OK)
 		snprintf(c->why, sizeof c->why, "TLS %s: server certificate "
@@ -244,21 +247,20 @@ static void describe_failure(struct tls_conn *c, const char *doing, int ret,
 		    "client certificate and none is configured (set [redis] "
 		    "cert_file and key_file)%s%s", doing, ossl != 0 ? ": " : "",
 		    ossl != 0 ? ERR_reason_error_string(ossl) : "");
-	else if (reason == SSL_R_WRONG_VERSION_NUMBER ||
-	    reason == SSL_R_PACKET_LENGTH_TOO_LONG ||
-	    reason == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
-	    (e == SSL_ERROR_SYSCALL && ret == 0))
+	else if (handshake && (reason == SSL_R_WRONG_VERSION_NUMBER ||
+	    reason == SSL_R_PACKET_LENGTH_TOO_LONG || eof))
 		snprintf(c->why, sizeof c->why, "TLS %s: the server does not "
 		    "speak TLS here (a plaintext port?)%s%s", doing,
 		    ossl != 0 ? ": " : "",
 		    ossl != 0 ? ERR_reason_error_string(ossl) : "");
+	else if (eof || e == SSL_ERROR_SYSCALL)
+		c->why[0] = '\0';      /* a close or errno: redis.c says it */
 	else if (ossl != 0)
 		snprintf(c->why, sizeof c->why, "TLS %s: %s", doing,
 		    ERR_reason_error_string(ossl) != NULL ?
 		    ERR_reason_error_string(ossl) : "error");
 	else
-		snprintf(c->why, sizeof c->why, "TLS %s: %s", doing,
-		    strerror(errno != 0 ? errno : EPROTO));
+		snprintf(c->why, sizeof c->why, "TLS %s: failed", doing);
 	ERR_clear_error();
 }
 

@@ -5,3 +5,9 @@
 # them.
 add_executable(redis_probe ${CMAKE_CURRENT_LIST_DIR}/redis_probe.c)
 target_link_libraries(redis_probe PRIVATE cwredis)
+
+add_test(NAME fault_redis_tls
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_tls_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+                 $<TARGET_FILE:pam_clearway> $<TARGET_FILE:redis_probe>)
+set_tests_properties(fault_redis_tls PROPERTIES LABELS faults TIMEOUT 240)
