@@ -3,11 +3,16 @@
 # who the PAM module and clearwayctl talk to, plain LDAP refused, the
 # systemd watchdog.  Each script runs its own servers and always stops
 # them.
-add_executable(redis_probe ${CMAKE_CURRENT_LIST_DIR}/redis_probe.c)
-target_link_libraries(redis_probe PRIVATE cwredis)
+# redis_probe (bench/redis_probe.c): one command through the daemon's
+# Redis client, TLS or not.
 
 add_test(NAME fault_redis_tls
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_tls_test.sh
                  $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
                  $<TARGET_FILE:pam_clearway> $<TARGET_FILE:redis_probe>)
 set_tests_properties(fault_redis_tls PROPERTIES LABELS faults TIMEOUT 240)
+
+add_test(NAME fault_peer_check
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/peer_check_test.sh
+                 $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
+set_tests_properties(fault_peer_check PROPERTIES LABELS faults TIMEOUT 120)

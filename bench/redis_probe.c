@@ -5,6 +5,8 @@
  * tests and the TLS benchmark.
  *
  *   redis_probe [options] HOST PORT COMMAND [ARG...]
+ *     --fresh              with --repeat: a new connection (TCP, TLS
+ *                          handshake, AUTH) for every command
  *     --tls                TLS (redis_tls.c), verified
  *     --ca FILE --cert FILE --key FILE --name NAME
  *     --user U --password-file F   AUTH user password
@@ -54,30 +56,47 @@ static void print_reply(const redisReply *r)
 	}
 }
 
-/* Runs the command n times (one connection) and prints timings. */
-static int repeat(struct cw_redis *r, int n, int argc, const char **argv)
+/*
+ * Runs the command n times and prints timings: on one connection, or
+ * (fresh) on a new one each time, the connect then counted too.
+ */
+static int repeat(const struct cw_redis_options *o, int fresh, int n,
+    int argc, const char **argv)
 {
+	struct cw_redis *r = cw_redis_new(o);
 	long long *t = calloc((size_t)n, sizeof *t);
 	struct timespec a, b;
 	char err[512];
 	redisReply *rep;
 	int i;
 
-	if (t == NULL)
+	if (t == NULL || r == NULL) {
+		free(t);
+		cw_redis_free(r);
 		return 1;
+	}
 	for (i = -1; i < n; i++) {      /* -1: connect, not timed */
 		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (fresh && i >= 0) {
+			cw_redis_free(r);
+			if ((r = cw_redis_new(o)) == NULL)
+				break;
+		}
 		rep = cw_redis_call(r, err, sizeof err, argc, argv, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		if (rep == NULL) {
 			printf("failed: %s\n", err);
-			free(t);
-			return 1;
+			break;
 		}
 		freeReplyObject(rep);
 		if (i >= 0)
 			t[i] = (b.tv_sec - a.tv_sec) * 1000000LL +
 			    (b.tv_nsec - a.tv_nsec) / 1000;
+	}
+	cw_redis_free(r);
+	if (i < n) {
+		free(t);
+		return 1;
 	}
 	qsort(t, (size_t)n, sizeof *t, cmp_ll);
 	printf("n=%d median_us=%lld p99_us=%lld\n", n, t[n / 2],
@@ -96,14 +115,14 @@ int main(int argc, char **argv)
 	const char *pwfile = NULL;
 	char err[512], pw[1024];
 	redisReply *rep = NULL;
-	int i = 1, tlson = 0, n = 0, rc = 1;
+	int i = 1, tlson = 0, fresh = 0, n = 0, rc = 1;
 
 	signal(SIGPIPE, SIG_IGN);       /* as clearwayd: see redis_tls.h */
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(opt, "--tls") == 0) {
-			tlson = 1;
+		if (strcmp(opt, "--tls") == 0 || strcmp(opt, "--fresh") == 0) {
+			*(opt[2] == 't' ? &tlson : &fresh) = 1;
 			continue;
 		}
 		if (val == NULL)
@@ -149,12 +168,13 @@ int main(int argc, char **argv)
 		o.transport = &cw_redis_transport_tls;
 		o.transport_arg = tls;
 	}
-	if ((r = cw_redis_new(&o)) == NULL)
-		goto out;
 	if (n > 0) {
-		rc = repeat(r, n, argc - i - 2, (const char **)argv + i + 2);
+		rc = repeat(&o, fresh, n, argc - i - 2,
+		    (const char **)argv + i + 2);
 		goto out;
 	}
+	if ((r = cw_redis_new(&o)) == NULL)
+		goto out;
 	rep = cw_redis_commandv(r, err, sizeof err, argc - i - 2,
 	    (const char **)argv + i + 2);
 	if (rep == NULL) {
@@ -172,6 +192,6 @@ out:
 usage:
 	fprintf(stderr, "usage: redis_probe [--tls] [--ca F] [--cert F] "
 	    "[--key F] [--name N] [--user U] [--password-file F] "
-	    "[--repeat N] [--timeout MS] HOST PORT COMMAND [ARG...]\n");
+	    "[--repeat N [--fresh]] [--timeout MS] HOST PORT COMMAND [ARG...]\n");
 	return 64;
 }
