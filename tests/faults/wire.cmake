@@ -16,3 +16,8 @@ add_test(NAME fault_peer_check
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/peer_check_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
 set_tests_properties(fault_peer_check PROPERTIES LABELS faults TIMEOUT 120)
+
+add_test(NAME fault_ldap_plaintext
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ldap_plaintext_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_ldap_plaintext PROPERTIES LABELS faults TIMEOUT 120)
