@@ -204,6 +204,21 @@ check_transport(LDAP *ld, const struct cw_config *cfg, char *err,
 	return -1;
 }
 
+/* Whether the space-separated URI list has a plain ldap:// URI. */
+static bool
+may_be_plain(const char *uris)
+{
+	const char *p = uris;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "ldap://", 7) == 0)
+			return true;
+		p += strcspn(p, " \t");
+	}
+	return false;
+}
+
 bool
 cw_ldap_unreachable(int rc)
 {
@@ -233,14 +248,21 @@ cw_ldap_connect_rc(const struct cw_config *cfg, int *rcp, char *err,
 		describe_failure(ld, cfg, "StartTLS with", rc, err, errlen);
 		goto fail;
 	}
-	/* Connected (and TLS up for ldaps://) before the bind is sent. */
-	if (!cfg->ldap.starttls && (rc = ldap_connect(ld)) != LDAP_SUCCESS) {
-		*rcp = rc;
-		describe_failure(ld, cfg, "connect to", rc, err, errlen);
-		goto fail;
+	/*
+	 * A list with a plain ldap:// URI (no StartTLS): connect first, and
+	 * look at what answered before the bind sends anything.  ldaps://
+	 * and ldapi:// cannot end up in clear, and bind as they always did.
+	 */
+	if (!cfg->ldap.starttls && may_be_plain(cfg->ldap.uri)) {
+		if ((rc = ldap_connect(ld)) != LDAP_SUCCESS) {
+			*rcp = rc;
+			describe_failure(ld, cfg, "connect to", rc, err,
+			    errlen);
+			goto fail;
+		}
+		if (check_transport(ld, cfg, err, errlen) < 0)
+			goto fail;
 	}
-	if (check_transport(ld, cfg, err, errlen) < 0)
-		goto fail;
 	if (bind_configured(ld, cfg, rcp, err, errlen) < 0)
 		goto fail;
 	*rcp = LDAP_SUCCESS;

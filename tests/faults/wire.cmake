@@ -21,3 +21,10 @@ add_test(NAME fault_ldap_plaintext
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/ldap_plaintext_test.sh
                  $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(fault_ldap_plaintext PROPERTIES LABELS faults TIMEOUT 120)
+
+add_test(NAME fault_redis_acl
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_acl_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+                 $<TARGET_FILE:redis_probe>
+                 ${PROJECT_SOURCE_DIR}/etc/redis-acl.conf.example)
+set_tests_properties(fault_redis_acl PROPERTIES LABELS faults TIMEOUT 180)
