@@ -28,3 +28,8 @@ add_test(NAME fault_redis_acl
                  $<TARGET_FILE:redis_probe>
                  ${PROJECT_SOURCE_DIR}/etc/redis-acl.conf.example)
 set_tests_properties(fault_redis_acl PROPERTIES LABELS faults TIMEOUT 180)
+
+add_test(NAME fault_systemd_notify
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/systemd_notify_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_systemd_notify PROPERTIES LABELS faults TIMEOUT 120)
