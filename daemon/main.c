@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "config_check.h"
 #include "config_file.h"
 #include "lib/log.h"
 #include "paths.h"
@@ -264,7 +265,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (opt.test_only) {
-		rc = check_secrets(&cfg, err, sizeof(err));
+		rc = cw_config_check_files(&cfg, err, sizeof(err));
+		if (rc == 0)
+			rc = check_secrets(&cfg, err, sizeof(err));
 		if (rc == 0)
 			printf("clearwayd: %s: configuration OK\n", opt.config);
 		else
@@ -273,6 +276,9 @@ main(int argc, char **argv)
 		return rc == 0 ? 0 : 1;
 	}
 	cw_log_init("clearwayd", opt.foreground, opt.debug);
+	/* A secret open to others stops the start (config_check.h). */
+	if (cw_config_check_secrets(&cfg, err, sizeof(err)) < 0)
+		goto fail;
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';

@@ -74,8 +74,9 @@ static int load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 
 	if (cw_secret_file_read(path, KEY_FILE_MAX, &buf, &len, why,
 	    sizeof why) != 0) {
-		cw_set_err(err, errlen, "[redis] key_file %s (fix: chown root "
-		    "and chmod 0600 the key file)", why);
+		cw_set_err(err, errlen, "[redis] key_file %s (a secret: it "
+		    "must be owned by root and closed to everyone else; fix: "
+		    "chown root:root %s && chmod 0600 %s)", why, path, path);
 		goto out;
 	}
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||

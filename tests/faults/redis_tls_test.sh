@@ -67,7 +67,7 @@ probe "server demanding a client certificate refused" 1 \
     'demands a client certificate and none is configured \(set \[redis\] cert_file and key_file\)' \
     --tls --ca "$t/ca.pem" localhost "$clientauth" PING
 chmod 0640 "$t/client.key"
-probe "client key open to group refused" 1 'key_file .*client.key: mode 0640 is too open.*fix: chown root and chmod 0600' \
+probe "client key open to group refused" 1 'key_file .*client.key: mode 0640 is too open.*fix: chown root:root .*client.key && chmod 0600' \
     --tls --ca "$t/ca.pem" --cert "$t/client.pem" --key "$t/client.key" localhost "$clientauth" PING
 chmod 0600 "$t/client.key"
 probe "plain TCP to a TLS port gets no answer" 1 'connection closed by server' localhost "$good" PING

@@ -33,3 +33,8 @@ add_test(NAME fault_systemd_notify
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/systemd_notify_test.sh
                  $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(fault_systemd_notify PROPERTIES LABELS faults TIMEOUT 120)
+
+add_test(NAME fault_secret_check
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/secret_check_test.sh
+                 $<TARGET_FILE:clearwayd>)
+set_tests_properties(fault_secret_check PROPERTIES LABELS faults TIMEOUT 60)
