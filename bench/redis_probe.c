@@ -105,79 +105,103 @@ static int repeat(const struct cw_redis_options *o, int fresh, int n,
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	struct cw_redis_tls_options to = { 0 };
-	struct cw_redis_options o = { .transport = &cw_redis_transport_tcp,
-	    .timeout_ms = 2000 };
-	struct cw_redis_tls *tls = NULL;
-	struct cw_redis *r = NULL;
-	const char *pwfile = NULL;
-	char err[512], pw[1024];
-	redisReply *rep = NULL;
-	int i = 1, tlson = 0, fresh = 0, n = 0, rc = 1;
+/* What the command line asked for. */
+struct probe_args {
+	struct cw_redis_tls_options to;
+	struct cw_redis_options o;
+	const char *pwfile;
+	int tls, fresh, repeat;
+	int first;              /* argv index of HOST */
+};
 
-	signal(SIGPIPE, SIG_IGN);       /* as clearwayd: see redis_tls.h */
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+/* Options, then HOST PORT COMMAND...; -1 on a usage error. */
+static int parse_args(int argc, char **argv, struct probe_args *a)
+{
+	int i;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(opt, "--tls") == 0 || strcmp(opt, "--fresh") == 0) {
-			*(opt[2] == 't' ? &tlson : &fresh) = 1;
+			*(opt[2] == 't' ? &a->tls : &a->fresh) = 1;
 			continue;
 		}
 		if (val == NULL)
-			goto usage;
+			return -1;
 		i++;
 		if (strcmp(opt, "--ca") == 0)
-			to.ca_file = val;
+			a->to.ca_file = val;
 		else if (strcmp(opt, "--cert") == 0)
-			to.cert_file = val;
+			a->to.cert_file = val;
 		else if (strcmp(opt, "--key") == 0)
-			to.key_file = val;
+			a->to.key_file = val;
 		else if (strcmp(opt, "--name") == 0)
-			to.server_name = val;
+			a->to.server_name = val;
 		else if (strcmp(opt, "--user") == 0)
-			o.user = val;
+			a->o.user = val;
 		else if (strcmp(opt, "--password-file") == 0)
-			pwfile = val;
+			a->pwfile = val;
 		else if (strcmp(opt, "--repeat") == 0)
-			n = atoi(val);
+			a->repeat = atoi(val);
 		else if (strcmp(opt, "--timeout") == 0)
-			o.timeout_ms = atoi(val);
+			a->o.timeout_ms = atoi(val);
 		else
-			goto usage;
+			return -1;
 	}
 	if (argc - i < 3)
-		goto usage;
-	o.where = argv[i];
-	o.port = atoi(argv[i + 1]);
-	if (pwfile != NULL) {
-		if (cw_secret_read(pwfile, pw, sizeof pw, err, sizeof err) < 0) {
+		return -1;
+	a->first = i;
+	a->o.where = argv[i];
+	a->o.port = atoi(argv[i + 1]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct probe_args a = { .o = { .transport = &cw_redis_transport_tcp,
+	    .timeout_ms = 2000 } };
+	struct cw_redis_tls *tls = NULL;
+	struct cw_redis *r = NULL;
+	char err[512], pw[1024];
+	redisReply *rep = NULL;
+	const char **cmd;
+	int ncmd, rc = 1;
+
+	signal(SIGPIPE, SIG_IGN);       /* as clearwayd: see redis_tls.h */
+	if (parse_args(argc, argv, &a) < 0) {
+		fprintf(stderr, "usage: redis_probe [--tls] [--ca F] [--cert F] "
+		    "[--key F] [--name N] [--user U] [--password-file F] "
+		    "[--repeat N [--fresh]] [--timeout MS] HOST PORT COMMAND "
+		    "[ARG...]\n");
+		return 64;
+	}
+	cmd = (const char **)argv + a.first + 2;
+	ncmd = argc - a.first - 2;
+	if (a.pwfile != NULL) {
+		if (cw_secret_read(a.pwfile, pw, sizeof pw, err,
+		    sizeof err) < 0) {
 			printf("failed: %s\n", err);
 			return 1;
 		}
-		o.password = pw;
+		a.o.password = pw;
 	}
-	if (tlson) {
-		if (to.server_name == NULL)
-			to.server_name = o.where;
-		if ((tls = cw_redis_tls_new(&to, err, sizeof err)) == NULL) {
+	if (a.tls) {
+		if (a.to.server_name == NULL)
+			a.to.server_name = a.o.where;
+		if ((tls = cw_redis_tls_new(&a.to, err, sizeof err)) == NULL) {
 			printf("failed: %s\n", err);
 			return 1;
 		}
-		o.transport = &cw_redis_transport_tls;
-		o.transport_arg = tls;
+		a.o.transport = &cw_redis_transport_tls;
+		a.o.transport_arg = tls;
 	}
-	if (n > 0) {
-		rc = repeat(&o, fresh, n, argc - i - 2,
-		    (const char **)argv + i + 2);
+	if (a.repeat > 0) {
+		rc = repeat(&a.o, a.fresh, a.repeat, ncmd, cmd);
 		goto out;
 	}
-	if ((r = cw_redis_new(&o)) == NULL)
+	if ((r = cw_redis_new(&a.o)) == NULL)
 		goto out;
-	rep = cw_redis_commandv(r, err, sizeof err, argc - i - 2,
-	    (const char **)argv + i + 2);
-	if (rep == NULL) {
+	if ((rep = cw_redis_commandv(r, err, sizeof err, ncmd, cmd)) == NULL) {
 		printf("failed: %s\n", err);
 		goto out;
 	}
@@ -188,10 +212,6 @@ out:
 		freeReplyObject(rep);
 	cw_redis_free(r);
 	cw_redis_tls_free(tls);
+	explicit_bzero(pw, sizeof pw);
 	return rc;
-usage:
-	fprintf(stderr, "usage: redis_probe [--tls] [--ca F] [--cert F] "
-	    "[--key F] [--name N] [--user U] [--password-file F] "
-	    "[--repeat N [--fresh]] [--timeout MS] HOST PORT COMMAND [ARG...]\n");
-	return 64;
 }
