@@ -288,8 +288,8 @@ paced(struct cw_audit_log *log, long first, int rate)
 int
 main(int argc, char **argv)
 {
-	struct cw_redis_options ro = { &cw_redis_transport_unix, NULL, 0, NULL,
-	    5000 };
+	struct cw_redis_options ro = { .transport = &cw_redis_transport_unix,
+	    .timeout_ms = 5000 };
 	char keys[4200], sock[4200], spool[4200], trail[4200], err[512];
 	long n = 200000;
 	int threads = 4, rate = 2000, c;

@@ -137,7 +137,7 @@ setup_config(int groups)
 	    getenv("CW_LDAP_BASE"));
 	roles.names = names;
 	roles.count = groups ? 4 : 2;
-	snprintf(ini, sizeof(ini), "[ldap]\nuri = %s\nstaff_base = %s\n"
+	snprintf(ini, sizeof(ini), "[ldap]\nuri = %s\nallow_plaintext = yes\nstaff_base = %s\n"
 	    "hostclass_base = %s\nrole_base = %s\nbind_dn = %s\n"
 	    "bind_password_file = %s\ntimeout_ms = 5000\n",
 	    getenv("CW_LDAP_URI"), getenv("CW_STAFF_BASE"),

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,11 +68,35 @@ static const struct key_spec keys[] = {
 	PATH("ldap", "ca_file", ldap.ca_file),
 	BOOL("ldap", "starttls", ldap.starttls),
 	BOOL("ldap", "sasl_external", ldap.sasl_external),
+	/* yes: accept a plain ldap:// URI (no StartTLS) to a loopback
+	 * address, logged as a warning; without it only ldaps://, StartTLS
+	 * or ldapi:// are accepted. */
+	BOOL("ldap", "allow_plaintext", ldap.allow_plaintext),
 	INT("ldap", "timeout_ms", ldap.timeout_ms, 100, 120000),
 
 	PATH("redis", "socket", redis.socket),
+	/* redis://HOST[:PORT] or rediss://HOST[:PORT] (TLS), instead of
+	 * host, port and tls; an IPv6 address goes in brackets. */
+	STR("redis", "uri", redis.uri),
 	STR("redis", "host", redis.host),
 	INT("redis", "port", redis.port, 1, 65535),
+	/* yes: TLS 1.2 or later to host:port, the server's certificate
+	 * verified (chain and name); a failure never falls back to plain. */
+	BOOL("redis", "tls", redis.tls),
+	/* PEM CA certificate(s) the server's certificate must chain to;
+	 * unset: the system's trusted CAs. */
+	PATH("redis", "ca_file", redis.ca_file),
+	/* PEM client certificate, for a server with tls-auth-clients; needs
+	 * key_file. */
+	PATH("redis", "cert_file", redis.cert_file),
+	/* PEM private key of cert_file: owned by root, mode 0600 or 0400. */
+	PATH("redis", "key_file", redis.key_file),
+	/* The name the server's certificate must carry (DNS name or IP
+	 * address), also sent as SNI; default: host. */
+	STR("redis", "server_name", redis.server_name),
+	/* Redis 6+ ACL user name sent with AUTH (AUTH user password);
+	 * unset: AUTH password, the "default" user. */
+	STR("redis", "user", redis.user),
 	PATH("redis", "password_file", redis.password_file),
 	INT("redis", "timeout_ms", redis.timeout_ms, 10, 60000),
 	STR("redis", "key_prefix", redis.key_prefix),
@@ -414,9 +439,178 @@ key_id_valid(const char *s)
 	return true;
 }
 
+/*
+ * Splits [redis] uri ("redis://HOST[:PORT]" or "rediss://HOST[:PORT]",
+ * HOST an IPv6 address in brackets) into host, port and tls.  No user,
+ * password, database or query part: secrets stay in files, and anything
+ * we would ignore is refused rather than silently dropped.
+ */
+static int
+redis_uri_split(struct cw_config *c, char *err, size_t errlen)
+{
+	const char *u = c->redis.uri, *host, *end, *colon;
+	char hostbuf[256];
+	long port = 6379;
+	size_t n;
+
+	if (strncmp(u, "rediss://", 9) == 0) {
+		c->redis.tls = true;
+		host = u + 9;
+	} else if (strncmp(u, "redis://", 8) == 0) {
+		host = u + 8;
+	} else {
+		snprintf(err, errlen, "[redis] uri must start with redis:// "
+		    "or rediss://");
+		return -1;
+	}
+	if (strpbrk(host, "@/?#") != NULL) {
+		snprintf(err, errlen, "[redis] uri: only HOST[:PORT] may "
+		    "follow the scheme (no user, password, database or path)");
+		return -1;
+	}
+	if (host[0] == '[') {
+		end = strchr(++host, ']');
+		colon = end != NULL && end[1] == ':' ? end + 1 : NULL;
+		if (end == NULL || (end[1] != '\0' && colon == NULL)) {
+			snprintf(err, errlen, "[redis] uri: bad [address]");
+			return -1;
+		}
+	} else {
+		end = host + strcspn(host, ":");
+		colon = *end == ':' ? end : NULL;
+	}
+	n = (size_t)(end - host);
+	if (n == 0 || n >= sizeof(hostbuf) ||
+	    (colon != NULL && parse_long(colon + 1, 1, 65535, &port) < 0)) {
+		snprintf(err, errlen, "[redis] uri: bad host or port");
+		return -1;
+	}
+	memcpy(hostbuf, host, n);
+	hostbuf[n] = '\0';
+	if (set_string(&c->redis.host, hostbuf) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->redis.port = (int)port;
+	return 0;
+}
+
+/* Whether the host part of an ldap:// URI is a loopback address. */
+static bool
+ldap_host_is_loopback(const char *host, size_t n)
+{
+	static const char *const names[] = { "localhost", "[::1]" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == strlen(names[i]) && strncasecmp(host, names[i], n) == 0)
+			return true;
+	/* 127.0.0.0/8, written as a dotted address. */
+	if (n < 4 || strncmp(host, "127.", 4) != 0)
+		return false;
+	for (i = 4; i < n; i++)
+		if (!isdigit((unsigned char)host[i]) && host[i] != '.')
+			return false;
+	return true;
+}
+
+/*
+ * One URI of [ldap] uri: ldaps:// and ldapi:// always do; ldap:// needs
+ * StartTLS, or allow_plaintext and a host written as a loopback address
+ * or "localhost" (an empty host, libldap's default, is refused: say which
+ * host).  Anything else is refused, naming the URI and the fix.
+ */
+static int
+check_ldap_uri(const struct cw_config *c, const char *u, size_t len,
+    char *err, size_t errlen)
+{
+	const char *host, *end;
+
+	if ((len >= 8 && strncasecmp(u, "ldaps://", 8) == 0) ||
+	    (len >= 8 && strncasecmp(u, "ldapi://", 8) == 0))
+		return 0;
+	if (len < 7 || strncasecmp(u, "ldap://", 7) != 0) {
+		snprintf(err, errlen, "[ldap] uri %.*s: not ldaps://, ldap:// "
+		    "or ldapi://", (int)(len > 80 ? 80 : len), u);
+		return -1;
+	}
+	if (c->ldap.starttls)
+		return 0;
+	host = u + 7;
+	end = host[0] == '[' ? memchr(host, ']', len - 7) : NULL;
+	end = end != NULL ? end + 1 : host + strcspn(host, ":/");
+	if (end > u + len)
+		end = u + len;
+	if (!c->ldap.allow_plaintext || !ldap_host_is_loopback(host,
+	    (size_t)(end - host))) {
+		snprintf(err, errlen, "[ldap] uri %.*s: plain LDAP without "
+		    "TLS is refused: use ldaps://, or starttls = yes%s",
+		    (int)(len > 80 ? 80 : len), u, ldap_host_is_loopback(host,
+		    (size_t)(end - host)) ? ", or allow_plaintext = yes for "
+		    "this loopback address" : " (plain LDAP is only ever "
+		    "allowed to a loopback address)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every URI of the space-separated [ldap] uri list. */
+static int
+check_ldap_tls(const struct cw_config *c, char *err, size_t errlen)
+{
+	const char *p = c->ldap.uri;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	for (;;) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, " \t");
+		if (check_ldap_uri(c, p, n, err, errlen) < 0)
+			return -1;
+		p += n;
+	}
+}
+
+/* The [redis] keys that only make sense together. */
+static int
+check_redis(struct cw_config *c, char *err, size_t errlen)
+{
+	if (c->redis.uri != NULL && c->redis.socket != NULL) {
+		snprintf(err, errlen, "[redis] uri and socket exclude each "
+		    "other");
+		return -1;
+	}
+	if (c->redis.uri != NULL && redis_uri_split(c, err, errlen) < 0)
+		return -1;
+	if (c->redis.tls && c->redis.socket != NULL) {
+		snprintf(err, errlen, "[redis] tls is for host:port, not a "
+		    "local socket");
+		return -1;
+	}
+	if ((c->redis.cert_file == NULL) != (c->redis.key_file == NULL)) {
+		snprintf(err, errlen, "[redis] cert_file and key_file go "
+		    "together");
+		return -1;
+	}
+	if (!c->redis.tls && (c->redis.ca_file != NULL ||
+	    c->redis.cert_file != NULL || c->redis.server_name != NULL)) {
+		snprintf(err, errlen, "[redis] ca_file, cert_file, key_file "
+		    "and server_name need tls = yes (or a rediss:// uri)");
+		return -1;
+	}
+	if (c->redis.user != NULL && c->redis.password_file == NULL) {
+		snprintf(err, errlen, "[redis] user needs password_file");
+		return -1;
+	}
+	return 0;
+}
+
 /* Settings that only make sense together. */
 static int
-check_consistent(const struct cw_config *c, char *err, size_t errlen)
+check_consistent(struct cw_config *c, char *err, size_t errlen)
 {
 	if (!key_id_valid(c->audit.key_id)) {
 		snprintf(err, errlen, "[audit] key_id must be 1 to 64 of "
@@ -439,7 +633,9 @@ check_consistent(const struct cw_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "[ldap] bind_dn needs bind_password_file");
 		return -1;
 	}
-	return 0;
+	if (check_ldap_tls(c, err, errlen) < 0)
+		return -1;
+	return check_redis(c, err, errlen);
 }
 
 int

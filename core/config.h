@@ -42,12 +42,23 @@ struct cw_config {
 		char *ca_file;
 		bool starttls;
 		bool sasl_external;     /* bind with SASL EXTERNAL (ldapi) */
+		/* Plain ldap:// (no TLS) is refused unless this is set, and
+		 * even then only to a loopback address (ldapi:// needs no TLS). */
+		bool allow_plaintext;
 		int timeout_ms;
 	} ldap;
 	struct {
 		char *socket;           /* set: Unix socket; else host:port */
+		char *uri;              /* redis:// or rediss://: sets the next 3 */
 		char *host;
 		int port;
+		bool tls;               /* TLS 1.2+, the server verified */
+		char *ca_file;          /* NULL: the system's trusted CAs */
+		char *cert_file;        /* client certificate (with key_file) */
+		char *key_file;         /* its private key: a root-only secret */
+		char *server_name;      /* name the certificate must carry;
+		                         * NULL: host */
+		char *user;             /* ACL user for AUTH; NULL: "default" */
 		char *password_file;
 		int timeout_ms;
 		char *key_prefix;

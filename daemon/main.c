@@ -20,10 +20,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "config_check.h"
 #include "config_file.h"
 #include "lib/log.h"
 #include "paths.h"
 #include "store/redis.h"
+#include "store/redis_tls.h"
 #include "audit/audit_log.h"
 #include "audit/audit_pipeline.h"
 #include "model/denylist.h"
@@ -55,6 +57,7 @@ struct redis_factory {
 	const struct cw_config *cfg;
 	char password[REDIS_PASSWORD_MAX];
 	bool has_password;
+	struct cw_redis_tls *tls;       /* [redis] tls; freed after clients */
 };
 
 static int
@@ -63,6 +66,8 @@ factory_init(struct redis_factory *f, const struct cw_config *cfg, char *err,
 {
 	memset(f, 0, sizeof(*f));
 	f->cfg = cfg;
+	if (cw_redis_tls_from_config(cfg, &f->tls, err, errlen) < 0)
+		return -1;
 	if (cfg->redis.password_file == NULL)
 		return 0;
 	if (cw_secret_read(cfg->redis.password_file, f->password,
@@ -83,10 +88,13 @@ client_options(const struct redis_factory *f, struct cw_redis_options *o)
 		o->transport = &cw_redis_transport_unix;
 		o->where = cfg->redis.socket;
 	} else {
-		o->transport = &cw_redis_transport_tcp;
+		o->transport = f->tls != NULL ? &cw_redis_transport_tls :
+		    &cw_redis_transport_tcp;
+		o->transport_arg = f->tls;
 		o->where = cfg->redis.host;
 		o->port = cfg->redis.port;
 	}
+	o->user = cfg->redis.user;
 	o->timeout_ms = cfg->redis.timeout_ms;
 }
 
@@ -240,6 +248,7 @@ main(int argc, char **argv)
 	struct cw_audit_log *audit = NULL;
 	struct cw_redis_options audit_redis;
 	struct redis_factory factory;
+	struct cw_redis_tls *redis_tls = NULL;
 	struct cw_config cfg;
 	struct cw_sync sync;
 	struct options opt;
@@ -256,7 +265,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (opt.test_only) {
-		rc = check_secrets(&cfg, err, sizeof(err));
+		rc = cw_config_check_files(&cfg, err, sizeof(err));
+		if (rc == 0)
+			rc = check_secrets(&cfg, err, sizeof(err));
 		if (rc == 0)
 			printf("clearwayd: %s: configuration OK\n", opt.config);
 		else
@@ -265,11 +276,19 @@ main(int argc, char **argv)
 		return rc == 0 ? 0 : 1;
 	}
 	cw_log_init("clearwayd", opt.foreground, opt.debug);
+	/* A secret open to others stops the start (config_check.h). */
+	if (cw_config_check_secrets(&cfg, err, sizeof(err)) < 0)
+		goto fail;
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
-	if (factory_init(&factory, &cfg, err, sizeof(err)) < 0)
+	rc = factory_init(&factory, &cfg, err, sizeof(err));
+	redis_tls = factory.tls;        /* the factory is wiped once started */
+	if (rc < 0) {
+		rc = 1;
 		goto fail;
+	}
+	rc = 1;
 	/* One connection per thread that talks to Redis. */
 	if ((redis = new_client(&factory)) == NULL ||
 	    (redis2 = new_client(&factory)) == NULL ||
@@ -332,6 +351,7 @@ out:
 	cw_redis_free(redis);
 	cw_redis_free(redis2);
 	cw_redis_free(redis3);
+	cw_redis_tls_free(redis_tls);   /* after every client that used it */
 	if (wake_fd >= 0)
 		close(wake_fd);
 	if (sig_fd >= 0)

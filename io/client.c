@@ -6,6 +6,10 @@
  * must leave no trace on the host process: no signal handlers (send uses
  * MSG_NOSIGNAL instead of ignoring SIGPIPE), every fd close-on-exec, and
  * every wait bounded by one deadline for the whole exchange.
+ *
+ * It also makes sure it talks to clearwayd: the socket's directory must
+ * be root's alone and the peer (SO_PEERCRED) must be root, or the call
+ * fails closed, saying which socket and whose it was.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -207,9 +212,99 @@ cw_client_root_path(const char *socket_path, char *buf, size_t len)
 }
 
 /*
+ * Whether the socket's directory keeps impostors out: owned by root and
+ * writable by no one else, so only root can have put a socket there (or
+ * replaced clearwayd's).  0, or -1 with err naming the directory, its
+ * owner and its mode.
+ */
+static int
+check_socket_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t n;
+
+	if (slash == NULL) {
+		snprintf(err, errlen, "refusing %s: not an absolute path", path);
+		return -1;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= sizeof(dir)) {
+		snprintf(err, errlen, "socket path too long");
+		return -1;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "refusing %s: %s: %s", path, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errlen, "refusing %s: its directory %s is owned "
+		    "by uid %u with mode %04o; it must be owned by root and "
+		    "writable by no one else, or anyone could stand in for "
+		    "clearwayd", path, dir, (unsigned)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the process at the other end of fd is clearwayd's: root (the
+ * systemd unit runs it as root; there is no service user).  A process of
+ * any other uid that got the socket path could answer "allow" to every
+ * logon.  0, or -1 with err naming the socket and the uid found.
+ */
+static int
+check_peer(int fd, const char *path, char *err, size_t errlen)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		snprintf(err, errlen, "refusing %s: SO_PEERCRED: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (cred.uid != 0) {
+		snprintf(err, errlen, "refusing %s: the process answering on it "
+		    "(pid %ld) runs as uid %u, not root: not clearwayd", path,
+		    (long)cred.pid, (unsigned)cred.uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* connect_unix, then the checks on whom we reached (errno EPERM). */
+static int
+connect_checked(const char *path, long long deadline, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	if (check_socket_dir(path, err, errlen) < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	if ((fd = connect_unix(path, deadline, err, errlen)) < 0)
+		return -1;
+	if (check_peer(fd, path, err, errlen) < 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Root's way in: the root socket, so that a flood of the public one by
  * local users cannot keep a logon out.  A daemon without one (ENOENT,
- * ECONNREFUSED) is reached on the public socket.
+ * ECONNREFUSED) is reached on the public socket.  Whichever is reached
+ * must be root's, in a directory only root can write: a refusal there
+ * never falls back to the other socket.
  */
 static int
 connect_daemon(const char *socket_path, long long deadline, char *err,
@@ -220,11 +315,11 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
 
 	if (geteuid() != 0 ||
 	    cw_client_root_path(socket_path, root_path, sizeof(root_path)) < 0)
-		return connect_unix(socket_path, deadline, err, errlen);
-	if ((fd = connect_unix(root_path, deadline, err, errlen)) >= 0 ||
+		return connect_checked(socket_path, deadline, err, errlen);
+	if ((fd = connect_checked(root_path, deadline, err, errlen)) >= 0 ||
 	    (errno != ENOENT && errno != ECONNREFUSED))
 		return fd;
-	return connect_unix(socket_path, deadline, err, errlen);
+	return connect_checked(socket_path, deadline, err, errlen);
 }
 
 /*

@@ -75,9 +75,14 @@ read_bounded(int fd, char *buf, size_t max)
 	return (ssize_t)got;
 }
 
-int
-cw_read_root_file(const char *path, size_t max, char **bufp, size_t *lenp,
-    char *err, size_t errlen)
+/*
+ * cw_read_root_file() and cw_secret_file_read(): the file whole, refused
+ * when its mode has any bit of forbidden.  A partial read is wiped (it
+ * may be part of a secret).
+ */
+static int
+read_whole_root_file(const char *path, mode_t forbidden, size_t max,
+    char **bufp, size_t *lenp, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -87,7 +92,7 @@ cw_read_root_file(const char *path, size_t max, char **bufp, size_t *lenp,
 
 	*bufp = NULL;
 	*lenp = 0;
-	if ((fd = open_root_file(path, S_IWGRP | S_IWOTH, err, errlen)) < 0)
+	if ((fd = open_root_file(path, forbidden, err, errlen)) < 0)
 		goto out;
 	/*
 	 * Sized by the file, not the limit: the PAM module loads the config
@@ -104,6 +109,7 @@ cw_read_root_file(const char *path, size_t max, char **bufp, size_t *lenp,
 	}
 	/* read_bounded() refuses a file that grew past size meanwhile. */
 	if ((len = read_bounded(fd, buf, size)) < 0) {
+		explicit_bzero(buf, size + 1);
 		snprintf(err, errlen, "%s: unreadable, or changed while read",
 		    path);
 		goto out;
@@ -118,6 +124,23 @@ out:
 		close(fd);
 	free(buf);
 	return rc;
+}
+
+int
+cw_read_root_file(const char *path, size_t max, char **bufp, size_t *lenp,
+    char *err, size_t errlen)
+{
+	return read_whole_root_file(path, S_IWGRP | S_IWOTH, max, bufp, lenp,
+	    err, errlen);
+}
+
+int
+cw_secret_file_read(const char *path, size_t max, char **bufp, size_t *lenp,
+    char *err, size_t errlen)
+{
+	/* Group or other may not even read a secret. */
+	return read_whole_root_file(path, S_IRWXG | S_IRWXO, max, bufp, lenp,
+	    err, errlen);
 }
 
 int

@@ -37,6 +37,14 @@ int cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
     size_t errlen);
 
 /*
+ * As cw_read_root_file, for a secret of several lines (a PEM private
+ * key): group and others may have no access at all.  The caller wipes
+ * *bufp (explicit_bzero over *lenp) before freeing it.
+ */
+int cw_secret_file_read(const char *path, size_t max, char **bufp,
+    size_t *lenp, char *err, size_t errlen);
+
+/*
  * Builds the working-day calendar for division: rules only when
  * holidays_path is NULL, else rules overridden by that GOV.UK-format
  * bank-holidays.json (read with cw_read_root_file()).  Free cal with

@@ -41,6 +41,8 @@ conf=$work/clearway.conf
 cat >"$conf" <<EOF
 [ldap]
 uri = $CW_LDAP_URI
+# The demo's throwaway slapd speaks plain LDAP on loopback only.
+allow_plaintext = yes
 staff_base = $CW_STAFF_BASE
 hostclass_base = $CW_HOSTCLASS_BASE
 role_base = $CW_ROLE_BASE

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lib/command.h"
@@ -239,6 +241,25 @@ resolve_user(const char *name, struct cw_command_run *how, char *err,
 	return 0;
 }
 
+/*
+ * Dropping to notify_user takes CAP_SETUID and CAP_SETGID.  The shipped
+ * unit leaves them out of the bounding set (least privilege where no one
+ * is notified): refuse to start rather than fail every notification.
+ */
+static int
+check_can_drop(char *err, size_t errlen)
+{
+	if (prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) == 1 &&
+	    prctl(PR_CAPBSET_READ, CAP_SETGID, 0, 0, 0) == 1)
+		return 0;
+	snprintf(err, errlen, "[daemon] notify_command runs as notify_user, "
+	    "which needs CAP_SETUID and CAP_SETGID, and this service's "
+	    "capability bounding set lacks them: add the drop-in "
+	    "/usr/share/doc/clearway/examples/systemd/notify.conf "
+	    "(systemctl edit clearwayd)");
+	return -1;
+}
+
 struct cw_notify *
 cw_notify_start(const struct cw_config *cfg, char *err, size_t errlen)
 {
@@ -258,7 +279,8 @@ cw_notify_start(const struct cw_config *cfg, char *err, size_t errlen)
 	n->how.timeout_ms = cfg->daemon.notify_timeout_ms;
 	if (cw_command_parse(&n->cmd, "[daemon] notify_command",
 	    cfg->daemon.notify_command, NULL, 0, err, errlen) < 0 ||
-	    resolve_user(cfg->daemon.notify_user, &n->how, err, errlen) < 0)
+	    resolve_user(cfg->daemon.notify_user, &n->how, err, errlen) < 0 ||
+	    check_can_drop(err, errlen) < 0)
 		goto fail;
 	if ((n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));

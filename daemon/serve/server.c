@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "serve/ratelimit.h"
 #include "serve/server.h"
+#include "serve/sd_notify.h"
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "wire.h"
@@ -788,7 +789,9 @@ got_stop_signal(struct cw_server *srv, int signal_fd)
 	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
 		return false;
 	if (si.ssi_signo == SIGHUP) {
+		cw_sd_reloading();
 		reload_policy(srv);
+		cw_sd_reloaded();
 		return false;
 	}
 	cw_info("signal %u: stopping", si.ssi_signo);
@@ -806,6 +809,7 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 	srv->sync = sync;
 	for (;;) {
 		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
+		timeout = cw_sd_loop_tick(sync, timeout);       /* watchdog */
 		if (poll(srv->pfds, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -43,6 +43,8 @@ struct cw_redis {
 	const struct cw_redis_transport *tr;
 	char *where;
 	int port;
+	const void *transport_arg;      /* the caller's, outlives r */
+	char *user;             /* NULL: AUTH with the password alone */
 	char *password;         /* NULL: no AUTH.  Wiped on free. */
 	int timeout_ms;
 	char *label;            /* "redis host:port": prefixes every err */
@@ -111,12 +113,16 @@ struct cw_redis *cw_redis_new(const struct cw_redis_options *o)
 	r->tr = o->transport;
 	r->port = o->port;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	r->transport_arg = o->transport_arg;
 	r->where = strdup(o->where);
 	r->label = make_label(o);
 	if (o->password != NULL)
 		r->password = strdup(o->password);
+	if (o->user != NULL)
+		r->user = strdup(o->user);
 	if (r->where == NULL || r->label == NULL ||
-	    (o->password != NULL && r->password == NULL)) {
+	    (o->password != NULL && r->password == NULL) ||
+	    (o->user != NULL && r->user == NULL)) {
 		cw_redis_free(r);
 		return NULL;
 	}
@@ -142,6 +148,7 @@ void cw_redis_free(struct cw_redis *r)
 		explicit_bzero(r->password, strlen(r->password));
 		free(r->password);
 	}
+	free(r->user);
 	free(r->where);
 	free(r->label);
 	free(r);
@@ -151,13 +158,19 @@ void cw_redis_free(struct cw_redis *r)
 static void io_fail(struct cw_redis *r, struct call *c, int e,
     const char *doing, char *err, size_t errlen)
 {
+	/* A transport's own reason (TLS), beyond what errno says. */
+	const char *why = r->tr->describe != NULL && r->conn != NULL ?
+	    r->tr->describe(r->conn) : NULL;
+
 	if (e == ETIMEDOUT) {
 		fail(r, err, errlen, "timed out after %d ms %s",
 		    r->timeout_ms, doing);
 	} else if (e == ECONNRESET || e == EPIPE) {
 		c->peer_closed = 1;
-		fail(r, err, errlen, "connection closed by server while %s",
-		    doing);
+		fail(r, err, errlen, "connection closed by server while %s%s%s",
+		    doing, why != NULL ? ": " : "", why != NULL ? why : "");
+	} else if (why != NULL) {
+		fail(r, err, errlen, "%s: %s", doing, why);
 	} else {
 		fail(r, err, errlen, "%s: %s", doing, strerror(e));
 	}
@@ -238,12 +251,16 @@ static void free_replies(size_t n, redisReply **replies)
 static int authenticate(struct cw_redis *r, struct call *c, char *err,
     size_t errlen)
 {
-	const char *argv[2] = { "AUTH", r->password };
+	const char *argv[3] = { "AUTH", r->user, r->password };
 	redisReply *reply = NULL;
 	char *cmd = NULL;
 	int len, rc = -1;
 
-	len = redisFormatCommandArgv(&cmd, 2, argv, NULL);
+	/* AUTH user password (an ACL user), or AUTH password ("default"). */
+	if (r->user == NULL)
+		argv[1] = r->password;
+	len = redisFormatCommandArgv(&cmd, r->user != NULL ? 3 : 2, argv,
+	    NULL);
 	if (len < 0) {
 		fail(r, err, errlen, "out of memory formatting AUTH");
 		goto out;
@@ -285,8 +302,8 @@ static int ensure_connected(struct cw_redis *r, struct call *c, char *err,
 		    r->timeout_ms);
 		goto out;
 	}
-	if (r->tr->open(&r->conn, r->where, r->port, (int)left, terr,
-	    sizeof terr) != 0) {
+	if (r->tr->open(&r->conn, r->transport_arg, r->where, r->port,
+	    (int)left, terr, sizeof terr) != 0) {
 		r->conn = NULL;
 		fail(r, err, errlen, "%s", terr);
 		goto out;

@@ -7,7 +7,7 @@
  * given a different transport, so we never use redisContext: commands are
  * formatted with redisFormatCommandArgv, written through the transport, and
  * replies assembled with a redisReader.  A transport is a vtable (Unix
- * socket and TCP here; TLS over OpenSSL plugs in the same way).
+ * socket and TCP in redis_transport.c; TLS over OpenSSL in redis_tls.c).
  *
  * Every call is bounded by the configured timeout.  After any transport or
  * protocol error the connection is closed; the next call reconnects once.
@@ -21,9 +21,12 @@
 
 struct cw_redis_transport {
 	const char *name;
-	/* Connects; on success stores its state in *state.  0 or -1. */
-	int (*open)(void **state, const char *where, int port, int timeout_ms,
-	    char *err, size_t errlen);
+	/*
+	 * Connects; on success stores its state in *state.  0 or -1.  arg is
+	 * the options' transport_arg (TLS: the struct cw_redis_tls).
+	 */
+	int (*open)(void **state, const void *arg, const char *where, int port,
+	    int timeout_ms, char *err, size_t errlen);
 	/* Writes all of buf before the deadline (ms, CLOCK_MONOTONIC). 0/-1 */
 	int (*write_all)(void *state, const char *buf, size_t len,
 	    long long deadline_ms);
@@ -31,6 +34,11 @@ struct cw_redis_transport {
 	long (*read_some)(void *state, char *buf, size_t len,
 	    long long deadline_ms);
 	void (*close)(void *state);
+	/*
+	 * Optional: why the last write_all/read_some failed, when errno
+	 * cannot say it (a TLS alert, a certificate); NULL otherwise.
+	 */
+	const char *(*describe)(void *state);
 };
 
 extern const struct cw_redis_transport cw_redis_transport_unix;
@@ -42,6 +50,8 @@ struct cw_redis_options {
 	int port;               /* TCP only */
 	const char *password;   /* NULL: no AUTH */
 	int timeout_ms;         /* bound on connect and on every command */
+	const char *user;       /* ACL user for AUTH; NULL: AUTH password */
+	const void *transport_arg;      /* handed to transport->open */
 };
 
 struct cw_redis;

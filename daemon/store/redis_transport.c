@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * redis_transport.c - plain socket transports for the client in redis.c:
- * a Unix stream socket and TCP.
+ * a Unix stream socket and TCP (whose connect redis_tls.c also uses).
  *
  * Every socket is non-blocking and close-on-exec from the start, so no
  * call can outlive its deadline and no fd leaks into a child we exec.
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "store/redis.h"
+#include "store/redis_transport.h"
 #include "text.h"
 
 /* How long to back off when a Unix socket's listen queue is full. */
@@ -54,7 +55,7 @@ static int ms_left(long long deadline_ms)
  * POLLERR/POLLHUP count as ready: the following send/recv/getsockopt
  * reports the actual error.
  */
-static int wait_fd(int fd, short events, long long deadline_ms)
+int cw_redis_wait_fd(int fd, short events, long long deadline_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int left, n;
@@ -80,7 +81,7 @@ static int finish_connect(int fd, long long deadline_ms)
 	int soerr = 0;
 	socklen_t len = sizeof soerr;
 
-	if (wait_fd(fd, POLLOUT, deadline_ms) != 0)
+	if (cw_redis_wait_fd(fd, POLLOUT, deadline_ms) != 0)
 		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
 		return -1;
@@ -140,14 +141,15 @@ static int wrap_fd(void **state, int fd, char *err, size_t errlen)
 	return 0;
 }
 
-static int unix_open(void **state, const char *where, int port,
-    int timeout_ms, char *err, size_t errlen)
+static int unix_open(void **state, const void *arg, const char *where,
+    int port, int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = cw_now_ms() + timeout_ms;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len;
 	int fd, e;
 
+	(void)arg;
 	(void)port;
 	if (where == NULL || where[0] == '\0') {
 		cw_set_err(err, errlen, "no socket path");
@@ -229,10 +231,9 @@ fail:
  * one deadline.  The resolver itself is not bounded: give an address, or
  * a name from /etc/hosts, where that matters.
  */
-static int tcp_open(void **state, const char *where, int port,
+int cw_redis_tcp_connect(const char *where, int port, long long deadline,
     int timeout_ms, char *err, size_t errlen)
 {
-	long long deadline = cw_now_ms() + timeout_ms;
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM,
@@ -260,6 +261,17 @@ static int tcp_open(void **state, const char *where, int port,
 			break;
 	}
 	freeaddrinfo(res);
+	return fd;
+}
+
+static int tcp_open(void **state, const void *arg, const char *where,
+    int port, int timeout_ms, char *err, size_t errlen)
+{
+	int fd;
+
+	(void)arg;
+	fd = cw_redis_tcp_connect(where, port, cw_now_ms() + timeout_ms,
+	    timeout_ms, err, errlen);
 	if (fd < 0)
 		return -1;
 	return wrap_fd(state, fd, err, errlen);
@@ -283,7 +295,7 @@ static int sock_write_all(void *state, const char *buf, size_t len,
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (wait_fd(s->fd, POLLOUT, deadline_ms) != 0)
+		if (cw_redis_wait_fd(s->fd, POLLOUT, deadline_ms) != 0)
 			return -1;
 	}
 	return 0;
@@ -312,7 +324,7 @@ static long sock_read_some(void *state, char *buf, size_t len,
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (wait_fd(s->fd, POLLIN, deadline_ms) != 0)
+		if (cw_redis_wait_fd(s->fd, POLLIN, deadline_ms) != 0)
 			return -1;
 	}
 }

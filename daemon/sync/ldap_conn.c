@@ -2,7 +2,9 @@
 /*
  * ldap_conn.c - connecting to the directory, and converting its entries.
  */
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,86 @@ done:
 	return 0;
 }
 
+/* Whether addr is 127.0.0.0/8 or ::1 (or IPv4 ::1-mapped 127/8). */
+static bool
+loopback_addr(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	const unsigned char *b = s6->sin6_addr.s6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (ss->ss_family != AF_INET6)
+		return false;
+	return IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+	    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && b[12] == 127);
+}
+
+/* The family and address of ld's connection; -1 when there is none. */
+static int
+peer_of(LDAP *ld, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+	ber_socket_t fd = -1;
+
+	memset(ss, 0, sizeof(*ss));
+	if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS ||
+	    fd < 0 || getpeername(fd, (struct sockaddr *)ss, &len) < 0)
+		return -1;
+	return 0;
+}
+
+bool
+cw_ldap_plaintext(LDAP *ld)
+{
+	struct sockaddr_storage ss;
+
+	if (ldap_tls_inplace(ld))
+		return false;
+	return peer_of(ld, &ss) < 0 || ss.ss_family != AF_UNIX;
+}
+
+/*
+ * Before anything is sent (the bind carries the password): a connection
+ * without TLS is only acceptable over ldapi://, or with allow_plaintext to
+ * an address that really is loopback (the config checked the URI's text;
+ * here "localhost" has been resolved).  Otherwise the connection is
+ * refused, naming the URI and the fix.
+ */
+static int
+check_transport(LDAP *ld, const struct cw_config *cfg, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage ss;
+
+	if (!cw_ldap_plaintext(ld))
+		return 0;
+	if (cfg->ldap.allow_plaintext && peer_of(ld, &ss) == 0 &&
+	    loopback_addr(&ss))
+		return 0;
+	snprintf(err, errlen, "ldap: %s: refusing plain LDAP without TLS%s: "
+	    "use ldaps:// or starttls = yes", cfg->ldap.uri,
+	    cfg->ldap.allow_plaintext ? " to an address that is not loopback" :
+	    " (allow_plaintext = yes permits it to a loopback address only)");
+	return -1;
+}
+
+/* Whether the space-separated URI list has a plain ldap:// URI. */
+static bool
+may_be_plain(const char *uris)
+{
+	const char *p = uris;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "ldap://", 7) == 0)
+			return true;
+		p += strcspn(p, " \t");
+	}
+	return false;
+}
+
 bool
 cw_ldap_unreachable(int rc)
 {
@@ -165,6 +247,21 @@ cw_ldap_connect_rc(const struct cw_config *cfg, int *rcp, char *err,
 		*rcp = rc;
 		describe_failure(ld, cfg, "StartTLS with", rc, err, errlen);
 		goto fail;
+	}
+	/*
+	 * A list with a plain ldap:// URI (no StartTLS): connect first, and
+	 * look at what answered before the bind sends anything.  ldaps://
+	 * and ldapi:// cannot end up in clear, and bind as they always did.
+	 */
+	if (!cfg->ldap.starttls && may_be_plain(cfg->ldap.uri)) {
+		if ((rc = ldap_connect(ld)) != LDAP_SUCCESS) {
+			*rcp = rc;
+			describe_failure(ld, cfg, "connect to", rc, err,
+			    errlen);
+			goto fail;
+		}
+		if (check_transport(ld, cfg, err, errlen) < 0)
+			goto fail;
 	}
 	if (bind_configured(ld, cfg, rcp, err, errlen) < 0)
 		goto fail;

@@ -23,7 +23,9 @@ extern char *const cw_ldap_wanted_attrs[];
 /*
  * Connects to the first reachable URI of [ldap] uri (libldap tries a
  * space-separated list in order), with StartTLS and CA verification when
- * configured, TCP keepalive so a silently dead server is noticed, and
+ * configured, TCP keepalive so a silently dead server is noticed; refuses
+ * a connection without TLS unless it is ldapi://, or allow_plaintext and
+ * a loopback peer (checked before the bind sends the password); and
  * binds: simple with the password file, SASL EXTERNAL (sasl_external,
  * for ldapi://: the peer's uid is the identity), or anonymously.  NULL with err on failure.
  */
@@ -40,6 +42,13 @@ LDAP *cw_ldap_connect_rc(const struct cw_config *cfg, int *rc, char *err,
  * retry would only repeat (bad credentials, no access, bad config).
  */
 bool cw_ldap_unreachable(int rc);
+
+/*
+ * Whether ld's connection runs without TLS over the network (a plain
+ * ldap:// that [ldap] allow_plaintext let through to loopback): the
+ * caller logs it as a warning.  ldapi:// is not plaintext on the wire.
+ */
+bool cw_ldap_plaintext(LDAP *ld);
 
 /* The URI actually connected to (malloc'd), for logs. */
 char *cw_ldap_connected_uri(LDAP *ld);

@@ -647,6 +647,10 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 		goto fail;
 	*ldap_rc = LDAP_OTHER;
 	m->uri = cw_ldap_connected_uri(ld);
+	if (cw_ldap_plaintext(ld))
+		cw_warn("ldap: %s: plain LDAP without TLS (allow_plaintext = "
+		    "yes): the directory's data crosses loopback in clear",
+		    m->uri != NULL ? m->uri : "?");
 	if ((m->ls = new_sync(m, ld, err, errlen)) == NULL) {
 		ldap_unbind_ext_s(ld, NULL, NULL);
 		goto fail;

@@ -40,6 +40,7 @@ fa_conf() {
     {
         echo "[ldap]"
         echo "uri = $CW_LDAP_URI"
+        echo "allow_plaintext = yes"
         echo "staff_base = $CW_STAFF_BASE"
         echo "hostclass_base = $CW_HOSTCLASS_BASE"
         echo "role_base = $CW_ROLE_BASE"

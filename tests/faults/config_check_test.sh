@@ -24,6 +24,7 @@ conf() {  # ldap_pw redis_pw key_dir [writer]
     {
         echo "[ldap]"
         echo "uri = ldap://127.0.0.1:1/"
+        echo "allow_plaintext = yes"
         echo "staff_base = ou=people,dc=x"
         echo "hostclass_base = ou=hc,dc=x"
         echo "role_base = ou=roles,dc=x"

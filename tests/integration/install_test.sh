@@ -25,7 +25,7 @@ for f in usr/sbin/clearwayd usr/bin/clearwayctl "${pamdir#/}/pam_clearway.so" \
     usr/share/man/man8/pam_clearway.8 usr/share/man/man5/clearway.conf.5 \
     usr/share/bash-completion/completions/clearwayctl \
     usr/share/clearway/notify/notify-email usr/share/clearway/notify/notify-webhook \
-    usr/share/doc/clearway/notify.md; do
+    usr/share/doc/clearway/notify.md usr/share/doc/clearway/examples/systemd/notify.conf; do
     [[ -e $dest/$f ]] && pass "/$f" || fail "/$f missing"
 done
 [[ -x $dest/usr/sbin/clearwayd && -x $dest/usr/bin/clearwayctl &&

@@ -189,4 +189,12 @@ grep -c 'notify_user no-such-user-cw: no such user' "$CW_LAST_OUT" >/dev/null &&
 cw_write_config "$conf" "$sock" "notify_command = $work/bin/fail" \
     "notify_user = root" "[policy]" "breakglass_users = rescue"
 expect_exit 1 "d: notify_user root stops the start" timeout 20 "$daemon" -f -c "$conf"
+# As under the shipped unit, without CAP_SETUID/CAP_SETGID in the
+# bounding set: refused at start, naming the drop-in.
+cw_write_config "$conf" "$sock" "notify_command = $work/bin/fail" \
+    "[policy]" "breakglass_users = rescue"
+expect_exit 1 "d: without CAP_SETUID/CAP_SETGID the start is refused" \
+    timeout 20 setpriv --bounding-set=-setuid,-setgid "$daemon" -f -c "$conf"
+grep -c 'examples/systemd/notify.conf' "$CW_LAST_OUT" >/dev/null &&
+    pass "d: ... naming the drop-in" || fail "d: message: $(head -2 "$CW_LAST_OUT")"
 finish

@@ -113,6 +113,7 @@ port = $CW_REDIS_PORT"
 	cat >"$1" <<EOF
 [ldap]
 uri = $CW_LDAP_URI
+allow_plaintext = yes
 staff_base = $CW_STAFF_BASE
 hostclass_base = $CW_HOSTCLASS_BASE
 role_base = $CW_ROLE_BASE

@@ -696,7 +696,7 @@ ldap_open(char *err, size_t errlen)
 	char ini[2048];
 	LDAP *ld = NULL;
 
-	snprintf(ini, sizeof(ini), "[ldap]\nuri = %s\nstaff_base = %s\n"
+	snprintf(ini, sizeof(ini), "[ldap]\nuri = %s\nallow_plaintext = yes\nstaff_base = %s\n"
 	    "hostclass_base = %s\nrole_base = %s\nbind_dn = %s\n"
 	    "bind_password_file = %s\ntimeout_ms = 2000\n",
 	    env("CW_LDAP_URI"), env("CW_STAFF_BASE"),

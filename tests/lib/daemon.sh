@@ -16,6 +16,8 @@ cw_write_config() {
     {
         echo "[ldap]"
         echo "uri = $CW_LDAP_URI"
+        # The rig's slapd is plain LDAP on loopback.
+        echo "allow_plaintext = yes"
         echo "staff_base = $CW_STAFF_BASE"
         echo "hostclass_base = $CW_HOSTCLASS_BASE"
         echo "role_base = $CW_ROLE_BASE"

@@ -20,6 +20,7 @@
 static const char minimal[] =
     "[ldap]\n"
     "uri = ldap://127.0.0.1:389/\n"
+    "allow_plaintext = yes\n"
     "staff_base = ou=people,dc=x\n"
     "hostclass_base = ou=hostclasses,dc=x\n"
     "role_base = ou=roles,dc=x\n";
@@ -134,7 +135,65 @@ static const struct bad_case bad_cases[] = {
 	{ "[daemon]\nldap_sync = yes\n", "ldap_sync needs [ldap] uri" },
 	{ "[daemon]\nldap_sync = no\n[ldap]\nbind_dn = cn=x\n",
 	  "bind_dn needs bind_password_file" },
+	/* Plain LDAP: only with allow_plaintext, only to loopback. */
+	{ "[daemon]\nldap_sync = no\n[ldap]\nuri = ldap://127.0.0.1/\n",
+	  "uri ldap://127.0.0.1/: plain LDAP without TLS is refused: use "
+	  "ldaps://, or starttls = yes, or allow_plaintext = yes" },
+	{ "[daemon]\nldap_sync = no\n[ldap]\nuri = ldaps://a/ ldap://b/\n"
+	  "allow_plaintext = yes\n", "only ever allowed to a loopback" },
+	{ "[daemon]\nldap_sync = no\n[ldap]\nuri = ldap://127.0.0.1.evil/\n"
+	  "allow_plaintext = yes\n", "plain LDAP without TLS is refused" },
+	{ "[daemon]\nldap_sync = no\n[ldap]\nuri = http://x/\n",
+	  "not ldaps://, ldap:// or ldapi://" },
+	/* Redis TLS, uri and users. */
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = http://x\n",
+	  "uri must start with redis:// or rediss://" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://u:pw@x\n",
+	  "no user, password" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://x:0\n",
+	  "bad host or port" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = rediss://[::1\n",
+	  "bad [address]" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://x\n"
+	  "socket = /run/r.sock\n", "uri and socket exclude each other" },
+	{ "[daemon]\nldap_sync = no\n[redis]\ntls = yes\n"
+	  "socket = /run/r.sock\n", "tls is for host:port" },
+	{ "[daemon]\nldap_sync = no\n[redis]\ntls = yes\n"
+	  "cert_file = /c.pem\n", "cert_file and key_file go together" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nca_file = /ca.pem\n",
+	  "need tls = yes" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuser = host1\n",
+	  "user needs password_file" },
 };
+
+static void
+test_redis_uri_and_ldap_tls(void **state)
+{
+	static const char text[] =
+	    "[ldap]\nuri = ldapi:///  ldaps://x/ ldap://[::1]:389/ "
+	    "ldap://localhost\nallow_plaintext = yes\n"
+	    "[daemon]\nldap_sync = no\n"
+	    "[redis]\nuri = rediss://[::1]:6390\nca_file = /ca.pem\n"
+	    "user = host1\npassword_file = /pw\n";
+	static const char starttls[] =
+	    "[ldap]\nuri = ldap://ldap.example/\nstarttls = yes\n"
+	    "[daemon]\nldap_sync = no\n[redis]\nuri = redis://r.example\n";
+	struct cw_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(text, &c, err, sizeof(err)), 0);
+	assert_true(c.redis.tls);
+	assert_string_equal(c.redis.host, "::1");
+	assert_int_equal(c.redis.port, 6390);
+	assert_string_equal(c.redis.user, "host1");
+	cw_config_free(&c);
+	assert_int_equal(parse(starttls, &c, err, sizeof(err)), 0);
+	assert_false(c.redis.tls);
+	assert_string_equal(c.redis.host, "r.example");
+	assert_int_equal(c.redis.port, 6379);
+	cw_config_free(&c);
+}
 
 static void
 test_bad(void **state)
@@ -277,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_minimal_and_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_redis_uri_and_ldap_tls),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_load_permissions),
 		cmocka_unit_test(test_secret),
