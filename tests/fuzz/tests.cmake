@@ -93,5 +93,5 @@ cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c ${
 cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c
                          ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c
                          ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
-                         ${PROJECT_SOURCE_DIR}/daemon/revoke/revocation_queue.c
+                         ${PROJECT_SOURCE_DIR}/daemon/revoke/revq_record.c
                LIBS cwredis PkgConfig::JANSSON)

@@ -86,11 +86,10 @@ set_tests_properties(cli PROPERTIES LABELS integration TIMEOUT 60)
 # (with slapd stopped midway), ending a real user's processes, and the
 # persisted deny-list.  Runs as root (useradd, setpriv).
 add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
-               ${PROJECT_SOURCE_DIR}/daemon/store/store.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                ${PROJECT_SOURCE_DIR}/daemon/sync/ldap_conn.c)
-target_link_libraries(test_revq PRIVATE cwrevq)
+target_link_libraries(test_revq PRIVATE cwrevq cwstore)
 add_test(NAME revq COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/revq_test.sh
          $<TARGET_FILE:test_revq>)
 set_tests_properties(revq PROPERTIES LABELS integration TIMEOUT 300)
