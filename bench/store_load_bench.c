@@ -3,9 +3,11 @@
  * store_load_bench.c - a cold load (cw_store_load_all: what a restarted
  * clearwayd does first) from a Redis that bench/store_fill.py filled.
  *
- *   store_load_bench SOCKET PREFIX [ROUNDS]
+ *   store_load_bench SOCKET PREFIX [ROUNDS [WORKER]]
  *
- * Prints every round's time and the fastest, in milliseconds.
+ * WORKER 1 (the default, as clearwayd's follow thread does) hands the
+ * store a parse worker; 0 parses on the loading thread alone.  Prints
+ * every round's time and the fastest, in milliseconds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "store_load_bench: bad arguments\n");
 		return 2;
 	}
+	if (argc <= 4 || atoi(argv[4]) != 0)
+		st.parser = cw_parse_worker_start();
 	for (i = 0; i < rounds; i++) {
 		t0 = cw_now_ms();
 		d = cw_store_load_all(&st, NULL, NULL, &skipped, err,
@@ -52,7 +56,9 @@ main(int argc, char **argv)
 			best = ms;
 		cw_delta_free(d);
 	}
-	printf("cold load: best of %d rounds %lld ms\n", rounds, best);
+	printf("cold load (%s): best of %d rounds %lld ms\n", st.parser ?
+	    "with a parse worker" : "one thread", rounds, best);
+	cw_parse_worker_stop(st.parser);
 	cw_redis_free(redis);
 	return 0;
 }

@@ -3,6 +3,7 @@
 # A cold load from Redis (cw_store_load_all, what a restarted clearwayd
 # does first) of N generated staff, timed apart from LDAP:
 #   bench/store_load_bench.sh [N [ROUNDS]]     (defaults 100000 and 5)
+# once with the parse worker clearwayd's follow thread uses, once without.
 # Builds the release tree, starts a throwaway redis-server in a temp dir
 # (Unix socket only), fills it with bench/store_fill.py, prints numbers.
 set -euo pipefail
@@ -30,4 +31,5 @@ done
 python3 "$top/bench/gen-directory.py" "$n" |
     python3 "$top/bench/store_fill.py" cw: |
     redis-cli -s "$work/redis.sock" --pipe | tail -1
-"$build/bench/store_load_bench" "$work/redis.sock" cw: "$rounds"
+"$build/bench/store_load_bench" "$work/redis.sock" cw: "$rounds" 1
+"$build/bench/store_load_bench" "$work/redis.sock" cw: "$rounds" 0
