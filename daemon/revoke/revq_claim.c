@@ -87,7 +87,8 @@ cw_revq_claim(struct cw_store *st, const struct cw_revq_claim_opts *o,
 	args[3] = smaxd;
 	args[4] = snow;
 	args[5] = o->own_pending_first ? "1" : "0";
-	if ((x = revq_run_script(st, cw_lua_revq_claim, args, 6, err, errlen)) == NULL)
+	if ((x = revq_run_script(st, cw_lua_revq_claim, args, 6, err,
+	    errlen)) == NULL)
 		return -1;
 	for (i = 0; x->type == REDIS_REPLY_ARRAY && i < x->elements &&
 	    n < o->max; i++)
@@ -155,7 +156,8 @@ cw_revq_complete(struct cw_store *st, const char *sid, const char *id,
 		return -1;
 	}
 	snprintf(snow, sizeof(snow), "%lld", (long long)now);
-	if (revq_run_int(st, cw_lua_revq_complete, args, 3, &v, err, errlen) < 0)
+	if (revq_run_int(st, cw_lua_revq_complete, args, 3, &v, err,
+	    errlen) < 0)
 		return -1;
 	return (int)v;
 }
@@ -187,7 +189,8 @@ cw_revq_retry(struct cw_store *st, const char *id, int64_t now, char *err,
 {
 	long long v;
 
-	if (revq_run_id_script(st, cw_lua_revq_retry, id, now, &v, err, errlen) < 0)
+	if (revq_run_id_script(st, cw_lua_revq_retry, id, now, &v, err,
+	    errlen) < 0)
 		return -1;
 	return (int)v;
 }

@@ -324,7 +324,8 @@ page_range(struct cw_store *st, const char *suffix, const char *id,
 	*whole = NULL;
 	snprintf(smax, sizeof(smax), "%zu", max);
 	snprintf(sstart, sizeof(sstart), "%lld", start);
-	if ((x = revq_run_script(st, cw_lua_revq_page, args, 4, err, errlen)) == NULL)
+	if ((x = revq_run_script(st, cw_lua_revq_page, args, 4, err,
+	    errlen)) == NULL)
 		return NULL;
 	if (x->type != REDIS_REPLY_ARRAY || x->elements < 1 ||
 	    x->element[0]->type != REDIS_REPLY_INTEGER ||
@@ -454,8 +455,8 @@ cw_revq_page_month(struct cw_store *st, const char *month, const char *after,
 		return -1;
 	}
 	/* The first page makes sure the ordered index has every member. */
-	if (after[0] == '\0' && revq_run_int(st, cw_lua_revq_month_index, args, 1,
-	    &added, err, errlen) < 0)
+	if (after[0] == '\0' && revq_run_int(st, cw_lua_revq_month_index,
+	    args, 1, &added, err, errlen) < 0)
 		return -1;
 	snprintf(suffix, sizeof(suffix), "%s%s", CW_KEY_REV_MONTHZ, month);
 	return page_index(st, suffix, after, max, p, err, errlen);

@@ -92,7 +92,8 @@ cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
 	args[11] = snow;
 	args[12] = r->kind == CW_REV_LEAVER || r->kind == CW_REV_REVOKE ?
 	    "1" : "0";
-	if ((x = revq_run_script(st, cw_lua_revq_submit, args, 13, err, errlen)) == NULL)
+	if ((x = revq_run_script(st, cw_lua_revq_submit, args, 13, err,
+	    errlen)) == NULL)
 		return -1;
 	if (x->type != REDIS_REPLY_ARRAY || x->elements != 5 ||
 	    x->element[0]->type != REDIS_REPLY_INTEGER ||
@@ -137,7 +138,8 @@ cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
 {
 	long long v;
 
-	if (revq_run_id_script(st, cw_lua_revq_audited, id, now, &v, err, errlen) < 0)
+	if (revq_run_id_script(st, cw_lua_revq_audited, id, now, &v, err,
+	    errlen) < 0)
 		return -1;
 	if (v < 0) {
 		snprintf(err, errlen, "revq: no revocation %s", id);
@@ -164,8 +166,8 @@ cw_revq_reinstate(struct cw_store *st, const char *uid, const char *actor,
 		return -1;
 	}
 	snprintf(snow, sizeof(snow), "%lld", (long long)now);
-	if ((x = revq_run_script(st, cw_lua_revq_reinstate, args, 4, err, errlen)) ==
-	    NULL)
+	if ((x = revq_run_script(st, cw_lua_revq_reinstate, args, 4, err,
+	    errlen)) == NULL)
 		return -1;
 	if (x->type == REDIS_REPLY_ARRAY && x->elements == 3 &&
 	    x->element[0]->type == REDIS_REPLY_INTEGER &&

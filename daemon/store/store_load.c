@@ -31,8 +31,8 @@ add_parsed(struct cw_delta *d, enum cw_kind kind, const char *uuid,
 		e = cw_db_entry_parse(kind, v->str, v->len, (int64_t)time(NULL),
 		    why, sizeof(why));
 		if (e == NULL && (*skipped)++ == 0)
-			snprintf(err, errlen, "%s %s: %s", cw_store_kind_key(kind), uuid,
-			    why);
+			snprintf(err, errlen, "%s %s: %s",
+			    cw_store_kind_key(kind), uuid, why);
 	}
 	/* Absent (deleted since) or unusable: the entry must go. */
 	if (cw_delta_add(d, uuid, e) < 0) {
@@ -112,7 +112,8 @@ load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
 		return -1;
 	rc = load_revoked(d, r);
 	freeReplyObject(r);
-	if (rc < 0 || (r = cw_redis_call(st->redis, err, errlen, 2, hg, NULL)) == NULL)
+	if (rc < 0 || (r = cw_redis_call(st->redis, err, errlen, 2, hg,
+	    NULL)) == NULL)
 		return -1;
 	rc = load_elevations(d, r, skipped, err, errlen);
 	freeReplyObject(r);
@@ -165,7 +166,8 @@ read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
 	*upto = from;
 	for (;;) {
 		snprintf(start, sizeof(start), "(%lld-1", *upto);
-		if ((r = cw_redis_call(st->redis, err, errlen, 6, argv, NULL)) == NULL)
+		if ((r = cw_redis_call(st->redis, err, errlen, 6, argv,
+		    NULL)) == NULL)
 			return -1;
 		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
 		    i++) {
@@ -232,7 +234,8 @@ fetch_kind(struct cw_store *st, enum cw_kind kind, const char **uuids,
 		page = n - i < CHANGES_PAGE ? n - i : CHANGES_PAGE;
 		for (j = 0; j < page; j++)
 			argv[2 + j] = uuids[i + j];
-		if ((r = cw_redis_call(st->redis, err, errlen, (int)(2 + page), argv, NULL)) == NULL)
+		if ((r = cw_redis_call(st->redis, err, errlen, (int)(2 + page),
+		    argv, NULL)) == NULL)
 			return -1;
 		for (j = 0; r->type == REDIS_REPLY_ARRAY && j < page &&
 		    j < r->elements; j++) {

@@ -40,6 +40,10 @@ struct cw_parse_worker {
 	bool quit;
 };
 
+/*
+ * Parses values [j->from, j->to) into j->out (NULL: unusable, counted in
+ * j->bad), asking the stop check every PARSE_STOP_EVERY values.
+ */
 static void
 parse_range(struct parse_job *j)
 {
