@@ -325,7 +325,7 @@ cw_audit_log_start(const struct cw_config *cfg,
 	if (check_host(host, err, errlen) < 0)
 		return NULL;
 	if (cw_audit_redis_key(key, sizeof(key), cfg->redis.key_prefix,
-	    "audit") < 0) {
+	    CW_KEY_AUDIT) < 0) {
 		snprintf(err, errlen, "audit: [redis] key_prefix must be at "
 		    "most 32 characters of [A-Za-z0-9:_-]");
 		return NULL;

@@ -18,6 +18,7 @@
 #include "audit/audit_log.h"
 #include "audit/metrics.h"
 #include "notify/notify.h"
+#include "store/keys.h"         /* CW_KEY_AUDIT, CW_KEY_AUDIT_WRITER */
 
 #define CW_AUDIT_HOST_MAX 253
 #define CW_AUDIT_REDIS_KEY_MAX 64

@@ -1478,7 +1478,7 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
 	pthread_mutex_init(&sp->lock, NULL);
 	cw_wake_cond_init(&sp->cond);
 	if (cw_audit_redis_key(sp->stream_key, sizeof(sp->stream_key),
-	    cfg->redis.key_prefix, "audit") < 0) {
+	    cfg->redis.key_prefix, CW_KEY_AUDIT) < 0) {
 		snprintf(err, errlen, "audit: bad [redis] key_prefix");
 		return -1;
 	}

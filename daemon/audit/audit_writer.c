@@ -43,6 +43,7 @@
 #include "lib/log.h"
 #include "text.h"
 #include "lib/wake.h"
+#include "store/lua_scripts.h"
 
 #define LOCK_TTL_MS 30000
 #define RENEW_MS 5000
@@ -52,19 +53,6 @@
 #define BACKOFF_MAX_MS 5000
 #define STOP_MS 2000
 #define US_PER_DAY (86400LL * 1000000LL)
-
-/* The token of this directory's previous writer process, proven dead. */
-static const char acquire_takeover_lua[] =
-    "local v = redis.call('GET', KEYS[1]) "
-    "if v == false or v == ARGV[1] or v == ARGV[3] then "
-    "  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
-    "return 0";
-static const char renew_lua[] =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "  return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
-static const char release_lua[] =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "  return redis.call('DEL', KEYS[1]) end return 0";
 
 /* ---- Redis helpers ---- */
 
@@ -141,7 +129,7 @@ lock_acquire(struct cw_audit_writer *w)
 	got = r->type == REDIS_REPLY_STATUS;    /* nil: someone holds it */
 	freeReplyObject(r);
 	if (!got && w->prev_token[0] != '\0' && lock_script(w,
-	    acquire_takeover_lua, w->prev_token) == 1) {
+	    cw_lua_audit_lock_acquire, w->prev_token) == 1) {
 		cw_log(LOG_NOTICE, "audit writer: took %s over from this "
 		    "trail's previous writer process, which is gone",
 		    w->lock_key);
@@ -220,7 +208,7 @@ release(struct cw_audit_writer *w)
 	if (!w->holding)
 		return;
 	store_close(w);
-	(void)lock_script(w, release_lua, NULL);
+	(void)lock_script(w, cw_lua_audit_lock_release, NULL);
 	w->holding = false;
 	cw_metrics_level(w->log->metrics, CW_LEVEL_WRITER_ACTIVE, 0);
 }
@@ -259,7 +247,7 @@ renew(struct cw_audit_writer *w)
 
 	if (cw_now_ms() - w->renewed_ms < RENEW_MS)
 		return 0;
-	v = lock_script(w, renew_lua, NULL);
+	v = lock_script(w, cw_lua_audit_lock_renew, NULL);
 	if (v == 1) {
 		w->renewed_ms = cw_now_ms();
 		return 0;
@@ -432,9 +420,9 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	pthread_mutex_init(&w->lock, NULL);
 	cw_wake_cond_init(&w->cond);
 	if (cw_audit_redis_key(w->stream_key, sizeof(w->stream_key),
-	    cfg->redis.key_prefix, "audit") < 0 ||
+	    cfg->redis.key_prefix, CW_KEY_AUDIT) < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),
-	    cfg->redis.key_prefix, "audit:writer") < 0 ||
+	    cfg->redis.key_prefix, CW_KEY_AUDIT_WRITER) < 0 ||
 	    writer_token_make(w, log->host) < 0)
 		return -1;
 	if ((w->dir = strdup(cfg->audit.directory)) == NULL ||

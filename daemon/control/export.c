@@ -43,11 +43,12 @@ key(const struct cw_store *st, const char *suffix, char *buf, size_t len)
 static bool
 is_revocation_key(const struct cw_store *st, const char *k)
 {
-	size_t n = strlen(st->prefix) + 4;
-
-	return strncmp(k + n - 4, "rev:", 4) == 0 && strcmp(k + n, "open") != 0 &&
-	    strcmp(k + n, "openby") != 0 && strncmp(k + n, "month:", 6) != 0 &&
-	    strncmp(k + n, "monthz:", 7) != 0;
+	k += strlen(st->prefix);
+	return strncmp(k, CW_KEY_REV, strlen(CW_KEY_REV)) == 0 &&
+	    strcmp(k, CW_KEY_REV_OPEN) != 0 &&
+	    strcmp(k, CW_KEY_REV_OPENBY) != 0 &&
+	    strncmp(k, CW_KEY_REV_MONTH, strlen(CW_KEY_REV_MONTH)) != 0 &&
+	    strncmp(k, CW_KEY_REV_MONTHZ, strlen(CW_KEY_REV_MONTHZ)) != 0;
 }
 
 /* A stored JSON string as a JSON value (null when absent or broken). */
@@ -89,7 +90,7 @@ history_of(struct cw_store *st, const char *uid, json_t *ids, char *err,
 	redisReply *r;
 	size_t i, f;
 
-	key(st, "elevation-history", k, sizeof(k));
+	key(st, CW_KEY_ELEVATION_HISTORY, k, sizeof(k));
 	if ((r = run(st, 6, argv, err, errlen)) == NULL) {
 		json_decref(arr);
 		return NULL;
@@ -136,7 +137,7 @@ revocations_of(struct cw_store *st, const char *uid, char *err,
 	redisReply *r, *h;
 	size_t i, f;
 
-	snprintf(pattern, sizeof(pattern), "%srev:*", st->prefix);
+	snprintf(pattern, sizeof(pattern), "%s" CW_KEY_REV "*", st->prefix);
 	do {
 		if ((r = run(st, 6, scan, err, errlen)) == NULL) {
 			json_decref(arr);
@@ -193,13 +194,13 @@ export_person(struct cw_store *st, const struct cw_control_job *j,
 	json_t *o, *entry, *elev, *hist, *revs, *leaver;
 	int revoked;
 
-	entry = j->entry_uuid[0] ? hget_json(st, "staff", j->entry_uuid, err,
+	entry = j->entry_uuid[0] ? hget_json(st, CW_KEY_STAFF, j->entry_uuid, err,
 	    errlen) : json_null();
-	elev = hget_json(st, "elevations", uid, err, errlen);
-	leaver = hget_json(st, "leavers", uid, err, errlen);
+	elev = hget_json(st, CW_KEY_ELEVATIONS, uid, err, errlen);
+	leaver = hget_json(st, CW_KEY_LEAVERS, uid, err, errlen);
 	hist = history_of(st, uid, NULL, err, errlen);
 	revs = revocations_of(st, uid, err, errlen);
-	revoked = is_member(st, "revoked", uid, err, errlen);
+	revoked = is_member(st, CW_KEY_REVOKED, uid, err, errlen);
 	if (entry == NULL || elev == NULL || leaver == NULL || hist == NULL ||
 	    revs == NULL || revoked < 0) {
 		json_decref(entry);
@@ -234,8 +235,8 @@ static const char *const section_names[SEC_COUNT] = {
 };
 
 static const char *const section_keys[SEC_COUNT] = {
-	"staff", "hostclass", "role", "elevations", "leavers", "revoked",
-	"rev:*"
+	CW_KEY_STAFF, CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_ELEVATIONS,
+	CW_KEY_LEAVERS, CW_KEY_REVOKED, CW_KEY_REV "*"
 };
 
 
@@ -368,9 +369,9 @@ erase_person(struct cw_store *st, const struct cw_control_job *j,
 		json_decref(ids);
 		return 0;
 	}
-	key(st, "elevations", ek, sizeof(ek));
-	key(st, "leavers", lk, sizeof(lk));
-	key(st, "elevation-history", hk, sizeof(hk));
+	key(st, CW_KEY_ELEVATIONS, ek, sizeof(ek));
+	key(st, CW_KEY_LEAVERS, lk, sizeof(lk));
+	key(st, CW_KEY_ELEVATION_HISTORY, hk, sizeof(hk));
 	if ((hist = history_of(st, uid, ids, err, errlen)) == NULL)
 		goto fail;
 	json_decref(hist);

@@ -2,8 +2,10 @@
 /*
  * revocation_queue.h - the durable revocation queue in Redis (issue 4):
  * leavers and withdrawn privileges, from request to proof of completion.
+ * The code is in revq_*.c, a file per job (revq_internal.h), and the Lua
+ * scripts in store/lua/revq_*.lua.
  *
- * Keys, all under the store prefix <p> (store.h):
+ * Keys, all under the store prefix <p> (the names: store/keys.h):
  *
  *   <p>rev:<id>          HASH  one revocation: id uid kind reason actor role
  *                              requested_at effective_at deadline month
@@ -32,7 +34,7 @@
  *                              is done or cancelled): one open per user
  *                              and kind
  *   <p>revoked           SET   uids denied with reason "revoked"
- *   <p>gen, <p>changes   as in store.h: every change to <p>revoked bumps
+ *   <p>gen, <p>changes   as in keys.h: every change to <p>revoked bumps
  *                              gen and logs "r:<uid>" so that every
  *                              daemon reloads the revoked set at once
  *
@@ -265,7 +267,7 @@ int cw_revq_mark_audited(struct cw_store *st, const char *id, int64_t now,
  * removed), bumping gen/changes, in one script.  Done revocations stay
  * done: they are evidence, and the LDAP lock they set is for the
  * directory's admin to lift.  It leaves <p>reinstated uid -> "<epoch>
- * <gen> <now>" (store.h), the explicit undo a host needs before it takes
+ * <gen> <now>" (keys.h), the explicit undo a host needs before it takes
  * uid off its deny-list.  The caller audits.  Returns how many were
  * cancelled (*was_revoked says whether uid was in the set), or -1.
  */

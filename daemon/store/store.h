@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.h - the Redis key layout shared by every clearwayd of a fleet.
+ * store.h - reading and writing the Redis key layout (store/keys.h) that
+ * every clearwayd of a fleet shares.
  *
- *   <prefix>staff       HASH entryUUID -> entry JSON (core/entry.h)
- *   <prefix>hostclass   HASH entryUUID -> entry JSON
- *   <prefix>role        HASH entryUUID -> entry JSON
- *   <prefix>revoked     SET  uid        (revocation queue, later issue)
- *   <prefix>elevations  HASH uid -> [{"role","start","end"}, ...]
- *   <prefix>gen         INTEGER: one more for every change batch
- *   <prefix>changes     STREAM: entry <gen>-1 lists what batch <gen> changed
- *   <prefix>ldap:cookie STRING: the RFC 4533 cookie the stored data covers
- *   <prefix>ldap:state  HASH: sync status for clearwayctl (connected, ...)
- *   <prefix>epoch       STRING: 32 random hex digits, made once with the
- *                       data: a store that lost it (FLUSHALL, restarted
- *                       empty, another server) is not the one a host knew
- *   <prefix>reinstated  HASH uid -> "<epoch> <gen> <at>": the last
- *                       reinstate of uid (revocation_queue.c), removed
- *                       when uid is revoked again; the only thing that
- *                       lets a host take a user off its deny-list
+ *   store.c          writes: change batches and the cookie, sync state,
+ *                    leaver events, the store's identity, re-asserts
+ *   store_read.c     small reads: cookie, generation, uuids, reinstate
+ *                    markers, waiting for a change
+ *   store_load.c     the policy data as a delta: everything, or what the
+ *                    change log says changed since a generation
+ *   store_parse.c    parsing a loaded hash, with an optional parse worker
+ *   store_elevation.c  elevations
  *
  * Raw entries, not parsed records, are stored so that every daemon parses
  * them with the same code (core/record.c) and an invalid value stays
@@ -25,8 +18,13 @@
  * rename and syncrepl deletes arrive as UUIDs only.
  *
  * A batch of changes, the generation bump, its change-log entry and the
- * cookie are written by one Lua script, so they are atomic: a reader never
- * sees a cookie without the changes it covers, or changes without a log.
+ * cookie are written by one Lua script (store/lua/store_write.lua), so
+ * they are atomic: a reader never sees a cookie without the changes it
+ * covers, or changes without a log.
+ *
+ * No function here starts a thread: a caller that wants the parse of a
+ * full load split over two threads starts a parse worker itself
+ * (store_parse.h) and hands it over in struct cw_store.
  */
 #ifndef CW_STORE_H
 #define CW_STORE_H
@@ -36,13 +34,19 @@
 #include <stdint.h>
 
 #include "model/policy_db.h"
+#include "store/keys.h"
 #include "store/redis.h"
-
-#define CW_PREFIX_MAX 32
+#include "store/store_parse.h"
 
 struct cw_store {
 	struct cw_redis *redis;
 	char prefix[CW_PREFIX_MAX + 1];
+	/*
+	 * Optional (NULL after cw_store_init): a parse worker its owner
+	 * started (store_parse.h) and stops after its last load; loads then
+	 * parse on two threads.
+	 */
+	struct cw_parse_worker *parser;
 };
 
 /* One change to write: json NULL means the entry is gone. */
@@ -74,8 +78,12 @@ int cw_store_cookie(struct cw_store *st, char **cookie, size_t *len,
 int cw_store_all_uuids(struct cw_store *st, struct cw_strmap *out,
     char *err, size_t errlen);
 
+/* The generation (0 when there is none yet).  0 or -1. */
 int cw_store_generation(struct cw_store *st, long long *gen, char *err,
     size_t errlen);
+
+/* "staff", "hostclass", "role": the hash (keys.h) of an entry kind. */
+const char *cw_store_kind_key(enum cw_kind kind);
 
 /*
  * The delta from generation `from` to the present: the entries the change
@@ -91,7 +99,8 @@ struct cw_delta *cw_store_delta_since(struct cw_store *st, long long from,
  * Everything, in one MULTI/EXEC, as a delta that replaces the database.
  * Parsing 100,000 entries takes seconds, so stopping (may be NULL) is
  * asked every few thousand: when it says yes, the load is abandoned (NULL,
- * err "stopping") and the daemon can stop within its bound.
+ * err "stopping") and the daemon can stop within its bound.  With
+ * st->parser set, the parse runs on this thread and the worker's.
  */
 struct cw_delta *cw_store_load_all(struct cw_store *st,
     bool (*stopping)(void *), void *stopping_arg, size_t *skipped,

@@ -4,7 +4,7 @@
  *
  * The follow thread (sync.c) passes every reload through the guard:
  *
- *   - Identity.  The store carries an epoch (store.h), made once with the
+ *   - Identity.  The store carries an epoch (keys.h), made once with the
  *     data.  An epoch that is missing or not the one this host knew
  *     (FLUSHALL, a restart without its files, a failover to another
  *     server), or a generation lower than the highest this host saw in

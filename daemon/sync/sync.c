@@ -550,11 +550,15 @@ follow_main(void *arg)
 {
 	struct cw_sync *s = arg;
 
+	/* Full loads parse on this thread and a worker (store_parse.h). */
+	s->follow_store.parser = cw_parse_worker_start();
 	do {
 		reload(s);
 		cw_watch_tick(&s->watch, (int64_t)time(NULL));
 		report_lag(s);
 	} while (follow_wait(s));
+	cw_parse_worker_stop(s->follow_store.parser);
+	s->follow_store.parser = NULL;
 	cw_watch_free(&s->watch);
 	cw_guard_free(&s->guard);
 	cw_strmap_clear(&s->last_revoked, NULL);

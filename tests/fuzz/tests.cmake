@@ -96,13 +96,12 @@ cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c ${
 cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c
                          ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c
                          ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
-                         ${PROJECT_SOURCE_DIR}/daemon/revoke/revocation_queue.c
+                         ${PROJECT_SOURCE_DIR}/daemon/revoke/revq_record.c
                LIBS cwredis PkgConfig::JANSSON)
 # Issue 13: what comes back from Redis, which every host can write to.
 cw_fuzz_target(elevations)
 cw_fuzz_target(audit_event SOURCES ${PROJECT_SOURCE_DIR}/daemon/audit/audit_codec.c
                INCLUDES ${PROJECT_SOURCE_DIR}/daemon LIBS cwaudit)
-cw_fuzz_target(resp SOURCES ${PROJECT_SOURCE_DIR}/daemon/store/store.c
-                    ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+cw_fuzz_target(resp SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
                     ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
-               LIBS cwrevq PkgConfig::JANSSON)
+               LIBS cwstore cwrevq PkgConfig::JANSSON)

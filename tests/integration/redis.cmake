@@ -11,3 +11,14 @@ add_test(NAME redis_client
 # The timeout test pauses the server for 3 s and the restart test waits for
 # it to come back: well under a minute in all.
 set_tests_properties(redis_client PROPERTIES LABELS integration TIMEOUT 120)
+
+# Every Lua script (daemon/store/lua/NAME.lua) compiles in the same kind of
+# throwaway redis-server: SCRIPT LOAD of each as embedded and as a file.
+add_executable(test_lua ${CMAKE_CURRENT_LIST_DIR}/test_lua.c)
+target_link_libraries(test_lua PRIVATE cwredis)
+target_compile_definitions(test_lua PRIVATE
+                           CW_LUA_DIR="${PROJECT_SOURCE_DIR}/daemon/store/lua")
+add_test(NAME store_lua
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_test.sh
+                 $<TARGET_FILE:test_lua>)
+set_tests_properties(store_lua PROPERTIES LABELS integration TIMEOUT 60)

@@ -79,18 +79,21 @@ add_test(NAME cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli_test.
          $<TARGET_FILE:clearwayctl>)
 set_tests_properties(cli PROPERTIES LABELS integration TIMEOUT 60)
 
-# The revocation queue's building blocks (daemon/revoke/revocation_queue.c,
+# The revocation queue's building blocks (daemon/revoke/revq_*.c,
 # revocation_steps.c, denylist.c) against their own rig: submit/promote/
 # claim/complete, kill -9 of a worker and a Redis restart among 1,000
 # revocations, dead letters, reinstate, the month report, the LDAP steps
 # (with slapd stopped midway), ending a real user's processes, and the
 # persisted deny-list.  Runs as root (useradd, setpriv).
 add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
-               ${PROJECT_SOURCE_DIR}/daemon/store/store.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_revq_submit.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_revq_claim.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_revq_report.c
+               ${CMAKE_CURRENT_LIST_DIR}/test_revq_steps.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                ${PROJECT_SOURCE_DIR}/daemon/sync/ldap_conn.c)
-target_link_libraries(test_revq PRIVATE cwrevq)
+target_link_libraries(test_revq PRIVATE cwrevq cwstore)
 add_test(NAME revq COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/revq_test.sh
          $<TARGET_FILE:test_revq>)
 set_tests_properties(revq PROPERTIES LABELS integration TIMEOUT 300)

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * keys.h - the Redis key layout: every key clearwayd reads or writes, in
+ * one place.  Every daemon of a fleet shares it.
+ *
+ * A key is <prefix><name>, prefix = [redis] key_prefix ("cw:" by default,
+ * at most CW_PREFIX_MAX of [A-Za-z0-9:_-]).  C builds names with
+ * cw_key() / cw_key_id(); the Lua scripts (store/lua/NAME.lua) get theirs as
+ * KEYS, except the revocation queue's scripts, which derive rev:<id>,
+ * rev:openby, rev:month:<m>, rev:monthz:<m>, reinstated and epoch from
+ * the prefix (ARGV[1], revq_lib.lua): those names are spelt there too.
+ * docs/architecture.md ("Redis keys") summarises this file.
+ */
+#ifndef CW_KEYS_H
+#define CW_KEYS_H
+
+#include <stdio.h>
+
+/* Directory data (the sync writes it, every daemon reads it): */
+
+/* HASH entryUUID -> entry JSON (core/entry.h), one hash per kind. */
+#define CW_KEY_STAFF            "staff"
+#define CW_KEY_HOSTCLASS        "hostclass"
+#define CW_KEY_ROLE             "role"
+/* STRING integer: one more for every change batch (0 when absent). */
+#define CW_KEY_GEN              "gen"
+/* STREAM: entry <gen>-1 {c: "k:uuid,..."} names what batch <gen>
+ * changed (k = kind 0..2, x = deleted, r = revoked, e = elevations);
+ * about the last 10,000 are kept. */
+#define CW_KEY_CHANGES          "changes"
+/* STRING: the RFC 4533 cookie the stored entries cover. */
+#define CW_KEY_LDAP_COOKIE      "ldap:cookie"
+/* HASH: sync status for clearwayctl status (connected, ...). */
+#define CW_KEY_LDAP_STATE       "ldap:state"
+/* STRING: 32 random hex digits, made once with the data: a store that
+ * lost it (FLUSHALL, restarted empty, another server) is not the one a
+ * host knew (store_guard.h). */
+#define CW_KEY_EPOCH            "epoch"
+
+/* Who is denied, and elevations: */
+
+/* SET uid: users denied with reason "revoked". */
+#define CW_KEY_REVOKED          "revoked"
+/* HASH uid -> "<epoch> <gen> <at>": uid's last reinstate, removed when
+ * uid is revoked again; the only thing that lets a host take a user off
+ * its deny-list. */
+#define CW_KEY_REINSTATED       "reinstated"
+/* HASH uid -> JSON list of running grants (core/elevation.h). */
+#define CW_KEY_ELEVATIONS       "elevations"
+/* STREAM: granted / dropped / expired, kept. */
+#define CW_KEY_ELEVATION_HISTORY "elevation-history"
+/* HASH uid -> {"dn","reason","at"}: the first leaver event of a user. */
+#define CW_KEY_LEAVERS          "leavers"
+
+/* The revocation queue (revoke/revocation_queue.h has the details): */
+
+/* HASH per revocation, key rev:<id>: id uid kind reason ... state. */
+#define CW_KEY_REV              "rev:"
+/* ZSET id -> effective_at, while state = scheduled. */
+#define CW_KEY_REVSCHED         "revsched"
+/* STREAM {id} per queued revocation, consumer group CW_REVQ_GROUP. */
+#define CW_KEY_REVQ             "revq"
+/* STREAM: dead letters {id uid sid deliveries error at alert}. */
+#define CW_KEY_REVQ_DEAD        "revq:dead"
+/* ZSET id -> deadline: every revocation not yet done or cancelled. */
+#define CW_KEY_REV_OPEN         "rev:open"
+/* HASH "<kind>:<uid>" -> id of the open leaver or revoke of a user. */
+#define CW_KEY_REV_OPENBY       "rev:openby"
+/* SET of ids requested in a month, key rev:month:<YYYY-MM> (London). */
+#define CW_KEY_REV_MONTH        "rev:month:"
+/* ZSET id -> requested_at of the same ids, key rev:monthz:<YYYY-MM>. */
+#define CW_KEY_REV_MONTHZ       "rev:monthz:"
+
+/* The audit pipeline (daemon/audit/audit_log.h): */
+
+/* STREAM: audit events on their way to the writer. */
+#define CW_KEY_AUDIT            "audit"
+/* STRING: the writer lock, a token (SET NX PX 30 s, renewed). */
+#define CW_KEY_AUDIT_WRITER     "audit:writer"
+
+#define CW_PREFIX_MAX 32
+/* Room for a prefix and any fixed name above. */
+#define CW_KEY_MAX (CW_PREFIX_MAX + 24)
+
+/* <prefix><name> into buf (CW_KEY_MAX bytes fit every fixed name). */
+static inline void
+cw_key(char *buf, size_t len, const char *prefix, const char *name)
+{
+	snprintf(buf, len, "%s%s", prefix, name);
+}
+
+/*
+ * <prefix><name><id>, for rev:<id> and rev:month(z):<m>; the id is cut
+ * at idmax bytes (ids are validated before they get here).
+ */
+static inline void
+cw_key_id(char *buf, size_t len, const char *prefix, const char *name,
+    const char *id, int idmax)
+{
+	snprintf(buf, len, "%s%s%.*s", prefix, name, idmax, id);
+}
+
+#endif

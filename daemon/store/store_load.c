@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_load.c - the policy data as a delta for model/: everything in one
+ * MULTI/EXEC (a cold start, or a change log that cannot explain the gap),
+ * or what the change log names since a generation, re-read and parsed.
+ * The revoked set and the elevations travel in full with either.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "elevation.h"
+#include "store/store.h"
+#include "store/store_parse.h"
+
+/* Log entries read per round trip. */
+#define CHANGES_PAGE 512
+#define CHANGES_PAGE_STR "512"
+
+/* Parses a stored entry into the delta; unusable ones count as skipped. */
+static int
+add_parsed(struct cw_delta *d, enum cw_kind kind, const char *uuid,
+    const redisReply *v, size_t *skipped, char *err, size_t errlen)
+{
+	struct cw_db_entry *e = NULL;
+	char why[256];
+
+	if (v->type == REDIS_REPLY_STRING) {
+		e = cw_db_entry_parse(kind, v->str, v->len, (int64_t)time(NULL),
+		    why, sizeof(why));
+		if (e == NULL && (*skipped)++ == 0)
+			snprintf(err, errlen, "%s %s: %s",
+			    cw_store_kind_key(kind), uuid, why);
+	}
+	/* Absent (deleted since) or unusable: the entry must go. */
+	if (cw_delta_add(d, uuid, e) < 0) {
+		cw_db_entry_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_revoked(struct cw_delta *d, const redisReply *r)
+{
+	void *old;
+	size_t i;
+
+	d->has_revoked = true;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *v = r->element[i];
+
+		if (v->type == REDIS_REPLY_STRING &&
+		    cw_user_name_valid(v->str, v->len) &&
+		    cw_strmap_put(&d->revoked, v->str, (void *)1, &old) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+load_elevations(struct cw_delta *d, const redisReply *r, size_t *skipped,
+    char *err, size_t errlen)
+{
+	struct cw_user_elevations *ue;
+	char why[128];
+	void *old;
+	size_t i;
+
+	d->has_elevations = true;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING ||
+		    !cw_user_name_valid(k->str, k->len))
+			continue;
+		if ((ue = calloc(1, sizeof(*ue))) == NULL)
+			return -1;
+		if (cw_elevations_parse(v->str, v->len, &ue->list, &ue->count,
+		    why, sizeof(why)) < 0) {
+			free(ue);
+			if ((*skipped)++ == 0)
+				snprintf(err, errlen, "elevations of %s: %s",
+				    k->str, why);
+			continue;
+		}
+		if (cw_strmap_put(&d->elevations, k->str, ue, &old) < 0) {
+			cw_db_free_elevations(ue);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The small sets every delta carries in full. */
+static int
+load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
+    char *err, size_t errlen)
+{
+	char rkey[CW_KEY_MAX], ekey[CW_KEY_MAX];
+	const char *sm[] = { "SMEMBERS", rkey }, *hg[] = { "HGETALL", ekey };
+	redisReply *r;
+	int rc;
+
+	cw_key(rkey, sizeof(rkey), st->prefix, CW_KEY_REVOKED);
+	cw_key(ekey, sizeof(ekey), st->prefix, CW_KEY_ELEVATIONS);
+	if ((r = cw_redis_call(st->redis, err, errlen, 2, sm, NULL)) == NULL)
+		return -1;
+	rc = load_revoked(d, r);
+	freeReplyObject(r);
+	if (rc < 0 || (r = cw_redis_call(st->redis, err, errlen, 2, hg,
+	    NULL)) == NULL)
+		return -1;
+	rc = load_elevations(d, r, skipped, err, errlen);
+	freeReplyObject(r);
+	return rc;
+}
+
+/* Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1. */
+static int
+parse_log(const char *s, struct cw_strmap *touched)
+{
+	char *copy = strdup(s), *item, *save = NULL;
+	void *old;
+	int rc = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
+	    item = strtok_r(NULL, ",", &save)) {
+		uintptr_t kind;
+
+		if (strlen(item) < 3 || item[1] != ':')
+			continue;
+		kind = item[0] == 'x' ? 0 : (uintptr_t)(item[0] - '0') + 1;
+		if (kind > CW_KIND_COUNT)
+			continue;
+		/* kind 0 marks a deletion; the latest mention wins */
+		rc = cw_strmap_put(touched, item + 2,
+		    (void *)(kind == 0 ? (uintptr_t)CW_KIND_COUNT + 1 : kind),
+		    &old);
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * Reads log entries after generation `from`, checking there is one for
+ * every generation; *upto gets the last one.  1 on a gap.
+ */
+static int
+read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
+    long long *upto, char *err, size_t errlen)
+{
+	char key[CW_KEY_MAX], start[40];
+	const char *argv[] = { "XRANGE", key, start, "+", "COUNT",
+	    CHANGES_PAGE_STR };
+	redisReply *r;
+	size_t i;
+
+	cw_key(key, sizeof(key), st->prefix, CW_KEY_CHANGES);
+	*upto = from;
+	for (;;) {
+		snprintf(start, sizeof(start), "(%lld-1", *upto);
+		if ((r = cw_redis_call(st->redis, err, errlen, 6, argv,
+		    NULL)) == NULL)
+			return -1;
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+		    i++) {
+			const redisReply *e = r->element[i];
+			long long g;
+
+			if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+			    e->element[0]->type != REDIS_REPLY_STRING ||
+			    e->element[1]->type != REDIS_REPLY_ARRAY ||
+			    e->element[1]->elements != 2 ||
+			    (g = strtoll(e->element[0]->str, NULL, 10)) !=
+			    *upto + 1) {
+				freeReplyObject(r);
+				return 1;
+			}
+			if (parse_log(e->element[1]->element[1]->str,
+			    touched) < 0) {
+				freeReplyObject(r);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			*upto = g;
+		}
+		i = r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+		freeReplyObject(r);
+		if (i < CHANGES_PAGE)
+			return 0;
+	}
+}
+
+/* The uuids a log names, sorted by what to do with them. */
+struct touched_lists {
+	const char **uuids[CW_KIND_COUNT + 1];  /* last: deleted */
+	size_t n[CW_KIND_COUNT + 1];
+	size_t cap;
+	int rc;
+};
+
+static void
+sort_touched(const char *uuid, void *value, void *arg)
+{
+	struct touched_lists *t = arg;
+	uintptr_t k = (uintptr_t)value - 1;
+
+	if (k > CW_KIND_COUNT || t->rc < 0)
+		return;
+	t->uuids[k][t->n[k]++] = uuid;
+}
+
+/* Re-reads the named entries of one kind, a page at a time. */
+static int
+fetch_kind(struct cw_store *st, enum cw_kind kind, const char **uuids,
+    size_t n, struct cw_delta *d, size_t *skipped, char *err, size_t errlen)
+{
+	const char *argv[2 + CHANGES_PAGE];
+	char key[CW_KEY_MAX];
+	redisReply *r;
+	size_t i, j, page;
+
+	cw_key(key, sizeof(key), st->prefix, cw_store_kind_key(kind));
+	argv[0] = "HMGET";
+	argv[1] = key;
+	for (i = 0; i < n; i += page) {
+		page = n - i < CHANGES_PAGE ? n - i : CHANGES_PAGE;
+		for (j = 0; j < page; j++)
+			argv[2 + j] = uuids[i + j];
+		if ((r = cw_redis_call(st->redis, err, errlen, (int)(2 + page),
+		    argv, NULL)) == NULL)
+			return -1;
+		for (j = 0; r->type == REDIS_REPLY_ARRAY && j < page &&
+		    j < r->elements; j++) {
+			if (add_parsed(d, kind, uuids[i + j], r->element[j],
+			    skipped, err, errlen) < 0) {
+				freeReplyObject(r);
+				return -1;
+			}
+		}
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+static int
+fetch_touched(struct cw_store *st, struct cw_strmap *touched,
+    struct cw_delta *d, size_t *skipped, char *err, size_t errlen)
+{
+	struct touched_lists t;
+	size_t k, i;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	for (k = 0; k <= CW_KIND_COUNT; k++)
+		if ((t.uuids[k] = calloc(touched->count + 1,
+		    sizeof(char *))) == NULL)
+			goto out;
+	cw_strmap_foreach(touched, sort_touched, &t);
+	for (k = 0; k < CW_KIND_COUNT; k++)
+		if (fetch_kind(st, (enum cw_kind)k, t.uuids[k], t.n[k], d,
+		    skipped, err, errlen) < 0)
+			goto out;
+	for (i = 0; i < t.n[CW_KIND_COUNT]; i++)
+		if (cw_delta_add(d, t.uuids[CW_KIND_COUNT][i], NULL) < 0)
+			goto out;
+	rc = 0;
+out:
+	for (k = 0; k <= CW_KIND_COUNT; k++)
+		free(t.uuids[k]);
+	return rc;
+}
+
+struct cw_delta *
+cw_store_delta_since(struct cw_store *st, long long from, bool *gap,
+    size_t *skipped, char *err, size_t errlen)
+{
+	struct cw_strmap touched;
+	struct cw_delta *d = NULL;
+	long long gen, upto;
+	int rc;
+
+	*gap = false;
+	*skipped = 0;
+	cw_strmap_init(&touched);
+	if (cw_store_generation(st, &gen, err, errlen) < 0)
+		goto fail;
+	if ((rc = read_log(st, from, &touched, &upto, err, errlen)) < 0)
+		goto fail;
+	if (rc == 1 || upto < gen) {
+		*gap = true;
+		goto fail;
+	}
+	if ((d = cw_delta_new(upto)) == NULL)
+		goto fail;
+	if (fetch_touched(st, &touched, d, skipped, err, errlen) < 0 ||
+	    load_small(st, d, skipped, err, errlen) < 0)
+		goto fail;
+	cw_strmap_clear(&touched, NULL);
+	return d;
+fail:
+	cw_strmap_clear(&touched, NULL);
+	cw_delta_free(d);
+	return NULL;
+}
+
+enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS, L_N };
+
+/*
+ * Reads every key a full load needs in one MULTI/EXEC, so that they are a
+ * consistent snapshot.  replies[] gets every reply (the caller frees
+ * them); returns EXEC's array, or NULL with err.
+ */
+static const redisReply *
+load_transaction(struct cw_store *st, redisReply *replies[L_N + 2],
+    char *err, size_t errlen)
+{
+	static const char *const names[L_N] = { CW_KEY_GEN, CW_KEY_STAFF,
+	    CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_REVOKED, CW_KEY_ELEVATIONS };
+	static const char *const verb[L_N] = {
+		"GET", "HGETALL", "HGETALL", "HGETALL", "SMEMBERS", "HGETALL"
+	};
+	char keys[L_N][CW_KEY_MAX];
+	const char *argv[L_N + 2][2];
+	const char *const *argvs[L_N + 2];
+	int argcs[L_N + 2];
+	const redisReply *x;
+	size_t i;
+
+	argv[0][0] = "MULTI";
+	argv[L_N + 1][0] = "EXEC";
+	argcs[0] = argcs[L_N + 1] = 1;
+	for (i = 0; i < L_N; i++) {
+		cw_key(keys[i], CW_KEY_MAX, st->prefix, names[i]);
+		argv[i + 1][0] = verb[i];
+		argv[i + 1][1] = keys[i];
+		argcs[i + 1] = 2;
+	}
+	for (i = 0; i < L_N + 2; i++)
+		argvs[i] = argv[i];
+	if (cw_redis_pipeline(st->redis, err, errlen, L_N + 2, argcs, argvs,
+	    NULL, replies) < 0)
+		return NULL;
+	x = replies[L_N + 1];
+	if (x->type != REDIS_REPLY_ARRAY || x->elements != L_N) {
+		snprintf(err, errlen, "redis: load transaction failed");
+		return NULL;
+	}
+	for (i = 0; i < L_N; i++) {
+		if (x->element[i]->type == REDIS_REPLY_ERROR) {
+			snprintf(err, errlen, "redis: %s: %.200s", keys[i],
+			    x->element[i]->str);
+			return NULL;
+		}
+	}
+	return x;
+}
+
+/*
+ * The parts of d from EXEC's replies x.  0; -1 when out of memory; 1 when
+ * the stop check said to give up (err "stopping").
+ */
+static int
+fill_delta(struct cw_store *st, struct cw_delta *d, const redisReply *x,
+    const struct cw_stop_check *stop, size_t *skipped, char *err,
+    size_t errlen)
+{
+	static const enum cw_kind kinds[3] = { CW_KIND_STAFF,
+	    CW_KIND_HOST_CLASS, CW_KIND_ROLE };
+	static const int slots[3] = { L_STAFF, L_HOSTCLASS, L_ROLE };
+	size_t k;
+	int rc;
+
+	for (k = 0; k < 3; k++)
+		if ((rc = cw_store_parse_hash(st->parser, d->replace, kinds[k],
+		    x->element[slots[k]], stop, skipped, err, errlen)) != 0)
+			return rc;
+	if (load_revoked(d, x->element[L_REVOKED]) < 0 ||
+	    load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
+	    errlen) < 0)
+		return -1;
+	return 0;
+}
+
+struct cw_delta *
+cw_store_load_all(struct cw_store *st, bool (*stopping)(void *),
+    void *stopping_arg, size_t *skipped, char *err, size_t errlen)
+{
+	const struct cw_stop_check stop = { stopping, stopping_arg };
+	redisReply *replies[L_N + 2];
+	const redisReply *x;
+	struct cw_delta *d = NULL;
+	size_t i;
+	int rc;
+
+	*skipped = 0;
+	memset(replies, 0, sizeof(replies));
+	if ((x = load_transaction(st, replies, err, errlen)) == NULL)
+		goto out;
+	d = cw_delta_new(x->element[L_GEN]->type == REDIS_REPLY_STRING ?
+	    strtoll(x->element[L_GEN]->str, NULL, 10) : 0);
+	if (d == NULL || (d->replace = cw_db_new()) == NULL) {
+		rc = -1;
+	} else {
+		err[0] = '\0';
+		rc = fill_delta(st, d, x, &stop, skipped, err, errlen);
+	}
+	if (rc != 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "out of memory");
+		cw_delta_free(d);       /* stopping: err says so */
+		d = NULL;
+	}
+out:
+	for (i = 0; i < L_N + 2; i++)
+		freeReplyObject(replies[i]);
+	return d;
+}
