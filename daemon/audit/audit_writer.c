@@ -45,6 +45,7 @@
 
 #include "audit/audit_pipeline.h"
 #include "lib/log.h"
+#include "lib/probe.h"
 #include "text.h"
 #include "lib/wake.h"
 
@@ -141,21 +142,34 @@ struct cw_audit_writer {
 
 /* ---- duplicates ---- */
 
+static bool
+dedup_holds(void *arg, size_t i, const char *host)
+{
+	const struct dedup_slot *s = &((struct cw_audit_writer *)arg)->dedup[i];
+
+	return s->used && strcmp(s->host, host) == 0;
+}
+
+static long long
+dedup_keep(void *arg, size_t i)
+{
+	const struct dedup_slot *s = &((struct cw_audit_writer *)arg)->dedup[i];
+
+	return s->used ? (long long)s->used_tick : CW_PROBE_FREE;
+}
+
 /* The slot of host: found, free, or the least recently used nearby. */
 static struct dedup_slot *
 dedup_host(struct cw_audit_writer *w, const char *host)
 {
-	size_t i, at = cw_fnv1a(host) & (DEDUP_SLOTS - 1);
-	struct dedup_slot *s, *victim = NULL;
+	static const struct cw_probe probe = { DEDUP_SLOTS, DEDUP_PROBE,
+	    dedup_holds, dedup_keep };
+	struct dedup_slot *victim;
+	bool found;
 
-	for (i = 0; i < DEDUP_PROBE; i++) {
-		s = &w->dedup[(at + i) & (DEDUP_SLOTS - 1)];
-		if (s->used && strcmp(s->host, host) == 0)
-			return s;
-		if (victim == NULL || (victim->used && (!s->used ||
-		    s->used_tick < victim->used_tick)))
-			victim = s;
-	}
+	victim = &w->dedup[cw_probe_slot(&probe, w, host, &found)];
+	if (found)
+		return victim;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	snprintf(victim->host, sizeof(victim->host), "%s", host);

@@ -21,6 +21,7 @@
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
 #include "control/revocations.h"
+#include "revoke/revocation_audit.h"
 #include "store/store.h"
 #include "lib/wake.h"
 

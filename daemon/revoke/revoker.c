@@ -26,7 +26,7 @@
 #include "lib/namebox.h"
 #include "revoke/revocation_queue.h"
 #include "revoke/revocation_steps.h"
-#include "control/revocations.h"
+#include "revoke/revocation_audit.h"
 #include "revoke/revoker.h"
 #include "store/store.h"
 #include "lib/wake.h"

@@ -16,7 +16,6 @@
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
-#include "serve/status.h"
 #include "sync/sync.h"
 #include "lib/wake.h"
 
@@ -620,6 +619,19 @@ cw_sync_take(struct cw_sync *s)
 	s->queue = s->queue_tail = NULL;
 	pthread_mutex_unlock(&s->wake.lock);
 	return d;
+}
+
+int64_t
+cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
+{
+	int64_t lag = 0;
+
+	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
+	if (!ss->redis_up && ss->redis_lost_at > 0 &&
+	    now - ss->redis_lost_at > lag)
+		lag = now - ss->redis_lost_at;
+	return lag < 0 && lag != -1 ? 0 : lag;
 }
 
 void

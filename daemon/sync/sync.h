@@ -96,6 +96,14 @@ struct cw_delta *cw_sync_take(struct cw_sync *s);
 void cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out);
 
 /*
+ * How far behind the directory this host's answers may be, in seconds:
+ * 0 while it follows Redis and (on a syncing host) the directory in
+ * persist mode, caught up; otherwise the time since that was last
+ * confirmed (the connection lost).  -1 when not known yet.
+ */
+int64_t cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now);
+
+/*
  * The doorbell to ring when Redis has news (a change was just written):
  * the follow thread reloads now, not at the next tick.
  */
