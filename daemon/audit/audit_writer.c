@@ -118,10 +118,7 @@ struct cw_audit_writer {
 
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;              /* under lock */
-	long long stop_deadline_ms;
+	struct cw_wake wake;    /* the stop, and the drain's deadline */
 
 	/* The writer thread's. */
 	struct cw_audit_store *store;
@@ -859,25 +856,13 @@ work(struct cw_audit_writer *w)
 static bool
 stopping(struct cw_audit_writer *w, long long *deadline)
 {
-	bool stop;
-
-	pthread_mutex_lock(&w->lock);
-	stop = w->stop;
-	*deadline = w->stop_deadline_ms;
-	pthread_mutex_unlock(&w->lock);
-	return stop;
+	return cw_wake_stopping_by(&w->wake, deadline);
 }
 
 static void
 pause_ms(struct cw_audit_writer *w, int ms)
 {
-	long long until = cw_now_ms() + ms;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop)
-		if (!cw_wake_wait_until(&w->cond, &w->lock, until))
-			break;
-	pthread_mutex_unlock(&w->lock);
+	(void)cw_wake_nap(&w->wake, ms);       /* no one pokes: a stop */
 }
 
 static void *
@@ -933,8 +918,7 @@ static void
 writer_free(struct cw_audit_writer *w)
 {
 	cw_redis_free(w->redis);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
+	cw_wake_destroy(&w->wake);
 	if (w->token_fd >= 0)
 		close(w->token_fd);
 	free(w->dedup);
@@ -1038,8 +1022,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	w->redis_up = true;     /* so that the first failure is logged */
 	/* A BLOCK must end well inside the client's own deadline. */
 	w->block_ms = timeout / 2 < BLOCK_MAX_MS ? timeout / 2 : BLOCK_MAX_MS;
-	pthread_mutex_init(&w->lock, NULL);
-	cw_wake_cond_init(&w->cond);
+	cw_wake_init(&w->wake);
 	if (cw_audit_redis_key(w->stream_key, sizeof(w->stream_key),
 	    cfg->redis.key_prefix, "audit") < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),
@@ -1090,11 +1073,7 @@ cw_audit_writer_stop(struct cw_audit_writer *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	w->stop_deadline_ms = cw_now_ms() + STOP_MS;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	cw_wake_stop_within(&w->wake, STOP_MS);
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	writer_free(w);

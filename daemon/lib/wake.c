@@ -54,32 +54,38 @@ cw_wake_destroy(struct cw_wake *w)
 	pthread_cond_destroy(&w->cond);
 }
 
+/* Sets stop (by within_ms from now, unless negative) or poke; wakes all. */
+static void
+ring(struct cw_wake *w, bool stop, int within_ms)
+{
+	pthread_mutex_lock(&w->lock);
+	if (stop) {
+		w->stop = true;
+		if (within_ms >= 0)
+			w->stop_by_ms = cw_now_ms() + within_ms;
+	} else {
+		w->poke = true;
+	}
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
 void
 cw_wake_stop(struct cw_wake *w)
 {
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	ring(w, true, -1);
 }
 
 void
 cw_wake_poke(struct cw_wake *w)
 {
-	pthread_mutex_lock(&w->lock);
-	w->poke = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	ring(w, false, -1);
 }
 
 void
 cw_wake_stop_within(struct cw_wake *w, int ms)
 {
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	w->stop_by_ms = cw_now_ms() + ms;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	ring(w, true, ms);
 }
 
 bool
@@ -113,12 +119,9 @@ cw_wake_stopping_by(struct cw_wake *w, long long *deadline_ms)
 bool
 cw_wake_stopping(struct cw_wake *w)
 {
-	bool stop;
+	long long by;
 
-	pthread_mutex_lock(&w->lock);
-	stop = w->stop;
-	pthread_mutex_unlock(&w->lock);
-	return stop;
+	return cw_wake_stopping_by(w, &by);
 }
 
 bool
