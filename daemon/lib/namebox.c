@@ -96,82 +96,31 @@ cw_namebox_take(struct cw_namebox *b, char *out, size_t outlen)
 	return true;
 }
 
-struct set_copy {
-	struct cw_strmap *to;
-	bool complete;
-};
-
-static void
-copy_key(const char *key, void *value, void *arg)
-{
-	struct set_copy *c = arg;
-	void *old;
-
-	(void)value;
-	if (cw_strmap_put(c->to, key, (void *)1, &old) < 0)
-		c->complete = false;
-}
-
-struct set_meet {
-	const struct cw_strmap *with;
-	struct cw_strmap *gone;
-};
-
-static void
-collect_missing(const char *key, void *value, void *arg)
-{
-	struct set_meet *m = arg;
-	void *old;
-
-	(void)value;
-	if (cw_strmap_get(m->with, key) == NULL)
-		(void)cw_strmap_put(m->gone, key, (void *)1, &old);
-}
-
-static void
-remove_key(const char *key, void *value, void *arg)
-{
-	(void)value;
-	(void)cw_strmap_remove(arg, key);
-}
-
-/* kept &= with.  Lock held. */
-static void
-meet(struct cw_strmap *kept, const struct cw_strmap *with)
-{
-	struct cw_strmap gone;
-	struct set_meet m = { with, &gone };
-
-	cw_strmap_init(&gone);
-	cw_strmap_foreach(kept, collect_missing, &m);
-	cw_strmap_foreach(&gone, remove_key, kept);
-	cw_strmap_clear(&gone, NULL);
-}
-
 void
 cw_namebox_put_set(struct cw_namebox *b, const struct cw_strmap *set)
 {
 	struct cw_strmap copy, kept;
-	struct set_copy c = { &copy, true }, k = { &kept, true };
+	bool complete;
 
 	/* Copied without the lock: the consumer never waits on a big set. */
 	cw_strmap_init(&copy);
 	cw_strmap_init(&kept);
-	cw_strmap_foreach(set, copy_key, &c);
+	complete = cw_strmap_add_keys(&copy, set) == 0 &&
+	    cw_strmap_add_keys(&kept, set) == 0;
 	pthread_mutex_lock(&b->lock);
 	if (b->have_set) {
-		meet(&b->kept, set);
+		/* Names that left any set since the last take stay out. */
+		(void)cw_strmap_keep_keys(&b->kept, set);
+		complete = complete && b->set_complete;
 	} else {
-		cw_strmap_foreach(set, copy_key, &k);
 		cw_strmap_clear(&b->kept, NULL);
 		b->kept = kept;
 		cw_strmap_init(&kept);
-		b->set_complete = true;
 	}
 	cw_strmap_clear(&b->set, NULL);
 	b->set = copy;
 	b->have_set = true;
-	b->set_complete = b->set_complete && c.complete && k.complete;
+	b->set_complete = complete;
 	pthread_mutex_unlock(&b->lock);
 	cw_strmap_clear(&kept, NULL);
 	cw_wake_poke(b->bell);

@@ -593,31 +593,6 @@ host_revoked(struct cw_revoker *r, const char *uid)
 	r->host_jobs = j;
 }
 
-struct prune {
-	const struct cw_strmap *revoked;
-	struct cw_strmap *ended;
-	size_t removed;
-};
-
-static void
-collect_reinstated(const char *uid, void *value, void *arg)
-{
-	struct prune *p = arg;
-	void *old;
-
-	(void)value;
-	if (cw_strmap_get(p->revoked, uid) == NULL &&
-	    cw_strmap_put(p->ended, uid, (void *)1, &old) == 0)
-		p->removed++;
-}
-
-static void
-drop_key(const char *uid, void *value, void *arg)
-{
-	(void)value;
-	(void)cw_strmap_remove(arg, uid);
-}
-
 /*
  * The revoked set as it now is (the inbox): it becomes revoked_now, and
  * users who left it (reinstated) leave the journal of finished session
@@ -629,23 +604,16 @@ drop_key(const char *uid, void *value, void *arg)
 static void
 take_revoked_set(struct cw_revoker *r)
 {
-	struct cw_strmap gone, kept;
-	struct prune p = { &kept, &gone, 0 };
+	struct cw_strmap kept;
 	bool complete;
 
 	cw_strmap_init(&kept);
-	if (!cw_namebox_take_set(&r->inbox, &r->revoked_now, &kept,
+	if (cw_namebox_take_set(&r->inbox, &r->revoked_now, &kept,
 	    &complete)) {
-		cw_strmap_clear(&kept, NULL);
-		return;
+		r->have_revoked_now = complete;
+		if (cw_strmap_keep_keys(&r->ended, &kept) > 0)
+			r->ended_dirty = true;  /* saved by the host loop */
 	}
-	r->have_revoked_now = complete;
-	cw_strmap_init(&gone);
-	cw_strmap_foreach(&r->ended, collect_reinstated, &p);
-	cw_strmap_foreach(&gone, drop_key, &r->ended);
-	if (p.removed > 0)
-		r->ended_dirty = true;  /* saved by the host loop */
-	cw_strmap_clear(&gone, NULL);
 	cw_strmap_clear(&kept, NULL);
 }
 

@@ -156,22 +156,6 @@ note_revoked(const char *uid, void *value, void *arg)
 	}
 }
 
-static void
-copy_key(const char *uid, void *value, void *arg)
-{
-	void *old;
-
-	(void)value;
-	(void)cw_strmap_put(arg, uid, (void *)1, &old);
-}
-
-static void
-forget_key(const char *uid, void *value, void *arg)
-{
-	(void)value;
-	(void)cw_strmap_remove(arg, uid);
-}
-
 /*
  * The revoked set arrived (the guard has made it this host's deny-list,
  * and persisted it): end the sessions of anyone newly in it.
@@ -190,8 +174,8 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 	cw_strmap_foreach(revoked, note_revoked, &n);
 	if (n.changed) {
 		cw_strmap_clear(&s->last_revoked, NULL);
-		cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
-		cw_strmap_foreach(&n.unsent, forget_key, &s->last_revoked);
+		(void)cw_strmap_add_keys(&s->last_revoked, revoked);
+		cw_strmap_drop_keys(&s->last_revoked, &n.unsent);
 	}
 	cw_strmap_clear(&n.unsent, NULL);
 }
