@@ -6,16 +6,6 @@
 
 #include "lib/wake.h"
 
-long long
-cw_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC: deadlines must not jump with the wall clock. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 cw_wake_cond_init(pthread_cond_t *cond)
 {

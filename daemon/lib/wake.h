@@ -15,8 +15,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-/* Monotonic clock in milliseconds, for deadlines: the daemon's one clock. */
-long long cw_now_ms(void);
+#include "clock.h"      /* cw_now_ms(): the one clock (io/clock.c) */
 
 /* Initialises cond to time out against CLOCK_MONOTONIC. */
 void cw_wake_cond_init(pthread_cond_t *cond);
