@@ -234,9 +234,12 @@ cw_daemon_teardown(struct cw_daemon *d)
 	cw_debug("stopping: revoker %lld ms", cw_now_ms() - t0);
 	cw_server_close(d->srv);
 	cw_strmap_clear(&d->denylist, NULL);
-	/* Last, so that what the others did on the way out is recorded. */
+	/* Last, so that what the others did on the way out is recorded.  A
+	 * start that failed before the socket opened (a damaged deny list,
+	 * a socket path that is not ours) records no stop, as it never has. */
 	if (d->audit != NULL) {
-		cw_ev_daemon(CW_AUDIT_DAEMON_STOP, CW_VERSION);
+		if (d->srv != NULL)
+			cw_ev_daemon(CW_AUDIT_DAEMON_STOP, CW_VERSION);
 		cw_events_init(NULL);
 		cw_audit_log_stop(d->audit);
 		cw_debug("stopping: audit %lld ms", cw_now_ms() - t0);
