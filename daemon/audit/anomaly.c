@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "audit/anomaly.h"
-#include "lib/probe.h"
 #include "text.h"
 
 #define BUCKETS 10
@@ -89,45 +88,24 @@ safe_copy(char *dst, const char *src, size_t max)
  * recently seen of the probe (forgetting it: a bounded table must forget
  * something, and the oldest key is the one least likely to alert).
  */
-struct probing {
-	struct cw_anomaly *a;
-	int64_t now_ms;
-};
-
-static bool
-slot_holds(void *arg, size_t i, const char *key)
-{
-	const struct slot *s = &((struct probing *)arg)->a->slots[i];
-
-	return s->used && strcmp(s->key, key) == 0;
-}
-
-/* Unused or not seen for two windows: as good as free. */
-static long long
-slot_keep(void *arg, size_t i)
-{
-	const struct probing *p = arg;
-	const struct slot *s = &p->a->slots[i];
-
-	if (!s->used)
-		return CW_PROBE_FREE;
-	if (p->now_ms - s->last_seen_ms > 2 * p->a->window_ms)
-		return CW_PROBE_STALE;
-	return s->last_seen_ms;
-}
-
 static struct slot *
 slot_get(struct cw_anomaly *a, const char *key, int64_t now_ms)
 {
-	static const struct cw_probe probe = { CW_ANOMALY_SLOTS, PROBE,
-	    slot_holds, slot_keep };
-	struct probing p = { a, now_ms };
-	struct slot *victim;
-	bool found;
+	size_t i, at = cw_fnv1a(key) & (CW_ANOMALY_SLOTS - 1);
+	struct slot *s, *victim = NULL;
 
-	victim = &a->slots[cw_probe_slot(&probe, &p, key, &found)];
-	if (found)
-		return victim;
+	for (i = 0; i < PROBE; i++) {
+		s = &a->slots[(at + i) & (CW_ANOMALY_SLOTS - 1)];
+		if (s->used && strcmp(s->key, key) == 0)
+			return s;
+		if (!s->used || now_ms - s->last_seen_ms > 2 * a->window_ms) {
+			if (victim == NULL || victim->used)
+				victim = s;
+		} else if (victim == NULL || (victim->used &&
+		    s->last_seen_ms < victim->last_seen_ms)) {
+			victim = s;
+		}
+	}
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	memcpy(victim->key, key, strlen(key) + 1);

@@ -45,7 +45,6 @@
 
 #include "audit/audit_pipeline.h"
 #include "lib/log.h"
-#include "lib/probe.h"
 #include "text.h"
 #include "lib/wake.h"
 
@@ -118,7 +117,10 @@ struct cw_audit_writer {
 
 	pthread_t thread;
 	bool started;
-	struct cw_wake wake;    /* the stop, and the drain's deadline */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;              /* under lock */
+	long long stop_deadline_ms;
 
 	/* The writer thread's. */
 	struct cw_audit_store *store;
@@ -139,34 +141,21 @@ struct cw_audit_writer {
 
 /* ---- duplicates ---- */
 
-static bool
-dedup_holds(void *arg, size_t i, const char *host)
-{
-	const struct dedup_slot *s = &((struct cw_audit_writer *)arg)->dedup[i];
-
-	return s->used && strcmp(s->host, host) == 0;
-}
-
-static long long
-dedup_keep(void *arg, size_t i)
-{
-	const struct dedup_slot *s = &((struct cw_audit_writer *)arg)->dedup[i];
-
-	return s->used ? (long long)s->used_tick : CW_PROBE_FREE;
-}
-
 /* The slot of host: found, free, or the least recently used nearby. */
 static struct dedup_slot *
 dedup_host(struct cw_audit_writer *w, const char *host)
 {
-	static const struct cw_probe probe = { DEDUP_SLOTS, DEDUP_PROBE,
-	    dedup_holds, dedup_keep };
-	struct dedup_slot *victim;
-	bool found;
+	size_t i, at = cw_fnv1a(host) & (DEDUP_SLOTS - 1);
+	struct dedup_slot *s, *victim = NULL;
 
-	victim = &w->dedup[cw_probe_slot(&probe, w, host, &found)];
-	if (found)
-		return victim;
+	for (i = 0; i < DEDUP_PROBE; i++) {
+		s = &w->dedup[(at + i) & (DEDUP_SLOTS - 1)];
+		if (s->used && strcmp(s->host, host) == 0)
+			return s;
+		if (victim == NULL || (victim->used && (!s->used ||
+		    s->used_tick < victim->used_tick)))
+			victim = s;
+	}
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	snprintf(victim->host, sizeof(victim->host), "%s", host);
@@ -856,13 +845,25 @@ work(struct cw_audit_writer *w)
 static bool
 stopping(struct cw_audit_writer *w, long long *deadline)
 {
-	return cw_wake_stopping_by(&w->wake, deadline);
+	bool stop;
+
+	pthread_mutex_lock(&w->lock);
+	stop = w->stop;
+	*deadline = w->stop_deadline_ms;
+	pthread_mutex_unlock(&w->lock);
+	return stop;
 }
 
 static void
 pause_ms(struct cw_audit_writer *w, int ms)
 {
-	(void)cw_wake_nap(&w->wake, ms);       /* no one pokes: a stop */
+	long long until = cw_now_ms() + ms;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop)
+		if (!cw_wake_wait_until(&w->cond, &w->lock, until))
+			break;
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void *
@@ -918,7 +919,8 @@ static void
 writer_free(struct cw_audit_writer *w)
 {
 	cw_redis_free(w->redis);
-	cw_wake_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
 	if (w->token_fd >= 0)
 		close(w->token_fd);
 	free(w->dedup);
@@ -1022,7 +1024,8 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	w->redis_up = true;     /* so that the first failure is logged */
 	/* A BLOCK must end well inside the client's own deadline. */
 	w->block_ms = timeout / 2 < BLOCK_MAX_MS ? timeout / 2 : BLOCK_MAX_MS;
-	cw_wake_init(&w->wake);
+	pthread_mutex_init(&w->lock, NULL);
+	cw_wake_cond_init(&w->cond);
 	if (cw_audit_redis_key(w->stream_key, sizeof(w->stream_key),
 	    cfg->redis.key_prefix, "audit") < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),
@@ -1073,7 +1076,11 @@ cw_audit_writer_stop(struct cw_audit_writer *w)
 {
 	if (w == NULL)
 		return;
-	cw_wake_stop_within(&w->wake, STOP_MS);
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	w->stop_deadline_ms = cw_now_ms() + STOP_MS;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 	if (w->started)
 		pthread_join(w->thread, NULL);
 	writer_free(w);

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/wake.h"
 #include "revoke/revocation_steps.h"
 
 #define ARGV_MAX 32             /* words in the session command */
@@ -33,6 +32,16 @@
 static const char *const command_path[] = {
 	"/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL
 };
+
+/* Deadlines must not move with the wall clock. */
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ------------------------------------------------------------- LDAP */
 
@@ -477,7 +486,7 @@ wait_child(pid_t pid, int errfd, int stop_fd, long long deadline,
 
 	*timed_out = *stopped = false;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		long long left = deadline - cw_now_ms();
+		long long left = deadline - monotonic_ms();
 
 		if (left <= 0 || (pfd[1].revents & POLLIN)) {
 			*timed_out = left <= 0;
@@ -525,7 +534,7 @@ run_command(struct command *c, int timeout_ms, int stop_fd, char *note,
 		exec_child(c, devnull, pipefd[1]);
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	status = wait_child(pid, pipefd[0], stop_fd, cw_now_ms() +
+	status = wait_child(pid, pipefd[0], stop_fd, monotonic_ms() +
 	    timeout_ms, keep, &kept, &timed_out, &stopped);
 	keep[kept] = '\0';
 	keep[strcspn(keep, "\r\n")] = '\0';
@@ -562,7 +571,7 @@ confirm_gone(unsigned uid, long long deadline, int stop_fd)
 	int n;
 
 	while ((n = cw_processes_of(uid, NULL, 0)) > 0 &&
-	    cw_now_ms() < deadline && !stop_requested(stop_fd))
+	    monotonic_ms() < deadline && !stop_requested(stop_fd))
 		nap_or_stop(stop_fd, POLL_TICK_MS);
 	return n;
 }
@@ -630,7 +639,7 @@ cw_step_end_sessions_stoppable(const char *uid, const char *command_template,
 		st = CW_STEP_RETRY;
 		goto out;
 	}
-	left = confirm_gone(id, cw_now_ms() + timeout_ms, stop_fd);
+	left = confirm_gone(id, monotonic_ms() + timeout_ms, stop_fd);
 	if (left > 0 && stop_requested(stop_fd)) {
 		snprintf(err, errlen, "stopped while %d process(es) of %s "
 		    "remained: the daemon is shutting down", left, uid);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_daemon_lib.c - daemon/lib: the doorbell and the mark (wake.c), the
- * namebox hand-off, set operations on name maps, the probing table.
+ * namebox hand-off, set operations on name maps.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "lib/namebox.h"
-#include "lib/probe.h"
 #include "lib/strmap.h"
 #include "lib/wake.h"
 
@@ -219,57 +218,6 @@ test_strmap_sets(void **state)
 	cw_strmap_clear(&y, NULL);
 }
 
-struct table {
-	char key[8][16];
-	long long used[8];      /* 0: empty */
-};
-
-static bool
-holds(void *arg, size_t i, const char *key)
-{
-	struct table *t = arg;
-
-	return t->used[i] != 0 && strcmp(t->key[i], key) == 0;
-}
-
-static long long
-keep(void *arg, size_t i)
-{
-	struct table *t = arg;
-
-	return t->used[i] != 0 ? t->used[i] : CW_PROBE_FREE;
-}
-
-/* A key is found where it was put; a full probe gives up its oldest. */
-static void
-test_probe(void **state)
-{
-	static const struct cw_probe p = { 8, 8, holds, keep };
-	struct table t;
-	char key[16];
-	size_t i, at, oldest = 0;
-	bool found;
-
-	(void)state;
-	memset(&t, 0, sizeof(t));
-	for (i = 0; i < 8; i++) {
-		snprintf(key, sizeof(key), "k%zu", i);
-		at = cw_probe_slot(&p, &t, key, &found);
-		assert_false(found);
-		assert_int_equal(t.used[at], 0);        /* a free one first */
-		snprintf(t.key[at], sizeof(t.key[at]), "%s", key);
-		t.used[at] = 100 + (long long)i;
-		if (i == 0)
-			oldest = at;
-	}
-	at = cw_probe_slot(&p, &t, "k3", &found);
-	assert_true(found);
-	assert_string_equal(t.key[at], "k3");
-	at = cw_probe_slot(&p, &t, "new", &found);
-	assert_false(found);
-	assert_int_equal(at, oldest);
-}
-
 int
 main(void)
 {
@@ -280,7 +228,6 @@ main(void)
 		cmocka_unit_test(test_namebox_names),
 		cmocka_unit_test(test_namebox_sets),
 		cmocka_unit_test(test_strmap_sets),
-		cmocka_unit_test(test_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
