@@ -25,15 +25,7 @@
 #include <unistd.h>
 
 #include "client.h"
-
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 /* Waits for events on fd until the deadline; 0 when ready, -1 otherwise. */
 static int
@@ -44,7 +36,7 @@ wait_fd(int fd, short events, long long deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - monotonic_ms();
+		left = deadline - cw_now_ms();
 		if (left <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
@@ -65,7 +57,7 @@ wait_fd(int fd, short events, long long deadline)
 static void
 retry_pause(int *pause_ms, long long deadline)
 {
-	long long left = deadline - monotonic_ms();
+	long long left = deadline - cw_now_ms();
 
 	if (left > 0)
 		poll(NULL, 0, left < *pause_ms ? (int)left : *pause_ms);
@@ -82,7 +74,7 @@ retry_pause(int *pause_ms, long long deadline)
 static int
 socket_until(long long deadline)
 {
-	long long left = deadline - monotonic_ms();
+	long long left = deadline - cw_now_ms();
 	struct timeval tv;
 	int fd;
 
@@ -137,7 +129,7 @@ connect_unix(const char *path, long long deadline, char *err, size_t errlen)
 		    set_nonblocking(fd) == 0)
 			return fd;
 		if ((errno != EAGAIN && errno != EINTR) ||
-		    monotonic_ms() >= deadline)
+		    cw_now_ms() >= deadline)
 			break;
 		close(fd);
 		fd = -1;
@@ -387,7 +379,7 @@ cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,
     char *err, size_t errlen)
 {
-	long long deadline = monotonic_ms() + timeout_ms;
+	long long deadline = cw_now_ms() + timeout_ms;
 	char *payload;
 	size_t len;
 	int rc, pause_ms = 5;
@@ -405,7 +397,7 @@ cw_client_call(const char *socket_path, int timeout_ms,
 	 */
 	while ((rc = exchange(socket_path, deadline, payload, len, resp, err,
 	    errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
-	    monotonic_ms() + pause_ms < deadline) {
+	    cw_now_ms() + pause_ms < deadline) {
 		cw_response_free(resp);
 		retry_pause(&pause_ms, deadline);
 	}

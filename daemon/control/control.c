@@ -21,9 +21,8 @@
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
 #include "control/revocations.h"
-#include "revoke/revoker.h"
+#include "revoke/revocation_audit.h"
 #include "store/store.h"
-#include "sync/sync.h"
 #include "lib/wake.h"
 
 /* How long a client may wait for its change to take effect here. */
@@ -44,13 +43,9 @@ struct cw_control {
 	const struct cw_config *cfg;
 	struct cw_store store;
 	struct cw_calendar calendar;    /* revocation deadlines */
-	struct cw_revoker *revoker;     /* poked when work is queued */
-	struct cw_sync *sync;           /* poked after each write */
-	_Atomic long long *applied;
+	struct cw_control_links links;  /* peers' doorbells (control.h) */
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	struct cw_wake wake;            /* its lock also guards the queue */
 	struct cw_control_job *head, *tail;
 	/* The job running, which counts against its uid too (a copy: the
 	 * job itself is freed without the lock). */
@@ -95,21 +90,27 @@ out:
 	free(payload);
 }
 
-/* Waits until this host's server thread has applied generation gen. */
+/*
+ * Asks the follow thread to re-read Redis now, then waits (bounded) until
+ * this host's server thread has applied generation gen: it signals the
+ * mark when it applies one, so no one polls.
+ */
 static bool
 wait_applied(struct cw_control *c, long long gen)
 {
 	long long deadline = cw_now_ms() + APPLY_WAIT_MS;
-	struct timespec ts = { 0, 200000 };
 
-	if (c->sync != NULL)
-		cw_sync_poke(c->sync);
-	while (atomic_load(c->applied) < gen) {
-		if (cw_now_ms() >= deadline)
-			return false;
-		nanosleep(&ts, NULL);
-	}
-	return true;
+	if (c->links.reread != NULL)
+		cw_wake_poke(c->links.reread);
+	return cw_mark_wait(c->links.applied, gen, deadline);
+}
+
+/* Revocation work is queued in Redis: the revoker looks now. */
+static void
+ring_revoker(struct cw_control *c)
+{
+	if (c->links.revq != NULL)
+		cw_wake_poke(c->links.revq);
 }
 
 static char *
@@ -175,10 +176,10 @@ do_revocation(struct cw_control *c, struct cw_control_job *j,
 	    j->caller.name, resp, err, errlen) < 0)
 		return -1;
 	if (j->req.op == CW_OP_RETRY && resp->status == CW_STATUS_OK)
-		cw_revoker_poke(c->revoker);
+		ring_revoker(c);
 	if (!changes || resp->status != CW_STATUS_OK)
 		return 0;
-	cw_revoker_poke(c->revoker);
+	ring_revoker(c);
 	/* Answer once this host denies: wait for the generation it made. */
 	if (cw_store_generation(&c->store, &gen, err, errlen) < 0)
 		return 0;
@@ -213,7 +214,7 @@ file_elevation_end(struct cw_control *c, enum cw_revocation_kind kind,
 		    user, role, err);
 	else
 		cw_revocation_audit_requested(&c->store, &r, now);
-	cw_revoker_poke(c->revoker);
+	ring_revoker(c);
 }
 
 /* The audit record of what a successful change did. */
@@ -398,10 +399,10 @@ next_job(struct cw_control *c, int ms, bool *stop)
 	long long until;
 
 	until = cw_now_ms() + ms;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->wake.lock);
 	c->running = false;             /* the last one is done */
-	while (!c->stop && c->head == NULL)
-		if (!cw_wake_wait_until(&c->cond, &c->lock, until))
+	while (!c->wake.stop && c->head == NULL)
+		if (!cw_wake_wait_until(&c->wake.cond, &c->wake.lock, until))
 			break;
 	if ((j = take_job(c)) != NULL)
 		c->queued--;
@@ -410,8 +411,8 @@ next_job(struct cw_control *c, int ms, bool *stop)
 		c->running_uid = j->caller.uid;
 		c->running_no_duty = !has_duty(j);
 	}
-	*stop = c->stop;
-	pthread_mutex_unlock(&c->lock);
+	*stop = c->wake.stop;
+	pthread_mutex_unlock(&c->wake.lock);
 	return j;
 }
 
@@ -447,8 +448,7 @@ control_main(void *arg)
 
 struct cw_control *
 cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
-    _Atomic long long *applied, struct cw_revoker *revoker,
-    struct cw_sync *sync, char *err, size_t errlen)
+    const struct cw_control_links *links, char *err, size_t errlen)
 {
 	struct cw_control *c = calloc(1, sizeof(*c));
 	int rc;
@@ -458,9 +458,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		return NULL;
 	}
 	c->cfg = cfg;
-	c->applied = applied;
-	c->revoker = revoker;
-	c->sync = sync;
+	c->links = *links;
 	if (cw_store_init(&c->store, redis, cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "bad [redis] key_prefix");
 		free(c);
@@ -471,13 +469,11 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		free(c);
 		return NULL;
 	}
-	pthread_mutex_init(&c->lock, NULL);
-	cw_wake_cond_init(&c->cond);
+	cw_wake_init(&c->wake);
 	if ((rc = pthread_create(&c->thread, NULL, control_main, c)) != 0) {
 		snprintf(err, errlen, "cannot start the control worker: %s",
 		    strerror(rc));
-		pthread_mutex_destroy(&c->lock);
-		pthread_cond_destroy(&c->cond);
+		cw_wake_destroy(&c->wake);
 		cw_calendar_free(&c->calendar);
 		free(c);
 		return NULL;
@@ -511,7 +507,7 @@ cw_control_submit(struct cw_control *c, struct cw_control_job *job)
 	int rc = -1;
 
 	job->next = NULL;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->wake.lock);
 	count_jobs(c, who->uid, &of_uid, &no_duty);
 	if (c->queued >= CW_CONTROL_QUEUE_MAX || (!who->root &&
 	    (of_uid >= JOBS_PER_UID ||
@@ -523,10 +519,10 @@ cw_control_submit(struct cw_control *c, struct cw_control_job *job)
 		c->head = job;
 	c->tail = job;
 	c->queued++;
-	pthread_cond_signal(&c->cond);
+	pthread_cond_signal(&c->wake.cond);
 	rc = 0;
 out:
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->wake.lock);
 	return rc;
 }
 
@@ -537,9 +533,9 @@ cw_control_jobs_of(struct cw_control *c, uid_t uid)
 
 	if (c == NULL)
 		return 0;
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->wake.lock);
 	count_jobs(c, uid, &of_uid, &no_duty);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->wake.lock);
 	return of_uid;
 }
 
@@ -548,13 +544,9 @@ cw_control_stop(struct cw_control *c)
 {
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stop = true;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	cw_wake_stop(&c->wake);
 	pthread_join(c->thread, NULL);
-	pthread_mutex_destroy(&c->lock);
-	pthread_cond_destroy(&c->cond);
+	cw_wake_destroy(&c->wake);
 	cw_calendar_free(&c->calendar);
 	free(c);
 }

@@ -13,11 +13,11 @@
 #ifndef CW_CONTROL_H
 #define CW_CONTROL_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
 #include "serve/authz.h"
 #include "config.h"
+#include "lib/wake.h"
 #include "policy.h"
 #include "store/redis.h"
 #include "wire.h"
@@ -37,17 +37,19 @@ struct cw_control;
 #define CW_CONTROL_QUEUE_MAX 64
 
 /*
- * Starts the worker with its own Redis connection.  applied points at the
- * generation the server thread has applied (it only grows).
+ * What the worker is connected to, by the wiring (daemon.c): it calls no
+ * other subsystem, it only rings their doorbells and waits on the mark.
  */
-struct cw_revoker;
-struct cw_sync;
+struct cw_control_links {
+	struct cw_mark *applied;       /* the server thread's generation */
+	struct cw_wake *reread;         /* the follow thread: re-read Redis */
+	struct cw_wake *revq;           /* the revoker: work is queued */
+};
 
-/* sync is poked after each write so this host applies it at once. */
+/* Starts the worker with its own Redis connection. */
 struct cw_control *cw_control_start(const struct cw_config *cfg,
-    struct cw_redis *redis, _Atomic long long *applied,
-    struct cw_revoker *revoker, struct cw_sync *sync, char *err,
-    size_t errlen);
+    struct cw_redis *redis, const struct cw_control_links *links,
+    char *err, size_t errlen);
 
 /*
  * Queues job; from then on the worker owns it and its fd.  The queue is

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
 #include "control/revocations.h"
+#include "revoke/revocation_audit.h"
 
 /* Records read from Redis per page, at most (the queue's bound). */
 #define PAGE_RECORDS 128
@@ -68,25 +69,6 @@ dump(json_t *o)
 
 	json_decref(o);
 	return s;
-}
-
-void
-cw_revocation_audit_requested(struct cw_store *st,
-    const struct cw_revocation *r, int64_t now)
-{
-	char err[256];
-	int rc;
-
-	if (r->audited)
-		return;
-	if ((rc = cw_revq_mark_audited(st, r->id, now, err, sizeof(err))) < 0)
-		cw_warn("revocation %s: cannot mark its request audited (a "
-		    "revoker will): %s", r->id, err);
-	if (rc != 1)
-		return;
-	cw_ev_revocation(CW_AUDIT_REVOCATION_REQUESTED, r->actor[0] ?
-	    r->actor : "clearwayd", r->uid, r->id, "success", r->deadline,
-	    r->reason);
 }
 
 /* --effective outside the window a leaving date can have: a typo. */

@@ -27,13 +27,4 @@ int cw_revocation_request(const struct cw_revocation_ctx *x,
     const struct cw_request *req, const char *actor,
     struct cw_response *resp, char *err, size_t errlen);
 
-/*
- * Emits r's revocation_requested audit record unless it is out already
- * (r->audited, or marked in Redis by someone else first): exactly one per
- * revocation, whoever files it (CLI, sync) or finds it unaudited (a
- * revoker claiming it after its filer lost the reply).
- */
-void cw_revocation_audit_requested(struct cw_store *st,
-    const struct cw_revocation *r, int64_t now);
-
 #endif

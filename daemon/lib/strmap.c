@@ -152,3 +152,54 @@ cw_strmap_foreach_from(const struct cw_strmap *m, size_t bucket,
 			fn(n->key, n->value, arg);
 	return bucket;
 }
+
+/* ---- maps used as sets of names ---- */
+
+int
+cw_strmap_add_keys(struct cw_strmap *to, const struct cw_strmap *from)
+{
+	struct cw_strmap_node *n;
+	void *old;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < from->nbuckets; i++)
+		for (n = from->buckets[i]; n != NULL; n = n->next)
+			if (cw_strmap_get(to, n->key) == NULL &&
+			    cw_strmap_put(to, n->key, (void *)1, &old) < 0)
+				rc = -1;
+	return rc;
+}
+
+size_t
+cw_strmap_keep_keys(struct cw_strmap *m, const struct cw_strmap *keep)
+{
+	struct cw_strmap_node **p, *n;
+	size_t i, removed = 0;
+
+	for (i = 0; i < m->nbuckets; i++) {
+		p = &m->buckets[i];
+		while ((n = *p) != NULL) {
+			if (cw_strmap_get(keep, n->key) != NULL) {
+				p = &n->next;
+				continue;
+			}
+			*p = n->next;
+			free(n);
+			m->count--;
+			removed++;
+		}
+	}
+	return removed;
+}
+
+void
+cw_strmap_drop_keys(struct cw_strmap *m, const struct cw_strmap *drop)
+{
+	struct cw_strmap_node *n;
+	size_t i;
+
+	for (i = 0; i < drop->nbuckets; i++)
+		for (n = drop->buckets[i]; n != NULL; n = n->next)
+			(void)cw_strmap_remove(m, n->key);
+}

@@ -33,6 +33,20 @@ int cw_strmap_put(struct cw_strmap *m, const char *key, void *value,
 /* Removes key; returns its value, or NULL. */
 void *cw_strmap_remove(struct cw_strmap *m, const char *key);
 
+/*
+ * Maps used as sets of names (the values are not the map's: a set's are
+ * (void *)1, and none is freed here).
+ */
+
+/* Adds every key of from to `to` (value (void *)1); -1 if one failed. */
+int cw_strmap_add_keys(struct cw_strmap *to, const struct cw_strmap *from);
+
+/* Removes from m every key that keep lacks; returns how many. */
+size_t cw_strmap_keep_keys(struct cw_strmap *m, const struct cw_strmap *keep);
+
+/* Removes from m every key of drop. */
+void cw_strmap_drop_keys(struct cw_strmap *m, const struct cw_strmap *drop);
+
 /* Calls fn for every entry, in no particular order; fn must not modify m. */
 void cw_strmap_foreach(const struct cw_strmap *m,
     void (*fn)(const char *key, void *value, void *arg), void *arg);

@@ -23,9 +23,10 @@
 #include "audit/events.h"
 #include "sync/ldap_conn.h"
 #include "lib/log.h"
+#include "lib/namebox.h"
 #include "revoke/revocation_queue.h"
 #include "revoke/revocation_steps.h"
-#include "control/revocations.h"
+#include "revoke/revocation_audit.h"
 #include "revoke/revoker.h"
 #include "store/store.h"
 #include "lib/wake.h"
@@ -54,14 +55,17 @@ struct host_job {
 
 /* The journal is written at most this often while jobs keep coming. */
 #define JOURNAL_SAVE_MS 1000
+/*
+ * Newly revoked users waiting in the inbox, at most: each waits once, so
+ * this bounds a revoked set arriving whole, far beyond any directory.
+ */
+#define INBOX_MAX (1 << 20)
 
 struct cw_revoker {
 	const struct cw_config *cfg;
 	char host[128];
 	struct cw_name_list remove;     /* roles and group DNs to remove */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop, poke;
+	struct cw_wake wake;            /* the workers': work is queued */
 	int nworkers;
 	struct worker workers[8];
 	/* The host's own step, on every host (even with no workers). */
@@ -69,16 +73,21 @@ struct cw_revoker {
 	bool host_started;
 	struct cw_redis *host_redis;
 	struct cw_store host_store;
-	struct host_job *host_jobs;     /* under lock: newest first */
-	struct cw_strmap host_queued;   /* under lock: uids in host_jobs */
+	struct cw_wake host_wake;       /* the host thread's doorbell */
+	/* Newly revoked users and the revoked set, from the follow thread
+	 * (the wiring connects it: cw_revoker_inbox()). */
+	struct cw_namebox inbox;
+	/* The rest of the host part is the host thread's alone. */
+	struct host_job *host_jobs;     /* newest first */
+	struct cw_strmap host_queued;   /* uids in host_jobs */
 	/*
-	 * Under lock: users whose sessions were ended here and who have been
-	 * revoked ever since, persisted in state_dir (journal_path) so that
-	 * a restart never runs the command for them again.
+	 * Users whose sessions were ended here and who have been revoked
+	 * ever since, persisted in state_dir (journal_path) so that a
+	 * restart never runs the command for them again.
 	 */
 	struct cw_strmap ended;
 	bool ended_dirty;
-	struct cw_strmap revoked_now;   /* under lock: the last revoked set */
+	struct cw_strmap revoked_now;   /* the last revoked set */
 	bool have_revoked_now;
 	char journal_path[512];
 	int stop_fd;                    /* eventfd: readable once stopping */
@@ -131,39 +140,10 @@ out:
 	return rc;
 }
 
-static void
-strmap_copy_key(const char *key, void *value, void *arg)
-{
-	void *old;
-
-	(void)value;
-	(void)cw_strmap_put(arg, key, (void *)1, &old);
-}
-
 static bool
 stopping(struct cw_revoker *r)
 {
-	bool stop;
-
-	pthread_mutex_lock(&r->lock);
-	stop = r->stop;
-	pthread_mutex_unlock(&r->lock);
-	return stop;
-}
-
-/* Sleeps until poked or stopped, at most ms. */
-static void
-nap(struct cw_revoker *r, int ms)
-{
-	long long until;
-
-	until = cw_now_ms() + ms;
-	pthread_mutex_lock(&r->lock);
-	while (!r->stop && !r->poke)
-		if (!cw_wake_wait_until(&r->cond, &r->lock, until))
-			break;
-	r->poke = false;
-	pthread_mutex_unlock(&r->lock);
+	return cw_wake_stopping(&r->wake);
 }
 
 static void
@@ -425,7 +405,7 @@ worker_main(void *arg)
 			process(w, &claimed[i]);
 		}
 		if (n <= 0)
-			nap(w->owner, 500);
+			(void)cw_wake_nap(&w->owner->wake, 500);
 	}
 	drop_ldap(w);
 	return NULL;
@@ -500,39 +480,36 @@ end_sessions_here(struct cw_revoker *r, const struct host_job *j)
 static void
 save_journal(struct cw_revoker *r)
 {
-	struct cw_strmap copy;
 	char err[256];
-	bool dirty;
 
-	cw_strmap_init(&copy);
-	pthread_mutex_lock(&r->lock);
-	if ((dirty = r->ended_dirty)) {
-		r->ended_dirty = false;
-		cw_strmap_foreach(&r->ended, strmap_copy_key, &copy);
-	}
-	pthread_mutex_unlock(&r->lock);
-	if (dirty && cw_denylist_save(r->journal_path, &copy, err,
+	if (!r->ended_dirty)
+		return;
+	r->ended_dirty = false;
+	if (cw_denylist_save(r->journal_path, &r->ended, err,
 	    sizeof(err)) < 0) {
 		cw_warn("revocations: %s: %s (finished session ends may be "
 		    "redone after a restart)", r->journal_path, err);
-		pthread_mutex_lock(&r->lock);
 		r->ended_dirty = true;
-		pthread_mutex_unlock(&r->lock);
 	}
-	cw_strmap_clear(&copy, NULL);
 }
 
+static void take_revoked_set(struct cw_revoker *);
+static void host_revoked(struct cw_revoker *, const char *);
+
+/* Takes what the inbox holds, then the newest job. */
 static struct host_job *
 next_host_job(struct cw_revoker *r)
 {
+	char uid[CW_USER_MAX + 1];
 	struct host_job *j;
 
-	pthread_mutex_lock(&r->lock);
+	take_revoked_set(r);
+	while (cw_namebox_take(&r->inbox, uid, sizeof(uid)))
+		host_revoked(r, uid);
 	if ((j = r->host_jobs) != NULL) {
 		r->host_jobs = j->next;
 		(void)cw_strmap_remove(&r->host_queued, j->uid);
 	}
-	pthread_mutex_unlock(&r->lock);
 	return j;
 }
 
@@ -541,14 +518,14 @@ journal_done(struct cw_revoker *r, const char *uid)
 {
 	void *old;
 
-	pthread_mutex_lock(&r->lock);
-	/* Not for a user reinstated meanwhile: a new revocation must end
-	 * their sessions again. */
+	/* Not for a user reinstated meanwhile (the set that says so may
+	 * have arrived while the step ran): a new revocation must end their
+	 * sessions again. */
+	take_revoked_set(r);
 	if ((!r->have_revoked_now ||
 	    cw_strmap_get(&r->revoked_now, uid) != NULL) &&
 	    cw_strmap_put(&r->ended, uid, (void *)1, &old) == 0)
 		r->ended_dirty = true;
-	pthread_mutex_unlock(&r->lock);
 }
 
 /*
@@ -579,94 +556,65 @@ host_main(void *arg)
 		saved = cw_now_ms();
 		cw_revq_list_free(&r->open);    /* idle: read afresh next time */
 		r->open_read_ms = 0;
-		nap(r, 500);
+		(void)cw_wake_nap(&r->host_wake, 500);
 	}
 	cw_revq_list_free(&r->open);
 	save_journal(r);
-	while ((j = next_host_job(r)) != NULL)
+	while ((j = r->host_jobs) != NULL) {
+		r->host_jobs = j->next;
 		free(j);
+	}
 	return NULL;
 }
 
 /*
- * Queues uid unless its sessions were already ended here since it was
- * revoked (the journal) or it is queued already.  New work goes to the
- * front, so a leaver revoked now waits for at most the step in progress,
- * not behind a backlog.
+ * uid is newly revoked (the inbox): queues it unless its sessions were
+ * already ended here since it was revoked (the journal) or it is queued
+ * already.  New work goes to the front, so a leaver revoked now waits for
+ * at most the step in progress, not behind a backlog.  Host thread.
  */
-void
-cw_revoker_host_revoked(struct cw_revoker *r, const char *uid)
+static void
+host_revoked(struct cw_revoker *r, const char *uid)
 {
 	struct host_job *j;
 	void *old;
 
-	if (r == NULL || (j = calloc(1, sizeof(*j))) == NULL)
+	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	snprintf(j->uid, sizeof(j->uid), "%s", uid);
 	j->queued_ms = cw_now_ms();
-	pthread_mutex_lock(&r->lock);
 	if (cw_strmap_get(&r->ended, j->uid) != NULL ||
 	    cw_strmap_get(&r->host_queued, j->uid) != NULL ||
 	    cw_strmap_put(&r->host_queued, j->uid, (void *)1, &old) < 0) {
-		pthread_mutex_unlock(&r->lock);
 		free(j);
 		return;
 	}
 	j->next = r->host_jobs;
 	r->host_jobs = j;
-	r->poke = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
 }
 
-struct prune {
-	const struct cw_strmap *revoked;
-	struct cw_strmap *ended;
-	size_t removed;
-};
-
+/*
+ * The revoked set as it now is (the inbox): it becomes revoked_now, and
+ * users who left it (reinstated) leave the journal of finished session
+ * ends, so that a later revocation ends their sessions again.  "Left" is
+ * judged against every set that arrived since the last one taken (kept),
+ * so a user reinstated and revoked again in between is not missed.  Host
+ * thread.
+ */
 static void
-collect_reinstated(const char *uid, void *value, void *arg)
+take_revoked_set(struct cw_revoker *r)
 {
-	struct prune *p = arg;
-	void *old;
+	struct cw_strmap kept;
+	bool complete;
 
-	(void)value;
-	if (cw_strmap_get(p->revoked, uid) == NULL &&
-	    cw_strmap_put(p->ended, uid, (void *)1, &old) == 0)
-		p->removed++;
-}
-
-static void
-drop_key(const char *uid, void *value, void *arg)
-{
-	(void)value;
-	(void)cw_strmap_remove(arg, uid);
-}
-
-void
-cw_revoker_host_revoked_set(struct cw_revoker *r,
-    const struct cw_strmap *revoked)
-{
-	struct cw_strmap gone;
-	struct prune p = { revoked, &gone, 0 };
-
-	if (r == NULL)
-		return;
-	cw_strmap_init(&gone);
-	pthread_mutex_lock(&r->lock);
-	cw_strmap_clear(&r->revoked_now, NULL);
-	cw_strmap_foreach(revoked, strmap_copy_key, &r->revoked_now);
-	r->have_revoked_now = r->revoked_now.count == revoked->count;
-	cw_strmap_foreach(&r->ended, collect_reinstated, &p);
-	cw_strmap_foreach(&gone, drop_key, &r->ended);
-	if (p.removed > 0) {
-		r->ended_dirty = true;
-		r->poke = true;         /* the host thread saves the journal */
-		pthread_cond_broadcast(&r->cond);
+	cw_strmap_init(&kept);
+	if (cw_namebox_take_set(&r->inbox, &r->revoked_now, &kept,
+	    &complete)) {
+		r->have_revoked_now = complete;
+		if (cw_strmap_keep_keys(&r->ended, &kept) > 0)
+			r->ended_dirty = true;  /* saved by the host loop */
 	}
-	pthread_mutex_unlock(&r->lock);
-	cw_strmap_clear(&gone, NULL);
+	cw_strmap_clear(&kept, NULL);
 }
 
 /* The journal of the last run; a damaged one is only a cost (redone). */
@@ -702,8 +650,9 @@ cw_revoker_start(const struct cw_config *cfg,
 	}
 	r->cfg = cfg;
 	snprintf(r->host, sizeof(r->host), "%s", host);
-	pthread_mutex_init(&r->lock, NULL);
-	cw_wake_cond_init(&r->cond);
+	cw_wake_init(&r->wake);
+	cw_wake_init(&r->host_wake);
+	cw_namebox_init(&r->inbox, &r->host_wake, INBOX_MAX);
 	cw_strmap_init(&r->host_queued);
 	cw_strmap_init(&r->ended);
 	cw_strmap_init(&r->revoked_now);
@@ -753,15 +702,16 @@ fail:
 	return NULL;
 }
 
-void
-cw_revoker_poke(struct cw_revoker *r)
+struct cw_wake *
+cw_revoker_bell(struct cw_revoker *r)
 {
-	if (r == NULL)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->poke = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	return &r->wake;
+}
+
+struct cw_namebox *
+cw_revoker_inbox(struct cw_revoker *r)
+{
+	return &r->inbox;
 }
 
 void
@@ -772,10 +722,8 @@ cw_revoker_stop(struct cw_revoker *r)
 
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = true;
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+	cw_wake_stop(&r->wake);
+	cw_wake_stop(&r->host_wake);
 	if (r->stop_fd >= 0 && write(r->stop_fd, &one, sizeof(one)) < 0)
 		cw_warn("revocations: cannot signal the stop: %s",
 		    strerror(errno));
@@ -794,7 +742,8 @@ cw_revoker_stop(struct cw_revoker *r)
 	cw_strmap_clear(&r->revoked_now, NULL);
 	cw_redis_free(r->host_redis);
 	cw_name_list_free(&r->remove);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
+	cw_namebox_free(&r->inbox);
+	cw_wake_destroy(&r->wake);
+	cw_wake_destroy(&r->host_wake);
 	free(r);
 }

@@ -4,12 +4,15 @@
  * steps (end elevations, lock the LDAP account, remove standing roles and
  * named group memberships), dead letters, scheduled revocations falling
  * due, and the deadline watch.  The per-host step (ending the user's
- * sessions) is driven by the revoked set arriving on each host (sync.c).
+ * sessions) is driven by the revoked set arriving on each host: the
+ * follow thread (sync.c) puts it in the inbox the wiring connects.
  */
 #ifndef CW_REVOKER_H
 #define CW_REVOKER_H
 
 #include "config.h"
+#include "lib/namebox.h"
+#include "lib/wake.h"
 #include "store/redis.h"
 
 struct cw_revoker;
@@ -22,26 +25,22 @@ struct cw_revoker *cw_revoker_start(const struct cw_config *cfg,
     struct cw_redis *(*new_redis)(void *), void *arg, const char *host,
     char *err, size_t errlen);
 
-/* Work arrived: look at the queue now rather than at the next tick. */
-void cw_revoker_poke(struct cw_revoker *r);
+/*
+ * The workers' doorbell: ring it when work was queued, and they look at
+ * the queue now rather than at the next tick.
+ */
+struct cw_wake *cw_revoker_bell(struct cw_revoker *r);
 
 /*
- * uid has just been revoked (seen by this host's sync): end their sessions
- * and processes here, and record the step end_sessions@<host>.  A user
- * whose sessions were already ended here since the revocation (recorded
- * in state_dir/sessions_ended.list) is skipped, so a restart never redoes
- * a finished step.
+ * The host thread's inbox.  Put in it the revoked set as it now is (users
+ * no longer in it, reinstated, leave the journal of finished session ends,
+ * so that a later revocation ends their sessions again), then each user
+ * just revoked: their sessions and processes here are ended and the step
+ * end_sessions@<host> recorded.  A user whose sessions were already ended
+ * here since the revocation (state_dir/sessions_ended.list) is skipped,
+ * so a restart never redoes a finished step.
  */
-void cw_revoker_host_revoked(struct cw_revoker *r, const char *uid);
-
-/*
- * The whole revoked set, as it now is: users no longer in it (reinstated)
- * leave the journal of finished session ends, so that a later revocation
- * ends their sessions again.
- */
-struct cw_strmap;
-void cw_revoker_host_revoked_set(struct cw_revoker *r,
-    const struct cw_strmap *revoked);
+struct cw_namebox *cw_revoker_inbox(struct cw_revoker *r);
 
 void cw_revoker_stop(struct cw_revoker *r);
 

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "serve/caller_names.h"
-#include "store/redis.h"              /* cw_now_ms() */
 #include "lib/wake.h"
 
 enum slot_state { SLOT_FREE = 0, SLOT_PENDING, SLOT_NAMED, SLOT_UNNAMED };
@@ -29,9 +28,7 @@ struct name_slot {
 
 struct cw_caller_names {
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	struct cw_wake wake;            /* its lock guards the slots too */
 	bool exited;                    /* the thread has left its loop */
 	int efd;
 	size_t npending;
@@ -73,17 +70,17 @@ names_main(void *arg)
 	uid_t uid;
 	bool found;
 
-	pthread_mutex_lock(&n->lock);
-	while (!n->stop) {
+	pthread_mutex_lock(&n->wake.lock);
+	while (!n->wake.stop) {
 		if ((s = next_pending(n)) == NULL) {
-			cw_wake_wait_until(&n->cond, &n->lock,
+			cw_wake_wait_until(&n->wake.cond, &n->wake.lock,
 			    cw_now_ms() + 1000);
 			continue;
 		}
 		uid = s->uid;
-		pthread_mutex_unlock(&n->lock);
+		pthread_mutex_unlock(&n->wake.lock);
 		found = lookup(uid, name);
-		pthread_mutex_lock(&n->lock);
+		pthread_mutex_lock(&n->wake.lock);
 		/* The slot is ours while pending: nothing evicts those. */
 		s->state = found ? SLOT_NAMED : SLOT_UNNAMED;
 		snprintf(s->name, sizeof(s->name), "%s", found ? name : "");
@@ -94,8 +91,8 @@ names_main(void *arg)
 			break;
 	}
 	n->exited = true;
-	pthread_cond_broadcast(&n->cond);
-	pthread_mutex_unlock(&n->lock);
+	pthread_cond_broadcast(&n->wake.cond);
+	pthread_mutex_unlock(&n->wake.lock);
 	return NULL;
 }
 
@@ -114,13 +111,11 @@ cw_caller_names_start(char *err, size_t errlen)
 		free(n);
 		return NULL;
 	}
-	pthread_mutex_init(&n->lock, NULL);
-	cw_wake_cond_init(&n->cond);
+	cw_wake_init(&n->wake);
 	if ((rc = pthread_create(&n->thread, NULL, names_main, n)) != 0) {
 		snprintf(err, errlen, "cannot start the name lookup thread: %s",
 		    strerror(rc));
-		pthread_mutex_destroy(&n->lock);
-		pthread_cond_destroy(&n->cond);
+		cw_wake_destroy(&n->wake);
 		close(n->efd);
 		free(n);
 		return NULL;
@@ -175,7 +170,7 @@ cw_caller_names_get(struct cw_caller_names *n, uid_t uid, long long now_ms,
 		snprintf(name, CW_USER_MAX + 1, "root");
 		return CW_NAME_KNOWN;
 	}
-	pthread_mutex_lock(&n->lock);
+	pthread_mutex_lock(&n->wake.lock);
 	if ((s = slot_for(n, uid)) == NULL)
 		goto out;               /* every slot waits on a lookup */
 	if (s->state != SLOT_FREE && s->uid == uid && s->state != SLOT_PENDING &&
@@ -196,10 +191,10 @@ cw_caller_names_get(struct cw_caller_names *n, uid_t uid, long long now_ms,
 	s->uid = uid;
 	s->used_ms = now_ms;
 	n->npending++;
-	pthread_cond_signal(&n->cond);
+	pthread_cond_signal(&n->wake.cond);
 	a = CW_NAME_WAIT;
 out:
-	pthread_mutex_unlock(&n->lock);
+	pthread_mutex_unlock(&n->wake.lock);
 	return a;
 }
 
@@ -218,21 +213,13 @@ cw_caller_names_stop(struct cw_caller_names *n)
 
 	if (n == NULL)
 		return;
-	pthread_mutex_lock(&n->lock);
-	n->stop = true;
-	pthread_cond_broadcast(&n->cond);
-	while (!n->exited)
-		if (!cw_wake_wait_until(&n->cond, &n->lock, until))
-			break;
-	exited = n->exited;
-	pthread_mutex_unlock(&n->lock);
+	exited = cw_wake_stop_wait(&n->wake, &n->exited, until);
 	if (!exited) {
 		pthread_detach(n->thread);
 		return;
 	}
 	pthread_join(n->thread, NULL);
-	pthread_mutex_destroy(&n->lock);
-	pthread_cond_destroy(&n->cond);
+	cw_wake_destroy(&n->wake);
 	close(n->efd);
 	free(n);
 }

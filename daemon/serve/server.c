@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +108,7 @@ struct cw_server {
 	struct cw_db *db;               /* NULL until the first load */
 	struct cw_sync *sync;
 	struct cw_control *control;
-	_Atomic long long applied;      /* generation of db, for control.c */
+	struct cw_mark *applied;       /* generation of db, for control.c */
 	struct cw_strmap denylist;      /* until db loads (main.c) */
 	const char *config_path;        /* for SIGHUP */
 	size_t nonroot_max;             /* slots non-root callers may hold */
@@ -240,7 +239,8 @@ fd_budget(size_t want)
 }
 
 struct cw_server *
-cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
+cw_server_open(struct cw_config *cfg, const struct cw_server_deps *deps,
+    char *err, size_t errlen)
 {
 	struct cw_server *srv = calloc(1, sizeof(*srv));
 	size_t i, n = fd_budget((size_t)cfg->daemon.max_clients), reserve;
@@ -248,6 +248,10 @@ cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
 	if (srv == NULL)
 		goto oom;
 	srv->cfg = cfg;
+	srv->config_path = deps->config_path;
+	srv->applied = deps->applied;
+	srv->denylist = *deps->denylist;
+	cw_strmap_init(deps->denylist);
 	srv->listen_fd = srv->root_fd = -1;
 	srv->nconns = n;
 	reserve = n / 4;
@@ -683,7 +687,7 @@ apply_deltas(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
 		cw_db_apply(&srv->db, d);
 	}
 	if (srv->db != NULL)
-		atomic_store(&srv->applied, srv->db->generation);
+		cw_mark_set(srv->applied, srv->db->generation);
 }
 
 /* Fills pfds; returns how many, and the poll timeout in *timeout. */
@@ -799,13 +803,14 @@ got_stop_signal(struct cw_server *srv, int signal_fd)
 }
 
 int
-cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
-    int signal_fd)
+cw_server_run(struct cw_server *srv, struct cw_control *control,
+    struct cw_sync *sync, int wake_fd, int signal_fd)
 {
 	size_t i, n;
 	int timeout;
 	struct conn *c;
 
+	srv->control = control;
 	srv->sync = sync;
 	for (;;) {
 		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
@@ -840,30 +845,4 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 		if (srv->pfds[PFD_LISTEN].revents)
 			accept_all(srv, srv->listen_fd);
 	}
-}
-
-_Atomic long long *
-cw_server_applied(struct cw_server *srv)
-{
-	return &srv->applied;
-}
-
-void
-cw_server_set_control(struct cw_server *srv, struct cw_control *c)
-{
-	srv->control = c;
-}
-
-void
-cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m)
-{
-	cw_strmap_clear(&srv->denylist, NULL);
-	srv->denylist = *m;
-	cw_strmap_init(m);
-}
-
-void
-cw_server_set_config_path(struct cw_server *srv, const char *path)
-{
-	srv->config_path = path;
 }

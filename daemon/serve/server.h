@@ -12,41 +12,36 @@
 
 #include <stddef.h>
 
-#include <stdatomic.h>
-
 #include "config.h"
 #include "control/control.h"
 #include "lib/strmap.h"
+#include "lib/wake.h"
 #include "sync/sync.h"
 
 struct cw_server;
+
+/* What the server is given at open (daemon.c), all of it before it runs. */
+struct cw_server_deps {
+	const char *config_path;        /* where SIGHUP re-reads it from */
+	struct cw_strmap *denylist;     /* taken: used until data loads */
+	struct cw_mark *applied;       /* set to each generation applied */
+};
 
 /*
  * Creates the socket at [daemon] socket: its directory is created root-only
  * writable if missing and refused if anyone but root can write to it; the
  * socket itself is 0666 (access is decided per request, by peer uid).
  */
-struct cw_server *cw_server_open(struct cw_config *cfg, char *err,
-    size_t errlen);
-
-/* Where SIGHUP re-reads the configuration from. */
-void cw_server_set_config_path(struct cw_server *srv, const char *path);
+struct cw_server *cw_server_open(struct cw_config *cfg,
+    const struct cw_server_deps *deps, char *err, size_t errlen);
 
 /*
  * Serves until a signal arrives on signal_fd (a signalfd); snapshots are
- * taken from sync whenever wake_fd (an eventfd) fires.  0 or -1.
+ * taken from sync whenever wake_fd (an eventfd) fires, and changes are
+ * handed to control.  0 or -1.
  */
-int cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
-    int signal_fd);
-
-/* The generation the server has applied (control.c waits on it). */
-_Atomic long long *cw_server_applied(struct cw_server *srv);
-
-/* The persisted deny list (taken), used until policy data loads. */
-void cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m);
-
-/* Where changes go (set before cw_server_run). */
-void cw_server_set_control(struct cw_server *srv, struct cw_control *c);
+int cw_server_run(struct cw_server *srv, struct cw_control *control,
+    struct cw_sync *sync, int wake_fd, int signal_fd);
 
 void cw_server_close(struct cw_server *srv);
 

@@ -96,19 +96,6 @@ staff_json(struct cw_db *db, const char *uid, int64_t now)
 	return o;
 }
 
-int64_t
-cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
-{
-	int64_t lag = 0;
-
-	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
-		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
-	if (!ss->redis_up && ss->redis_lost_at > 0 &&
-	    now - ss->redis_lost_at > lag)
-		lag = now - ss->redis_lost_at;
-	return lag < 0 && lag != -1 ? 0 : lag;
-}
-
 static json_t *
 daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
 {

@@ -61,15 +61,6 @@ struct call {
 	int sent;               /* the command(s) were written whole */
 };
 
-long long cw_now_ms(void)
-{
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC: deadlines must not jump with the wall clock. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 __attribute__((format(printf, 4, 5)))
 static void fail(const struct cw_redis *r, char *err, size_t errlen,
     const char *fmt, ...)

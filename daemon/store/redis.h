@@ -98,7 +98,7 @@ int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
  */
 int cw_redis_unanswered(const struct cw_redis *r);
 
-/* Monotonic clock in milliseconds, for deadlines. */
-long long cw_now_ms(void);
+/* cw_now_ms(), the monotonic clock deadlines are kept in. */
+#include "lib/wake.h"
 
 #endif

@@ -11,7 +11,7 @@
 #include "sync/entry_watch.h"
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
-#include "control/revocations.h"
+#include "revoke/revocation_audit.h"
 
 void
 cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,

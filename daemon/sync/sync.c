@@ -16,8 +16,6 @@
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
-#include "revoke/revoker.h"
-#include "serve/status.h"
 #include "sync/sync.h"
 #include "lib/wake.h"
 
@@ -35,9 +33,9 @@ static void
 status_update(struct cw_sync *s, void (*fn)(struct cw_sync_status *,
     const void *), const void *arg)
 {
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	fn(&s->status, arg);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 }
 
 static void
@@ -99,12 +97,12 @@ redis_state(struct cw_sync *s, bool up, const char *detail)
 {
 	bool was;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	was = s->status.redis_up;
 	s->status.redis_up = up;
 	if (was && !up)
 		s->status.redis_lost_at = (int64_t)time(NULL);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	if (up != was)
 		cw_ev_sync_state("redis", up ? "reachable" : "unreachable",
 		    detail);
@@ -121,13 +119,13 @@ handoff(struct cw_sync *s, struct cw_delta *d)
 {
 	uint64_t one = 1;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	if (s->queue_tail != NULL)
 		s->queue_tail->next = d;
 	else
 		s->queue = d;
 	s->queue_tail = d;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		cw_err("sync: cannot wake the server: %s", strerror(errno));
 }
@@ -135,12 +133,14 @@ handoff(struct cw_sync *s, struct cw_delta *d)
 struct news {
 	struct cw_sync *s;
 	bool changed;
+	struct cw_strmap unsent;        /* the box was full */
 };
 
 static void
 note_revoked(const char *uid, void *value, void *arg)
 {
 	struct news *n = arg;
+	void *old;
 
 	(void)value;
 	if (cw_strmap_get(&n->s->last_revoked, uid) != NULL)
@@ -148,16 +148,12 @@ note_revoked(const char *uid, void *value, void *arg)
 	n->changed = true;
 	cw_log_auth(LOG_NOTICE, "revoked user %s: denied on this host from "
 	    "now on", uid);
-	cw_revoker_host_revoked(n->s->revoker, uid);
-}
-
-static void
-copy_key(const char *uid, void *value, void *arg)
-{
-	void *old;
-
-	(void)value;
-	(void)cw_strmap_put(arg, uid, (void *)1, &old);
+	if (cw_namebox_put(n->s->revoked_out, uid) < 0) {
+		/* Not remembered as seen: handed over at the next change. */
+		cw_err("revoked user %s: cannot hand over the end of their "
+		    "sessions (the hand-off is full)", uid);
+		(void)cw_strmap_put(&n->unsent, uid, (void *)1, &old);
+	}
 }
 
 /*
@@ -167,16 +163,21 @@ copy_key(const char *uid, void *value, void *arg)
 static void
 revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 {
-	struct news n = { s, revoked->count != s->last_revoked.count };
+	struct news n;
 
+	n.s = s;
+	n.changed = revoked->count != s->last_revoked.count;
+	cw_strmap_init(&n.unsent);
 	/* First, so that a session end finishing now is journaled only for
-	 * a user still revoked. */
-	cw_revoker_host_revoked_set(s->revoker, revoked);
+	 * a user still revoked (the box hands the set over first). */
+	cw_namebox_put_set(s->revoked_out, revoked);
 	cw_strmap_foreach(revoked, note_revoked, &n);
-	if (!n.changed)
-		return;
-	cw_strmap_clear(&s->last_revoked, NULL);
-	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
+	if (n.changed) {
+		cw_strmap_clear(&s->last_revoked, NULL);
+		(void)cw_strmap_add_keys(&s->last_revoked, revoked);
+		cw_strmap_drop_keys(&s->last_revoked, &n.unsent);
+	}
+	cw_strmap_clear(&n.unsent, NULL);
 }
 
 static bool stopping(struct cw_sync *);
@@ -193,9 +194,9 @@ sync_stopping(void *arg)
 static void
 request_mirror_restart(struct cw_sync *s)
 {
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	s->mirror_restart = s->cfg->daemon.ldap_sync;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 }
 
 /*
@@ -300,20 +301,19 @@ reload(struct cw_sync *s)
 	handoff(s, d);
 }
 
-void
-cw_sync_poke(struct cw_sync *s)
+struct cw_wake *
+cw_sync_bell(struct cw_sync *s)
 {
-	pthread_mutex_lock(&s->lock);
-	s->poke = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	return &s->wake;
 }
 
 /* After each batch the mirror writes: the follow thread picks it up now. */
 static void
 mirror_flushed(void *arg)
 {
-	cw_sync_poke(arg);
+	struct cw_sync *s = arg;
+
+	cw_wake_poke(&s->wake);
 }
 
 /*
@@ -348,10 +348,10 @@ mirror_down(struct cw_sync *s, const char *why, bool unreachable)
 	    0, false };
 	bool first;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	first = s->status.ldap_connected || s->status.ldap_since == 0;
 	d.changed = first || strcmp(s->status.ldap_state, d.state) != 0;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	if (d.changed) {
 		cw_warn("%s (%s; decisions go on from the data already in "
 		    "Redis and memory)", why, unreachable ? "probing every "
@@ -414,12 +414,7 @@ directory_has_data(struct cw_sync *s, long long until_ms)
 static bool
 stopping(struct cw_sync *s)
 {
-	bool stop;
-
-	pthread_mutex_lock(&s->lock);
-	stop = s->stop;
-	pthread_mutex_unlock(&s->lock);
-	return stop;
+	return cw_wake_stopping(&s->wake);
 }
 
 /*
@@ -451,10 +446,10 @@ take_mirror_restart(struct cw_sync *s)
 {
 	bool r;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	r = s->mirror_restart;
 	s->mirror_restart = false;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	return r;
 }
 
@@ -497,24 +492,6 @@ report_lag(struct cw_sync *s)
 		cw_ev_gauge("clearway_sync_lag_seconds", (double)lag);
 }
 
-/* Sleeps until poked, stopped, or ms milliseconds pass. */
-static bool
-follow_sleep(struct cw_sync *s, int ms)
-{
-	long long until;
-	bool go_on;
-
-	until = cw_now_ms() + ms;
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop && !s->poke)
-		if (!cw_wake_wait_until(&s->cond, &s->lock, until))
-			break;
-	s->poke = false;
-	go_on = !s->stop;
-	pthread_mutex_unlock(&s->lock);
-	return go_on;
-}
-
 /*
  * Waits for the next change.  With data loaded and Redis up, Redis itself
  * wakes us when a change is logged (XREAD BLOCK on the change log); the
@@ -529,18 +506,18 @@ follow_wait(struct cw_sync *s)
 	bool up;
 	char err[256];
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	up = s->status.redis_up;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	if (block > cfg->redis.timeout_ms - 200)
 		block = cfg->redis.timeout_ms - 200;
 	if (!s->have_db || !up || block < 10)
-		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
 	if (cw_store_wait_change(&s->follow_store, s->generation, block, err,
 	    sizeof(err)) < 0) {
 		/* Perhaps a restart: what comes back is compared in full. */
 		cw_guard_suspect(&s->guard);
-		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
 	}
 	return !stopping(s);
 }
@@ -568,14 +545,14 @@ follow_main(void *arg)
 int
 cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *follow, struct cw_redis *mirror,
-    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen)
+    struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(s, 0, sizeof(s[0]));
 	s->cfg = cfg;
 	s->wake_fd = wake_fd;
-	s->revoker = revoker;
+	s->revoked_out = revoked_out;
 	cw_strmap_init(&s->last_revoked);
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->status.ldap_enabled = cfg->daemon.ldap_sync;
@@ -603,8 +580,7 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
 	    cfg->daemon.revoke_leavers);
 	cw_watch_set_stopping(&s->watch, sync_stopping, s);
-	pthread_mutex_init(&s->lock, NULL);
-	cw_wake_cond_init(&s->cond);
+	cw_wake_init(&s->wake);
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
 		goto fail;
 	s->follow_started = true;
@@ -626,19 +602,32 @@ cw_sync_take(struct cw_sync *s)
 {
 	struct cw_delta *d;
 
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	d = s->queue;
 	s->queue = s->queue_tail = NULL;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 	return d;
+}
+
+int64_t
+cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
+{
+	int64_t lag = 0;
+
+	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
+	if (!ss->redis_up && ss->redis_lost_at > 0 &&
+	    now - ss->redis_lost_at > lag)
+		lag = now - ss->redis_lost_at;
+	return lag < 0 && lag != -1 ? 0 : lag;
 }
 
 void
 cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out)
 {
-	pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->wake.lock);
 	*out = s->status;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->wake.lock);
 }
 
 void
@@ -648,10 +637,7 @@ cw_sync_stop(struct cw_sync *s)
 
 	if (s->cfg == NULL)
 		return;                 /* never started */
-	pthread_mutex_lock(&s->lock);
-	s->stop = true;
-	pthread_cond_signal(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	cw_wake_stop(&s->wake);
 	if (s->mirror_started)
 		pthread_join(s->mirror_thread, NULL);
 	if (s->follow_started)
@@ -664,8 +650,7 @@ cw_sync_stop(struct cw_sync *s)
 		next = d->next;
 		cw_delta_free(d);
 	}
-	pthread_mutex_destroy(&s->lock);
-	pthread_cond_destroy(&s->cond);
+	cw_wake_destroy(&s->wake);
 	cw_calendar_free(&s->calendar);
 	s->cfg = NULL;
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "lib/namebox.h"
+#include "lib/wake.h"
 #include "sync/entry_watch.h"
 #include "model/policy_db.h"
 #include "store/redis.h"
@@ -25,7 +27,6 @@
 #include "store/store_guard.h"
 
 struct cw_mirror;
-struct cw_revoker;
 
 /* What clearwayctl status shows about synchronization. */
 struct cw_sync_status {
@@ -54,10 +55,12 @@ struct cw_sync {
 
 	pthread_t follow_thread, mirror_thread;
 	bool follow_started, mirror_started;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;            /* wakes the follow thread */
-	bool stop;                      /* under lock */
-	bool poke;                      /* under lock: Redis has news */
+	/*
+	 * The follow thread's doorbell: a poke means Redis has news (the
+	 * mirror wrote a batch, the control worker a change: the wiring
+	 * hands cw_sync_bell() to it).  Its lock guards the rest too.
+	 */
+	struct cw_wake wake;
 	bool mirror_restart;            /* under lock: Redis lost data */
 	struct cw_delta *queue, *queue_tail;    /* under lock */
 	struct cw_sync_status status;   /* under lock */
@@ -67,7 +70,7 @@ struct cw_sync {
 	struct cw_calendar calendar;    /* deadlines of sync leavers */
 	struct cw_strmap last_revoked;  /* to see who is newly revoked */
 	struct cw_guard guard;          /* the deny-list against data loss */
-	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */
+	struct cw_namebox *revoked_out; /* to the revoker's host thread */
 	bool have_db;
 	bool refill_pending;            /* a loss: reload all once refilled */
 	long long generation;
@@ -77,18 +80,34 @@ struct cw_sync {
 	long long next_ldap_ms;
 };
 
-/* follow and mirror are two connections to the same Redis. */
+/*
+ * follow and mirror are two connections to the same Redis.  The revoked
+ * set, and each user newly in it, are put in revoked_out (whose consumer
+ * ends their sessions here); wake_fd (an eventfd) is written when deltas
+ * wait for the server.
+ */
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *follow, struct cw_redis *mirror,
-    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen);
+    struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);
 
 void cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out);
 
-/* Redis has news (we just wrote it): reload now, not at the next tick. */
-void cw_sync_poke(struct cw_sync *s);
+/*
+ * How far behind the directory this host's answers may be, in seconds:
+ * 0 while it follows Redis and (on a syncing host) the directory in
+ * persist mode, caught up; otherwise the time since that was last
+ * confirmed (the connection lost).  -1 when not known yet.
+ */
+int64_t cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now);
+
+/*
+ * The doorbell to ring when Redis has news (a change was just written):
+ * the follow thread reloads now, not at the next tick.
+ */
+struct cw_wake *cw_sync_bell(struct cw_sync *s);
 
 void cw_sync_stop(struct cw_sync *s);
 
