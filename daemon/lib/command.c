@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lib/command.h"
+#include "lib/wake.h"
 
 #define REAP_WAIT_MS 2000       /* after SIGKILL, for the child to go */
 #define POLL_TICK_MS 20
@@ -21,16 +22,6 @@
 static const char *const command_path[] = {
 	"/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL
 };
-
-/* Deadlines must not move with the wall clock. */
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 subst_value(const struct cw_command_subst *subst, size_t nsubst, char key)
@@ -199,7 +190,7 @@ wait_child(pid_t pid, int errfd, int stop_fd, long long deadline,
 
 	*timed_out = *stopped = false;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		long long left = deadline - monotonic_ms();
+		long long left = deadline - cw_now_ms();
 
 		if (left <= 0 || (pfd[1].revents & POLLIN)) {
 			*timed_out = left <= 0;
@@ -303,7 +294,7 @@ cw_command_run(const struct cw_command *c, const struct cw_command_run *how,
 		exec_child(c, how, in, devnull, pipefd[1]);
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	status = wait_child(pid, pipefd[0], how->stop_fd, monotonic_ms() +
+	status = wait_child(pid, pipefd[0], how->stop_fd, cw_now_ms() +
 	    how->timeout_ms, keep, &kept, &timed_out, &stopped);
 	keep[kept] = '\0';
 	keep[strcspn(keep, "\r\n")] = '\0';

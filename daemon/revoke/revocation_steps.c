@@ -21,20 +21,11 @@
 #include <unistd.h>
 
 #include "lib/command.h"
+#include "lib/wake.h"
 #include "revoke/revocation_steps.h"
 
 #define POLL_TICK_MS 20
 #define STATUS_MAX 4096         /* bytes of /proc/<pid>/status read */
-
-/* Deadlines must not move with the wall clock. */
-static long long
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ------------------------------------------------------------- LDAP */
 
@@ -351,7 +342,7 @@ confirm_gone(unsigned uid, long long deadline, int stop_fd)
 	int n;
 
 	while ((n = cw_processes_of(uid, NULL, 0)) > 0 &&
-	    monotonic_ms() < deadline && !stop_requested(stop_fd))
+	    cw_now_ms() < deadline && !stop_requested(stop_fd))
 		nap_or_stop(stop_fd, POLL_TICK_MS);
 	return n;
 }
@@ -422,7 +413,7 @@ cw_step_end_sessions_stoppable(const char *uid, const char *command_template,
 		st = CW_STEP_RETRY;
 		goto out;
 	}
-	left = confirm_gone(id, monotonic_ms() + timeout_ms, stop_fd);
+	left = confirm_gone(id, cw_now_ms() + timeout_ms, stop_fd);
 	if (left > 0 && stop_requested(stop_fd)) {
 		snprintf(err, errlen, "stopped while %d process(es) of %s "
 		    "remained: the daemon is shutting down", left, uid);
