@@ -33,6 +33,8 @@ static const struct cli_command *const commands[] = {
 	&cmd_leaver,
 	&cmd_revoke,
 	&cmd_reinstate,
+	&cmd_suspend,
+	&cmd_unsuspend,
 	&cmd_retry,
 	&cmd_queue,
 	&cmd_report,

@@ -48,6 +48,8 @@ struct cli_command {
 extern const struct cli_command cmd_check;
 extern const struct cli_command cmd_who;
 extern const struct cli_command cmd_expiring;
+extern const struct cli_command cmd_suspend;
+extern const struct cli_command cmd_unsuspend;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_elevate;
 extern const struct cli_command cmd_drop;

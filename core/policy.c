@@ -21,6 +21,7 @@ static const char *const reason_names[CW_REASON_COUNT] = {
 	[CW_REASON_UNKNOWN_HOST_CLASS] = "unknown_host_class",
 	[CW_REASON_UNKNOWN_USER] = "unknown_user",
 	[CW_REASON_REVOKED] = "revoked",
+	[CW_REASON_SUSPENDED] = "suspended",
 	[CW_REASON_RECORD_INVALID] = "record_invalid",
 	[CW_REASON_NOT_ACTIVE] = "not_active",
 	[CW_REASON_LEFT] = "left",
@@ -192,14 +193,27 @@ decide_person(const struct cw_staff *s, enum cw_clearance required,
 	return verdict(CW_VERDICT_ALLOW, CW_REASON_OK);
 }
 
+/*
+ * Rule 3b, a project extension: a suspension (clearwayctl suspend) denies
+ * everywhere until its end, without the leaver steps, and ends by itself
+ * at that instant.
+ */
+static bool
+suspended(int64_t until, int64_t now)
+{
+	return now < until;
+}
+
 struct cw_decision
-cw_decide_person(const struct cw_staff *staff, bool revoked, int64_t now,
-    unsigned training_validity_days)
+cw_decide_person(const struct cw_staff *staff, bool revoked,
+    int64_t suspended_until, int64_t now, unsigned training_validity_days)
 {
 	if (staff == NULL)
 		return deny(CW_REASON_UNKNOWN_USER);
 	if (revoked)
 		return deny(CW_REASON_REVOKED);
+	if (suspended(suspended_until, now))
+		return deny(CW_REASON_SUSPENDED);
 	if (staff->invalid)
 		return deny(CW_REASON_RECORD_INVALID);
 	return decide_person(staff, CW_CLEARANCE_NONE, now,
@@ -221,6 +235,8 @@ cw_decide(const struct cw_policy_input *in)
 		return deny(CW_REASON_UNKNOWN_USER);
 	if (in->revoked)
 		return deny(CW_REASON_REVOKED);
+	if (suspended(in->suspended_until, in->now))
+		return deny(CW_REASON_SUSPENDED);
 	/* A host class we cannot read is as unsafe as a person we cannot. */
 	if (in->staff->invalid || in->host_class->invalid)
 		return deny(CW_REASON_RECORD_INVALID);

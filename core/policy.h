@@ -35,6 +35,7 @@ enum cw_reason {
 	CW_REASON_UNKNOWN_HOST_CLASS,
 	CW_REASON_UNKNOWN_USER,
 	CW_REASON_REVOKED,
+	CW_REASON_SUSPENDED,    /* project extension: clearwayctl suspend */
 	CW_REASON_RECORD_INVALID,
 	CW_REASON_NOT_ACTIVE,
 	CW_REASON_LEFT,
@@ -79,6 +80,7 @@ struct cw_policy_input {
 	const struct cw_elevation *elevations;  /* the subject's, any state */
 	size_t nelevations;
 	bool revoked;           /* a revocation is queued, in progress or done */
+	int64_t suspended_until;        /* denied while now < this (0: not) */
 	bool breakglass;        /* subject is in breakglass_users */
 	bool exempt;            /* subject is in exempt_users */
 	enum cw_mode mode;
@@ -96,13 +98,15 @@ struct cw_decision cw_decide(const struct cw_policy_input *in);
 
 /*
  * The person's own standing, the gates that do not depend on a host
- * (unknown, revoked, invalid, employment, leaving date, checks, right to
- * work, clearance expiry, training): OK when all pass.  Used to decide
+ * (unknown, revoked, suspended until suspended_until, invalid,
+ * employment, leaving date, checks, right to work, clearance expiry,
+ * training): OK when all pass.  Used to decide
  * whether someone may act in a role (an approver with expired training
  * approves nothing) and whether someone may be elevated.
  */
 struct cw_decision cw_decide_person(const struct cw_staff *staff,
-    bool revoked, int64_t now, unsigned training_validity_days);
+    bool revoked, int64_t suspended_until, int64_t now,
+    unsigned training_validity_days);
 
 /* Sorts defs in place by name; call once when building a role table. */
 void cw_role_table_sort(struct cw_role_def *defs, size_t count);

@@ -34,6 +34,8 @@ static const char *const op_names[] = {
 	[CW_OP_RETRY] = "retry",
 	[CW_OP_WHO] = "who",
 	[CW_OP_EXPIRING] = "expiring",
+	[CW_OP_SUSPEND] = "suspend",
+	[CW_OP_UNSUSPEND] = "unsuspend",
 };
 
 static const char *const event_names[] = {
@@ -269,7 +271,7 @@ fail:
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
-	"cursor", "after", "id", "at", "within", NULL
+	"cursor", "after", "id", "at", "within", "until", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
@@ -296,6 +298,8 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_RETRY] = { false, false, false, false, false, false, true },
 	[CW_OP_WHO] = { false, true, false, false, false, false, false },
 	[CW_OP_EXPIRING] = { false, false, false, false, false, false, false },
+	[CW_OP_SUSPEND] = { true, false, false, false, true, false, false },
+	[CW_OP_UNSUSPEND] = { true, false, false, false, true, false, false },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -379,8 +383,14 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    get_string(root, "id", FIELD_REF, need->id, out->id,
 	    sizeof(out->id), err, errlen) < 0 ||
 	    get_time(root, "at", &out->at, err, errlen) < 0 ||
-	    get_time(root, "within", &out->within, err, errlen) < 0)
+	    get_time(root, "within", &out->within, err, errlen) < 0 ||
+	    get_time(root, "until", &out->until, err, errlen) < 0)
 		goto out;
+	if ((op == CW_OP_SUSPEND) != (out->until != 0)) {
+		snprintf(err, errlen, op == CW_OP_SUSPEND ? "\"until\" is "
+		    "required" : "\"until\" is only for suspend");
+		goto out;
+	}
 	/* A decision at another instant is a question, never a logon. */
 	if (out->at != 0 && op != CW_OP_CHECK) {
 		snprintf(err, errlen, "\"at\" is only for check");
@@ -546,6 +556,8 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 		json_object_set_new(o, "at", json_integer(r->at));
 	if (r->within > 0)
 		json_object_set_new(o, "within", json_integer(r->within));
+	if (r->until > 0)
+		json_object_set_new(o, "until", json_integer(r->until));
 	set_optional(o, "month", r->month);
 	set_optional(o, "cursor", r->cursor);
 	set_optional(o, "after", r->after);

@@ -56,6 +56,8 @@ enum cw_op {
 	CW_OP_RETRY,            /* clearwayctl retry ID (a dead letter) */
 	CW_OP_WHO,              /* clearwayctl who --host-class H, paged */
 	CW_OP_EXPIRING,         /* clearwayctl expiring --within D, paged */
+	CW_OP_SUSPEND,          /* clearwayctl suspend USER --until --reason */
+	CW_OP_UNSUSPEND,        /* clearwayctl unsuspend USER --reason */
 };
 
 enum cw_session_event {
@@ -83,6 +85,8 @@ struct cw_request {
 	int64_t at;
 	/* expiring: the window ahead, seconds (1 s to 366 days) */
 	int64_t within;
+	/* suspend: when the suspension ends (Unix s, in the future) */
+	int64_t until;
 	/* report: "YYYY-MM" */
 	char month[8];
 	/* export of everything: where the next page starts ("" = first) */

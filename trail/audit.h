@@ -161,6 +161,8 @@ enum cw_audit_type {
 	CW_AUDIT_WRITER_RECOVERED,
 	CW_AUDIT_REVOCATION_RETRIED,
 	CW_AUDIT_STORE_LOSS,
+	CW_AUDIT_SUSPENDED,             /* clearwayctl suspend */
+	CW_AUDIT_UNSUSPENDED,           /* clearwayctl unsuspend */
 	CW_AUDIT_TYPE_COUNT
 };
 

@@ -55,6 +55,8 @@ static const char *const type_names[CW_AUDIT_TYPE_COUNT] = {
 	[CW_AUDIT_WRITER_RECOVERED] = "writer_recovered",
 	[CW_AUDIT_REVOCATION_RETRIED] = "revocation_retried",
 	[CW_AUDIT_STORE_LOSS] = "store_loss",
+	[CW_AUDIT_SUSPENDED] = "suspended",
+	[CW_AUDIT_UNSUSPENDED] = "unsuspended",
 };
 
 const char *

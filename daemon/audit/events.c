@@ -145,6 +145,20 @@ cw_ev_elevation(enum cw_audit_type type, const char *actor, const char *user,
 }
 
 void
+cw_ev_suspension(enum cw_audit_type type, const char *actor,
+    const char *user, int64_t until, const char *reason)
+{
+	struct cw_audit_event ev;
+
+	if (!start(&ev, type, actor, user, "success"))
+		return;
+	if (until > 0)
+		cw_audit_event_add_int(&ev, "until", until);
+	cw_audit_event_add_string(&ev, "reason", reason);
+	emit(&ev);
+}
+
+void
 cw_ev_revocation(enum cw_audit_type type, const char *actor,
     const char *user, const char *id, const char *outcome, int64_t deadline,
     const char *detail)

@@ -34,6 +34,9 @@ void cw_ev_session(const struct cw_request *r, uid_t caller_uid,
 void cw_ev_request(const char *caller, const char *command,
     const char *subject, enum cw_status status, const char *detail,
     uid_t caller_uid, pid_t caller_pid);
+/* suspended (until > 0) or unsuspended, by actor. */
+void cw_ev_suspension(enum cw_audit_type type, const char *actor,
+    const char *user, int64_t until, const char *reason);
 void cw_ev_elevation(enum cw_audit_type type, const char *actor,
     const char *user, const char *role, const struct cw_elevation *grant);
 void cw_ev_revocation(enum cw_audit_type type, const char *actor,

@@ -18,6 +18,7 @@
 #include "control/control.h"
 #include "audit/events.h"
 #include "control/export.h"
+#include "control/suspensions.h"
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
 #include "control/revocations.h"
@@ -250,7 +251,8 @@ job_name(enum cw_op op)
 	    op == CW_OP_LEAVER ? "leaver" : op == CW_OP_REVOKE ? "revoke" :
 	    op == CW_OP_REINSTATE ? "reinstate" : op == CW_OP_QUEUE ?
 	    "queue" : op == CW_OP_REPORT ? "report" : op == CW_OP_EXPORT ?
-	    "export" : op == CW_OP_RETRY ? "retry" : "erase";
+	    "export" : op == CW_OP_RETRY ? "retry" : op == CW_OP_SUSPEND ?
+	    "suspend" : op == CW_OP_UNSUSPEND ? "unsuspend" : "erase";
 }
 
 /* Requests that change something (the rest only read). */
@@ -311,6 +313,11 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	case CW_OP_ERASE:
 		gen = cw_export_request(&c->store, j, &resp, err,
 		    sizeof(err)) < 0 ? -1 : 0;
+		break;
+	case CW_OP_SUSPEND:
+	case CW_OP_UNSUSPEND:
+		gen = cw_suspension_request(&c->store, j, j->caller.root ?
+		    "root" : j->caller.name, &resp, err, sizeof(err));
 		break;
 	default:
 		gen = do_revocation(c, j, &resp, err, sizeof(err));

@@ -28,6 +28,7 @@ cw_db_new(void)
 	cw_strmap_init(&db->staff_by_uid);
 	cw_strmap_init(&db->revoked);
 	cw_strmap_init(&db->elevations);
+	cw_strmap_init(&db->suspended);
 	return db;
 }
 
@@ -83,6 +84,7 @@ cw_db_free(struct cw_db *db)
 	cw_strmap_clear(&db->by_uuid, free_entry);
 	cw_strmap_clear(&db->revoked, NULL);
 	cw_strmap_clear(&db->elevations, cw_db_free_elevations);
+	cw_strmap_clear(&db->suspended, free);
 	free(db->host_classes);
 	free(db->roles);
 	free(db);
@@ -267,6 +269,28 @@ cw_db_set_elevations(struct cw_db *db, struct cw_strmap *elevations)
 	cw_strmap_init(elevations);
 }
 
+void
+cw_db_set_suspended(struct cw_db *db, struct cw_strmap *suspended)
+{
+	cw_strmap_clear(&db->suspended, free);
+	db->suspended = *suspended;
+	cw_strmap_init(suspended);
+}
+
+const struct cw_suspension *
+cw_db_suspension(const struct cw_db *db, const char *uid)
+{
+	return cw_strmap_get(&db->suspended, uid);
+}
+
+int64_t
+cw_db_suspended_until(const struct cw_db *db, const char *uid)
+{
+	const struct cw_suspension *s = cw_db_suspension(db, uid);
+
+	return s != NULL ? s->until : 0;
+}
+
 struct table_build {
 	struct cw_db *db;
 	size_t nh, nr;
@@ -404,6 +428,7 @@ cw_db_policy_input(struct cw_db *db, const char *uid, const char *hc,
 	in->roles.defs = db->roles;
 	in->roles.count = db->nroles;
 	in->revoked = cw_strmap_get(&db->revoked, uid) != NULL;
+	in->suspended_until = cw_db_suspended_until(db, uid);
 	if ((ue = cw_db_elevations(db, uid)) != NULL) {
 		in->elevations = ue->list;
 		in->nelevations = ue->count;
@@ -422,6 +447,7 @@ cw_delta_new(long long generation)
 	d->generation = generation;
 	cw_strmap_init(&d->revoked);
 	cw_strmap_init(&d->elevations);
+	cw_strmap_init(&d->suspended);
 	return d;
 }
 
@@ -461,6 +487,7 @@ cw_delta_free(struct cw_delta *d)
 	free(d->changes);
 	cw_strmap_clear(&d->revoked, NULL);
 	cw_strmap_clear(&d->elevations, cw_db_free_elevations);
+	cw_strmap_clear(&d->suspended, free);
 	cw_db_free(d->replace);
 	free(d);
 }
@@ -488,6 +515,8 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 		cw_db_set_revoked(*dbp, &d->revoked);
 	if (d->has_elevations)
 		cw_db_set_elevations(*dbp, &d->elevations);
+	if (d->has_suspended)
+		cw_db_set_suspended(*dbp, &d->suspended);
 	(*dbp)->generation = d->generation;
 	cw_delta_free(d);
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "wire.h"
 #include "record.h"
 #include "lib/strmap.h"
 
@@ -48,12 +49,21 @@ struct cw_user_elevations {
 	size_t count;
 };
 
+/* A suspension (clearwayctl suspend): denied everywhere until `until`. */
+struct cw_suspension {
+	int64_t until;                  /* Unix seconds */
+	int64_t since;
+	char by[CW_USER_MAX + 1];
+	char reason[CW_REASON_TEXT_MAX + 1];
+};
+
 struct cw_db {
 	long long generation;           /* Redis cw:gen last applied */
 	struct cw_strmap by_uuid;       /* uuid -> struct cw_db_entry */
 	struct cw_strmap staff_by_uid;  /* uid -> struct uid_slot (db.c) */
 	struct cw_strmap revoked;       /* uid -> (void *)1 */
 	struct cw_strmap elevations;    /* uid -> struct cw_user_elevations */
+	struct cw_strmap suspended;     /* uid -> struct cw_suspension */
 	size_t counts[CW_KIND_COUNT];
 
 	/* Host classes and roles are few: kept as sorted arrays, rebuilt
@@ -98,6 +108,13 @@ const struct cw_user_elevations *cw_db_elevations(struct cw_db *db,
 /* A role's definition, or NULL when none (or several: then invalid). */
 const struct cw_role_def *cw_db_role(struct cw_db *db, const char *name);
 
+/* uid's suspension, or NULL; its end, or 0 when none. */
+const struct cw_suspension *cw_db_suspension(const struct cw_db *db,
+    const char *uid);
+int64_t cw_db_suspended_until(const struct cw_db *db, const char *uid);
+/* Replaces the suspensions wholesale (a delta carries them in full). */
+void cw_db_set_suspended(struct cw_db *db, struct cw_strmap *suspended);
+
 /* Fills a policy input for uid on host class hc at now (no copies). */
 void cw_db_policy_input(struct cw_db *db, const char *uid, const char *hc,
     enum cw_mode mode, int64_t now, struct cw_policy_input *in);
@@ -113,8 +130,8 @@ struct cw_delta {
 	struct cw_db *replace;          /* non-NULL: use this db instead */
 	struct cw_change *changes;
 	size_t nchanges, cap;
-	bool has_revoked, has_elevations;
-	struct cw_strmap revoked, elevations;
+	bool has_revoked, has_elevations, has_suspended;
+	struct cw_strmap revoked, elevations, suspended;
 	struct cw_delta *next;          /* hand-over queue */
 };
 

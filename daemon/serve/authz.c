@@ -42,7 +42,8 @@ cw_caller_identify(struct cw_caller *c, uid_t uid, pid_t pid,
 	if (has_role(s, cfg->policy.auditor_role))
 		c->held |= CW_DUTY_AUDITOR;
 	c->standing = cw_decide_person(s, cw_strmap_get(&db->revoked, c->name)
-	    != NULL, now, (unsigned)cfg->policy.training_validity_days);
+	    != NULL, cw_db_suspended_until(db, c->name), now,
+	    (unsigned)cfg->policy.training_validity_days);
 	if (c->standing.verdict == CW_VERDICT_ALLOW)
 		c->duties = c->held;
 }
@@ -173,6 +174,17 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 	case CW_OP_WHO:
 		return (c->duties & appr_aud) || refuse(c, "who", appr_aud,
 		    why, whylen);
+	case CW_OP_SUSPEND:
+	case CW_OP_UNSUSPEND:
+		/* As elevate: an approver, and never about themself. */
+		if (is_self(c, r->user)) {
+			snprintf(why, whylen, "no one may suspend or unsuspend "
+			    "themself; ask another approver");
+			return false;
+		}
+		return (c->duties & CW_DUTY_APPROVER) || refuse(c,
+		    r->op == CW_OP_SUSPEND ? "suspend" : "unsuspend",
+		    CW_DUTY_APPROVER, why, whylen);
 	case CW_OP_EXPIRING:
 		/* HR plans with it too: leaving dates, right to work. */
 		return (c->duties & any) || refuse(c, "expiring", any, why,

@@ -232,7 +232,8 @@ check_elevation(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	}
 	s = cw_db_staff(h->db, r->user);
 	d = cw_decide_person(s, cw_strmap_get(&h->db->revoked, r->user) != NULL,
-	    now, (unsigned)h->cfg->policy.training_validity_days);
+	    cw_db_suspended_until(h->db, r->user), now,
+	    (unsigned)h->cfg->policy.training_validity_days);
 	if (d.verdict != CW_VERDICT_ALLOW) {
 		refuse(resp, CW_STATUS_REFUSED, "%s cannot be elevated: %s",
 		    r->user, cw_reason_name(d.reason));
@@ -315,7 +316,8 @@ is_cli_op(enum cw_op op)
 static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
-	"report", "export", "erase", "retry", "who", "expiring"
+	"report", "export", "erase", "retry", "who", "expiring", "suspend",
+	"unsuspend"
 };
 
 static void
@@ -400,7 +402,10 @@ cw_handle_request(const struct cw_handler_ctx *h,
 	case CW_OP_QUEUE:
 	case CW_OP_REPORT:
 	case CW_OP_RETRY:
-		/* Redis work: the control worker answers (revocations.c). */
+	case CW_OP_SUSPEND:
+	case CW_OP_UNSUSPEND:
+		/* Redis work: the control worker answers (revocations.c,
+		 * suspensions.c). */
 		job = new_job(caller, req, resp);
 		break;
 	case CW_OP_WHO:

@@ -86,6 +86,13 @@ staff_json(struct cw_db *db, const char *uid, int64_t now)
 	    json_string(cw_clearance_name(s->clearance)));
 	json_object_set_new(o, "elevations",
 	    elevations_json(cw_db_elevations(db, uid), now));
+	if (cw_db_suspended_until(db, uid) > now) {
+		const struct cw_suspension *sp = cw_db_suspension(db, uid);
+
+		json_object_set_new(o, "suspended", json_pack("{s:I, s:I, s:s, "
+		    "s:s}", "until", (json_int_t)sp->until, "since",
+		    (json_int_t)sp->since, "by", sp->by, "reason", sp->reason));
+	}
 	if (e != NULL) {
 		json_object_set_new(o, "dn", json_string(e->dn));
 		json_object_set_new(o, "entry_uuid", json_string(e->uuid));

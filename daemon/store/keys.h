@@ -49,6 +49,11 @@
 #define CW_KEY_ELEVATIONS       "elevations"
 /* STREAM: granted / dropped / expired, kept. */
 #define CW_KEY_ELEVATION_HISTORY "elevation-history"
+/* HASH uid -> {"until","since","by","reason"}: users suspended (denied
+ * everywhere until "until", without the leaver steps; clearwayctl
+ * suspend).  Entries past their end are ignored, and lifted by the next
+ * suspend or unsuspend of that user. */
+#define CW_KEY_SUSPENDED        "suspended"
 /* HASH uid -> {"dn","reason","at"}: the first leaver event of a user. */
 #define CW_KEY_LEAVERS          "leavers"
 

@@ -127,6 +127,19 @@ long long cw_store_elevate(struct cw_store *st, const char *uid,
 long long cw_store_drop(struct cw_store *st, const char *uid,
     const char *role, const char *actor, int64_t now, char *err,
     size_t errlen);
+/*
+ * Suspensions (store_suspension.c, keys.h: suspended).  cw_store_suspend
+ * sets uid's (replacing one there); cw_store_unsuspend lifts it.  Each
+ * returns the new generation, 0 when there was nothing to lift, or -1.
+ */
+long long cw_store_suspend(struct cw_store *st, const char *uid,
+    const struct cw_suspension *s, char *err, size_t errlen);
+long long cw_store_unsuspend(struct cw_store *st, const char *uid,
+    char *err, size_t errlen);
+/* Parses a stored suspension ({"until","since","by","reason"}): 0 or -1. */
+int cw_suspension_parse(const char *json, size_t len,
+    struct cw_suspension *out);
+
 /* Ends all of uid's running grants (a revocation); how many, or -1. */
 int cw_store_drop_all_elevations(struct cw_store *st, const char *uid,
     const char *actor, int64_t now, char *err, size_t errlen);

@@ -96,18 +96,61 @@ load_elevations(struct cw_delta *d, const redisReply *r, size_t *skipped,
 	return 0;
 }
 
+/*
+ * The suspensions, uid -> struct cw_suspension.  A value that does not
+ * parse is skipped and counted, like an elevation that does not: the
+ * writer is ours, so it is damage, and a missing suspension only allows
+ * what the rest of the policy allows.
+ */
+static int
+load_suspended(struct cw_delta *d, const redisReply *r, size_t *skipped,
+    char *err, size_t errlen)
+{
+	struct cw_suspension *s;
+	void *old;
+	size_t i;
+
+	d->has_suspended = true;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		const redisReply *k = r->element[i], *v = r->element[i + 1];
+
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING ||
+		    !cw_user_name_valid(k->str, k->len))
+			continue;
+		if ((s = malloc(sizeof(*s))) == NULL)
+			return -1;
+		if (cw_suspension_parse(v->str, v->len, s) < 0) {
+			free(s);
+			if ((*skipped)++ == 0)
+				snprintf(err, errlen, "suspension of %s: not "
+				    "a suspension", k->str);
+			continue;
+		}
+		if (cw_strmap_put(&d->suspended, k->str, s, &old) < 0) {
+			free(s);
+			return -1;
+		}
+		free(old);
+	}
+	return 0;
+}
+
 /* The small sets every delta carries in full. */
 static int
 load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
     char *err, size_t errlen)
 {
-	char rkey[CW_KEY_MAX], ekey[CW_KEY_MAX];
+	char rkey[CW_KEY_MAX], ekey[CW_KEY_MAX], skey[CW_KEY_MAX];
 	const char *sm[] = { "SMEMBERS", rkey }, *hg[] = { "HGETALL", ekey };
+	const char *hs[] = { "HGETALL", skey };
 	redisReply *r;
 	int rc;
 
 	cw_key(rkey, sizeof(rkey), st->prefix, CW_KEY_REVOKED);
 	cw_key(ekey, sizeof(ekey), st->prefix, CW_KEY_ELEVATIONS);
+	cw_key(skey, sizeof(skey), st->prefix, CW_KEY_SUSPENDED);
 	if ((r = cw_redis_call(st->redis, err, errlen, 2, sm, NULL)) == NULL)
 		return -1;
 	rc = load_revoked(d, r);
@@ -116,6 +159,11 @@ load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
 	    NULL)) == NULL)
 		return -1;
 	rc = load_elevations(d, r, skipped, err, errlen);
+	freeReplyObject(r);
+	if (rc < 0 || (r = cw_redis_call(st->redis, err, errlen, 2, hs,
+	    NULL)) == NULL)
+		return -1;
+	rc = load_suspended(d, r, skipped, err, errlen);
 	freeReplyObject(r);
 	return rc;
 }
@@ -311,7 +359,8 @@ fail:
 	return NULL;
 }
 
-enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS, L_N };
+enum { L_GEN, L_STAFF, L_HOSTCLASS, L_ROLE, L_REVOKED, L_ELEVATIONS,
+    L_SUSPENDED, L_N };
 
 /*
  * Reads every key a full load needs in one MULTI/EXEC, so that they are a
@@ -323,9 +372,11 @@ load_transaction(struct cw_store *st, redisReply *replies[L_N + 2],
     char *err, size_t errlen)
 {
 	static const char *const names[L_N] = { CW_KEY_GEN, CW_KEY_STAFF,
-	    CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_REVOKED, CW_KEY_ELEVATIONS };
+	    CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_REVOKED, CW_KEY_ELEVATIONS,
+	    CW_KEY_SUSPENDED };
 	static const char *const verb[L_N] = {
-		"GET", "HGETALL", "HGETALL", "HGETALL", "SMEMBERS", "HGETALL"
+		"GET", "HGETALL", "HGETALL", "HGETALL", "SMEMBERS", "HGETALL",
+		"HGETALL"
 	};
 	char keys[L_N][CW_KEY_MAX];
 	const char *argv[L_N + 2][2];
@@ -384,6 +435,8 @@ fill_delta(struct cw_store *st, struct cw_delta *d, const redisReply *x,
 			return rc;
 	if (load_revoked(d, x->element[L_REVOKED]) < 0 ||
 	    load_elevations(d, x->element[L_ELEVATIONS], skipped, err,
+	    errlen) < 0 ||
+	    load_suspended(d, x->element[L_SUSPENDED], skipped, err,
 	    errlen) < 0)
 		return -1;
 	return 0;

@@ -71,7 +71,7 @@ complete_is() {
 }
 bash -n "$completion" && pass "completion is valid bash" || fail "completion syntax"
 complete_is "elevate elevations" clearwayctl ele
-complete_is "check who expiring status elevate drop elevations leaver revoke reinstate retry queue report export erase calendar audit" clearwayctl ""
+complete_is "check who expiring status elevate drop elevations leaver revoke reinstate suspend unsuspend retry queue report export erase calendar audit" clearwayctl ""
 complete_is "--config --json --help --reason --effective" clearwayctl leaver alice --
 complete_is "--config --json --help --month --format" clearwayctl report --
 complete_is "text json csv html" clearwayctl report --format ""
@@ -219,7 +219,7 @@ if command -v man >/dev/null; then
     man --warnings -l "$src/docs/man/clearwayctl.8" >"$tmp/man.txt" 2>"$tmp/man.err"
     [[ ! -s $tmp/man.err ]] && pass "man page renders without warnings" ||
         { fail "man page warnings"; head -5 "$tmp/man.err"; }
-    for c in check who expiring status leaver revoke reinstate retry elevate drop elevations \
+    for c in check who expiring status leaver revoke reinstate suspend unsuspend retry elevate drop elevations \
         queue report audit export erase calendar; do
         grep -qE "^ +$c( |$)" "$tmp/man.txt" && pass "man page: $c" || fail "man page: $c"
     done

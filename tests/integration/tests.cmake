@@ -151,3 +151,9 @@ set_tests_properties(notify PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME ops COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ops_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(ops PROPERTIES LABELS integration TIMEOUT 600)
+
+# Suspensions (clearwayctl suspend/unsuspend) as real users, PAM through
+# real libpam, ending by themselves to the second.
+add_test(NAME suspend COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/suspend_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
+set_tests_properties(suspend PROPERTIES LABELS integration TIMEOUT 300)

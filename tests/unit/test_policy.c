@@ -43,6 +43,8 @@
 #define BREAKGLASS 0x08u
 #define EXEMPT     0x10u
 #define ADMIN      0x20u
+#define SUSPENDED  0x40u        /* suspended until an hour from now */
+#define SUSP_ENDED 0x80u        /* a suspension that ends exactly now */
 
 static const char *const baseline_staff[] = {
 	"uid=alice",
@@ -237,6 +239,8 @@ build_input(struct fixture *f, const struct policy_case *const *parts,
 	f->in.elevations = ne ? f->elev : NULL;
 	f->in.nelevations = ne;
 	f->in.revoked = (flags & REVOKED) != 0;
+	f->in.suspended_until = (flags & SUSPENDED) ? NOW + 3600 :
+	    (flags & SUSP_ENDED) ? NOW : 0;
 	f->in.breakglass = (flags & BREAKGLASS) != 0;
 	f->in.exempt = (flags & EXEMPT) != 0;
 	f->in.mode = (flags & ADMIN) ? CW_MODE_ADMIN : CW_MODE_LOGIN;
@@ -296,6 +300,15 @@ static const struct policy_case cases[] = {
 	/* Rule 3. */
 	{ "revoked", { NULL }, { NULL }, REVOKED, NO_ELEV, 0,
 	    DENY(REVOKED) },
+	/* Rule 3b, a project extension: clearwayctl suspend. */
+	{ "suspended", { NULL }, { NULL }, SUSPENDED, NO_ELEV, 0,
+	    DENY(SUSPENDED) },
+	{ "revoked before suspended", { NULL }, { NULL }, REVOKED | SUSPENDED,
+	    NO_ELEV, 0, DENY(REVOKED) },
+	{ "suspended and invalid reports suspended", { "cwClearance=Secret" },
+	    { NULL }, SUSPENDED, NO_ELEV, 0, DENY(SUSPENDED) },
+	{ "a suspension ends at its instant", { NULL }, { NULL }, SUSP_ENDED,
+	    NO_ELEV, 0, ALLOW(OK) },
 	{ "revoked and invalid reports revoked", { "cwClearance=Secret" },
 	    { NULL }, REVOKED, NO_ELEV, 0, DENY(REVOKED) },
 	{ "revoked and invalid host class", { NULL }, { "cwAdminRole=a/b" },
@@ -572,27 +585,29 @@ static const struct trigger triggers[] = {
 	    DENY(UNKNOWN_USER) } },
 	{ 3, { "revoked", { NULL }, { NULL }, REVOKED, NO_ELEV, 0,
 	    DENY(REVOKED) } },
-	{ 4, { "invalid host class", { NULL }, { "cwAdminRole=a/b" }, 0,
+	{ 4, { "suspended", { NULL }, { NULL }, SUSPENDED, NO_ELEV, 0,
+	    DENY(SUSPENDED) } },
+	{ 5, { "invalid host class", { NULL }, { "cwAdminRole=a/b" }, 0,
 	    NO_ELEV, 0, DENY(RECORD_INVALID) } },
-	{ 4, { "invalid staff", { "cwRole=a/b" }, { NULL }, 0, NO_ELEV, 0,
+	{ 5, { "invalid staff", { "cwRole=a/b" }, { NULL }, 0, NO_ELEV, 0,
 	    DENY(RECORD_INVALID) } },
-	{ 5, { "leaver", { "cwEmploymentStatus=leaver" }, { NULL }, 0,
+	{ 6, { "leaver", { "cwEmploymentStatus=leaver" }, { NULL }, 0,
 	    NO_ELEV, 0, DENY(NOT_ACTIVE) } },
-	{ 6, { "left", { "cwLeavingDate=@0" }, { NULL }, 0, NO_ELEV, 0,
+	{ 7, { "left", { "cwLeavingDate=@0" }, { NULL }, 0, NO_ELEV, 0,
 	    DENY(LEFT) } },
-	{ 7, { "checks", { "cwCriminalRecordCheck!" }, { NULL }, 0,
+	{ 8, { "checks", { "cwCriminalRecordCheck!" }, { NULL }, 0,
 	    NO_ELEV, 0, DENY(CHECKS_INCOMPLETE) } },
-	{ 8, { "right to work", { "cwRightToWorkExpiry=@0" }, { NULL }, 0,
+	{ 9, { "right to work", { "cwRightToWorkExpiry=@0" }, { NULL }, 0,
 	    NO_ELEV, 0, DENY(RIGHT_TO_WORK_EXPIRED) } },
-	{ 9, { "clearance", { NULL }, { "cwRequiredClearance=DV" }, 0,
+	{ 10, { "clearance", { NULL }, { "cwRequiredClearance=DV" }, 0,
 	    NO_ELEV, 0, DENY(CLEARANCE_INSUFFICIENT) } },
-	{ 10, { "clearance expiry", { "cwClearanceExpiry=@0" }, { NULL }, 0,
+	{ 11, { "clearance expiry", { "cwClearanceExpiry=@0" }, { NULL }, 0,
 	    NO_ELEV, 0, DENY(CLEARANCE_EXPIRED) } },
-	{ 11, { "training", { "cwTrainingCompleted=@-31536000" }, { NULL }, 0,
+	{ 12, { "training", { "cwTrainingCompleted=@-31536000" }, { NULL }, 0,
 	    NO_ELEV, 0, DENY(TRAINING_EXPIRED) } },
-	{ 12, { "no role", { "cwRole=web" }, { NULL }, 0, NO_ELEV, 0,
+	{ 13, { "no role", { "cwRole=web" }, { NULL }, 0, NO_ELEV, 0,
 	    DENY(NO_ROLE) } },
-	{ 12, { "elevation required", { NULL }, { NULL }, ADMIN, NO_ELEV,
+	{ 13, { "elevation required", { NULL }, { NULL }, ADMIN, NO_ELEV,
 	    0, DENY(ELEVATION_REQUIRED) } },
 };
 
@@ -770,9 +785,11 @@ test_extreme_instants(void **state)
 	free_input(&f);
 }
 
+/* The contract's names, and "suspended" (a project extension, rule 3b). */
 static const char *const contract_reason_names[CW_REASON_COUNT] = {
 	"policy_unavailable", "breakglass", "exempt", "unknown_host_class",
-	"unknown_user", "revoked", "record_invalid", "not_active", "left",
+	"unknown_user", "revoked", "suspended", "record_invalid", "not_active",
+	"left",
 	"checks_incomplete", "right_to_work_expired", "clearance_insufficient",
 	"clearance_expired", "training_expired", "elevation_required",
 	"no_role", "ok", "ok_elevated",
