@@ -95,20 +95,74 @@ refuse(const struct cw_caller *c, const char *what, unsigned need,
 	return false;
 }
 
+/*
+ * What each clearwayctl request needs, first match: the duties any one of
+ * which allows it, and whether asking about oneself is allowed anyway
+ * (check, drop) or never (elevate, suspend: that takes another approver).
+ */
+enum self_rule { SELF_AS_OTHERS, SELF_ALWAYS, SELF_NEVER };
+
+struct op_rule {
+	enum cw_op op;
+	unsigned duties;
+	enum self_rule self;
+	const char *what;               /* in the refusal */
+};
+
+#define ANY (CW_DUTY_HR | CW_DUTY_APPROVER | CW_DUTY_AUDITOR)
+#define APPR_AUD (CW_DUTY_APPROVER | CW_DUTY_AUDITOR)
+
+static const struct op_rule op_rules[] = {
+	{ CW_OP_CHECK, ANY, SELF_ALWAYS, "checking another user" },
+	{ CW_OP_ELEVATE, CW_DUTY_APPROVER, SELF_NEVER, "elevate" },
+	{ CW_OP_DROP, CW_DUTY_APPROVER, SELF_ALWAYS,
+	    "dropping another user's elevation" },
+	{ CW_OP_ELEVATIONS, APPR_AUD, SELF_ALWAYS,
+	    "listing others' elevations" },
+	{ CW_OP_LEAVER, CW_DUTY_HR, SELF_AS_OTHERS, "filing a leaver" },
+	{ CW_OP_REVOKE, CW_DUTY_APPROVER, SELF_AS_OTHERS, "revoke" },
+	/* HR files leavers; undoing one takes an approver. */
+	{ CW_OP_REINSTATE, CW_DUTY_APPROVER, SELF_AS_OTHERS, "reinstate" },
+	{ CW_OP_QUEUE, ANY, SELF_AS_OTHERS, "the queue" },
+	{ CW_OP_REPORT, APPR_AUD, SELF_AS_OTHERS, "the report" },
+	{ CW_OP_EXPORT, CW_DUTY_APPROVER, SELF_AS_OTHERS, "export" },
+	{ CW_OP_ERASE, CW_DUTY_APPROVER, SELF_AS_OTHERS, "erase" },
+	/* Re-running a dead letter's steps: the revoke duty. */
+	{ CW_OP_RETRY, CW_DUTY_APPROVER, SELF_AS_OTHERS, "retry" },
+	{ CW_OP_WHO, APPR_AUD, SELF_AS_OTHERS, "who" },
+	/* HR plans with it too: leaving dates, right to work. */
+	{ CW_OP_EXPIRING, ANY, SELF_AS_OTHERS, "expiring" },
+	{ CW_OP_SUSPEND, CW_DUTY_APPROVER, SELF_NEVER, "suspend" },
+	{ CW_OP_UNSUSPEND, CW_DUTY_APPROVER, SELF_NEVER, "unsuspend" },
+};
+
+/* status: anyone about themself; HR or an approver about others; any
+ * duty for the daemon's own state. */
+static bool
+may_status(const struct cw_caller *c, const struct cw_request *r, char *why,
+    size_t whylen)
+{
+	const unsigned hr_appr = CW_DUTY_HR | CW_DUTY_APPROVER;
+
+	if (r->user[0] == '\0')
+		return (c->duties & ANY) || refuse(c, "daemon status", ANY,
+		    why, whylen);
+	return is_self(c, r->user) || (c->duties & hr_appr) ||
+	    refuse(c, "another user's status", hr_appr, why, whylen);
+}
+
 bool
 cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
     const struct cw_config *cfg, char *why, size_t whylen)
 {
-	const unsigned any = CW_DUTY_HR | CW_DUTY_APPROVER | CW_DUTY_AUDITOR;
-	const unsigned appr_aud = CW_DUTY_APPROVER | CW_DUTY_AUDITOR;
+	const struct op_rule *rule;
+	size_t i;
 
 	(void)cfg;
 	if (c->root)
 		return true;
-	switch (r->op) {
-	case CW_OP_DECIDE:
-	case CW_OP_SESSION:
-	case CW_OP_BREAKGLASS:
+	if (r->op == CW_OP_DECIDE || r->op == CW_OP_SESSION ||
+	    r->op == CW_OP_BREAKGLASS) {
 		/*
 		 * These put records into the audit trail (and raise alerts):
 		 * only the PAM stack, which runs as root, reports them.  A
@@ -118,77 +172,22 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 		    "logons, sessions and break-glass; uid %u may use check",
 		    (unsigned)c->uid);
 		return false;
-	case CW_OP_CHECK:
-		return is_self(c, r->user) || (c->duties & any) ||
-		    refuse(c, "checking another user", any, why, whylen);
-	case CW_OP_STATUS:
-		if (r->user[0] == '\0')
-			return (c->duties & any) || refuse(c, "daemon status",
-			    any, why, whylen);
-		return is_self(c, r->user) ||
-		    (c->duties & (CW_DUTY_HR | CW_DUTY_APPROVER)) ||
-		    refuse(c, "another user's status",
-		    CW_DUTY_HR | CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_ELEVATE:
-		if (is_self(c, r->user)) {
-			snprintf(why, whylen, "no one may elevate themself; ask "
-			    "another approver");
+	}
+	if (r->op == CW_OP_STATUS)
+		return may_status(c, r, why, whylen);
+	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++) {
+		rule = &op_rules[i];
+		if (rule->op != r->op)
+			continue;
+		if (rule->self == SELF_NEVER && is_self(c, r->user)) {
+			snprintf(why, whylen, "no one may %s themself; ask "
+			    "another approver", rule->what);
 			return false;
 		}
-		return (c->duties & CW_DUTY_APPROVER) ||
-		    refuse(c, "elevate", CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_DROP:
-		return is_self(c, r->user) || (c->duties & CW_DUTY_APPROVER) ||
-		    refuse(c, "dropping another user's elevation",
-		    CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_ELEVATIONS:
-		return is_self(c, r->user) || (c->duties & appr_aud) ||
-		    refuse(c, "listing others' elevations", appr_aud, why,
-		    whylen);
-	case CW_OP_LEAVER:
-		return (c->duties & CW_DUTY_HR) ||
-		    refuse(c, "filing a leaver", CW_DUTY_HR, why, whylen);
-	case CW_OP_REVOKE:
-		return (c->duties & CW_DUTY_APPROVER) ||
-		    refuse(c, "revoke", CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_REINSTATE:
-		/* HR files leavers; undoing one takes an approver. */
-		return (c->duties & CW_DUTY_APPROVER) ||
-		    refuse(c, "reinstate", CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_QUEUE:
-		return (c->duties & any) || refuse(c, "the queue", any, why,
-		    whylen);
-	case CW_OP_REPORT:
-		return (c->duties & appr_aud) || refuse(c, "the report",
-		    appr_aud, why, whylen);
-	case CW_OP_EXPORT:
-		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "export",
-		    CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_ERASE:
-		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "erase",
-		    CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_RETRY:
-		/* Re-running a dead letter's steps: the revoke duty. */
-		return (c->duties & CW_DUTY_APPROVER) || refuse(c, "retry",
-		    CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_WHO:
-		return (c->duties & appr_aud) || refuse(c, "who", appr_aud,
-		    why, whylen);
-	case CW_OP_SUSPEND:
-	case CW_OP_UNSUSPEND:
-		/* As elevate: an approver, and never about themself. */
-		if (is_self(c, r->user)) {
-			snprintf(why, whylen, "no one may suspend or unsuspend "
-			    "themself; ask another approver");
-			return false;
-		}
-		return (c->duties & CW_DUTY_APPROVER) || refuse(c,
-		    r->op == CW_OP_SUSPEND ? "suspend" : "unsuspend",
-		    CW_DUTY_APPROVER, why, whylen);
-	case CW_OP_EXPIRING:
-		/* HR plans with it too: leaving dates, right to work. */
-		return (c->duties & any) || refuse(c, "expiring", any, why,
-		    whylen);
+		if (rule->self == SELF_ALWAYS && is_self(c, r->user))
+			return true;
+		return (c->duties & rule->duties) ||
+		    refuse(c, rule->what, rule->duties, why, whylen);
 	}
 	snprintf(why, whylen, "unknown operation");
 	return false;
