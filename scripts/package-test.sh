@@ -192,6 +192,8 @@ cat >"$root/etc/clearway/clearway.conf" <<EOF
 # shows the admin's edits survive the upgrade).
 [ldap]
 uri = $CW_LDAP_URI
+# The test directory is on loopback, without TLS.
+allow_plaintext = yes
 staff_base = $CW_STAFF_BASE
 hostclass_base = $CW_HOSTCLASS_BASE
 role_base = $CW_ROLE_BASE
