@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * audit_pipeline_bench - the audit pipeline (daemon/audit_log.h) end to
+ * audit_pipeline_bench - the audit pipeline (daemon/audit/audit_log.h) end to
  * end: emit -> spool (fdatasync) -> Redis stream -> sealed daily file.
  *
  *   audit_pipeline_bench [-n EVENTS] [-t THREADS] [-r RATE] WORKDIR
@@ -33,8 +33,8 @@
 
 #include <openssl/rand.h>
 
-#include "audit_log.h"
-#include "log.h"
+#include "audit/audit_log.h"
+#include "lib/log.h"
 
 struct emitter {
 	struct cw_audit_log *log;

@@ -24,10 +24,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ldap_conn.h"
-#include "revocation_queue.h"
-#include "revocation_steps.h"
-#include "store.h"
+#include "sync/ldap_conn.h"
+#include "revoke/revocation_queue.h"
+#include "revoke/revocation_steps.h"
+#include "store/store.h"
 
 #define PREFIX "bench:"
 #define CLAIM_MAX 16

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "config_file.h"
 #include "cli.h"
 #include "client.h"
 #include "paths.h"

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "config_file.h"
 #include "audit.h"
 #include "cli.h"
 

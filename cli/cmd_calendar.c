@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "config_file.h"
 #include "calendar.h"
 #include "cli.h"
 #include "gentime.h"

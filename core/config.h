@@ -87,7 +87,7 @@ struct cw_config {
 		int client_timeout_ms;  /* PAM module and CLI waiting for us */
 		int reload_interval_ms;
 		int max_clients;
-		/* The revocation queue (daemon/revoker.c). */
+		/* The revocation queue (daemon/revoke/revoker.c). */
 		int revocation_workers;         /* 0: this host runs no steps */
 		char *end_sessions_command;     /* %u = the user */
 		int end_sessions_timeout_ms;
@@ -108,14 +108,6 @@ int cw_config_defaults(struct cw_config *c);
 int cw_config_parse(const char *buf, size_t len, struct cw_config *c,
     char *err, size_t errlen);
 
-/*
- * Loads path: refuses a file that is not a regular file owned by root and
- * not writable by group or others (a config that others can edit decides
- * who may log on), then parses it.  Returns 0 or -1.
- */
-int cw_config_load(const char *path, struct cw_config *c, char *err,
-    size_t errlen);
-
 void cw_config_free(struct cw_config *c);
 
 /*
@@ -123,31 +115,5 @@ void cw_config_free(struct cw_config *c);
  * freed with it): the part a running daemon may change on SIGHUP.
  */
 void cw_config_swap_policy(struct cw_config *c, struct cw_config *fresh);
-
-/*
- * Reads a secret (password, key) from path into buf, NUL-terminated, with
- * one trailing newline removed.  Refuses a file not owned by root or with
- * any group/other permission bit.  Returns its length, or -1.
- */
-int cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
-    size_t errlen);
-
-/*
- * Reads path whole into *bufp (malloc'd, NUL-terminated, *lenp bytes
- * before the NUL), refusing a file that is not a regular file owned by
- * root and not writable by group or others, or that is larger than max.
- * Returns 0 or -1 with err set ("PATH: what was wrong").
- */
-int cw_read_root_file(const char *path, size_t max, char **bufp,
-    size_t *lenp, char *err, size_t errlen);
-
-/*
- * Builds the working-day calendar for division: rules only when
- * holidays_path is NULL, else rules overridden by that GOV.UK-format
- * bank-holidays.json (read with cw_read_root_file()).  Free cal with
- * cw_calendar_free().  Returns 0 or -1.
- */
-int cw_calendar_load(const char *holidays_path, enum cw_division division,
-    struct cw_calendar *cal, char *err, size_t errlen);
 
 #endif

@@ -20,16 +20,17 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
-#include "log.h"
+#include "config_file.h"
+#include "lib/log.h"
 #include "paths.h"
-#include "redis.h"
-#include "audit_log.h"
-#include "audit_pipeline.h"
-#include "denylist.h"
-#include "events.h"
-#include "revoker.h"
-#include "server.h"
-#include "sync.h"
+#include "store/redis.h"
+#include "audit/audit_log.h"
+#include "audit/audit_pipeline.h"
+#include "model/denylist.h"
+#include "audit/events.h"
+#include "revoke/revoker.h"
+#include "serve/server.h"
+#include "sync/sync.h"
 
 /* Longest Redis password we read (the file is root-only). */
 #define REDIS_PASSWORD_MAX 1024

@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "config_file.h"
 #include "duration.h"
 #include "isotime.h"
 #include "names.h"

@@ -3,7 +3,7 @@
 """Check a Clearway audit trail with nothing but the Python standard library.
 
 An independent second implementation of `clearwayctl audit verify`, written
-from the format in core/audit.h and sharing no code with it, so that an
+from the format in trail/audit.h and sharing no code with it, so that an
 auditor need not trust our C to trust the trail:
 
     audit-verify.py --keys KEYDIR TRAILDIR

@@ -4,9 +4,9 @@
 # pending revocations through queue/report in every format, retry, check
 # without data, --effective range, audit verify without permission.
 add_executable(revq_fill ${CMAKE_CURRENT_LIST_DIR}/revq_fill.c
-               ${PROJECT_SOURCE_DIR}/daemon/store.c
-               ${PROJECT_SOURCE_DIR}/daemon/policy_db.c
-               ${PROJECT_SOURCE_DIR}/daemon/strmap.c)
+               ${PROJECT_SOURCE_DIR}/daemon/store/store.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(revq_fill PRIVATE cwrevq)
 add_test(NAME fault_cli_outcome
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli_outcome_test.sh

@@ -18,9 +18,9 @@ add_test(NAME fault_forge
           $<TARGET_FILE:pam_clearway> $<TARGET_FILE:pam_load>)
 set_tests_properties(fault_forge PROPERTIES LABELS faults TIMEOUT 120)
 
-# The per-uid token buckets (daemon/ratelimit.c), pure logic.
+# The per-uid token buckets (daemon/serve/ratelimit.c), pure logic.
 add_executable(test_ratelimit ${PROJECT_SOURCE_DIR}/tests/unit/test_ratelimit.c
-               ${PROJECT_SOURCE_DIR}/daemon/ratelimit.c)
+               ${PROJECT_SOURCE_DIR}/daemon/serve/ratelimit.c)
 target_include_directories(test_ratelimit PRIVATE ${PROJECT_SOURCE_DIR}/daemon)
 target_link_libraries(test_ratelimit PRIVATE PkgConfig::CMOCKA)
 add_test(NAME unit_ratelimit COMMAND test_ratelimit)

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "revocation_queue.h"
-#include "store.h"
+#include "revoke/revocation_queue.h"
+#include "store/store.h"
 
 int
 main(int argc, char **argv)

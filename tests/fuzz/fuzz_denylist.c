@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* The daemon directory is not on this target's include path. */
-#include "../../daemon/denylist.h"
+#include "model/denylist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -52,15 +52,16 @@ function(cw_fuzz_core)
     -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
 endfunction()
 
-# cw_fuzz_target(<name> [SOURCES extra.c...] [LIBS lib...])
+# cw_fuzz_target(<name> [SOURCES extra.c...] [LIBS lib...] [INCLUDES dir...])
 function(cw_fuzz_target name)
-  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS;INCLUDES" ${ARGN})
   set(harness ${CW_FUZZ_DIR}/fuzz_${name}.c)
   set(corpus ${CW_FUZZ_DIR}/corpus/${name})
 
   add_executable(fuzz_${name}_replay ${harness} ${CW_FUZZ_DIR}/replay.c
                  ${F_SOURCES})
   target_link_libraries(fuzz_${name}_replay PRIVATE cwcore ${F_LIBS})
+  target_include_directories(fuzz_${name}_replay PRIVATE ${F_INCLUDES})
   add_test(NAME fuzz_replay_${name} COMMAND fuzz_${name}_replay ${corpus})
   set_tests_properties(fuzz_replay_${name} PROPERTIES LABELS fuzz
                        TIMEOUT 300)
@@ -71,6 +72,7 @@ function(cw_fuzz_target name)
     target_compile_options(fuzz_${name} PRIVATE ${CW_FUZZ_FLAGS})
     target_link_options(fuzz_${name} PRIVATE ${CW_FUZZ_FLAGS})
     target_link_libraries(fuzz_${name} PRIVATE cwcore_fuzz ${F_LIBS})
+    target_include_directories(fuzz_${name} PRIVATE ${F_INCLUDES})
   endif()
 endfunction()
 
@@ -80,13 +82,16 @@ cw_fuzz_target(wire)
 cw_fuzz_target(config)
 cw_fuzz_target(holidays)
 cw_fuzz_target(isotime)
-cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/core/audit_record.c
-                     ${PROJECT_SOURCE_DIR}/core/audit_store.c
+cw_fuzz_target(audit SOURCES ${PROJECT_SOURCE_DIR}/trail/audit_record.c
+                     ${PROJECT_SOURCE_DIR}/trail/audit_store.c
+                     ${PROJECT_SOURCE_DIR}/io/config_file.c
+               INCLUDES ${PROJECT_SOURCE_DIR}/trail ${PROJECT_SOURCE_DIR}/io
                LIBS PkgConfig::OPENSSL)
 cw_fuzz_target(duration)
-cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/denylist.c ${PROJECT_SOURCE_DIR}/daemon/strmap.c)
-cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/hoststate.c
-                         ${PROJECT_SOURCE_DIR}/daemon/denylist.c
-                         ${PROJECT_SOURCE_DIR}/daemon/strmap.c
-                         ${PROJECT_SOURCE_DIR}/daemon/revocation_queue.c
+cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
+               INCLUDES ${PROJECT_SOURCE_DIR}/daemon)
+cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c
+                         ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c
+                         ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
+                         ${PROJECT_SOURCE_DIR}/daemon/revoke/revocation_queue.c
                LIBS cwredis PkgConfig::JANSSON)

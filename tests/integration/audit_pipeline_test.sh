@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# The audit pipeline end to end (daemon/audit_log.h): emit -> spool ->
+# The audit pipeline end to end (daemon/audit/audit_log.h): emit -> spool ->
 # Redis stream -> sealed trail, with a real redis-server (its own, on a
 # Unix socket in a temp dir, appendfsync always), real files, and the
 # driver test_audit_pipeline.

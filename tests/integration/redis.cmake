@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# The Redis client (daemon/redis.c, redis_transport.c) against a real
+# The Redis client (daemon/store/redis.c, redis_transport.c) against a real
 # redis-server that redis_test.sh starts and always stops.  Needs
 # redis-server and redis-cli (Debian: redis-server, redis-tools).
 add_executable(test_redis ${CMAKE_CURRENT_LIST_DIR}/test_redis.c)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_audit_pipeline - drives the audit pipeline (daemon/audit_log.h)
+ * test_audit_pipeline - drives the audit pipeline (daemon/audit/audit_log.h)
  * for audit_pipeline_test.sh, against a real redis-server and real files.
  *
  *   test_audit_pipeline CONFIG HOST MODE [ARGS]
@@ -39,8 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit_log.h"
-#include "log.h"
+#include "config_file.h"
+#include "audit/audit_log.h"
+#include "lib/log.h"
 
 #define WAIT_S 120
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_redis.c - daemon/redis.c and redis_transport.c against a real
+ * test_redis.c - daemon/store/redis.c and redis_transport.c against a real
  * redis-server (started by redis_test.sh), plus a scripted fake server
  * (forked here) for the cases a real server will not produce on demand:
  * a connection dropped before or in the middle of a reply, garbage.
@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "redis.h"
+#include "store/redis.h"
 
 #define LONG_TIMEOUT_MS 5000
 #define PIPELINE_N 1000

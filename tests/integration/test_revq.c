@@ -2,7 +2,7 @@
 /*
  * test_revq.c - the revocation queue's building blocks against a real
  * redis-server and slapd (a rig that revq_test.sh starts, loads and always
- * stops): daemon/revocation_queue.c, revocation_steps.c, denylist.c.
+ * stops): daemon/revoke/revocation_queue.c, revocation_steps.c, denylist.c.
  *
  * Environment (revq_test.sh sets it from the rig's env file):
  *   CW_REDIS_SOCKET, CW_LDAP_URI, CW_LDAP_ADMIN_DN, CW_LDAP_ADMIN_PW_FILE,
@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "denylist.h"
-#include "ldap_conn.h"
-#include "revocation_queue.h"
-#include "revocation_steps.h"
-#include "store.h"
+#include "model/denylist.h"
+#include "sync/ldap_conn.h"
+#include "revoke/revocation_queue.h"
+#include "revoke/revocation_steps.h"
+#include "store/store.h"
 
 #define N_BULK 1000             /* revocations in the crash tests */
 #define DRAIN_LIMIT_S 120       /* a worker gives up after this long */

@@ -22,7 +22,7 @@ set_tests_properties(schema PROPERTIES LABELS integration TIMEOUT 120)
 
 # --- more integration tests below ---
 
-# The Redis client (daemon/redis.c) against its own redis-server.
+# The Redis client (daemon/store/redis.c) against its own redis-server.
 include(${CMAKE_CURRENT_LIST_DIR}/redis.cmake)
 
 # clearwayd against its own rig: hostile socket input, peer credentials,
@@ -79,27 +79,27 @@ add_test(NAME cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/cli_test.
          $<TARGET_FILE:clearwayctl>)
 set_tests_properties(cli PROPERTIES LABELS integration TIMEOUT 60)
 
-# The revocation queue's building blocks (daemon/revocation_queue.c,
+# The revocation queue's building blocks (daemon/revoke/revocation_queue.c,
 # revocation_steps.c, denylist.c) against their own rig: submit/promote/
 # claim/complete, kill -9 of a worker and a Redis restart among 1,000
 # revocations, dead letters, reinstate, the month report, the LDAP steps
 # (with slapd stopped midway), ending a real user's processes, and the
 # persisted deny-list.  Runs as root (useradd, setpriv).
 add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
-               ${PROJECT_SOURCE_DIR}/daemon/store.c
-               ${PROJECT_SOURCE_DIR}/daemon/policy_db.c
-               ${PROJECT_SOURCE_DIR}/daemon/strmap.c
-               ${PROJECT_SOURCE_DIR}/daemon/ldap_conn.c)
+               ${PROJECT_SOURCE_DIR}/daemon/store/store.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
+               ${PROJECT_SOURCE_DIR}/daemon/sync/ldap_conn.c)
 target_link_libraries(test_revq PRIVATE cwrevq)
 add_test(NAME revq COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/revq_test.sh
          $<TARGET_FILE:test_revq>)
 set_tests_properties(revq PROPERTIES LABELS integration TIMEOUT 300)
 
-# The audit pipeline (daemon/audit_log.h) end to end against its own
+# The audit pipeline (daemon/audit/audit_log.h) end to end against its own
 # redis-server: Redis outage of 10,000 events, kill -9 mid-forwarding,
 # retention refused, anomaly alerts, the metrics file.
 add_executable(test_audit_pipeline ${CMAKE_CURRENT_LIST_DIR}/test_audit_pipeline.c
-               ${PROJECT_SOURCE_DIR}/daemon/log.c)
+               ${PROJECT_SOURCE_DIR}/daemon/lib/log.c)
 target_link_libraries(test_audit_pipeline PRIVATE cwauditd)
 add_test(NAME audit_pipeline
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/audit_pipeline_test.sh

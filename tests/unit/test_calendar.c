@@ -27,6 +27,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "config_file.h"
 #include "gentime.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_file.h"
 
 static const char minimal[] =
     "[ldap]\n"

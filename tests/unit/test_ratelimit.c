@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_ratelimit.c - the per-uid token buckets of daemon/ratelimit.c.
+ * test_ratelimit.c - the per-uid token buckets of daemon/serve/ratelimit.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "serve/ratelimit.h"
 
 /* A burst is allowed, then the rate, and nothing more. */
 static void

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * control.h - the worker that carries out clearwayctl's changes.
+ *
+ * The server thread decides whether a request may be made and checks it
+ * against its policy data; anything that must write to Redis is handed
+ * here with the client's socket, so a slow or unreachable Redis never
+ * stalls a PAM decision.  The worker writes, waits (bounded) until the
+ * server thread has applied the change, then answers the client: when
+ * clearwayctl returns, this host already decides with the change.  It
+ * also ends elevations when they expire.
+ */
+#ifndef CW_CONTROL_H
+#define CW_CONTROL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "serve/authz.h"
+#include "config.h"
+#include "policy.h"
+#include "store/redis.h"
+#include "wire.h"
+
+struct cw_control_job {
+	int fd;                         /* the client; the worker closes it */
+	struct cw_request req;
+	struct cw_caller caller;
+	struct cw_elevation grant;      /* elevate: what to write */
+	char entry_uuid[80];            /* export/erase: the cached entry */
+	struct cw_control_job *next;
+};
+
+struct cw_control;
+
+/* The most jobs the worker holds (queued or running): each holds an fd. */
+#define CW_CONTROL_QUEUE_MAX 64
+
+/*
+ * Starts the worker with its own Redis connection.  applied points at the
+ * generation the server thread has applied (it only grows).
+ */
+struct cw_revoker;
+struct cw_sync;
+
+/* sync is poked after each write so this host applies it at once. */
+struct cw_control *cw_control_start(const struct cw_config *cfg,
+    struct cw_redis *redis, _Atomic long long *applied,
+    struct cw_revoker *revoker, struct cw_sync *sync, char *err,
+    size_t errlen);
+
+/*
+ * Queues job; from then on the worker owns it and its fd.  The queue is
+ * bounded, and so is what one non-root uid may have queued or running:
+ * -1 when job does not fit (the caller still owns it: answer "busy").
+ */
+int cw_control_submit(struct cw_control *c, struct cw_control_job *job);
+
+/* How many jobs of uid are queued or running (its share of the cap). */
+size_t cw_control_jobs_of(struct cw_control *c, uid_t uid);
+
+void cw_control_stop(struct cw_control *c);
+
+#endif

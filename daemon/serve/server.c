@@ -1,0 +1,865 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c - the decision socket (see server.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config_file.h"
+#include "serve/caller_names.h"
+#include "client.h"
+#include "lib/log.h"
+#include "serve/ratelimit.h"
+#include "serve/server.h"
+#include "audit/events.h"
+#include "serve/handlers.h"
+#include "wire.h"
+
+/*
+ * Logons first (issue 10): root's connections are the PAM stacks, and
+ * they must get an answer within the module's timeout whatever local users
+ * do.  So unprivileged callers are bounded in everything they can make
+ * this thread hold or do: a share of the slots (the rest is kept for
+ * root, and a root caller with no free slot takes the oldest non-root
+ * one), a few connections and change jobs per uid, a short idle timeout,
+ * a request rate per uid, and no NSS lookup on this thread (their names
+ * are resolved by caller_names.c while the request waits).
+ */
+
+/* A request is a few hundred bytes; a client slower than this is gone. */
+#define CONN_TIMEOUT_MS 5000
+#define CONN_TIMEOUT_NONROOT_MS 2000
+/* Connections plus change jobs one non-root uid may hold. */
+#define PER_UID_MAX 8
+/* Slots kept for root: a quarter of them, within these bounds. */
+#define ROOT_RESERVE_MIN 1
+#define ROOT_RESERVE_MAX 64
+/* Requests a second one non-root uid may make, and its burst. */
+#define NONROOT_RATE_PER_S 20
+#define NONROOT_BURST 40
+/*
+ * Listen backlogs.  Root's (the PAM stacks) as long as the kernel allows,
+ * for a burst of logons.  The public one short: a flood keeps it full
+ * whatever its length, and a well-behaved caller whose connect has
+ * waited for room (client.c) should then wait behind few others.
+ */
+#define ROOT_BACKLOG SOMAXCONN
+#define PUBLIC_BACKLOG 64
+/* Connections accepted per pass, so a connect flood cannot starve the rest. */
+#define ACCEPT_BATCH 64
+/* After EMFILE/ENFILE, rest the listener this long (not a busy loop). */
+#define ACCEPT_PAUSE_MS 100
+/*
+ * The fd limit is raised toward its hard limit, to at most this; the
+ * other threads' files (Redis, LDAP, spool, trail, eventfds, a step's
+ * child) are budgeted at FD_OTHERS, the change worker's jobs at
+ * CW_CONTROL_QUEUE_MAX, and max_clients is lowered to what is left.
+ */
+#define FD_LIMIT_CAP 8192
+#define FD_OTHERS 128
+/* Fixed poll slots before the connections. */
+enum {
+	PFD_LISTEN,             /* the public socket */
+	PFD_ROOT,               /* the root socket (client.h) */
+	PFD_WAKE,
+	PFD_SIGNAL,
+	PFD_NAMES,
+	FIXED_SLOTS
+};
+
+struct conn {
+	int fd;                         /* -1: slot free */
+	uid_t uid;
+	pid_t pid;
+	long long deadline;
+	unsigned char hdr[CW_WIRE_HEADER];
+	size_t hdrgot;
+	char *body;
+	uint32_t bodylen;
+	size_t bodygot;
+	char *out;                      /* header + payload, once answered */
+	size_t outlen, outoff;
+	bool naming;                    /* parked: caller's name looked up */
+};
+
+struct cw_server {
+	struct cw_config *cfg;          /* [policy] swapped on SIGHUP */
+	int listen_fd;
+	int root_fd;                    /* mode 0600: root's own way in */
+	char *path;
+	char root_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct conn *conns;
+	size_t nconns;                  /* slots, = max_clients */
+	struct pollfd *pfds;
+	struct cw_db *db;               /* NULL until the first load */
+	struct cw_sync *sync;
+	struct cw_control *control;
+	_Atomic long long applied;      /* generation of db, for control.c */
+	struct cw_strmap denylist;      /* until db loads (main.c) */
+	const char *config_path;        /* for SIGHUP */
+	size_t nonroot_max;             /* slots non-root callers may hold */
+	struct cw_caller_names *names;
+	struct cw_ratelimit rate;       /* non-root requests, per uid */
+	long long accept_paused_until;
+	long long busy_logged_at;       /* turn-aways: one log line a second */
+	unsigned long busy_count;
+	char *busy_frame;               /* the answer to those turned away */
+	size_t busy_len;
+};
+
+/* The frame sent to a caller turned away at accept(), built once. */
+static char *
+busy_frame(size_t *lenp)
+{
+	struct cw_response resp;
+	char *payload, *frame = NULL;
+	size_t len;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_BUSY;
+	snprintf(resp.message, sizeof(resp.message), "busy: too many "
+	    "connections; try again in a moment");
+	if ((payload = cw_response_encode(&resp, &len)) == NULL)
+		return NULL;
+	if ((frame = malloc(CW_WIRE_HEADER + len)) != NULL) {
+		cw_frame_header((uint32_t)len, (unsigned char *)frame);
+		memcpy(frame + CW_WIRE_HEADER, payload, len);
+		*lenp = CW_WIRE_HEADER + len;
+	}
+	free(payload);
+	return frame;
+}
+
+/* The socket's directory must be root's alone, or anyone could replace it. */
+static int
+prepare_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+		snprintf(err, errlen, "socket %s: needs its own directory", path);
+		return -1;
+	}
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, errlen, "%s: must be a directory owned by us and "
+		    "writable by no one else", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+listen_unix(const char *path, mode_t mode, int backlog, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* A stale socket from a crash is ours to remove; anything else is not. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket",
+			    path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
+		snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Raises the soft fd limit toward the hard one (at most FD_LIMIT_CAP), so
+ * that a flood meets our bounds and not EMFILE, and returns how many
+ * client slots fit in it: want (max_clients), or fewer, said in the log.
+ */
+static size_t
+fd_budget(size_t want)
+{
+	struct rlimit rl;
+	rlim_t target, fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return want;
+	target = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_LIMIT_CAP ?
+	    FD_LIMIT_CAP : rl.rlim_max;
+	if (rl.rlim_cur < target) {
+		rl.rlim_cur = target;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			cw_warn("cannot raise the fd limit to %llu: %s",
+			    (unsigned long long)target, strerror(errno));
+		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return want;
+	}
+	fit = rl.rlim_cur > FD_OTHERS + CW_CONTROL_QUEUE_MAX + 2 ?
+	    rl.rlim_cur - FD_OTHERS - CW_CONTROL_QUEUE_MAX : 2;
+	if ((rlim_t)want <= fit)
+		return want;
+	cw_warn("max_clients %zu lowered to %llu: the fd limit is %llu",
+	    want, (unsigned long long)fit, (unsigned long long)rl.rlim_cur);
+	return (size_t)fit;
+}
+
+struct cw_server *
+cw_server_open(struct cw_config *cfg, char *err, size_t errlen)
+{
+	struct cw_server *srv = calloc(1, sizeof(*srv));
+	size_t i, n = fd_budget((size_t)cfg->daemon.max_clients), reserve;
+
+	if (srv == NULL)
+		goto oom;
+	srv->cfg = cfg;
+	srv->listen_fd = srv->root_fd = -1;
+	srv->nconns = n;
+	reserve = n / 4;
+	if (reserve < ROOT_RESERVE_MIN)
+		reserve = ROOT_RESERVE_MIN;
+	if (reserve > ROOT_RESERVE_MAX)
+		reserve = ROOT_RESERVE_MAX;
+	srv->nonroot_max = n > reserve ? n - reserve : 1;
+	cw_ratelimit_init(&srv->rate, NONROOT_RATE_PER_S, NONROOT_BURST);
+	srv->conns = calloc(n, sizeof(*srv->conns));
+	srv->pfds = calloc(n + FIXED_SLOTS, sizeof(*srv->pfds));
+	srv->path = strdup(cfg->daemon.socket);
+	srv->busy_frame = busy_frame(&srv->busy_len);
+	if (srv->conns == NULL || srv->pfds == NULL || srv->path == NULL ||
+	    srv->busy_frame == NULL)
+		goto oom;
+	for (i = 0; i < n; i++)
+		srv->conns[i].fd = -1;
+	if (cw_client_root_path(srv->path, srv->root_path,
+	    sizeof(srv->root_path)) < 0) {
+		snprintf(err, errlen, "socket path too long: %s", srv->path);
+		goto fail;
+	}
+	if (prepare_dir(srv->path, err, errlen) < 0 ||
+	    (srv->root_fd = listen_unix(srv->root_path, 0600, ROOT_BACKLOG,
+	    err, errlen)) < 0 ||
+	    (srv->listen_fd = listen_unix(srv->path, 0666, PUBLIC_BACKLOG,
+	    err, errlen)) < 0 ||
+	    (srv->names = cw_caller_names_start(err, errlen)) == NULL)
+		goto fail;
+	return srv;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	cw_server_close(srv);
+	return NULL;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->body);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+void
+cw_server_close(struct cw_server *srv)
+{
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	for (i = 0; srv->conns != NULL && i < srv->nconns; i++)
+		conn_close(&srv->conns[i]);
+	if (srv->listen_fd >= 0) {
+		close(srv->listen_fd);
+		unlink(srv->path);
+	}
+	if (srv->root_fd >= 0) {
+		close(srv->root_fd);
+		unlink(srv->root_path);
+	}
+	cw_caller_names_stop(srv->names);
+	cw_db_free(srv->db);
+	cw_strmap_clear(&srv->denylist, NULL);
+	free(srv->conns);
+	free(srv->pfds);
+	free(srv->path);
+	free(srv->busy_frame);
+	free(srv);
+}
+
+/*
+ * Queues resp on c; the connection closes once it is written.  If no answer
+ * can be built the connection closes at once, and the client denies.
+ */
+static void
+conn_respond(struct conn *c, const struct cw_response *resp)
+{
+	size_t len;
+	char *payload = cw_response_encode(resp, &len);
+
+	free(c->out);
+	c->out = NULL;
+	if (payload == NULL || (c->out = malloc(CW_WIRE_HEADER + len)) == NULL) {
+		free(payload);
+		conn_close(c);
+		return;
+	}
+	cw_frame_header((uint32_t)len, (unsigned char *)c->out);
+	memcpy(c->out + CW_WIRE_HEADER, payload, len);
+	c->outlen = CW_WIRE_HEADER + len;
+	c->outoff = 0;
+	free(payload);
+}
+
+/*
+ * Notes one caller turned away for being over a bound; the log gets one
+ * line a second at most, with the count, so a flood cannot fill it.
+ */
+static void
+note_busy(struct cw_server *srv, uid_t uid, const char *why)
+{
+	long long now = cw_now_ms();
+
+	srv->busy_count++;
+	if (now - srv->busy_logged_at < 1000)
+		return;
+	cw_warn("busy: turned %lu request(s) away in the last %llds; last: "
+	    "uid %u, %s", srv->busy_count, srv->busy_logged_at == 0 ? 1LL :
+	    (now - srv->busy_logged_at) / 1000, (unsigned)uid, why);
+	srv->busy_logged_at = now;
+	srv->busy_count = 0;
+}
+
+/* Answers "busy" (the client may try again) and notes it. */
+static void
+respond_busy(struct cw_server *srv, struct conn *c, const char *why)
+{
+	struct cw_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_BUSY;
+	snprintf(resp.message, sizeof(resp.message), "busy: %s; try again "
+	    "in a moment", why);
+	note_busy(srv, c->uid, why);
+	conn_respond(c, &resp);
+}
+
+/*
+ * Hands the connection to the control worker: the slot is freed without
+ * closing the socket, which the worker answers and closes.  When the
+ * worker's queue or the caller's share of it is full, answers busy here.
+ */
+static void
+conn_detach(struct cw_server *srv, struct conn *c,
+    struct cw_control_job *job)
+{
+	job->fd = c->fd;
+	if (srv->control == NULL || cw_control_submit(srv->control, job) < 0) {
+		free(job);
+		respond_busy(srv, c, "too many changes waiting");
+		return;
+	}
+	c->fd = -1;
+	conn_close(c);
+}
+
+/*
+ * The caller's login name without waiting on NSS: true with name set (or
+ * NULL: the uid has none); false when the request is parked until the
+ * lookup ends, or was answered busy.
+ */
+static bool
+caller_name(struct cw_server *srv, struct conn *c, char *name,
+    const char **namep)
+{
+	*namep = NULL;
+	if (c->uid == 0)
+		return true;
+	switch (cw_caller_names_get(srv->names, c->uid, cw_now_ms(), name)) {
+	case CW_NAME_KNOWN:
+		*namep = name;
+		return true;
+	case CW_NAME_NONE:
+		return true;
+	case CW_NAME_WAIT:
+		c->naming = true;
+		return false;
+	case CW_NAME_BUSY:
+		break;
+	}
+	respond_busy(srv, c, "too many caller names being looked up");
+	return false;
+}
+
+static void
+handle_request(struct cw_server *srv, struct conn *c)
+{
+	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync,
+	    &srv->denylist };
+	struct cw_control_job *job;
+	struct cw_response resp;
+	struct cw_request req;
+	struct cw_caller caller;
+	char err[128], name[CW_USER_MAX + 1];
+	const char *namep;
+
+	memset(&resp, 0, sizeof(resp));
+	c->naming = false;
+	if (cw_request_parse(c->body, c->bodylen, &req, err, sizeof(err)) < 0) {
+		cw_warn("socket: bad request from uid %u pid %d: %s",
+		    (unsigned)c->uid, (int)c->pid, err);
+		resp.status = CW_STATUS_BAD_REQUEST;
+		snprintf(resp.message, sizeof(resp.message), "bad request: %s",
+		    err);
+		conn_respond(c, &resp);
+		return;
+	}
+	if (!caller_name(srv, c, name, &namep))
+		return;
+	cw_caller_identify(&caller, c->uid, c->pid, namep, srv->db, srv->cfg,
+	    (int64_t)time(NULL));
+	if ((job = cw_handle_request(&h, &caller, &req, &resp)) != NULL) {
+		conn_detach(srv, c, job);
+		return;
+	}
+	conn_respond(c, &resp);
+	cw_response_free(&resp);
+}
+
+static void
+refuse_frame(struct conn *c, const char *why)
+{
+	struct cw_response resp;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.status = CW_STATUS_BAD_REQUEST;
+	snprintf(resp.message, sizeof(resp.message), "%s", why);
+	cw_warn("socket: uid %u pid %d: %s", (unsigned)c->uid, (int)c->pid, why);
+	conn_respond(c, &resp);
+}
+
+/* Reads what is there; answers once a whole frame has arrived. */
+static void
+conn_read(struct cw_server *srv, struct conn *c)
+{
+	ssize_t n;
+
+	if (c->hdrgot < CW_WIRE_HEADER) {
+		n = recv(c->fd, c->hdr + c->hdrgot, CW_WIRE_HEADER - c->hdrgot, 0);
+		if (n <= 0)
+			goto gone;
+		c->hdrgot += (size_t)n;
+		if (c->hdrgot < CW_WIRE_HEADER)
+			return;
+		if (cw_frame_length(c->hdr, &c->bodylen) < 0) {
+			refuse_frame(c, "frame length out of bounds");
+			return;
+		}
+		if ((c->body = malloc(c->bodylen)) == NULL)
+			goto gone;
+	}
+	n = recv(c->fd, c->body + c->bodygot, c->bodylen - c->bodygot, 0);
+	if (n <= 0)
+		goto gone;
+	c->bodygot += (size_t)n;
+	if (c->bodygot == c->bodylen)
+		handle_request(srv, c);
+	return;
+gone:
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	conn_close(c);
+}
+
+static void
+conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+	    MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->outoff += (size_t)n;
+	if (c->outoff == c->outlen)
+		conn_close(c);
+}
+
+/* Connections held by non-root callers, and by uid. */
+static void
+count_conns(const struct cw_server *srv, uid_t uid, size_t *nonroot,
+    size_t *of_uid)
+{
+	size_t i;
+
+	*nonroot = *of_uid = 0;
+	for (i = 0; i < srv->nconns; i++) {
+		if (srv->conns[i].fd < 0)
+			continue;
+		*nonroot += srv->conns[i].uid != 0;
+		*of_uid += srv->conns[i].uid == uid;
+	}
+}
+
+static struct conn *
+free_slot(struct cw_server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd < 0)
+			return &srv->conns[i];
+	return NULL;
+}
+
+/* The non-root connection that has waited longest (to make room for root). */
+static struct conn *
+oldest_nonroot(struct cw_server *srv)
+{
+	struct conn *c, *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++) {
+		c = &srv->conns[i];
+		if (c->fd >= 0 && c->uid != 0 &&
+		    (oldest == NULL || c->deadline < oldest->deadline))
+			oldest = c;
+	}
+	return oldest;
+}
+
+/*
+ * NULL when a non-root uid may have one more connection (one connection is
+ * one request); else why not.  Decided before reading a byte, so that a
+ * flood costs this thread as little as possible.
+ */
+static const char *
+nonroot_refusal(struct cw_server *srv, uid_t uid)
+{
+	size_t nonroot, of_uid;
+
+	if (!cw_ratelimit_take(&srv->rate, uid, cw_now_ms()))
+		return "too many requests from this uid";
+	count_conns(srv, uid, &nonroot, &of_uid);
+	if (nonroot >= srv->nonroot_max)
+		return "every connection slot for non-root callers is taken";
+	if (of_uid + cw_control_jobs_of(srv->control, uid) >= PER_UID_MAX)
+		return "this uid holds too many connections and changes";
+	return NULL;
+}
+
+/*
+ * Tells a caller turned away at the door that the daemon is busy (one
+ * try, never blocking: it may not be reading) and hangs up.
+ */
+static void
+turn_away(struct cw_server *srv, int fd, uid_t uid, const char *why)
+{
+	if (send(fd, srv->busy_frame, srv->busy_len,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		errno = 0;      /* it may be gone already: nothing to do */
+	close(fd);
+	note_busy(srv, uid, why);
+}
+
+/*
+ * Accepts waiting connections, at most ACCEPT_BATCH a pass.  A non-root
+ * caller over its bounds is turned away at once; root always gets a slot
+ * while any is held by a non-root caller, whose connection is closed.
+ */
+static void
+accept_all(struct cw_server *srv, int listen_fd)
+{
+	struct ucred cred;
+	socklen_t len;
+	struct conn *c;
+	const char *why;
+	int fd, n;
+
+	for (n = 0; n < ACCEPT_BATCH; n++) {
+		if (free_slot(srv) == NULL && oldest_nonroot(srv) == NULL)
+			return;         /* root holds every slot: they are quick */
+		fd = accept4(listen_fd, NULL, NULL,
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				cw_warn("socket: accept: %s", strerror(errno));
+				srv->accept_paused_until = cw_now_ms() +
+				    ACCEPT_PAUSE_MS;
+			}
+			return;
+		}
+		len = sizeof(cred);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (listen_fd == srv->root_fd && cred.uid != 0)) {
+			close(fd);      /* the root socket is for root alone */
+			continue;
+		}
+		if (cred.uid != 0 &&
+		    (why = nonroot_refusal(srv, cred.uid)) != NULL) {
+			turn_away(srv, fd, cred.uid, why);
+			continue;
+		}
+		if ((c = free_slot(srv)) == NULL) {
+			/* Only root gets here: non-root fits in its share. */
+			c = oldest_nonroot(srv);
+			note_busy(srv, c->uid, "connection closed to make "
+			    "room for root");
+			conn_close(c);
+		}
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		c->deadline = cw_now_ms() + (cred.uid == 0 ? CONN_TIMEOUT_MS :
+		    CONN_TIMEOUT_NONROOT_MS);
+		/*
+		 * A PAM client writes its request right after connecting, so
+		 * it is usually here already: answering now saves two trips
+		 * through poll() on the logon path.
+		 */
+		conn_read(srv, c);
+		if (c->fd >= 0 && c->out != NULL)
+			conn_write(c);
+	}
+}
+
+/* Applies the deltas the sync thread has queued, oldest first. */
+static void
+apply_deltas(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
+{
+	struct cw_delta *d, *next;
+	uint64_t count;
+
+	if (read(wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		cw_warn("server: wake: %s", strerror(errno));
+	for (d = cw_sync_take(sync); d != NULL; d = next) {
+		next = d->next;
+		if (srv->db == NULL && d->replace == NULL) {
+			cw_delta_free(d);       /* cannot happen: first is full */
+			continue;
+		}
+		cw_db_apply(&srv->db, d);
+	}
+	if (srv->db != NULL)
+		atomic_store(&srv->applied, srv->db->generation);
+}
+
+/* Fills pfds; returns how many, and the poll timeout in *timeout. */
+static size_t
+build_pollset(struct cw_server *srv, int wake_fd, int signal_fd,
+    int *timeout)
+{
+	long long now = cw_now_ms(), soonest = now + 60000;
+	size_t i, n = FIXED_SLOTS;
+	struct conn *c;
+
+	bool accepting = now >= srv->accept_paused_until &&
+	    (free_slot(srv) != NULL || oldest_nonroot(srv) != NULL);
+
+	/* With every slot root's, leave new clients in the backlog. */
+	srv->pfds[PFD_LISTEN] = (struct pollfd){ .fd = accepting ?
+	    srv->listen_fd : -1, .events = POLLIN };
+	srv->pfds[PFD_ROOT] = (struct pollfd){ .fd = accepting ?
+	    srv->root_fd : -1, .events = POLLIN };
+	srv->pfds[PFD_WAKE] = (struct pollfd){ .fd = wake_fd,
+	    .events = POLLIN };
+	srv->pfds[PFD_SIGNAL] = (struct pollfd){ .fd = signal_fd,
+	    .events = POLLIN };
+	srv->pfds[PFD_NAMES] = (struct pollfd){
+	    .fd = cw_caller_names_fd(srv->names), .events = POLLIN };
+	if (now < srv->accept_paused_until)
+		soonest = srv->accept_paused_until;
+	for (i = 0; i < srv->nconns; i++) {
+		c = &srv->conns[i];
+		if (c->fd >= 0 && now >= c->deadline)
+			conn_close(c);  /* too slow: the client will deny */
+		if (c->fd < 0)
+			continue;
+		/* Parked for its caller's name: only a hang-up matters. */
+		srv->pfds[n++] = (struct pollfd){ .fd = c->fd,
+		    .events = c->naming ? 0 : c->out != NULL ? POLLOUT :
+		    POLLIN };
+		if (c->deadline < soonest)
+			soonest = c->deadline;
+	}
+	*timeout = (int)(soonest - now);
+	return n;
+}
+
+static struct conn *
+conn_by_fd(struct cw_server *srv, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd == fd)
+			return &srv->conns[i];
+	return NULL;
+}
+
+/* A name lookup ended: retries every request parked for one. */
+static void
+resume_named(struct cw_server *srv)
+{
+	size_t i;
+
+	cw_caller_names_ack(srv->names);
+	for (i = 0; i < srv->nconns; i++)
+		if (srv->conns[i].fd >= 0 && srv->conns[i].naming)
+			handle_request(srv, &srv->conns[i]);
+}
+
+/*
+ * SIGHUP: re-reads the configuration.  The [policy] settings the decision
+ * reads (exempt and break-glass users, training validity, the duty role
+ * names) are read only by this thread, so they are swapped in here and
+ * take effect at the next request; everything else is used by other
+ * threads and takes effect on restart, as the log line says.  A file that
+ * does not load changes nothing.
+ */
+static void
+reload_policy(struct cw_server *srv)
+{
+	struct cw_config fresh;
+	char err[512];
+
+	if (srv->config_path == NULL)
+		return;
+	if (cw_config_load(srv->config_path, &fresh, err, sizeof(err)) < 0) {
+		cw_err("SIGHUP: %s; configuration unchanged", err);
+		cw_ev_config_reload(srv->config_path, "failure", err);
+		return;
+	}
+	cw_config_swap_policy(srv->cfg, &fresh);
+	cw_config_free(&fresh);
+	cw_info("SIGHUP: [policy] reloaded from %s; other sections take "
+	    "effect on restart", srv->config_path);
+	cw_ev_config_reload(srv->config_path, "success",
+	    "[policy] applied; other sections on restart");
+}
+
+/* True when the signal read means: stop. */
+static bool
+got_stop_signal(struct cw_server *srv, int signal_fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(signal_fd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo == SIGHUP) {
+		reload_policy(srv);
+		return false;
+	}
+	cw_info("signal %u: stopping", si.ssi_signo);
+	return true;
+}
+
+int
+cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
+    int signal_fd)
+{
+	size_t i, n;
+	int timeout;
+	struct conn *c;
+
+	srv->sync = sync;
+	for (;;) {
+		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
+		if (poll(srv->pfds, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			cw_err("server: poll: %s", strerror(errno));
+			return -1;
+		}
+		if (srv->pfds[PFD_SIGNAL].revents &&
+		    got_stop_signal(srv, signal_fd))
+			return 0;
+		if (srv->pfds[PFD_WAKE].revents)
+			apply_deltas(srv, sync, wake_fd);
+		if (srv->pfds[PFD_NAMES].revents)
+			resume_named(srv);
+		for (i = FIXED_SLOTS; i < n; i++) {
+			if (srv->pfds[i].revents == 0 ||
+			    (c = conn_by_fd(srv, srv->pfds[i].fd)) == NULL)
+				continue;
+			if (c->naming)
+				conn_close(c);  /* hung up while parked */
+			else if (c->out != NULL)
+				conn_write(c);
+			else
+				conn_read(srv, c);
+		}
+		/* Root's connections first. */
+		if (srv->pfds[PFD_ROOT].revents)
+			accept_all(srv, srv->root_fd);
+		if (srv->pfds[PFD_LISTEN].revents)
+			accept_all(srv, srv->listen_fd);
+	}
+}
+
+_Atomic long long *
+cw_server_applied(struct cw_server *srv)
+{
+	return &srv->applied;
+}
+
+void
+cw_server_set_control(struct cw_server *srv, struct cw_control *c)
+{
+	srv->control = c;
+}
+
+void
+cw_server_set_denylist(struct cw_server *srv, struct cw_strmap *m)
+{
+	cw_strmap_clear(&srv->denylist, NULL);
+	srv->denylist = *m;
+	cw_strmap_init(m);
+}
+
+void
+cw_server_set_config_path(struct cw_server *srv, const char *path)
+{
+	srv->config_path = path;
+}

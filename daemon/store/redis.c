@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * redis.c - the Redis client declared in redis.h.
+ *
+ * One call = one deadline: connecting, AUTH, writing the command(s) and
+ * reading the reply (or replies) all share timeout_ms counted from the
+ * start of the call, so a caller can budget its own latency.
+ *
+ * The connection (transport state + its redisReader) is all-or-nothing:
+ * after any transport error, timeout or protocol error it is closed,
+ * because a reply may still be in flight or half parsed, and reading the
+ * next command's reply from that stream would hand the caller someone
+ * else's answer.  The next call connects again.
+ *
+ * Only RESP2 request/reply traffic is supported (no HELLO 3, SUBSCRIBE or
+ * MONITOR): every reply must answer a command we sent.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/redis.h"
+
+/* Bytes asked of the transport per read. */
+#define READ_CHUNK (16 * 1024)
+
+/*
+ * hiredis keeps the reader's buffer between replies and only drops it when
+ * it is empty and has more than maxbuf bytes to spare: a bound, so one
+ * 5 MB value does not pin 5 MB per connection for the daemon's lifetime,
+ * yet large enough that ordinary replies reuse the buffer.
+ */
+#define READER_MAXBUF (64 * 1024)
+
+/* Used when the options leave timeout_ms at 0 or below. */
+#define DEFAULT_TIMEOUT_MS 2000
+
+struct cw_redis {
+	const struct cw_redis_transport *tr;
+	char *where;
+	int port;
+	char *password;         /* NULL: no AUTH.  Wiped on free. */
+	int timeout_ms;
+	char *label;            /* "redis host:port": prefixes every err */
+	void *conn;             /* transport state; NULL while disconnected */
+	redisReader *reader;    /* one per connection; NULL with conn */
+	int unanswered;         /* the last call failed after sending */
+};
+
+/* What one call went through, for the reconnect decision. */
+struct call {
+	long long deadline;
+	int got_bytes;          /* at least one reply byte arrived */
+	int peer_closed;        /* failed on EOF, EPIPE or ECONNRESET */
+	int sent;               /* the command(s) were written whole */
+};
+
+long long cw_now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC: deadlines must not jump with the wall clock. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 4, 5)))
+static void fail(const struct cw_redis *r, char *err, size_t errlen,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = snprintf(err, errlen, "%s: ", r != NULL ? r->label : "redis");
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static char *make_label(const struct cw_redis_options *o)
+{
+	char *s = NULL;
+	int n;
+
+	if (o->transport == &cw_redis_transport_unix)
+		n = asprintf(&s, "redis %s", o->where);
+	else if (strchr(o->where, ':') != NULL)     /* IPv6 literal */
+		n = asprintf(&s, "redis [%s]:%d", o->where, o->port);
+	else
+		n = asprintf(&s, "redis %s:%d", o->where, o->port);
+	return n < 0 ? NULL : s;
+}
+
+struct cw_redis *cw_redis_new(const struct cw_redis_options *o)
+{
+	struct cw_redis *r;
+
+	if (o == NULL || o->transport == NULL || o->where == NULL)
+		return NULL;
+	r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return NULL;
+	r->tr = o->transport;
+	r->port = o->port;
+	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+	r->where = strdup(o->where);
+	r->label = make_label(o);
+	if (o->password != NULL)
+		r->password = strdup(o->password);
+	if (r->where == NULL || r->label == NULL ||
+	    (o->password != NULL && r->password == NULL)) {
+		cw_redis_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void disconnect(struct cw_redis *r)
+{
+	if (r->conn != NULL)
+		r->tr->close(r->conn);
+	r->conn = NULL;
+	if (r->reader != NULL)
+		redisReaderFree(r->reader);
+	r->reader = NULL;
+}
+
+void cw_redis_free(struct cw_redis *r)
+{
+	if (r == NULL)
+		return;
+	disconnect(r);
+	if (r->password != NULL) {
+		explicit_bzero(r->password, strlen(r->password));
+		free(r->password);
+	}
+	free(r->where);
+	free(r->label);
+	free(r);
+}
+
+/* Turns the errno of a failed write_all/read_some into err. */
+static void io_fail(struct cw_redis *r, struct call *c, int e,
+    const char *doing, char *err, size_t errlen)
+{
+	if (e == ETIMEDOUT) {
+		fail(r, err, errlen, "timed out after %d ms %s",
+		    r->timeout_ms, doing);
+	} else if (e == ECONNRESET || e == EPIPE) {
+		c->peer_closed = 1;
+		fail(r, err, errlen, "connection closed by server while %s",
+		    doing);
+	} else {
+		fail(r, err, errlen, "%s: %s", doing, strerror(e));
+	}
+}
+
+static void reader_fail(struct cw_redis *r, char *err, size_t errlen)
+{
+	if (r->reader->err == REDIS_ERR_OOM)
+		fail(r, err, errlen, "out of memory reading reply");
+	else
+		fail(r, err, errlen, "protocol error: %s", r->reader->errstr);
+}
+
+/* Reads n replies into replies[]; on failure some may be set. */
+static int read_replies(struct cw_redis *r, struct call *c, size_t n,
+    redisReply **replies, char *err, size_t errlen)
+{
+	char buf[READ_CHUNK];
+	size_t got = 0;
+	void *reply;
+	long k;
+
+	while (got < n) {
+		reply = NULL;
+		if (redisReaderGetReply(r->reader, &reply) != REDIS_OK) {
+			reader_fail(r, err, errlen);
+			return -1;
+		}
+		if (reply != NULL) {    /* NULL: incomplete, read more */
+			replies[got++] = reply;
+			continue;
+		}
+		k = r->tr->read_some(r->conn, buf, sizeof buf, c->deadline);
+		if (k <= 0) {
+			io_fail(r, c, errno, "waiting for reply", err, errlen);
+			return -1;
+		}
+		c->got_bytes = 1;
+		if (redisReaderFeed(r->reader, buf, (size_t)k) != REDIS_OK) {
+			reader_fail(r, err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Writes buf (n commands) and reads their n replies.  *sent (unless NULL)
+ * is set once the whole of buf is written: from then on the server may
+ * run the commands even if no reply ever comes back.  (A part-written
+ * command is never run: the connection is closed under it.)
+ */
+static int exchange(struct cw_redis *r, struct call *c, const char *buf,
+    size_t len, size_t n, redisReply **replies, int *sent, char *err,
+    size_t errlen)
+{
+	if (r->tr->write_all(r->conn, buf, len, c->deadline) != 0) {
+		io_fail(r, c, errno, "sending command", err, errlen);
+		return -1;
+	}
+	if (sent != NULL)
+		*sent = 1;
+	return read_replies(r, c, n, replies, err, errlen);
+}
+
+static void free_replies(size_t n, redisReply **replies)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (replies[i] != NULL)
+			freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+}
+
+/* AUTH on a fresh connection.  The password never reaches err or a log. */
+static int authenticate(struct cw_redis *r, struct call *c, char *err,
+    size_t errlen)
+{
+	const char *argv[2] = { "AUTH", r->password };
+	redisReply *reply = NULL;
+	char *cmd = NULL;
+	int len, rc = -1;
+
+	len = redisFormatCommandArgv(&cmd, 2, argv, NULL);
+	if (len < 0) {
+		fail(r, err, errlen, "out of memory formatting AUTH");
+		goto out;
+	}
+	if (exchange(r, c, cmd, (size_t)len, 1, &reply, NULL, err,
+	    errlen) != 0)
+		goto out;
+	if (reply->type == REDIS_REPLY_ERROR)
+		fail(r, err, errlen, "AUTH failed: %s", reply->str);
+	else if (reply->type != REDIS_REPLY_STATUS)
+		fail(r, err, errlen, "AUTH failed: unexpected reply type %d",
+		    reply->type);
+	else
+		rc = 0;
+out:
+	if (cmd != NULL && len > 0) {
+		/* The formatted command holds the password in clear. */
+		explicit_bzero(cmd, (size_t)len);
+		redisFreeCommand(cmd);
+	}
+	if (reply != NULL)
+		freeReplyObject(reply);
+	return rc;
+}
+
+/* Connects (and authenticates) unless already connected. */
+static int ensure_connected(struct cw_redis *r, struct call *c, char *err,
+    size_t errlen)
+{
+	char terr[256] = "";
+	long long left;
+	int rc = -1;
+
+	if (r->conn != NULL)
+		return 0;
+	left = c->deadline - cw_now_ms();
+	if (left <= 0) {
+		fail(r, err, errlen, "timed out after %d ms connecting",
+		    r->timeout_ms);
+		goto out;
+	}
+	if (r->tr->open(&r->conn, r->where, r->port, (int)left, terr,
+	    sizeof terr) != 0) {
+		r->conn = NULL;
+		fail(r, err, errlen, "%s", terr);
+		goto out;
+	}
+	r->reader = redisReaderCreate();
+	if (r->reader == NULL) {
+		fail(r, err, errlen, "out of memory creating reader");
+		goto out;
+	}
+	r->reader->maxbuf = READER_MAXBUF;
+	if (r->password != NULL && authenticate(r, c, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		disconnect(r);
+	return rc;
+}
+
+/* One try: connect if needed, send, read.  Closes the connection on error. */
+static int attempt(struct cw_redis *r, struct call *c, const char *buf,
+    size_t len, size_t n, redisReply **replies, char *err, size_t errlen)
+{
+	if (ensure_connected(r, c, err, errlen) != 0)
+		return -1;
+	if (exchange(r, c, buf, len, n, replies, &c->sent, err,
+	    errlen) != 0) {
+		free_replies(n, replies);
+		disconnect(r);
+		return -1;
+	}
+	/*
+	 * Bytes beyond the last reply answer nothing we sent (a pub/sub
+	 * message, a confused server): they would be taken for the next
+	 * command's reply, so start the next call on a clean connection.
+	 */
+	if (r->reader->pos < r->reader->len)
+		disconnect(r);
+	return 0;
+}
+
+/*
+ * Sends buf (n formatted commands) and collects n replies, all within one
+ * deadline.
+ *
+ * A connection that sat idle may have been closed by the server (restart,
+ * `timeout` setting, failover): we only learn it when the write fails with
+ * EPIPE or the read sees EOF/reset.  In that case, and only if the
+ * connection predates this call (a fresh one failing means the server is
+ * really going away) and no byte of any reply arrived, we reconnect once
+ * and send again.  Receiving nothing is the best evidence we have that the
+ * server did not run the commands: it cannot prove it (the server may have
+ * run them and died before answering), so a non-idempotent command may, in
+ * that rare case, still run twice.  Once any reply byte arrived we never
+ * resend, and a timeout is never retried (the server may be slow, not gone).
+ */
+static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
+    redisReply **replies, char *err, size_t errlen)
+{
+	struct call c = { .deadline = cw_now_ms() + r->timeout_ms };
+	int was_connected = r->conn != NULL;
+	int rc;
+
+	rc = attempt(r, &c, buf, len, n, replies, err, errlen);
+	if (rc != 0 && was_connected && c.peer_closed && !c.got_bytes) {
+		c.peer_closed = 0;
+		rc = attempt(r, &c, buf, len, n, replies, err, errlen);
+	}
+	r->unanswered = rc != 0 && c.sent;
+	return rc;
+}
+
+int cw_redis_unanswered(const struct cw_redis *r)
+{
+	return r != NULL && r->unanswered;
+}
+
+redisReply *cw_redis_command(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	redisReply *reply = NULL;
+	char *cmd = NULL;
+	int len;
+
+	if (r == NULL || argc < 1 || argv == NULL) {
+		fail(r, err, errlen, "empty command");
+		goto out;
+	}
+	len = redisFormatCommandArgv(&cmd, argc, argv, argvlen);
+	if (len < 0) {
+		fail(r, err, errlen, "out of memory formatting command");
+		goto out;
+	}
+	(void)run(r, cmd, (size_t)len, 1, &reply, err, errlen);
+out:
+	redisFreeCommand(cmd);
+	return reply;
+}
+
+redisReply *cw_redis_commandv(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv)
+{
+	/* A NULL length vector makes hiredis use strlen on each argument. */
+	return cw_redis_command(r, err, errlen, argc, argv, NULL);
+}
+
+redisReply *cw_redis_call(struct cw_redis *r, char *err, size_t errlen,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	redisReply *reply = cw_redis_command(r, err, errlen, argc, argv,
+	    argvlen);
+
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "redis %s: %.200s", argv[0],
+			    reply->str);
+		freeReplyObject(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/* Appends s to the growing buffer *buf (doubling, overflow-checked). */
+static int append(char **buf, size_t *len, size_t *cap, const char *s,
+    size_t n)
+{
+	size_t want;
+	char *p;
+
+	if (n > SIZE_MAX - *len)
+		return -1;
+	if (*len + n > *cap) {
+		want = *cap != 0 ? *cap : 4096;
+		while (want < *len + n)
+			want = want > SIZE_MAX / 2 ? *len + n : want * 2;
+		p = realloc(*buf, want);
+		if (p == NULL)
+			return -1;
+		*buf = p;
+		*cap = want;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	return 0;
+}
+
+/* Formats the n commands of a pipeline back to back into *out. */
+static int format_all(struct cw_redis *r, size_t n, const int *argc,
+    const char *const *const *argv, const size_t *const *argvlen,
+    char **out, size_t *outlen, char *err, size_t errlen)
+{
+	size_t i, cap = 0;
+	char *cmd;
+	int len;
+
+	*out = NULL;
+	*outlen = 0;
+	for (i = 0; i < n; i++) {
+		if (argc[i] < 1 || argv[i] == NULL) {
+			fail(r, err, errlen, "pipeline command %zu is empty", i);
+			return -1;
+		}
+		cmd = NULL;
+		len = redisFormatCommandArgv(&cmd, argc[i],
+		    (const char **)argv[i],
+		    argvlen != NULL ? argvlen[i] : NULL);
+		if (len < 0 || append(out, outlen, &cap, cmd, (size_t)len)) {
+			redisFreeCommand(cmd);
+			fail(r, err, errlen, "out of memory formatting pipeline");
+			return -1;
+		}
+		redisFreeCommand(cmd);
+	}
+	return 0;
+}
+
+int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
+    const int *argc, const char *const *const *argv,
+    const size_t *const *argvlen, redisReply **replies)
+{
+	char *buf = NULL;
+	size_t i, len;
+	int rc = -1;
+
+	if (replies == NULL) {
+		fail(r, err, errlen, "no reply vector");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		replies[i] = NULL;
+	if (n == 0)
+		return 0;
+	if (r == NULL || argc == NULL || argv == NULL) {
+		fail(r, err, errlen, "empty pipeline");
+		goto out;
+	}
+	/* One buffer, one write_all: the whole pipeline is one round trip. */
+	if (format_all(r, n, argc, argv, argvlen, &buf, &len, err,
+	    errlen) != 0)
+		goto out;
+	rc = run(r, buf, len, n, replies, err, errlen);
+out:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.c - the background sync thread (see sync.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config_file.h"
+#include "audit/events.h"
+#include "sync/ldap_conn.h"
+#include "sync/ldap_mirror.h"
+#include "lib/log.h"
+#include "revoke/revoker.h"
+#include "serve/status.h"
+#include "sync/sync.h"
+#include "lib/wake.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 60000
+/*
+ * While the directory is unreachable, a connection attempt (refused or
+ * timed out at once: cheap) every PROBE_MS, so that hosts are back in
+ * sync within about a second of it answering, however long it was down.
+ * Only a directory that answers and refuses us is backed off.
+ */
+#define PROBE_MS 500
+
+static void
+status_update(struct cw_sync *s, void (*fn)(struct cw_sync_status *,
+    const void *), const void *arg)
+{
+	pthread_mutex_lock(&s->lock);
+	fn(&s->status, arg);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+set_connected(struct cw_sync_status *st, const void *arg)
+{
+	const char *uri = arg;
+
+	st->ldap_connected = uri != NULL;
+	snprintf(st->ldap_uri, sizeof(st->ldap_uri), "%s", uri ? uri : "");
+	st->ldap_since = (int64_t)time(NULL);
+	if (uri != NULL) {
+		snprintf(st->ldap_state, sizeof(st->ldap_state), "in_sync");
+		st->ldap_error[0] = '\0';
+		st->ldap_retry_ms = 0;
+	}
+}
+
+struct ldap_down {
+	const char *state, *why;
+	long long retry_ms;
+	bool changed;
+};
+
+static void
+set_down(struct cw_sync_status *st, const void *arg)
+{
+	const struct ldap_down *d = arg;
+
+	if (d->changed)
+		st->ldap_since = (int64_t)time(NULL);
+	if (st->ldap_connected || st->ldap_lost_at == 0)
+		st->ldap_lost_at = (int64_t)time(NULL);
+	st->ldap_connected = false;
+	st->ldap_uri[0] = '\0';
+	snprintf(st->ldap_state, sizeof(st->ldap_state), "%s", d->state);
+	snprintf(st->ldap_error, sizeof(st->ldap_error), "%s", d->why);
+	st->ldap_retry_ms = d->retry_ms;
+}
+
+static void
+set_mirror_stats(struct cw_sync_status *st, const void *arg)
+{
+	const struct cw_mirror_stats *ms = arg;
+
+	st->refreshed = ms->refreshed;
+	st->last_change = ms->last_change;
+	st->written = ms->written;
+}
+
+static void
+set_reload(struct cw_sync_status *st, const void *arg)
+{
+	st->generation = *(const long long *)arg;
+	st->last_reload = (int64_t)time(NULL);
+}
+
+static void
+redis_state(struct cw_sync *s, bool up, const char *detail)
+{
+	bool was;
+
+	pthread_mutex_lock(&s->lock);
+	was = s->status.redis_up;
+	s->status.redis_up = up;
+	if (was && !up)
+		s->status.redis_lost_at = (int64_t)time(NULL);
+	pthread_mutex_unlock(&s->lock);
+	if (up != was)
+		cw_ev_sync_state("redis", up ? "reachable" : "unreachable",
+		    detail);
+	if (up && !was)
+		cw_info("redis: reachable");
+	else if (!up && was)
+		cw_warn("%s (%s)", detail, s->have_db ?
+		    "answering from the data in memory" :
+		    "no policy data yet: logons fail closed");
+}
+
+static void
+handoff(struct cw_sync *s, struct cw_delta *d)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->queue_tail != NULL)
+		s->queue_tail->next = d;
+	else
+		s->queue = d;
+	s->queue_tail = d;
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		cw_err("sync: cannot wake the server: %s", strerror(errno));
+}
+
+struct news {
+	struct cw_sync *s;
+	bool changed;
+};
+
+static void
+note_revoked(const char *uid, void *value, void *arg)
+{
+	struct news *n = arg;
+
+	(void)value;
+	if (cw_strmap_get(&n->s->last_revoked, uid) != NULL)
+		return;
+	n->changed = true;
+	cw_log_auth(LOG_NOTICE, "revoked user %s: denied on this host from "
+	    "now on", uid);
+	cw_revoker_host_revoked(n->s->revoker, uid);
+}
+
+static void
+copy_key(const char *uid, void *value, void *arg)
+{
+	void *old;
+
+	(void)value;
+	(void)cw_strmap_put(arg, uid, (void *)1, &old);
+}
+
+/*
+ * The revoked set arrived (the guard has made it this host's deny-list,
+ * and persisted it): end the sessions of anyone newly in it.
+ */
+static void
+revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
+{
+	struct news n = { s, revoked->count != s->last_revoked.count };
+
+	/* First, so that a session end finishing now is journaled only for
+	 * a user still revoked. */
+	cw_revoker_host_revoked_set(s->revoker, revoked);
+	cw_strmap_foreach(revoked, note_revoked, &n);
+	if (!n.changed)
+		return;
+	cw_strmap_clear(&s->last_revoked, NULL);
+	cw_strmap_foreach(revoked, copy_key, &s->last_revoked);
+}
+
+static bool stopping(struct cw_sync *);
+
+/* The mirror (during a long refresh), the entry watch (filing many
+ * leavers) and a full load from Redis ask whether to give up for now. */
+static bool
+sync_stopping(void *arg)
+{
+	return stopping(arg);
+}
+
+/* Redis lost data: the mirror must refresh everything from LDAP. */
+static void
+request_mirror_restart(struct cw_sync *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->mirror_restart = s->cfg->daemon.ldap_sync;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * After a loss: a cookie is stored again once a mirror has refreshed the
+ * whole directory into the store (the mirror deleted it to refresh).
+ */
+static bool
+store_refilled(struct cw_sync *s)
+{
+	char *cookie = NULL, err[256];
+	size_t len;
+	bool r;
+
+	if (cw_store_cookie(&s->follow_store, &cookie, &len, err,
+	    sizeof(err)) < 0)
+		return false;
+	r = cookie != NULL;
+	free(cookie);
+	return r;
+}
+
+/*
+ * Brings the server up to the Redis generation: the changes since the
+ * last one when the change log explains them, everything otherwise.
+ */
+static void
+reload(struct cw_sync *s)
+{
+	struct cw_delta *d = NULL;
+	char err[512];
+	long long gen, t0 = cw_now_ms();
+	size_t skipped = 0;
+	bool gap = true, full, check;
+
+	/* A store that forgot or went back is a loss, not news (guard). */
+	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
+	    sizeof(err)) < 0) {
+		redis_state(s, false, err);
+		return;
+	}
+	redis_state(s, true, NULL);
+	if (full) {
+		cw_watch_forget(&s->watch);
+		request_mirror_restart(s);
+		s->refill_pending = true;
+	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
+		/* Drops from memory what the lost store no longer holds. */
+		full = check = true;
+	}
+	if (s->have_db && gen == s->generation && !check)
+		return;
+	err[0] = '\0';
+	if (s->have_db && !full)
+		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && gap)
+		d = cw_store_load_all(&s->follow_store, sync_stopping, s,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && stopping(s))
+		return;         /* a load abandoned for a stop: nothing wrong */
+	if (d == NULL) {
+		cw_guard_suspect(&s->guard);
+		redis_state(s, false, err);
+		return;
+	}
+	if (d->has_revoked)
+		cw_guard_revoked(&s->guard, d);
+	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
+	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
+		/*
+		 * No directory data (never synced, or Redis lost it and the
+		 * mirror has not refilled it yet): answering from it would
+		 * deny everyone as unknown.  Keep answering from memory (the
+		 * guard keeps the deny-list), or "unavailable" with none;
+		 * the refill arrives as changes after this generation.
+		 */
+		if (s->have_db)
+			s->generation = d->generation;
+		cw_delta_free(d);
+		return;
+	}
+	if (skipped > 0)
+		cw_warn("redis: %zu stored values unusable, first: %s",
+		    skipped, err);
+	if (d->replace != NULL)
+		cw_info("policy data loaded (generation %lld): %zu staff, "
+		    "%zu host classes, %zu roles in %lld ms", d->generation,
+		    d->replace->counts[CW_KIND_STAFF],
+		    d->replace->counts[CW_KIND_HOST_CLASS],
+		    d->replace->counts[CW_KIND_ROLE], cw_now_ms() - t0);
+	else
+		cw_debug("generation %lld: %zu changes", d->generation,
+		    d->nchanges);
+	cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
+	if (d->has_revoked)
+		revoked_changed(s, &d->revoked);
+	s->generation = d->generation;
+	s->have_db = true;
+	if (d->replace != NULL)
+		s->refill_pending = false;
+	status_update(s, set_reload, &s->generation);
+	handoff(s, d);
+}
+
+void
+cw_sync_poke(struct cw_sync *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->poke = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* After each batch the mirror writes: the follow thread picks it up now. */
+static void
+mirror_flushed(void *arg)
+{
+	cw_sync_poke(arg);
+}
+
+/*
+ * When to try again.  An unreachable directory is probed every PROBE_MS
+ * for as long as it is down; one that answers but refuses us (bad
+ * credentials, no access, our own side failing) backs off exponentially,
+ * since trying again at once would only repeat the answer.  Jitter
+ * spreads a fleet's attempts.  Returns the delay in ms.
+ */
+static long long
+schedule_retry(struct cw_sync *s, bool unreachable)
+{
+	long long delay;
+
+	if (unreachable) {
+		s->backoff_ms = BACKOFF_MIN_MS;
+		delay = PROBE_MS + arc4random_uniform(PROBE_MS / 5 + 1);
+	} else {
+		delay = s->backoff_ms +
+		    arc4random_uniform((uint32_t)s->backoff_ms / 4 + 1);
+		s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ?
+		    BACKOFF_MAX_MS : s->backoff_ms * 2;
+	}
+	s->next_ldap_ms = cw_now_ms() + delay;
+	return delay;
+}
+
+static void
+mirror_down(struct cw_sync *s, const char *why, bool unreachable)
+{
+	struct ldap_down d = { unreachable ? "unreachable" : "refused", why,
+	    0, false };
+	bool first;
+
+	pthread_mutex_lock(&s->lock);
+	first = s->status.ldap_connected || s->status.ldap_since == 0;
+	d.changed = first || strcmp(s->status.ldap_state, d.state) != 0;
+	pthread_mutex_unlock(&s->lock);
+	if (d.changed) {
+		cw_warn("%s (%s; decisions go on from the data already in "
+		    "Redis and memory)", why, unreachable ? "probing every "
+		    "half second until it answers" : "retrying with backoff "
+		    "up to 60 s");
+		cw_ev_sync_state("ldap", "disconnected", why);
+	}
+	else
+		cw_debug("%s", why);
+	cw_mirror_stop(s->mirror);
+	s->mirror = NULL;
+	d.retry_ms = schedule_retry(s, unreachable);
+	status_update(s, set_down, &d);
+}
+
+static void
+mirror_start(struct cw_sync *s)
+{
+	const struct cw_mirror_stats *ms;
+	long long t0 = cw_now_ms();
+	char err[512];
+	int rc;
+
+	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
+	    sync_stopping, s, &rc, err, sizeof(err));
+	if (s->mirror == NULL && stopping(s))
+		return;
+	if (s->mirror == NULL) {
+		mirror_down(s, err, cw_ldap_unreachable(rc));
+		return;
+	}
+	ms = cw_mirror_stats(s->mirror);
+	cw_info("ldap: in sync with %s (%s refresh, %zu entries written, "
+	    "%lld ms); following changes", cw_mirror_uri(s->mirror),
+	    ms->full_refresh ? "full" : "incremental", ms->written,
+	    cw_now_ms() - t0);
+	status_update(s, set_connected, cw_mirror_uri(s->mirror));
+	status_update(s, set_mirror_stats, ms);
+	cw_ev_sync_state("ldap", "in_sync", cw_mirror_uri(s->mirror));
+	s->backoff_ms = BACKOFF_MIN_MS;
+}
+
+/* Waits (at most 200 ms, to see a stop request) for the directory. */
+static bool
+directory_has_data(struct cw_sync *s, long long until_ms)
+{
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	long long left = until_ms - cw_now_ms();
+
+	if (s->mirror != NULL)
+		p.fd = cw_mirror_fd(s->mirror);
+	if (left < 0)
+		left = 0;
+	if (left > 200)
+		left = 200;
+	return poll(&p, 1, (int)left) > 0 && (p.revents & (POLLIN | POLLHUP |
+	    POLLERR));
+}
+
+static bool
+stopping(struct cw_sync *s)
+{
+	bool stop;
+
+	pthread_mutex_lock(&s->lock);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
+}
+
+/*
+ * After Redis lost data, the stored cookie (if any came back) cannot be
+ * trusted to cover the stored entries: clear it and start a new session,
+ * which refreshes everything.  false when Redis cannot be written yet.
+ */
+static bool
+mirror_refresh_all(struct cw_sync *s)
+{
+	char err[512];
+
+	if (cw_store_forget_cookie(&s->mirror_store, err, sizeof(err)) < 0)
+		return false;
+	cw_warn("ldap: Redis lost data: refreshing everything from the "
+	    "directory");
+	/* A mirror that is down keeps its retry schedule: a directory that
+	 * refuses us is not asked again sooner because Redis lost data. */
+	if (s->mirror != NULL) {
+		cw_mirror_stop(s->mirror);
+		s->mirror = NULL;
+		s->next_ldap_ms = 0;
+	}
+	return true;
+}
+
+static bool
+take_mirror_restart(struct cw_sync *s)
+{
+	bool r;
+
+	pthread_mutex_lock(&s->lock);
+	r = s->mirror_restart;
+	s->mirror_restart = false;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static void *
+mirror_main(void *arg)
+{
+	struct cw_sync *s = arg;
+	char err[512];
+
+	while (!stopping(s)) {
+		if (take_mirror_restart(s) && !mirror_refresh_all(s))
+			request_mirror_restart(s);      /* again shortly */
+		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
+			mirror_start(s);
+		if (!directory_has_data(s, s->mirror ? cw_now_ms() + 200 :
+		    s->next_ldap_ms))
+			continue;
+		/* A session that ends is retried soon: the connection
+		 * was lost, or the server wants a new refresh. */
+		if (cw_mirror_poll(s->mirror, err, sizeof(err)) < 0)
+			mirror_down(s, err, true);
+		else
+			status_update(s, set_mirror_stats,
+			    cw_mirror_stats(s->mirror));
+	}
+	cw_mirror_stop(s->mirror);
+	s->mirror = NULL;
+	return NULL;
+}
+
+/* How far behind the directory this host may be, for monitoring. */
+static void
+report_lag(struct cw_sync *s)
+{
+	struct cw_sync_status st;
+	int64_t lag;
+
+	cw_sync_get_status(s, &st);
+	if ((lag = cw_sync_lag_seconds(&st, (int64_t)time(NULL))) >= 0)
+		cw_ev_gauge("clearway_sync_lag_seconds", (double)lag);
+}
+
+/* Sleeps until poked, stopped, or ms milliseconds pass. */
+static bool
+follow_sleep(struct cw_sync *s, int ms)
+{
+	long long until;
+	bool go_on;
+
+	until = cw_now_ms() + ms;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop && !s->poke)
+		if (!cw_wake_wait_until(&s->cond, &s->lock, until))
+			break;
+	s->poke = false;
+	go_on = !s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return go_on;
+}
+
+/*
+ * Waits for the next change.  With data loaded and Redis up, Redis itself
+ * wakes us when a change is logged (XREAD BLOCK on the change log); the
+ * generation is still compared on every pass, which catches a writer that
+ * keeps no log.  Otherwise (no data yet, Redis down) a plain timed sleep.
+ */
+static bool
+follow_wait(struct cw_sync *s)
+{
+	const struct cw_config *cfg = s->cfg;
+	int block = cfg->daemon.reload_interval_ms;
+	bool up;
+	char err[256];
+
+	pthread_mutex_lock(&s->lock);
+	up = s->status.redis_up;
+	pthread_mutex_unlock(&s->lock);
+	if (block > cfg->redis.timeout_ms - 200)
+		block = cfg->redis.timeout_ms - 200;
+	if (!s->have_db || !up || block < 10)
+		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+	if (cw_store_wait_change(&s->follow_store, s->generation, block, err,
+	    sizeof(err)) < 0) {
+		/* Perhaps a restart: what comes back is compared in full. */
+		cw_guard_suspect(&s->guard);
+		return follow_sleep(s, cfg->daemon.reload_interval_ms);
+	}
+	return !stopping(s);
+}
+
+static void *
+follow_main(void *arg)
+{
+	struct cw_sync *s = arg;
+
+	do {
+		reload(s);
+		cw_watch_tick(&s->watch, (int64_t)time(NULL));
+		report_lag(s);
+	} while (follow_wait(s));
+	cw_watch_free(&s->watch);
+	cw_guard_free(&s->guard);
+	cw_strmap_clear(&s->last_revoked, NULL);
+	return NULL;
+}
+
+int
+cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
+    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(s, 0, sizeof(s[0]));
+	s->cfg = cfg;
+	s->wake_fd = wake_fd;
+	s->revoker = revoker;
+	cw_strmap_init(&s->last_revoked);
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->status.ldap_enabled = cfg->daemon.ldap_sync;
+	s->status.redis_up = true;      /* so the first failure is logged */
+	snprintf(s->status.ldap_state, sizeof(s->status.ldap_state), "%s",
+	    cfg->daemon.ldap_sync ? "connecting" : "off");
+	if (cw_store_init(&s->follow_store, follow, cfg->redis.key_prefix) < 0 ||
+	    cw_store_init(&s->mirror_store, mirror,
+	    cfg->redis.key_prefix) < 0) {
+		snprintf(err, errlen, "[redis] key_prefix must be at most %d "
+		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
+		return -1;
+	}
+	if (cw_calendar_load(cfg->policy.bank_holidays_file,
+	    cfg->policy.division, &s->calendar, err, errlen) < 0) {
+		s->cfg = NULL;          /* nothing to stop */
+		return -1;
+	}
+	if (cw_guard_init(&s->guard, &s->follow_store, cfg->daemon.state_dir,
+	    err, errlen) < 0) {
+		cw_calendar_free(&s->calendar);
+		s->cfg = NULL;
+		return -1;
+	}
+	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
+	    cfg->daemon.revoke_leavers);
+	cw_watch_set_stopping(&s->watch, sync_stopping, s);
+	pthread_mutex_init(&s->lock, NULL);
+	cw_wake_cond_init(&s->cond);
+	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
+		goto fail;
+	s->follow_started = true;
+	if (cfg->daemon.ldap_sync) {
+		if ((rc = pthread_create(&s->mirror_thread, NULL, mirror_main,
+		    s)) != 0)
+			goto fail;
+		s->mirror_started = true;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot start sync thread: %s", strerror(rc));
+	cw_sync_stop(s);
+	return -1;
+}
+
+struct cw_delta *
+cw_sync_take(struct cw_sync *s)
+{
+	struct cw_delta *d;
+
+	pthread_mutex_lock(&s->lock);
+	d = s->queue;
+	s->queue = s->queue_tail = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return d;
+}
+
+void
+cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = s->status;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+cw_sync_stop(struct cw_sync *s)
+{
+	struct cw_delta *d, *next;
+
+	if (s->cfg == NULL)
+		return;                 /* never started */
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (s->mirror_started)
+		pthread_join(s->mirror_thread, NULL);
+	if (s->follow_started)
+		pthread_join(s->follow_thread, NULL);
+	else {
+		cw_watch_free(&s->watch);
+		cw_guard_free(&s->guard);
+	}
+	for (d = cw_sync_take(s); d != NULL; d = next) {
+		next = d->next;
+		cw_delta_free(d);
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->cond);
+	cw_calendar_free(&s->calendar);
+	s->cfg = NULL;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.h - the background threads that keep the policy data fresh.
+ *
+ * The mirror thread (only on a syncing daemon) keeps Redis an exact copy
+ * of the directory with RFC 4533 (ldap_mirror.c).  The follow thread
+ * follows the Redis change log and hands the server thread deltas to
+ * apply (policy_db.h).  They are separate so that a directory that is slow
+ * or unreachable never delays what arrives through Redis (revocations
+ * above all), and neither is ever on the server thread's path: an outage
+ * only makes data older, never a PAM call slower.
+ */
+#ifndef CW_SYNC_H
+#define CW_SYNC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "sync/entry_watch.h"
+#include "model/policy_db.h"
+#include "store/redis.h"
+#include "store/store.h"
+#include "store/store_guard.h"
+
+struct cw_mirror;
+struct cw_revoker;
+
+/* What clearwayctl status shows about synchronization. */
+struct cw_sync_status {
+	bool ldap_enabled;
+	bool ldap_connected;
+	bool refreshed;
+	char ldap_uri[128];
+	int64_t ldap_since;             /* state last changed (Unix s) */
+	char ldap_state[16];            /* in_sync, unreachable, refused */
+	char ldap_error[200];           /* why not in sync */
+	long long ldap_retry_ms;        /* delay before the next attempt */
+	int64_t ldap_lost_at;           /* last connection lost (Unix s) */
+	int64_t redis_lost_at;          /* Redis last became unreachable */
+	int64_t last_change;            /* last LDAP change written */
+	size_t written;
+	bool redis_up;
+	long long generation;           /* last applied */
+	int64_t last_reload;
+};
+
+struct cw_sync {
+	const struct cw_config *cfg;
+	struct cw_store follow_store;   /* the follow thread's connection */
+	struct cw_store mirror_store;   /* the mirror thread's connection */
+	int wake_fd;                    /* eventfd the server polls */
+
+	pthread_t follow_thread, mirror_thread;
+	bool follow_started, mirror_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;            /* wakes the follow thread */
+	bool stop;                      /* under lock */
+	bool poke;                      /* under lock: Redis has news */
+	bool mirror_restart;            /* under lock: Redis lost data */
+	struct cw_delta *queue, *queue_tail;    /* under lock */
+	struct cw_sync_status status;   /* under lock */
+
+	/* Owned by the follow thread. */
+	struct cw_entry_watch watch;
+	struct cw_calendar calendar;    /* deadlines of sync leavers */
+	struct cw_strmap last_revoked;  /* to see who is newly revoked */
+	struct cw_guard guard;          /* the deny-list against data loss */
+	struct cw_revoker *revoker;     /* ends sessions of the newly revoked */
+	bool have_db;
+	bool refill_pending;            /* a loss: reload all once refilled */
+	long long generation;
+	/* Owned by the mirror thread. */
+	struct cw_mirror *mirror;
+	int backoff_ms;
+	long long next_ldap_ms;
+};
+
+/* follow and mirror are two connections to the same Redis. */
+int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
+    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_revoker *revoker, int wake_fd, char *err, size_t errlen);
+
+/* Takes every waiting delta, oldest first (a list via ->next). */
+struct cw_delta *cw_sync_take(struct cw_sync *s);
+
+void cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out);
+
+/* Redis has news (we just wrote it): reload now, not at the next tick. */
+void cw_sync_poke(struct cw_sync *s);
+
+void cw_sync_stop(struct cw_sync *s);
+
+#endif
