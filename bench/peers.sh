@@ -4,6 +4,7 @@
 #
 #   bench/peers.sh [--staff N[,N...]] [--calls N] [--leavers N] [--seconds S]
 #                  [--sssd-calls N] [--no-install] [--out DIR]
+#                  [--baseline BUILD] [--only SYSTEM,...]
 #   bench/peers.sh --quick          a few hundred logons against pam_permit
 #                                   only: no apt, no rig (the suite's smoke run)
 #
@@ -20,6 +21,9 @@
 #   nslcd     pam_ldap.so, nslcd with pam_authz_search = the rule as a filter
 #   sssd      pam_sss.so, sssd (its own config, -c) with access_provider =
 #             ldap and ldap_access_filter = the same filter
+#   before    with --baseline BUILD: the same as clearway, from another build
+#             tree (e.g. main's), in the same run, for before/after figures
+# --only runs a subset (e.g. floor,clearway,before; no apt if no peer).
 # Every stack is a service file in our own directory read with
 # pam_start_confdir (bench/peer_bench.c): /etc/pam.d is never read.
 # Measured: cold latency (each allowed user's first logon), warm latency
@@ -40,6 +44,8 @@ seconds=3
 sssd_calls=
 install=yes
 quick=no
+baseline=
+only=
 out=$here/out
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -51,6 +57,8 @@ while [[ $# -gt 0 ]]; do
         --sssd-calls) sssd_calls=$2; shift ;;
         --no-install) install=no ;;
         --out) out=$2; shift ;;
+        --baseline) baseline=$2; shift ;;
+        --only) only=$2; shift ;;
         *) sed -n '3,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
     shift
@@ -195,12 +203,14 @@ cleanup_all() {
 
 snapshot_etc
 trap cleanup_all EXIT
-if [[ $install == yes ]]; then
+peers=yes
+[[ -z $only || ,$only, == *,nslcd,* || ,$only, == *,sssd,* ]] || peers=no
+if [[ $install == yes && $peers == yes ]]; then
     install_peers
     restore_etc
 fi
 for pkg in sssd nslcd; do
-    command -v "$pkg" >/dev/null || [[ -x /usr/sbin/$pkg ]] ||
+    [[ $peers == no ]] || command -v "$pkg" >/dev/null || [[ -x /usr/sbin/$pkg ]] ||
         { echo "peers.sh: $pkg missing (run without --no-install)" >&2; exit 1; }
 done
 
@@ -276,16 +286,17 @@ posix_ldif() {
     printf '\ndn: cn=bench-staff,ou=groups,dc=clearway,dc=test\nobjectClass: posixGroup\ncn: bench-staff\ngidNumber: 200000\n'
 }
 
+# start_clearway NAME BUILD: a clearwayd of that build tree, its service.
 start_clearway() {
-    local d=$work/clearway
+    local name=$1 b=$2 d=$work/$1
     mkdir -p "$d/run"
     chmod 0755 "$d" "$d/run"
     cw_write_config "$d/clearway.conf" "$d/run/clearwayd.sock"
-    "$build/daemon/clearwayd" -c "$d/clearway.conf" -f >"$d/clearwayd.log" 2>&1 &
-    CW_DAEMON_PID=$!
-    cw_wait_answer "$build/cli/clearwayctl" "$d/clearway.conf" s000001 general-hosts 120
-    echo "account required $build/pam_module/pam_clearway.so host_class=general-hosts config=$d/clearway.conf" \
-        >"$work/pam.d/clearway"
+    "$b/daemon/clearwayd" -c "$d/clearway.conf" -f >"$d/clearwayd.log" 2>&1 &
+    if [[ $name == clearway ]]; then CW_DAEMON_PID=$!; else before_pid=$!; our_pids+=("$before_pid"); fi
+    cw_wait_answer "$b/cli/clearwayctl" "$d/clearway.conf" s000001 general-hosts 120
+    echo "account required $b/pam_module/pam_clearway.so host_class=general-hosts config=$d/clearway.conf" \
+        >"$work/pam.d/$name"
 }
 
 start_nslcd() {
@@ -354,6 +365,7 @@ sssd_pids() { echo "$sssd_pid $(pgrep -P "$sssd_pid" | tr '\n' ' ')"; }
 own_pids() {
     case $1 in
         clearway) echo "$CW_DAEMON_PID" ;;
+        before) echo "$before_pid" ;;
         nslcd) echo "$nslcd_pid" ;;
         sssd) sssd_pids ;;
         *) echo "" ;;
@@ -361,13 +373,24 @@ own_pids() {
 }
 backend_pids() {
     case $1 in
-        clearway) echo "$CW_REDIS_PID" ;;
+        clearway | before) echo "$CW_REDIS_PID" ;;
         nslcd | sssd) echo "$CW_SLAPD_PID" ;;
         *) echo "" ;;
     esac
 }
 
-systems=(floor clearway nslcd sssd)
+systems=(floor clearway)
+[[ -z $baseline ]] || systems+=(before)
+systems+=(nslcd sssd)
+if [[ -n $only ]]; then
+    systems=()
+    for s in floor clearway before nslcd sssd; do
+        [[ ,$only, != *,$s,* ]] || systems+=("$s")
+    done
+fi
+has() { [[ " ${systems[*]} " == *" $1 "* ]]; }
+leaver_systems=()
+for s in "${systems[@]}"; do [[ $s == floor ]] || leaver_systems+=("$s"); done
 
 # One warm round of n logons for system s, appended to its latency file;
 # CPU ticks of its daemons and backend added to the running totals.
@@ -405,10 +428,11 @@ run_size() {
     filter=$(rule_filter)
     ldapsearch -LLL -x -H "$CW_LDAP_URI" -D "$CW_LDAP_ADMIN_DN" -y "$CW_LDAP_ADMIN_PW_FILE" \
         -b "$CW_STAFF_BASE" -z 0 "$filter" uid | sed -n 's/^uid: //p' | sort >"$work/filter-users"
-    echo "== starting clearwayd, nslcd, sssd" >&2
-    start_clearway
-    start_nslcd
-    start_sssd
+    echo "== starting ${systems[*]}" >&2
+    start_clearway clearway "$build"
+    ! has before || start_clearway before "$baseline"
+    ! has nslcd || start_nslcd
+    ! has sssd || start_sssd
     : >"$work/allowed"
     while read -r u; do
         "$build/cli/clearwayctl" -c "$work/clearway/clearway.conf" check "$u" \
@@ -418,14 +442,16 @@ run_size() {
     users=$(wc -l <"$work/allowed")
     echo "== $users users allowed by the filter and by Clearway" >&2
     put "$n" all allowed_users "$users"
-    # The last 4*leavers users are kept for the leaver trials, a share each.
-    k=$((leavers * 3))
+    # The last users are kept for the leaver trials, a share each.
+    local nl=${#leaver_systems[@]} i
+    k=$((leavers * nl))
     ((users > k + 20)) || { echo "too few users ($users) for $leavers leaver trials" >&2; exit 1; }
     head -n $((users - k)) "$work/allowed" >"$work/users-all"
     for s in "${systems[@]}"; do cp "$work/users-all" "$work/users-$s"; done
-    tail -n "$k" "$work/allowed" | sed -n '1~3p' >"$work/leavers-clearway"
-    tail -n "$k" "$work/allowed" | sed -n '2~3p' >"$work/leavers-nslcd"
-    tail -n "$k" "$work/allowed" | sed -n '3~3p' >"$work/leavers-sssd"
+    for ((i = 0; i < nl; i++)); do
+        tail -n "$k" "$work/allowed" | awk -v n="$nl" -v i="$i" 'NR % n == i' \
+            >"$work/leavers-${leaver_systems[i]}"
+    done
 
     echo "== cold: each user's first logon" >&2
     for s in "${systems[@]}"; do
@@ -468,7 +494,7 @@ run_size() {
     done
 
     echo "== RSS" >&2
-    for s in clearway nslcd sssd; do
+    for s in "${leaver_systems[@]}"; do
         put "$n" "$s" rss_kb "$(rss_kb $(own_pids "$s"))"
     done
     put "$n" slapd rss_kb "$(rss_kb "$CW_SLAPD_PID")"
@@ -477,7 +503,7 @@ run_size() {
     echo "== LDAP write -> first denial, $leavers trials each" >&2
     export BENCH_LDAP_URI=$CW_LDAP_URI BENCH_LDAP_BINDDN=$CW_LDAP_ADMIN_DN \
         BENCH_LDAP_PWFILE=$CW_LDAP_ADMIN_PW_FILE BENCH_PEOPLE_BASE=$CW_STAFF_BASE
-    for s in clearway nslcd sssd; do
+    for s in "${leaver_systems[@]}"; do
         line=$("$pb" leaver "$work/pam.d" "$s" "$work/leavers-$s" "$leavers" 1000 \
             "$out/leaver-$n-$s.csv") || true
         put "$n" "$s" leaver_median_us "$(field median_us "$line")"
@@ -487,9 +513,13 @@ run_size() {
 
     plot "$n"
     # Stop this size's daemons before the next.
-    kill -TERM "$sssd_pid" "$nslcd_pid" 2>/dev/null || true
-    wait "$sssd_pid" "$nslcd_pid" 2>/dev/null || true
-    restore_sss_db
+    local p
+    for p in ${sssd_pid:-} ${nslcd_pid:-} ${before_pid:-}; do
+        kill -TERM "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    sssd_pid= nslcd_pid= before_pid=
+    [[ -z ${sss_db_snap:-} ]] || restore_sss_db
     cw_stop_daemon
     bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
     rig=
@@ -535,7 +565,7 @@ machine() {
 
 # One table: each metric, each system, and Clearway's ratios.
 table() {
-    python3 - "$summary" <<'EOF'
+    python3 - "$summary" "${systems[*]}" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 v = {}
@@ -562,13 +592,15 @@ def ratio(a, b):
 for n in sizes:
     print(f"\n{n} staff (steal {v.get((n, 'machine', 'steal_pct'), '?')}%, "
           f"{v.get((n, 'all', 'allowed_users'), '?')} allowed users)")
-    hdr = ["", "floor", "clearway", "nslcd", "sssd", "cw/floor", "cw/nslcd", "cw/sssd"]
+    systems = sys.argv[2].split()
+    others = [s for s in systems if s != "clearway"]
+    hdr = [""] + systems + ["cw/" + s for s in others]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for m, label in metrics:
-        c = [v.get((n, s, m), "-") or "-" for s in ("floor", "clearway", "nslcd", "sssd")]
-        print("| " + " | ".join([label] + c + [ratio(c[1], c[0]), ratio(c[1], c[2]),
-                                               ratio(c[1], c[3])]) + " |")
+        c = {s: v.get((n, s, m), "-") or "-" for s in systems}
+        print("| " + " | ".join([label] + [c[s] for s in systems] +
+                                [ratio(c.get("clearway"), c[s]) for s in others]) + " |")
 EOF
 }
 

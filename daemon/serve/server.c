@@ -827,8 +827,13 @@ cw_server_run(struct cw_server *srv, struct cw_sync *sync, int wake_fd,
 				conn_close(c);  /* hung up while parked */
 			else if (c->out != NULL)
 				conn_write(c);
-			else
+			else {
 				conn_read(srv, c);
+				/* The socket takes a short answer at once:
+				 * not a trip through poll() first. */
+				if (c->fd >= 0 && c->out != NULL)
+					conn_write(c);
+			}
 		}
 		/* Root's connections first. */
 		if (srv->pfds[PFD_ROOT].revents)
