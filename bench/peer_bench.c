@@ -82,6 +82,8 @@ read_users(const char *path, struct users *u)
 	fclose(f);
 	if (u->n == 0) {
 		fprintf(stderr, "peer_bench: %s: no users\n", path);
+		free(u->name);
+		u->name = NULL;
 		return -1;
 	}
 	return 0;
@@ -249,6 +251,26 @@ read_secret(const char *path)
 	return pw;
 }
 
+/* A simple bind as binddn; NULL (said on stderr) if it fails. */
+static LDAP *
+bench_bind(const char *uri, const char *binddn, char *pw)
+{
+	struct berval cred = { strlen(pw), pw };
+	int v3 = LDAP_VERSION3;
+	LDAP *ld = NULL;
+
+	if (ldap_initialize(&ld, uri) != LDAP_SUCCESS ||
+	    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) !=
+	    LDAP_OPT_SUCCESS || ldap_sasl_bind_s(ld, binddn, LDAP_SASL_SIMPLE,
+	    &cred, NULL, NULL, NULL) != LDAP_SUCCESS) {
+		fprintf(stderr, "peer_bench: cannot bind to %s\n", uri);
+		if (ld != NULL)
+			ldap_unbind_ext_s(ld, NULL, NULL);
+		return NULL;
+	}
+	return ld;
+}
+
 static int
 leaver(const char *confdir, const char *service, const struct users *u,
     long count, long interval_us, const char *out)
@@ -261,13 +283,12 @@ leaver(const char *confdir, const char *service, const struct users *u,
 	LDAPMod mod = { LDAP_MOD_REPLACE, "cwEmploymentStatus",
 	    { .modv_strvals = vals } };
 	LDAPMod *mods[] = { &mod, NULL };
-	struct berval cred;
 	long i, n = 0, allowed = 0;
 	double *us;
 	LDAP *ld = NULL;
 	pthread_t th;
 	FILE *f;
-	int v3 = LDAP_VERSION3, rc = 1;
+	int rc = 1;
 
 	if (uri == NULL || binddn == NULL || pwfile == NULL || base == NULL ||
 	    (pw = read_secret(pwfile)) == NULL) {
@@ -280,15 +301,8 @@ leaver(const char *confdir, const char *service, const struct users *u,
 	if ((us = calloc((size_t)count, sizeof(*us))) == NULL ||
 	    (f = fopen(out, "we")) == NULL)
 		return 1;
-	cred.bv_val = pw;
-	cred.bv_len = strlen(pw);
-	if (ldap_initialize(&ld, uri) != LDAP_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) !=
-	    LDAP_OPT_SUCCESS || ldap_sasl_bind_s(ld, binddn, LDAP_SASL_SIMPLE,
-	    &cred, NULL, NULL, NULL) != LDAP_SUCCESS) {
-		fprintf(stderr, "peer_bench: cannot bind to %s\n", uri);
+	if ((ld = bench_bind(uri, binddn, pw)) == NULL)
 		goto out;
-	}
 	fprintf(f, "user,deny_after_write_us,allowed_after_write\n");
 	for (i = 0; i < count; i++) {
 		struct trial tr = { confdir, service, u->name[i], interval_us,
@@ -348,22 +362,25 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct users u;
+	struct users u = { NULL, 0 };
 	long a, b;
+	int rc = 2;
 
 	if (argc < 7)
 		usage();
 	a = atol(argv[5]);
 	if (read_users(argv[4], &u) < 0)
-		return 1;
-	if (strcmp(argv[1], "lat") == 0 && argc == 7 && a >= 1)
-		return lat(argv[2], argv[3], &u, a, argv[6]);
-	if (strcmp(argv[1], "rate") == 0 && argc == 7 && a >= 1 &&
+		rc = 1;
+	else if (strcmp(argv[1], "lat") == 0 && argc == 7 && a >= 1)
+		rc = lat(argv[2], argv[3], &u, a, argv[6]);
+	else if (strcmp(argv[1], "rate") == 0 && argc == 7 && a >= 1 &&
 	    a <= MAX_PROCS && (b = atol(argv[6])) >= 10)
-		return rate(argv[2], argv[3], &u, (int)a, b);
-	if (strcmp(argv[1], "leaver") == 0 && argc == 8 && a >= 1 &&
+		rc = rate(argv[2], argv[3], &u, (int)a, b);
+	else if (strcmp(argv[1], "leaver") == 0 && argc == 8 && a >= 1 &&
 	    (b = atol(argv[6])) >= 0 && b <= 1000000)
-		return leaver(argv[2], argv[3], &u, a, b, argv[7]);
-	usage();
-	return 2;
+		rc = leaver(argv[2], argv[3], &u, a, b, argv[7]);
+	else
+		usage();
+	free(u.name);
+	return rc;
 }

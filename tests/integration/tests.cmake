@@ -117,3 +117,6 @@ add_test(NAME audit_export_memory
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_export_memory_test.sh
                  $<TARGET_FILE:clearwayctl> $<TARGET_FILE:audit_fixture>)
 set_tests_properties(audit_export_memory PROPERTIES LABELS integration TIMEOUT 600)
+
+# bench/peers.sh --quick (the peer benchmark's loop, against the floor).
+include(${CMAKE_CURRENT_LIST_DIR}/bench.cmake)
