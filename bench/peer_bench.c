@@ -33,6 +33,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,16 +200,43 @@ rate(const char *confdir, const char *service, const struct users *u,
 struct trial {
 	const char *confdir, *service, *user;
 	long interval_us;
+	LDAP *ld;                       /* the writer's */
+	const char *dn;
+	bool write_failed;
 	_Atomic double write_done;      /* 0 until the modify replied */
 	double deny_at;                 /* end of the first denial after */
 	long allowed_after;
 	int last_rc;
 };
 
+/*
+ * The writer thread: waits for a few allowed logons, then makes the user
+ * a leaver.  Logons stay on the main thread: a module's per-thread data
+ * outlives dlclose (pam_sss's does), so a thread that logged on must not
+ * exit before the process does.
+ */
 static void *
-caller_main(void *arg)
+writer_main(void *arg)
 {
+	static char *vals[] = { "leaver", NULL };
+	static LDAPMod mod = { LDAP_MOD_REPLACE, "cwEmploymentStatus",
+	    { .modv_strvals = vals } };
+	LDAPMod *mods[] = { &mod, NULL };
+	struct timespec warm = { 0, 20 * 1000 * 1000 };
 	struct trial *tr = arg;
+
+	nanosleep(&warm, NULL);
+	if (ldap_modify_ext_s(tr->ld, tr->dn, mods, NULL, NULL) !=
+	    LDAP_SUCCESS)
+		tr->write_failed = true;
+	atomic_store(&tr->write_done, bench_now_us());
+	return NULL;
+}
+
+/* Logs on every interval until the first denial after the write. */
+static void
+caller_loop(struct trial *tr)
+{
 	double t, end, w, deadline = bench_now_us() + LEAVER_LIMIT_US;
 	struct timespec ts;
 	int rc;
@@ -216,14 +244,16 @@ caller_main(void *arg)
 	for (;;) {
 		t = bench_now_us();
 		if (t > deadline)
-			return NULL;
+			return;
 		rc = logon(tr->confdir, tr->service, tr->user);
 		end = bench_now_us();
 		tr->last_rc = rc;
 		w = atomic_load(&tr->write_done);
+		if (w > 0 && tr->write_failed)
+			return;
 		if (rc != PAM_SUCCESS && w > 0) {
 			tr->deny_at = end;
-			return NULL;
+			return;
 		}
 		if (rc == PAM_SUCCESS && w > 0 && t >= w)
 			tr->allowed_after++;
@@ -279,10 +309,7 @@ leaver(const char *confdir, const char *service, const struct users *u,
 	    *binddn = getenv("BENCH_LDAP_BINDDN"),
 	    *pwfile = getenv("BENCH_LDAP_PWFILE"),
 	    *base = getenv("BENCH_PEOPLE_BASE");
-	char *vals[] = { "leaver", NULL }, dn[512], *pw;
-	LDAPMod mod = { LDAP_MOD_REPLACE, "cwEmploymentStatus",
-	    { .modv_strvals = vals } };
-	LDAPMod *mods[] = { &mod, NULL };
+	char dn[512], *pw;
 	long i, n = 0, allowed = 0;
 	double *us;
 	LDAP *ld = NULL;
@@ -306,22 +333,17 @@ leaver(const char *confdir, const char *service, const struct users *u,
 	fprintf(f, "user,deny_after_write_us,allowed_after_write\n");
 	for (i = 0; i < count; i++) {
 		struct trial tr = { confdir, service, u->name[i], interval_us,
-		    0, 0, 0, 0 };
-		struct timespec warm = { 0, 20 * 1000 * 1000 };
+		    ld, dn, false, 0, 0, 0, 0 };
 
 		snprintf(dn, sizeof(dn), "uid=%s,%s", u->name[i], base);
-		if (pthread_create(&th, NULL, caller_main, &tr) != 0)
+		if (pthread_create(&th, NULL, writer_main, &tr) != 0)
 			goto out;
-		nanosleep(&warm, NULL);         /* a few allowed logons first */
-		if (ldap_modify_ext_s(ld, dn, mods, NULL, NULL) !=
-		    LDAP_SUCCESS) {
+		caller_loop(&tr);
+		pthread_join(th, NULL);
+		if (tr.write_failed) {
 			fprintf(stderr, "peer_bench: modify %s failed\n", dn);
-			atomic_store(&tr.write_done, bench_now_us());
-			pthread_join(th, NULL);
 			goto out;
 		}
-		atomic_store(&tr.write_done, bench_now_us());
-		pthread_join(th, NULL);
 		if (tr.deny_at == 0) {
 			fprintf(stderr, "peer_bench: %s still allowed (last "
 			    "result %d) 10 s after the write\n", tr.user,
@@ -368,6 +390,9 @@ main(int argc, char **argv)
 
 	if (argc < 7)
 		usage();
+	/* As sshd does: a module writing to a daemon that went away must get
+	 * EPIPE, not kill the caller (pam_sss does when sssd drops it). */
+	signal(SIGPIPE, SIG_IGN);
 	a = atol(argv[5]);
 	if (read_users(argv[4], &u) < 0)
 		rc = 1;

@@ -504,8 +504,10 @@ run_size() {
     export BENCH_LDAP_URI=$CW_LDAP_URI BENCH_LDAP_BINDDN=$CW_LDAP_ADMIN_DN \
         BENCH_LDAP_PWFILE=$CW_LDAP_ADMIN_PW_FILE BENCH_PEOPLE_BASE=$CW_STAFF_BASE
     for s in "${leaver_systems[@]}"; do
-        line=$("$pb" leaver "$work/pam.d" "$s" "$work/leavers-$s" "$leavers" 1000 \
-            "$out/leaver-$n-$s.csv") || true
+        rc=0
+        line=$(${CW_PEERS_WRAP:-} "$pb" leaver "$work/pam.d" "$s" "$work/leavers-$s" "$leavers" 1000 \
+            "$out/leaver-$n-$s.csv") || rc=$?
+        ((rc == 0)) || echo "peers: the $s leaver trials failed (exit $rc)" >&2
         put "$n" "$s" leaver_median_us "$(field median_us "$line")"
         put "$n" "$s" leaver_p99_us "$(field p99_us "$line")"
         put "$n" "$s" leaver_allowed_after "$(field allowed_after_write "$line")"

@@ -167,11 +167,37 @@ split_lines(const char *chunk, size_t len, const char **lines,
 	return n;
 }
 
-/* Redis confirmed up to off of segment seq (n more events): save it. */
+/* Writes the confirmed position to spool.offset, if it moved. */
+static void
+save_offset(struct cw_audit_spool *sp)
+{
+	if (!sp->offset_dirty)
+		return;
+	sp->offset_dirty = false;
+	sp->unsaved_events = 0;
+	/* If it cannot be saved, a restart forwards these again (copies
+	 * the writer drops): a disk problem must not stop the flow. */
+	if (spool_offset_save(sp, sp->save_seq, sp->save_off) < 0) {
+		if (!sp->ep.offset_failed)
+			cw_log(LOG_ERR, "audit: cannot save %s/%s: %s", sp->dir,
+			    OFFSET_FILE, strerror(errno));
+		sp->ep.offset_failed = true;
+	} else {
+		sp->ep.offset_failed = false;
+	}
+}
+
+/*
+ * Redis confirmed up to off of segment seq (n more events): the position
+ * is saved at once when a batch's worth is unsaved or the segment
+ * changed, else when the forwarder goes idle (OFFSET_SAVE_MS).
+ */
 static void
 advance(struct cw_audit_spool *sp, uint64_t seq, uint64_t off, size_t n,
     size_t bytes)
 {
+	bool segment_changed = seq != sp->save_seq;
+
 	pthread_mutex_lock(&sp->lock);
 	sp->fwd_seq = seq;
 	sp->fwd_off = off;
@@ -181,16 +207,14 @@ advance(struct cw_audit_spool *sp, uint64_t seq, uint64_t off, size_t n,
 	spool_publish_levels(sp);
 	pthread_mutex_unlock(&sp->lock);
 	cw_metrics_add(sp->log->metrics, CW_COUNTER_FORWARDED, n);
-	/* If it cannot be saved, a restart forwards these again (copies
-	 * the writer drops): a disk problem must not stop the flow. */
-	if (spool_offset_save(sp, seq, off) < 0) {
-		if (!sp->ep.offset_failed)
-			cw_log(LOG_ERR, "audit: cannot save %s/%s: %s", sp->dir,
-			    OFFSET_FILE, strerror(errno));
-		sp->ep.offset_failed = true;
-	} else {
-		sp->ep.offset_failed = false;
-	}
+	if (!sp->offset_dirty)
+		sp->dirty_since_ms = cw_now_ms();
+	sp->offset_dirty = true;
+	sp->save_seq = seq;
+	sp->save_off = off;
+	sp->unsaved_events += n;
+	if (segment_changed || n == 0 || sp->unsaved_events >= FORWARD_EVENTS)
+		save_offset(sp);
 }
 
 /*
@@ -357,7 +381,7 @@ void *
 spool_forward_main(void *arg)
 {
 	struct cw_audit_spool *sp = arg;
-	long long deadline;
+	long long deadline, idle;
 	int r;
 
 	for (;;) {
@@ -365,12 +389,22 @@ spool_forward_main(void *arg)
 		if (forward_stopping(sp, &deadline) && (r <= 0 ||
 		    cw_now_ms() >= deadline))
 			break;
-		if (r > 0)
+		if (r > 0) {
 			sp->backoff_ms = BACKOFF_MIN_MS;
-		else if (r == 0)
+		} else if (r == 0 && sp->offset_dirty) {
+			/* Idle with an unsaved position: save it soon. */
+			idle = cw_now_ms() - sp->dirty_since_ms;
+			if (idle >= OFFSET_SAVE_MS)
+				save_offset(sp);
+			else
+				forward_wait(sp, (int)(OFFSET_SAVE_MS - idle));
+		} else if (r == 0) {
 			forward_wait(sp, IDLE_MS);
-		else
+		} else {
+			save_offset(sp);
 			backoff_wait(sp);
+		}
 	}
+	save_offset(sp);
 	return NULL;
 }

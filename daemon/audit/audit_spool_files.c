@@ -426,6 +426,8 @@ spool_open(struct cw_audit_spool *sp, char *err, size_t errlen)
 		sp->fwd_seq = next;
 		sp->fwd_off = 0;
 	}
+	sp->save_seq = sp->fwd_seq;     /* what spool.offset says, in effect */
+	sp->save_off = sp->fwd_off;
 	start_segment(sp, next);
 	spool_publish_levels(sp);
 	if (sp->events > 0)

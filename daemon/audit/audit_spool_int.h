@@ -38,6 +38,13 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 10000
 #define IDLE_ROTATE_MS 1000
+/*
+ * spool.offset is saved once FORWARD_EVENTS confirmed events are not in
+ * it (so a crash resends less than one batch, as before), at a segment's
+ * end, at a stop, or when the forwarder has been idle this long: not after
+ * every batch, which cost a file, two syncs and a rename per group commit.
+ */
+#define OFFSET_SAVE_MS 500
 #define DROP_LOG_MS 1000
 #define SCAN_CHUNK (64 * 1024)
 
@@ -108,6 +115,10 @@ struct cw_audit_spool {
 	char *chunk;
 	bool redis_up, fsync_checked;
 	int backoff_ms;
+	/* Confirmed by Redis, not yet in spool.offset (OFFSET_SAVE_MS). */
+	uint64_t unsaved_events, save_seq, save_off;
+	bool offset_dirty;
+	long long dirty_since_ms;
 	const char *argv[FORWARD_EVENTS + 2][5];
 	size_t argl[FORWARD_EVENTS + 2][5];
 };
