@@ -3,7 +3,7 @@
 """Fold `perf script` output into stacks and draw a flame graph (SVG).
 
     perf script -i perf.data | bench/flame.py [--folded OUT.txt] [--thread NAME]
-        [--title T] > flame.svg
+        [--title T] [--min-pct P] > flame.svg
 
 Each sample's frames (innermost first in perf script's text) become one
 "root;...;leaf count" line; --folded writes those lines too.  The SVG is a
@@ -71,7 +71,7 @@ def color(name):
     return "rgb(%d,%d,%d)" % (240, 160 + h % 80, 40 + h % 50)
 
 
-def svg(root, title, width=1200, row=16):
+def svg(root, title, width=1200, row=16, min_pct=0.0):
     rows = depth(root)
     height = rows * row + 40
     total = root["n"] or 1
@@ -84,7 +84,7 @@ def svg(root, title, width=1200, row=16):
 
     def draw(node, name, x, level):
         w = node["n"] * (width - 20) / total
-        if w < 0.3:
+        if w < 0.3 or 100.0 * node["n"] / total < min_pct:
             return
         y = height - (level + 1) * row
         pct = 100.0 * node["n"] / total
@@ -116,13 +116,15 @@ def main():
     ap.add_argument("--folded", help="also write the folded stacks here")
     ap.add_argument("--thread", help="only samples of this thread (comm)")
     ap.add_argument("--title", default="flame graph")
+    ap.add_argument("--min-pct", type=float, default=0.0,
+                    help="leave out frames under this share of samples")
     a = ap.parse_args()
     stacks = fold(sys.stdin, a.thread)
     if a.folded:
         with open(a.folded, "w") as f:
             for st, n in stacks.most_common():
                 f.write("%s %d\n" % (";".join(st), n))
-    sys.stdout.write(svg(tree(stacks), a.title))
+    sys.stdout.write(svg(tree(stacks), a.title, min_pct=a.min_pct))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 #
 #   bench/peers.sh [--staff N[,N...]] [--calls N] [--leavers N] [--seconds S]
 #                  [--sssd-calls N] [--no-install] [--out DIR]
-#                  [--baseline BUILD] [--only SYSTEM,...]
+#                  [--baseline BUILD] [--only SYSTEM,...] [--settle S]
 #   bench/peers.sh --quick          a few hundred logons against pam_permit
 #                                   only: no apt, no rig (the suite's smoke run)
 #
@@ -24,6 +24,9 @@
 #   before    with --baseline BUILD: the same as clearway, from another build
 #             tree (e.g. main's), in the same run, for before/after figures
 # --only runs a subset (e.g. floor,clearway,before; no apt if no peer).
+# Before measuring, waits (at most --settle seconds, default 900) for
+# Clearway's revocation queue to drain: the generated directory's leavers
+# are revoked on first sight, with LDAP writes that come back by syncrepl.
 # Every stack is a service file in our own directory read with
 # pam_start_confdir (bench/peer_bench.c): /etc/pam.d is never read.
 # Measured: cold latency (each allowed user's first logon), warm latency
@@ -46,6 +49,7 @@ install=yes
 quick=no
 baseline=
 only=
+settle=900
 out=$here/out
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -59,6 +63,7 @@ while [[ $# -gt 0 ]]; do
         --out) out=$2; shift ;;
         --baseline) baseline=$2; shift ;;
         --only) only=$2; shift ;;
+        --settle) settle=$2; shift ;;
         *) sed -n '3,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
     esac
     shift
@@ -452,6 +457,19 @@ run_size() {
         tail -n "$k" "$work/allowed" | awk -v n="$nl" -v i="$i" 'NR % n == i' \
             >"$work/leavers-${leaver_systems[i]}"
     done
+
+    # The generated directory has ~5% leavers, whom Clearway revokes on
+    # first sight (a queue of revocations with LDAP writes, each of which
+    # comes back through syncrepl): measure the steady state, after it.
+    local t0 q=""
+    t0=$(date +%s)
+    while (( $(date +%s) - t0 < settle )); do
+        q=$("$build/cli/clearwayctl" -c "$work/clearway/clearway.conf" queue 2>&1 | head -1) || true
+        [[ $q != "no pending revocations" ]] || break
+        sleep 2
+    done
+    echo "== revocation queue: '${q:0:60}' after $(( $(date +%s) - t0 )) s" >&2
+    put "$n" clearway settle_s "$(( $(date +%s) - t0 ))"
 
     echo "== cold: each user's first logon" >&2
     for s in "${systems[@]}"; do

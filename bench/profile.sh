@@ -57,10 +57,10 @@ join "$work/t0" "$work/t1" | awk -v n="$calls" -v hz="$hz" -v main="$CW_DAEMON_P
 perf report -i "$work/perf.data" --stdio --children --sort sym -g caller,0.5,callee,function,percent \
     --percent-limit 2 >"$out/profile-$tag.txt" 2>/dev/null || true
 perf script -i "$work/perf.data" 2>/dev/null >"$work/script.txt"
-python3 "$top/bench/flame.py" --folded "$out/profile-$tag.folded" \
+python3 "$top/bench/flame.py" --min-pct 0.2 --folded "$out/profile-$tag.folded" \
     --title "clearwayd, $calls warm logons, all threads" <"$work/script.txt" >"$out/profile-$tag.svg"
 # The answer thread is the main thread (comm clearwayd, tid = pid).
 awk -v p="$CW_DAEMON_PID" '/^[^ \t]/ { keep = ($2 == p) } keep' "$work/script.txt" |
-    python3 "$top/bench/flame.py" --title "clearwayd answer thread, $calls warm logons" \
+    python3 "$top/bench/flame.py" --min-pct 0.2 --title "clearwayd answer thread, $calls warm logons" \
     >"$out/profile-$tag-answer.svg"
 echo "profile: $out/profile-$tag.{txt,svg,folded}, profile-$tag-answer.svg, profile-$tag-threads.txt"

@@ -134,9 +134,9 @@ log_main(void *arg)
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&dq.lock);
-		/* Woken only when the queue is half full or stopping: a
-		 * turn every DEFER_TICK_MS otherwise, so that logons under
-		 * load do not each pay for waking this thread. */
+		/* Woken by the first line (or at half a queue, or a stop),
+		 * then a tick's wait gathers the lines behind it: under load
+		 * a turn every DEFER_TICK_MS, not a wakeup per logon. */
 		while (dq.count == 0 && !dq.stop)
 			pthread_cond_wait(&dq.cond, &dq.lock);
 		if (!draining && dq.count < DEFER_SLOTS / 2 && !dq.stop)
