@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the benchmark scripts: what each needs before it measures.
 #   bench_begin NAME [sample]
+#   bench_build                 only the release tree
 # Builds the release tree ($build), makes $work (removed on exit, with the
 # rig and any daemon started through cw_start_daemon), and starts a
 # throwaway rig in $rig, loaded with the sample staff if asked.
@@ -14,10 +15,15 @@ bench_cleanup() {
     rm -rf "$work"
 }
 
-bench_begin() {
+# The release tree in $build, built (also used alone by peers.sh).
+bench_build() {
     cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCW_BUILD_TESTS=OFF >/dev/null
     cmake --build "$build" -j"$(nproc)" >/dev/null
+}
+
+bench_begin() {
+    bench_build
     work=$(mktemp -d "/tmp/cw-$1.XXXXXX")
     chmod 0755 "$work"
     rig=$work/rig

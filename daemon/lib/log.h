@@ -16,6 +16,13 @@ void cw_log(int prio, const char *fmt, ...)
 /* An access decision or session event: authpriv, whatever the mode. */
 void cw_log_auth(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * A PAM decision's one line: authpriv (and stderr only in -f -d), written
+ * by the log thread so that the answer never waits for syslog.  Formatted
+ * here; dropped and counted if the queue is full.
+ */
+void cw_log_decision(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define cw_err(...) cw_log(LOG_ERR, __VA_ARGS__)
 #define cw_warn(...) cw_log(LOG_WARNING, __VA_ARGS__)

@@ -65,15 +65,21 @@ invalid_detail(const struct cw_policy_input *in)
 	return "";
 }
 
+/*
+ * The decision's one log line (its audit record is the other trace):
+ * allow at info, deny at notice, "cannot decide" at warning (the host
+ * needs its operator), break-glass at alert.  Written off this thread.
+ */
 static void
 log_decision(const struct cw_caller *caller, const struct cw_request *req,
     struct cw_decision d, const char *detail)
 {
-	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO : LOG_NOTICE;
+	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO :
+	    d.verdict == CW_VERDICT_UNAVAILABLE ? LOG_WARNING : LOG_NOTICE;
 
 	if (d.reason == CW_REASON_BREAKGLASS)
 		prio = LOG_ALERT;
-	cw_log_auth(prio, "decision user=%s host_class=%s mode=%s service=%s "
+	cw_log_decision(prio, "decision user=%s host_class=%s mode=%s service=%s "
 	    "rhost=%s tty=%s verdict=%s reason=%s%s%s caller_uid=%u "
 	    "caller_pid=%d", req->user, req->host_class,
 	    cw_mode_name(req->mode), req->service, req->rhost, req->tty,

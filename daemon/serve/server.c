@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * server.c - the decision socket (see server.h).
+ * server.c - the decision socket's poll loop (see server.h): reading a
+ * request, answering it, admitting connections within the bounds of
+ * server_int.h.  The sockets are opened and closed by server_open.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,275 +25,16 @@
 #include "client.h"
 #include "lib/log.h"
 #include "serve/ratelimit.h"
-#include "serve/server.h"
 #include "serve/sd_notify.h"
+#include "serve/server.h"
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "wire.h"
+#include "serve/server_int.h"
 
-/*
- * Logons first (issue 10): root's connections are the PAM stacks, and
- * they must get an answer within the module's timeout whatever local users
- * do.  So unprivileged callers are bounded in everything they can make
- * this thread hold or do: a share of the slots (the rest is kept for
- * root, and a root caller with no free slot takes the oldest non-root
- * one), a few connections and change jobs per uid, a short idle timeout,
- * a request rate per uid, and no NSS lookup on this thread (their names
- * are resolved by caller_names.c while the request waits).
- */
-
-/* A request is a few hundred bytes; a client slower than this is gone. */
-#define CONN_TIMEOUT_MS 5000
-#define CONN_TIMEOUT_NONROOT_MS 2000
-/* Connections plus change jobs one non-root uid may hold. */
-#define PER_UID_MAX 8
-/* Slots kept for root: a quarter of them, within these bounds. */
-#define ROOT_RESERVE_MIN 1
-#define ROOT_RESERVE_MAX 64
-/* Requests a second one non-root uid may make, and its burst. */
-#define NONROOT_RATE_PER_S 20
-#define NONROOT_BURST 40
-/*
- * Listen backlogs.  Root's (the PAM stacks) as long as the kernel allows,
- * for a burst of logons.  The public one short: a flood keeps it full
- * whatever its length, and a well-behaved caller whose connect has
- * waited for room (client.c) should then wait behind few others.
- */
-#define ROOT_BACKLOG SOMAXCONN
-#define PUBLIC_BACKLOG 64
-/* Connections accepted per pass, so a connect flood cannot starve the rest. */
-#define ACCEPT_BATCH 64
-/* After EMFILE/ENFILE, rest the listener this long (not a busy loop). */
-#define ACCEPT_PAUSE_MS 100
-/*
- * The fd limit is raised toward its hard limit, to at most this; the
- * other threads' files (Redis, LDAP, spool, trail, eventfds, a step's
- * child) are budgeted at FD_OTHERS, the change worker's jobs at
- * CW_CONTROL_QUEUE_MAX, and max_clients is lowered to what is left.
- */
-#define FD_LIMIT_CAP 8192
-#define FD_OTHERS 128
-/* Fixed poll slots before the connections. */
-enum {
-	PFD_LISTEN,             /* the public socket */
-	PFD_ROOT,               /* the root socket (client.h) */
-	PFD_WAKE,
-	PFD_SIGNAL,
-	PFD_NAMES,
-	FIXED_SLOTS
-};
-
-struct conn {
-	int fd;                         /* -1: slot free */
-	uid_t uid;
-	pid_t pid;
-	long long deadline;
-	unsigned char hdr[CW_WIRE_HEADER];
-	size_t hdrgot;
-	char *body;
-	uint32_t bodylen;
-	size_t bodygot;
-	char *out;                      /* header + payload, once answered */
-	size_t outlen, outoff;
-	bool naming;                    /* parked: caller's name looked up */
-};
-
-struct cw_server {
-	struct cw_config *cfg;          /* [policy] swapped on SIGHUP */
-	int listen_fd;
-	int root_fd;                    /* mode 0600: root's own way in */
-	char *path;
-	char root_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct conn *conns;
-	size_t nconns;                  /* slots, = max_clients */
-	struct pollfd *pfds;
-	struct cw_db *db;               /* NULL until the first load */
-	struct cw_sync *sync;
-	struct cw_control *control;
-	struct cw_mark *applied;       /* generation of db, for control.c */
-	struct cw_strmap denylist;      /* until db loads (main.c) */
-	const char *config_path;        /* for SIGHUP */
-	size_t nonroot_max;             /* slots non-root callers may hold */
-	struct cw_caller_names *names;
-	struct cw_ratelimit rate;       /* non-root requests, per uid */
-	long long accept_paused_until;
-	long long busy_logged_at;       /* turn-aways: one log line a second */
-	unsigned long busy_count;
-	char *busy_frame;               /* the answer to those turned away */
-	size_t busy_len;
-};
-
-/* The frame sent to a caller turned away at accept(), built once. */
-static char *
-busy_frame(size_t *lenp)
-{
-	struct cw_response resp;
-	char *payload, *frame = NULL;
-	size_t len;
-
-	memset(&resp, 0, sizeof(resp));
-	resp.status = CW_STATUS_BUSY;
-	snprintf(resp.message, sizeof(resp.message), "busy: too many "
-	    "connections; try again in a moment");
-	if ((payload = cw_response_encode(&resp, &len)) == NULL)
-		return NULL;
-	if ((frame = malloc(CW_WIRE_HEADER + len)) != NULL) {
-		cw_frame_header((uint32_t)len, (unsigned char *)frame);
-		memcpy(frame + CW_WIRE_HEADER, payload, len);
-		*lenp = CW_WIRE_HEADER + len;
-	}
-	free(payload);
-	return frame;
-}
-
-/* The socket's directory must be root's alone, or anyone could replace it. */
-static int
-prepare_dir(const char *path, char *err, size_t errlen)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
-		snprintf(err, errlen, "socket %s: needs its own directory", path);
-		return -1;
-	}
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, errlen, "%s: must be a directory owned by us and "
-		    "writable by no one else", dir);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-listen_unix(const char *path, mode_t mode, int backlog, char *err,
-    size_t errlen)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	int fd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	/* A stale socket from a crash is ours to remove; anything else is not. */
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket",
-			    path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
-		snprintf(err, errlen, "socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/*
- * Raises the soft fd limit toward the hard one (at most FD_LIMIT_CAP), so
- * that a flood meets our bounds and not EMFILE, and returns how many
- * client slots fit in it: want (max_clients), or fewer, said in the log.
- */
-static size_t
-fd_budget(size_t want)
-{
-	struct rlimit rl;
-	rlim_t target, fit;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return want;
-	target = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_LIMIT_CAP ?
-	    FD_LIMIT_CAP : rl.rlim_max;
-	if (rl.rlim_cur < target) {
-		rl.rlim_cur = target;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			cw_warn("cannot raise the fd limit to %llu: %s",
-			    (unsigned long long)target, strerror(errno));
-		if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-			return want;
-	}
-	fit = rl.rlim_cur > FD_OTHERS + CW_CONTROL_QUEUE_MAX + 2 ?
-	    rl.rlim_cur - FD_OTHERS - CW_CONTROL_QUEUE_MAX : 2;
-	if ((rlim_t)want <= fit)
-		return want;
-	cw_warn("max_clients %zu lowered to %llu: the fd limit is %llu",
-	    want, (unsigned long long)fit, (unsigned long long)rl.rlim_cur);
-	return (size_t)fit;
-}
-
-struct cw_server *
-cw_server_open(struct cw_config *cfg, const struct cw_server_deps *deps,
-    char *err, size_t errlen)
-{
-	struct cw_server *srv = calloc(1, sizeof(*srv));
-	size_t i, n = fd_budget((size_t)cfg->daemon.max_clients), reserve;
-
-	if (srv == NULL)
-		goto oom;
-	srv->cfg = cfg;
-	srv->config_path = deps->config_path;
-	srv->applied = deps->applied;
-	srv->denylist = *deps->denylist;
-	cw_strmap_init(deps->denylist);
-	srv->listen_fd = srv->root_fd = -1;
-	srv->nconns = n;
-	reserve = n / 4;
-	if (reserve < ROOT_RESERVE_MIN)
-		reserve = ROOT_RESERVE_MIN;
-	if (reserve > ROOT_RESERVE_MAX)
-		reserve = ROOT_RESERVE_MAX;
-	srv->nonroot_max = n > reserve ? n - reserve : 1;
-	cw_ratelimit_init(&srv->rate, NONROOT_RATE_PER_S, NONROOT_BURST);
-	srv->conns = calloc(n, sizeof(*srv->conns));
-	srv->pfds = calloc(n + FIXED_SLOTS, sizeof(*srv->pfds));
-	srv->path = strdup(cfg->daemon.socket);
-	srv->busy_frame = busy_frame(&srv->busy_len);
-	if (srv->conns == NULL || srv->pfds == NULL || srv->path == NULL ||
-	    srv->busy_frame == NULL)
-		goto oom;
-	for (i = 0; i < n; i++)
-		srv->conns[i].fd = -1;
-	if (cw_client_root_path(srv->path, srv->root_path,
-	    sizeof(srv->root_path)) < 0) {
-		snprintf(err, errlen, "socket path too long: %s", srv->path);
-		goto fail;
-	}
-	if (prepare_dir(srv->path, err, errlen) < 0 ||
-	    (srv->root_fd = listen_unix(srv->root_path, 0600, ROOT_BACKLOG,
-	    err, errlen)) < 0 ||
-	    (srv->listen_fd = listen_unix(srv->path, 0666, PUBLIC_BACKLOG,
-	    err, errlen)) < 0 ||
-	    (srv->names = cw_caller_names_start(err, errlen)) == NULL)
-		goto fail;
-	return srv;
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	cw_server_close(srv);
-	return NULL;
-}
-
-static void
-conn_close(struct conn *c)
+/* Closes c and frees what it holds; the slot is free again. */
+void
+serve_conn_close(struct conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -299,33 +42,6 @@ conn_close(struct conn *c)
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-}
-
-void
-cw_server_close(struct cw_server *srv)
-{
-	size_t i;
-
-	if (srv == NULL)
-		return;
-	for (i = 0; srv->conns != NULL && i < srv->nconns; i++)
-		conn_close(&srv->conns[i]);
-	if (srv->listen_fd >= 0) {
-		close(srv->listen_fd);
-		unlink(srv->path);
-	}
-	if (srv->root_fd >= 0) {
-		close(srv->root_fd);
-		unlink(srv->root_path);
-	}
-	cw_caller_names_stop(srv->names);
-	cw_db_free(srv->db);
-	cw_strmap_clear(&srv->denylist, NULL);
-	free(srv->conns);
-	free(srv->pfds);
-	free(srv->path);
-	free(srv->busy_frame);
-	free(srv);
 }
 
 /*
@@ -342,7 +58,7 @@ conn_respond(struct conn *c, const struct cw_response *resp)
 	c->out = NULL;
 	if (payload == NULL || (c->out = malloc(CW_WIRE_HEADER + len)) == NULL) {
 		free(payload);
-		conn_close(c);
+		serve_conn_close(c);
 		return;
 	}
 	cw_frame_header((uint32_t)len, (unsigned char *)c->out);
@@ -401,7 +117,7 @@ conn_detach(struct cw_server *srv, struct conn *c,
 		return;
 	}
 	c->fd = -1;
-	conn_close(c);
+	serve_conn_close(c);
 }
 
 /*
@@ -509,7 +225,7 @@ conn_read(struct cw_server *srv, struct conn *c)
 gone:
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	conn_close(c);
+	serve_conn_close(c);
 }
 
 static void
@@ -522,12 +238,12 @@ conn_write(struct conn *c)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		conn_close(c);
+		serve_conn_close(c);
 		return;
 	}
 	c->outoff += (size_t)n;
 	if (c->outoff == c->outlen)
-		conn_close(c);
+		serve_conn_close(c);
 }
 
 /* Connections held by non-root callers, and by uid. */
@@ -650,7 +366,7 @@ accept_all(struct cw_server *srv, int listen_fd)
 			c = oldest_nonroot(srv);
 			note_busy(srv, c->uid, "connection closed to make "
 			    "room for root");
-			conn_close(c);
+			serve_conn_close(c);
 		}
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
@@ -718,7 +434,7 @@ build_pollset(struct cw_server *srv, int wake_fd, int signal_fd,
 	for (i = 0; i < srv->nconns; i++) {
 		c = &srv->conns[i];
 		if (c->fd >= 0 && now >= c->deadline)
-			conn_close(c);  /* too slow: the client will deny */
+			serve_conn_close(c);  /* too slow: the client will deny */
 		if (c->fd < 0)
 			continue;
 		/* Parked for its caller's name: only a hang-up matters. */
@@ -833,11 +549,16 @@ cw_server_run(struct cw_server *srv, struct cw_control *control,
 			    (c = conn_by_fd(srv, srv->pfds[i].fd)) == NULL)
 				continue;
 			if (c->naming)
-				conn_close(c);  /* hung up while parked */
+				serve_conn_close(c);  /* hung up while parked */
 			else if (c->out != NULL)
 				conn_write(c);
-			else
+			else {
 				conn_read(srv, c);
+				/* The socket takes a short answer at once:
+				 * not a trip through poll() first. */
+				if (c->fd >= 0 && c->out != NULL)
+					conn_write(c);
+			}
 		}
 		/* Root's connections first. */
 		if (srv->pfds[PFD_ROOT].revents)

@@ -24,6 +24,7 @@ cw_watch_init(struct cw_entry_watch *w, struct cw_store *store,
 	cw_strmap_init(&w->invalid);
 	cw_strmap_init(&w->leaving);
 	cw_strmap_init(&w->recorded);
+	cw_strmap_init(&w->pending);
 }
 
 void
@@ -40,6 +41,7 @@ cw_watch_free(struct cw_entry_watch *w)
 	cw_strmap_clear(&w->invalid, free);
 	cw_strmap_clear(&w->leaving, free);
 	cw_strmap_clear(&w->recorded, NULL);
+	cw_strmap_clear(&w->pending, free);
 }
 
 void
@@ -158,6 +160,38 @@ record_leaver(struct cw_entry_watch *w, const char *uid, const char *dn,
 	(void)cw_strmap_put(&w->recorded, uid, (void *)1, &old);
 }
 
+/* A leaver noticed in a delta, filed by the next cw_watch_tick. */
+struct pending_leaver {
+	int64_t at;
+	char reason[96];
+	char dn[];
+};
+
+/* Notes a leaver to file at the tick (memory only: no Redis here). */
+static void
+defer_leaver(struct cw_entry_watch *w, const char *uid, const char *dn,
+    const char *reason, int64_t at)
+{
+	struct pending_leaver *p;
+	size_t dnlen = strlen(dn) + 1;
+	void *old;
+
+	if (cw_strmap_get(&w->recorded, uid) != NULL)
+		return;
+	if ((p = malloc(sizeof(*p) + dnlen)) == NULL) {
+		/* No memory for the note: file it now, as before. */
+		record_leaver(w, uid, dn, reason, at);
+		return;
+	}
+	p->at = at;
+	snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	memcpy(p->dn, dn, dnlen);
+	if (cw_strmap_put(&w->pending, uid, p, &old) < 0)
+		free(p);
+	else
+		free(old);
+}
+
 /*
  * A directory lock for good (pwdAccountLockedTime 000001010000Z, what the
  * revocation step sets) on someone not denied as revoked: a revocation
@@ -195,22 +229,23 @@ note_staff(struct cw_entry_watch *w, const struct cw_db_entry *e,
 	void *old;
 
 	free(cw_strmap_remove(&w->leaving, s->uid));
+	free(cw_strmap_remove(&w->pending, s->uid));
 	if (s->invalid)
 		return;
 	if (locked_unrevoked(w, e, revoked)) {
-		record_leaver(w, s->uid, e->dn, "pwdAccountLockedTime: the "
+		defer_leaver(w, s->uid, e->dn, "pwdAccountLockedTime: the "
 		    "account is locked for good in the directory", now);
 		return;
 	}
 	if (s->employment == CW_EMPLOYMENT_LEAVER) {
-		record_leaver(w, s->uid, e->dn, "cwEmploymentStatus is leaver",
+		defer_leaver(w, s->uid, e->dn, "cwEmploymentStatus is leaver",
 		    now);
 		return;
 	}
 	if (!s->leaving.present)
 		return;
 	if (s->leaving.at <= now) {
-		record_leaver(w, s->uid, e->dn, "cwLeavingDate has passed",
+		defer_leaver(w, s->uid, e->dn, "cwLeavingDate has passed",
 		    s->leaving.at);
 		return;
 	}
@@ -288,12 +323,42 @@ collect_due(const char *uid, void *value, void *arg)
 		d->n++;
 }
 
+static void
+collect_pending(const char *uid, void *value, void *arg)
+{
+	struct due *d = arg;
+
+	(void)value;
+	collect_due(uid, &d->now, d);   /* every pending one is due */
+}
+
+/* Files the leavers noted by cw_watch_delta (the Redis writes). */
+static void
+file_pending(struct cw_entry_watch *w, int64_t now)
+{
+	struct due d = { now, NULL, 0, 0 };
+	struct pending_leaver *p;
+	size_t i;
+
+	if (w->pending.count == 0)
+		return;
+	cw_strmap_foreach(&w->pending, collect_pending, &d);
+	for (i = 0; i < d.n; i++) {
+		if ((p = cw_strmap_remove(&w->pending, d.uids[i])) != NULL)
+			record_leaver(w, d.uids[i], p->dn, p->reason, p->at);
+		free(p);
+		free(d.uids[i]);
+	}
+	free(d.uids);
+}
+
 void
 cw_watch_tick(struct cw_entry_watch *w, int64_t now)
 {
 	struct due d = { now, NULL, 0, 0 };
 	size_t i;
 
+	file_pending(w, now);
 	cw_strmap_foreach(&w->leaving, collect_due, &d);
 	for (i = 0; i < d.n; i++) {
 		record_leaver(w, d.uids[i], "", "cwLeavingDate has passed", now);

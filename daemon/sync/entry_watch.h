@@ -29,6 +29,7 @@ struct cw_entry_watch {
 	struct cw_strmap invalid;       /* uuid -> reason last logged */
 	struct cw_strmap leaving;       /* uid -> leaving date (future) */
 	struct cw_strmap recorded;      /* uid -> 1: leaver event written */
+	struct cw_strmap pending;       /* uid -> leaver to file at the tick */
 	bool (*stopping)(void *);       /* the owner is stopping (or NULL) */
 	void *stopping_arg;
 };
@@ -46,7 +47,12 @@ void cw_watch_set_stopping(struct cw_entry_watch *w, bool (*stopping)(void *),
 
 void cw_watch_free(struct cw_entry_watch *w);
 
-/* Looks at every entry a delta brings (before it is handed over). */
+/*
+ * Looks at every entry a delta brings (before it is handed over).  The
+ * leavers it finds are only noted: cw_watch_tick files them (Redis
+ * writes), after the delta reached the server, so that a leaver is denied
+ * without waiting for the filing.
+ */
 void cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
     int64_t now);
 
@@ -56,7 +62,8 @@ void cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
  */
 void cw_watch_forget(struct cw_entry_watch *w);
 
-/* Records leavers whose leaving date has now passed. */
+/* Files the leavers the last deltas brought, then those whose leaving
+ * date has now passed. */
 void cw_watch_tick(struct cw_entry_watch *w, int64_t now);
 
 #endif

@@ -157,3 +157,6 @@ set_tests_properties(ops PROPERTIES LABELS integration TIMEOUT 600)
 add_test(NAME suspend COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/suspend_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
 set_tests_properties(suspend PROPERTIES LABELS integration TIMEOUT 300)
+
+# bench/peers.sh --quick (the peer benchmark's loop, against the floor).
+include(${CMAKE_CURRENT_LIST_DIR}/bench.cmake)
