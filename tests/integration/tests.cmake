@@ -157,3 +157,9 @@ set_tests_properties(ops PROPERTIES LABELS integration TIMEOUT 600)
 add_test(NAME suspend COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/suspend_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>)
 set_tests_properties(suspend PROPERTIES LABELS integration TIMEOUT 300)
+
+# An auditor reads the trail without root: audit verify and export served
+# by the daemon on the writer host, filtered, paged, the same as root's.
+add_test(NAME audit_daemon COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_daemon_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(audit_daemon PROPERTIES LABELS integration TIMEOUT 300)
