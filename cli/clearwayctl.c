@@ -244,6 +244,8 @@ op_writes(enum cw_op op)
 	case CW_OP_REINSTATE:
 	case CW_OP_ERASE:
 	case CW_OP_RETRY:
+	case CW_OP_SUSPEND:
+	case CW_OP_UNSUSPEND:
 		return true;
 	default:
 		return false;
@@ -273,6 +275,9 @@ answer_wait_ms(const struct cw_config *cfg, enum cw_op op)
 	long long ms = 3LL * cfg->redis.timeout_ms + CLI_APPLY_WAIT_MS +
 	    CLI_SLACK_MS;
 
+	/* The daemon reads the trail's files: a verify reads them all. */
+	if (op == CW_OP_AUDIT_VERIFY || op == CW_OP_AUDIT_EXPORT)
+		return CLI_TRAIL_WAIT_MS;
 	if (!op_uses_redis(op) || ms < cfg->daemon.client_timeout_ms)
 		ms = cfg->daemon.client_timeout_ms;
 	return ms > INT32_MAX ? INT32_MAX : (int)ms;

@@ -71,6 +71,8 @@ extern const struct cli_command cmd_audit;
  */
 #define CLI_APPLY_WAIT_MS 3000
 #define CLI_SLACK_MS 2000
+/* How long clearwayctl audit waits for the daemon to read the trail. */
+#define CLI_TRAIL_WAIT_MS 120000
 
 /*
  * Sends req to the daemon and waits for its answer, longer than the

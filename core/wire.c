@@ -36,6 +36,8 @@ static const char *const op_names[] = {
 	[CW_OP_EXPIRING] = "expiring",
 	[CW_OP_SUSPEND] = "suspend",
 	[CW_OP_UNSUSPEND] = "unsuspend",
+	[CW_OP_AUDIT_VERIFY] = "audit_verify",
+	[CW_OP_AUDIT_EXPORT] = "audit_export",
 };
 
 static const char *const event_names[] = {
@@ -113,6 +115,8 @@ enum field_kind { FIELD_USER, FIELD_OBJECT, FIELD_TEXT, FIELD_MESSAGE,
 
 static bool month_valid(const char *s, size_t len);
 static int get_time(json_t *obj, const char *key, int64_t *out, char *err,
+    size_t errlen);
+static int get_bool(json_t *obj, const char *key, bool *out, char *err,
     size_t errlen);
 
 /* Operator prose (--reason): printable ASCII, spaces allowed. */
@@ -271,7 +275,8 @@ fail:
 static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
-	"cursor", "after", "id", "at", "within", "until", NULL
+	"cursor", "after", "id", "at", "within", "until", "since", "audit_type", "host",
+	"csv", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
@@ -300,6 +305,10 @@ static const struct op_needs op_needs[] = {
 	[CW_OP_EXPIRING] = { false, false, false, false, false, false, false },
 	[CW_OP_SUSPEND] = { true, false, false, false, true, false, false },
 	[CW_OP_UNSUSPEND] = { true, false, false, false, true, false, false },
+	[CW_OP_AUDIT_VERIFY] = { false, false, false, false, false, false,
+	    false },
+	[CW_OP_AUDIT_EXPORT] = { false, false, false, false, false, false,
+	    false },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -384,11 +393,26 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    sizeof(out->id), err, errlen) < 0 ||
 	    get_time(root, "at", &out->at, err, errlen) < 0 ||
 	    get_time(root, "within", &out->within, err, errlen) < 0 ||
-	    get_time(root, "until", &out->until, err, errlen) < 0)
+	    get_time(root, "until", &out->until, err, errlen) < 0 ||
+	    get_time(root, "since", &out->since, err, errlen) < 0 ||
+	    get_string(root, "audit_type", FIELD_REF, false, out->audit_type,
+	    sizeof(out->audit_type), err, errlen) < 0 ||
+	    get_string(root, "host", FIELD_TEXT, false, out->host,
+	    sizeof(out->host), err, errlen) < 0 ||
+	    get_bool(root, "csv", &out->csv, err, errlen) < 0)
 		goto out;
-	if ((op == CW_OP_SUSPEND) != (out->until != 0)) {
+	if ((op == CW_OP_SUSPEND && out->until == 0) ||
+	    (out->until != 0 && op != CW_OP_SUSPEND &&
+	    op != CW_OP_AUDIT_EXPORT)) {
 		snprintf(err, errlen, op == CW_OP_SUSPEND ? "\"until\" is "
-		    "required" : "\"until\" is only for suspend");
+		    "required" : "\"until\" is only for suspend and "
+		    "audit_export");
+		goto out;
+	}
+	if (op != CW_OP_AUDIT_EXPORT && (out->since != 0 || out->csv ||
+	    out->audit_type[0] != '\0' || out->host[0] != '\0')) {
+		snprintf(err, errlen, "\"since\", \"audit_type\", \"host\" "
+		    "and \"csv\" are only for audit_export");
 		goto out;
 	}
 	/* A decision at another instant is a question, never a logon. */
@@ -413,6 +437,23 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 out:
 	json_decref(root);
 	return rc;
+}
+
+/* An optional boolean member (absent: false). */
+static int
+get_bool(json_t *obj, const char *key, bool *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = false;
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v)) {
+		snprintf(err, errlen, "bad \"%s\"", key);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
 }
 
 /* An optional non-negative integer member (Unix time). */
@@ -558,6 +599,12 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 		json_object_set_new(o, "within", json_integer(r->within));
 	if (r->until > 0)
 		json_object_set_new(o, "until", json_integer(r->until));
+	if (r->since > 0)
+		json_object_set_new(o, "since", json_integer(r->since));
+	set_optional(o, "audit_type", r->audit_type);
+	set_optional(o, "host", r->host);
+	if (r->csv)
+		json_object_set_new(o, "csv", json_true());
 	set_optional(o, "month", r->month);
 	set_optional(o, "cursor", r->cursor);
 	set_optional(o, "after", r->after);

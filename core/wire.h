@@ -58,6 +58,8 @@ enum cw_op {
 	CW_OP_EXPIRING,         /* clearwayctl expiring --within D, paged */
 	CW_OP_SUSPEND,          /* clearwayctl suspend USER --until --reason */
 	CW_OP_UNSUSPEND,        /* clearwayctl unsuspend USER --reason */
+	CW_OP_AUDIT_VERIFY,     /* clearwayctl audit verify, as an auditor */
+	CW_OP_AUDIT_EXPORT,     /* clearwayctl audit export, paged */
 };
 
 enum cw_session_event {
@@ -85,8 +87,15 @@ struct cw_request {
 	int64_t at;
 	/* expiring: the window ahead, seconds (1 s to 366 days) */
 	int64_t within;
-	/* suspend: when the suspension ends (Unix s, in the future) */
+	/* suspend: when the suspension ends (Unix s, in the future);
+	 * audit export: the end of the range (0: none) */
 	int64_t until;
+	/* audit export: the start of the range (Unix s; 0: none), and the
+	 * filters (user above; "" any) and the format */
+	int64_t since;
+	char audit_type[CW_NAME_MAX + 1];
+	char host[CW_RHOST_MAX + 1];
+	bool csv;
 	/* report: "YYYY-MM" */
 	char month[8];
 	/* export of everything: where the next page starts ("" = first) */

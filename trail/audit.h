@@ -487,6 +487,15 @@ struct cw_audit_verify_report {
 int cw_audit_verify_dir(const struct cw_audit_verify_options *o,
     struct cw_audit_verify_report *r);
 
+/*
+ * The report as one JSON object (malloc'd, compact): intact files records
+ * first_seq last_seq last_mac key_rotations retention_removals
+ * days_without_file, and problem {kind file line seq what} when broken.
+ * What clearwayctl audit verify --json prints, whoever reads the files.
+ * NULL when out of memory.
+ */
+char *cw_audit_verify_report_json(const struct cw_audit_verify_report *r);
+
 /* ---- export (audit_export.c) ---- */
 
 enum cw_audit_format {
@@ -513,5 +522,31 @@ struct cw_audit_export_result {
 int cw_audit_export(const char *dir, int64_t since_us, int64_t until_us,
     enum cw_audit_format format, FILE *out,
     struct cw_audit_export_result *res, char *err, size_t errlen);
+
+/* Which records an export keeps (NULL / -1: any). */
+struct cw_audit_filter {
+	int64_t since_us, until_us;     /* since <= time < until */
+	const char *user;               /* the actor or the subject */
+	int type;                       /* an enum cw_audit_type, or -1 */
+	const char *host;
+};
+
+/* Where a paged export goes on: a day file and the lines read in it. */
+struct cw_audit_cursor {
+	int64_t day;                    /* 0: from the first file */
+	unsigned long line;
+	bool done;                      /* set when every file was read */
+};
+
+/*
+ * Like cw_audit_export, for the records f keeps, from *cur on, stopping
+ * at a line boundary once at least max_bytes were written (0: no limit);
+ * *cur says where the next page starts.  The CSV header is written only
+ * when cur->day is 0.  Returns 0, or -1 on an I/O error.
+ */
+int cw_audit_export_page(const char *dir, const struct cw_audit_filter *f,
+    enum cw_audit_format format, FILE *out, struct cw_audit_cursor *cur,
+    size_t max_bytes, struct cw_audit_export_result *res, char *err,
+    size_t errlen);
 
 #endif

@@ -70,11 +70,13 @@ write_csv(FILE *out, const struct cw_audit_record *r)
 }
 
 struct exporter {
-	int64_t since, until;
+	const struct cw_audit_filter *f;
 	enum cw_audit_format format;
 	FILE *out;
 	struct cw_audit_export_result *res;
 	struct cw_audit_record rec;
+	size_t max_bytes;
+	long start;                     /* ftell(out) at the start */
 };
 
 static void
@@ -85,6 +87,22 @@ note_skipped(struct exporter *x, const char *file, unsigned long line)
 		    "%s:%lu", file, line);
 }
 
+/* The filter's verdict on a parsed record. */
+static bool
+keeps(const struct cw_audit_filter *f, const struct cw_audit_record *r)
+{
+	const struct cw_audit_event *ev = &r->event;
+
+	if (ev->time_us < f->since_us || ev->time_us >= f->until_us)
+		return false;
+	if (f->type >= 0 && (int)ev->type != f->type)
+		return false;
+	if (f->host != NULL && strcmp(ev->host, f->host) != 0)
+		return false;
+	return f->user == NULL || strcmp(ev->actor, f->user) == 0 ||
+	    strcmp(ev->subject, f->user) == 0;
+}
+
 static int
 export_line(struct exporter *x, const char *file, unsigned long lineno,
     const char *text, size_t len)
@@ -93,7 +111,7 @@ export_line(struct exporter *x, const char *file, unsigned long lineno,
 		note_skipped(x, file, lineno);
 		return 0;
 	}
-	if (x->rec.event.time_us < x->since || x->rec.event.time_us >= x->until)
+	if (!keeps(x->f, &x->rec))
 		return 0;
 	x->res->records++;
 	if (x->format == CW_AUDIT_FORMAT_CSV)
@@ -104,9 +122,25 @@ export_line(struct exporter *x, const char *file, unsigned long lineno,
 	return 0;
 }
 
+/* True once the page has its bytes (checked between lines only). */
+static bool
+page_full(struct exporter *x)
+{
+	long at;
+
+	if (x->max_bytes == 0 || (at = ftell(x->out)) < 0)
+		return false;
+	return (size_t)(at - x->start) >= x->max_bytes;
+}
+
+/*
+ * Exports one day's file from line cur->line on.  Returns 1 when the
+ * page filled up (cur->line is where the next one starts), 0 at the end
+ * of the file, -1 on an I/O error.
+ */
 static int
-export_file(struct exporter *x, int dirfd, int64_t day, char *err,
-    size_t errlen)
+export_file(struct exporter *x, int dirfd, struct cw_audit_cursor *cur,
+    char *err, size_t errlen)
 {
 	char name[CW_AUDIT_FILE_NAME_SIZE];
 	struct line_reader rd;
@@ -115,8 +149,8 @@ export_file(struct exporter *x, int dirfd, int64_t day, char *err,
 	size_t len;
 	int fd, rc = -1;
 
-	cw_audit_file_name(day, name);
-	if ((fd = audit_open_day(dirfd, day, O_RDONLY)) < 0) {
+	cw_audit_file_name(cur->day, name);
+	if ((fd = audit_open_day(dirfd, cur->day, O_RDONLY)) < 0) {
 		cw_set_err(err, errlen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
@@ -129,11 +163,18 @@ export_file(struct exporter *x, int dirfd, int64_t day, char *err,
 			cw_set_err(err, errlen, "%s: %s", name, strerror(errno));
 			goto out;
 		}
+		if (rd.lineno <= cur->line)
+			continue;       /* an earlier page had it */
 		if (r != READ_LINE)
 			note_skipped(x, name, rd.lineno);
 		else if (export_line(x, name, rd.lineno, text, len) < 0 ||
 		    ferror(x->out)) {
 			cw_set_err(err, errlen, "cannot write the export");
+			goto out;
+		}
+		cur->line = rd.lineno;
+		if (page_full(x)) {
+			rc = 1;
 			goto out;
 		}
 	}
@@ -145,39 +186,47 @@ out:
 }
 
 int
-cw_audit_export(const char *dir, int64_t since_us, int64_t until_us,
-    enum cw_audit_format format, FILE *out,
-    struct cw_audit_export_result *res, char *err, size_t errlen)
+cw_audit_export_page(const char *dir, const struct cw_audit_filter *f,
+    enum cw_audit_format format, FILE *out, struct cw_audit_cursor *cur,
+    size_t max_bytes, struct cw_audit_export_result *res, char *err,
+    size_t errlen)
 {
 	struct day_list days = { 0 };
 	struct exporter *x;
 	int64_t first_day;
 	size_t i;
-	int dirfd = -1, rc = -1;
+	int dirfd = -1, rc = -1, more = 0;
 
 	memset(res, 0, sizeof(*res));
 	if ((x = calloc(1, sizeof(*x))) == NULL) {
 		cw_set_err(err, errlen, "out of memory");
 		return -1;
 	}
-	*x = (struct exporter){ .since = since_us, .until = until_us,
-	    .format = format, .out = out, .res = res };
+	*x = (struct exporter){ .f = f, .format = format, .out = out,
+	    .res = res, .max_bytes = max_bytes, .start = ftell(out) };
 	if ((dirfd = audit_open_dir(dir)) < 0 || audit_list_days(dirfd, &days) < 0) {
 		cw_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		goto out;
 	}
 	/* A day early: an event may be written a little before its own
 	 * host's clock says it happened (clocks differ). */
-	first_day = since_us <= 0 ? 0 : audit_day_of(since_us) - 1;
-	if (format == CW_AUDIT_FORMAT_CSV && fputs(CSV_HEADER, out) == EOF) {
+	first_day = f->since_us <= 0 ? 0 : audit_day_of(f->since_us) - 1;
+	if (format == CW_AUDIT_FORMAT_CSV && cur->day == 0 &&
+	    fputs(CSV_HEADER, out) == EOF) {
 		cw_set_err(err, errlen, "cannot write the export");
 		goto out;
 	}
-	for (i = 0; i < days.n; i++) {
-		if (days.days[i] >= first_day &&
-		    export_file(x, dirfd, days.days[i], err, errlen) < 0)
+	for (i = 0; i < days.n && more == 0; i++) {
+		if (days.days[i] < first_day || days.days[i] < cur->day)
+			continue;
+		if (days.days[i] > cur->day) {
+			cur->day = days.days[i];
+			cur->line = 0;
+		}
+		if ((more = export_file(x, dirfd, cur, err, errlen)) < 0)
 			goto out;
 	}
+	cur->done = more == 0;
 	if (fflush(out) == EOF || ferror(out)) {
 		cw_set_err(err, errlen, "cannot write the export");
 		goto out;
@@ -189,4 +238,16 @@ out:
 	free(days.days);
 	free(x);
 	return rc;
+}
+
+int
+cw_audit_export(const char *dir, int64_t since_us, int64_t until_us,
+    enum cw_audit_format format, FILE *out,
+    struct cw_audit_export_result *res, char *err, size_t errlen)
+{
+	struct cw_audit_filter f = { since_us, until_us, NULL, -1, NULL };
+	struct cw_audit_cursor cur = { 0, 0, false };
+
+	return cw_audit_export_page(dir, &f, format, out, &cur, 0, res, err,
+	    errlen);
 }

@@ -8,6 +8,8 @@
  */
 #include "audit_internal.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -425,4 +427,33 @@ out:
 	audit_key_cache_wipe(&v->keys);
 	free(v);
 	return rc;
+}
+
+char *
+cw_audit_verify_report_json(const struct cw_audit_verify_report *r)
+{
+	bool intact = r->problem.kind == CW_AUDIT_INTACT;
+	json_t *o;
+	char *s;
+
+	o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
+	    "intact", intact, "files", (json_int_t)r->files,
+	    "records", (json_int_t)r->records,
+	    "first_seq", (json_int_t)r->first_seq,
+	    "last_seq", (json_int_t)r->last_seq, "last_mac", r->last_mac,
+	    "key_rotations", (json_int_t)r->key_rotations,
+	    "retention_removals", (json_int_t)r->retention_removals,
+	    "days_without_file", (json_int_t)r->days_without_file);
+	if (o != NULL && !intact && json_object_set_new(o, "problem",
+	    json_pack("{s:s, s:s, s:I, s:I, s:s}",
+	    "kind", cw_audit_problem_name(r->problem.kind),
+	    "file", r->problem.file, "line", (json_int_t)r->problem.line,
+	    "seq", (json_int_t)r->problem.seq,
+	    "what", r->problem.what)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
 }

@@ -17,6 +17,7 @@
 #include "config_file.h"
 #include "control/control.h"
 #include "audit/events.h"
+#include "control/audit_query.h"
 #include "control/export.h"
 #include "control/suspensions.h"
 #include "lib/log.h"
@@ -252,14 +253,17 @@ job_name(enum cw_op op)
 	    op == CW_OP_REINSTATE ? "reinstate" : op == CW_OP_QUEUE ?
 	    "queue" : op == CW_OP_REPORT ? "report" : op == CW_OP_EXPORT ?
 	    "export" : op == CW_OP_RETRY ? "retry" : op == CW_OP_SUSPEND ?
-	    "suspend" : op == CW_OP_UNSUSPEND ? "unsuspend" : "erase";
+	    "suspend" : op == CW_OP_UNSUSPEND ? "unsuspend" :
+	    op == CW_OP_AUDIT_VERIFY ? "audit_verify" :
+	    op == CW_OP_AUDIT_EXPORT ? "audit_export" : "erase";
 }
 
 /* Requests that change something (the rest only read). */
 static bool
 job_writes(enum cw_op op)
 {
-	return op != CW_OP_QUEUE && op != CW_OP_REPORT && op != CW_OP_EXPORT;
+	return op != CW_OP_QUEUE && op != CW_OP_REPORT && op != CW_OP_EXPORT &&
+	    op != CW_OP_AUDIT_VERIFY && op != CW_OP_AUDIT_EXPORT;
 }
 
 /*
@@ -313,6 +317,10 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	case CW_OP_ERASE:
 		gen = cw_export_request(&c->store, j, &resp, err,
 		    sizeof(err)) < 0 ? -1 : 0;
+		break;
+	case CW_OP_AUDIT_VERIFY:
+	case CW_OP_AUDIT_EXPORT:
+		cw_audit_query(c->cfg, j, &resp);
 		break;
 	case CW_OP_SUSPEND:
 	case CW_OP_UNSUSPEND:

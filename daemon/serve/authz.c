@@ -134,6 +134,9 @@ static const struct op_rule op_rules[] = {
 	{ CW_OP_EXPIRING, ANY, SELF_AS_OTHERS, "expiring" },
 	{ CW_OP_SUSPEND, CW_DUTY_APPROVER, SELF_NEVER, "suspend" },
 	{ CW_OP_UNSUSPEND, CW_DUTY_APPROVER, SELF_NEVER, "unsuspend" },
+	/* The trail, read by the daemon: the auditor role. */
+	{ CW_OP_AUDIT_VERIFY, CW_DUTY_AUDITOR, SELF_AS_OTHERS, "audit verify" },
+	{ CW_OP_AUDIT_EXPORT, CW_DUTY_AUDITOR, SELF_AS_OTHERS, "audit export" },
 };
 
 /* status: anyone about themself; HR or an approver about others; any

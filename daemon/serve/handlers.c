@@ -323,7 +323,7 @@ static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
 	"report", "export", "erase", "retry", "who", "expiring", "suspend",
-	"unsuspend"
+	"unsuspend", "audit_verify", "audit_export"
 };
 
 static void
@@ -410,8 +410,10 @@ cw_handle_request(const struct cw_handler_ctx *h,
 	case CW_OP_RETRY:
 	case CW_OP_SUSPEND:
 	case CW_OP_UNSUSPEND:
-		/* Redis work: the control worker answers (revocations.c,
-		 * suspensions.c). */
+	case CW_OP_AUDIT_VERIFY:
+	case CW_OP_AUDIT_EXPORT:
+		/* Redis or file work: the control worker answers
+		 * (revocations.c, suspensions.c, audit_query.c). */
 		job = new_job(caller, req, resp);
 		break;
 	case CW_OP_WHO:

@@ -158,16 +158,18 @@ expect_exit 2 "--since after --until" "$ctl" -c "$conf" audit export \
 expect_exit 2 "verify takes no argument" "$ctl" -c "$conf" audit verify extra
 expect_exit 3 "no config and no --dir" "$ctl" -c /nonexistent audit verify
 if command -v setpriv >/dev/null; then
+    # Reading the files here (--dir): anyone else asks clearwayd, which
+    # serves auditors (tests/integration/audit_daemon_test.sh).
     expect_exit 4 "verify as nobody: not permitted" \
-        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify --dir "$trail"
     expect_exit 4 "export as nobody: not permitted" \
-        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit export
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit export --dir "$trail"
     # A readable trail whose keys are not: a permission problem, not a
     # verdict on the chain.
     fresh
     chmod 0755 "$trail"; chmod 0644 "$trail"/audit-*.jsonl
     expect_exit 4 "verify with unreadable keys: not permitted" \
-        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify
+        setpriv --reuid=nobody --regid=nogroup --clear-groups "$ctl" -c "$conf" audit verify --dir "$trail"
     grep -q "permission denied" "$CW_LAST_OUT" && ! grep -q "NOT intact" "$CW_LAST_OUT" &&
         pass "unreadable keys: 'permission denied', not 'NOT intact'" ||
         fail "unreadable keys: $(cat "$CW_LAST_OUT")"

@@ -160,3 +160,9 @@ set_tests_properties(suspend PROPERTIES LABELS integration TIMEOUT 300)
 
 # bench/peers.sh --quick (the peer benchmark's loop, against the floor).
 include(${CMAKE_CURRENT_LIST_DIR}/bench.cmake)
+
+# An auditor reads the trail without root: audit verify and export served
+# by the daemon on the writer host, filtered, paged, the same as root's.
+add_test(NAME audit_daemon COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_daemon_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(audit_daemon PROPERTIES LABELS integration TIMEOUT 300)
