@@ -344,6 +344,42 @@ get_duration(json_t *obj, bool required, int64_t *out, char *err,
 	return 0;
 }
 
+/*
+ * The members that belong to one operation only: a decision at another
+ * instant (at) is a question, never a logon; until, within and the audit
+ * export's filters mean nothing elsewhere.  0, or -1 with err.
+ */
+static int
+check_op_fields(enum cw_op op, const struct cw_request *r, char *err,
+    size_t errlen)
+{
+	if ((op == CW_OP_SUSPEND && r->until == 0) ||
+	    (r->until != 0 && op != CW_OP_SUSPEND &&
+	    op != CW_OP_AUDIT_EXPORT)) {
+		snprintf(err, errlen, op == CW_OP_SUSPEND ? "\"until\" is "
+		    "required" : "\"until\" is only for suspend and "
+		    "audit_export");
+		return -1;
+	}
+	if (op != CW_OP_AUDIT_EXPORT && (r->since != 0 || r->csv ||
+	    r->audit_type[0] != '\0' || r->host[0] != '\0')) {
+		snprintf(err, errlen, "\"since\", \"audit_type\", \"host\" "
+		    "and \"csv\" are only for audit_export");
+		return -1;
+	}
+	if (r->at != 0 && op != CW_OP_CHECK) {
+		snprintf(err, errlen, "\"at\" is only for check");
+		return -1;
+	}
+	if ((op == CW_OP_EXPIRING) != (r->within != 0) ||
+	    r->within > CW_WITHIN_MAX) {
+		snprintf(err, errlen, op == CW_OP_EXPIRING ? "\"within\" must "
+		    "be 1 s to 366 days" : "\"within\" is only for expiring");
+		return -1;
+	}
+	return 0;
+}
+
 int
 cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen)
@@ -401,31 +437,8 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    sizeof(out->host), err, errlen) < 0 ||
 	    get_bool(root, "csv", &out->csv, err, errlen) < 0)
 		goto out;
-	if ((op == CW_OP_SUSPEND && out->until == 0) ||
-	    (out->until != 0 && op != CW_OP_SUSPEND &&
-	    op != CW_OP_AUDIT_EXPORT)) {
-		snprintf(err, errlen, op == CW_OP_SUSPEND ? "\"until\" is "
-		    "required" : "\"until\" is only for suspend and "
-		    "audit_export");
+	if (check_op_fields((enum cw_op)op, out, err, errlen) < 0)
 		goto out;
-	}
-	if (op != CW_OP_AUDIT_EXPORT && (out->since != 0 || out->csv ||
-	    out->audit_type[0] != '\0' || out->host[0] != '\0')) {
-		snprintf(err, errlen, "\"since\", \"audit_type\", \"host\" "
-		    "and \"csv\" are only for audit_export");
-		goto out;
-	}
-	/* A decision at another instant is a question, never a logon. */
-	if (out->at != 0 && op != CW_OP_CHECK) {
-		snprintf(err, errlen, "\"at\" is only for check");
-		goto out;
-	}
-	if ((op == CW_OP_EXPIRING) != (out->within != 0) ||
-	    out->within > CW_WITHIN_MAX) {
-		snprintf(err, errlen, op == CW_OP_EXPIRING ? "\"within\" must "
-		    "be 1 s to 366 days" : "\"within\" is only for expiring");
-		goto out;
-	}
 	if (need->reason && strspn(out->reason, " ") == strlen(out->reason)) {
 		snprintf(err, errlen, "\"reason\" is empty");
 		goto out;
