@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_revoke.c - the three requests that start or undo a revocation:
+ * cmd_revoke.c - the requests that deny a user everywhere, or undo that:
  *
  *   leaver USER --reason TEXT [--effective TIME]   (HR)
  *   revoke USER --reason TEXT                      (approver)
  *   reinstate USER --reason TEXT                   (approver, not HR alone)
+ *   suspend USER --until TIME --reason TEXT        (approver, not oneself)
+ *   unsuspend USER --reason TEXT                   (approver, not oneself)
  *
- * They share one shape, so one parser serves all three.  The daemon
+ * They share one shape, so one parser serves all five.  The daemon
  * answers only once the request is durable in Redis and this host denies
  * the user (contract: "returns only once the revocation is durable").
+ * A suspension (a project extension, issue 17) denies with reason
+ * "suspended" until TIME and ends by itself; it runs no revocation steps.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -25,9 +29,10 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
 		{ "effective", required_argument, NULL, 'e' },
+		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *reason = NULL, *effective = NULL;
+	const char *reason = NULL, *effective = NULL, *until = NULL;
 	int64_t now;
 	int rc;
 	int ch;
@@ -38,6 +43,8 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 			reason = optarg;
 		else if (ch == 'e' && req->op == CW_OP_LEAVER)
 			effective = optarg;
+		else if (ch == 'u' && req->op == CW_OP_SUSPEND)
+			until = optarg;
 		else
 			return cli_option_error(cmd, ch, argv);
 	}
@@ -52,6 +59,11 @@ parse_args(const struct cli_command *cmd, int argc, char **argv,
 	if (strlen(reason) > CW_REASON_TEXT_MAX)
 		return cli_usage_error(cmd, "--reason is longer than %d "
 		    "characters", CW_REASON_TEXT_MAX);
+	if (req->op == CW_OP_SUSPEND && until == NULL)
+		return cli_usage_error(cmd, "--until TIME is required");
+	if (until != NULL && (rc = cli_parse_time(cmd, "--until", until,
+	    &req->until)) != CW_EXIT_OK)
+		return rc;
 	if (effective != NULL && (rc = cli_parse_time(cmd, "--effective",
 	    effective, &req->effective)) != CW_EXIT_OK)
 		return rc;
@@ -101,6 +113,18 @@ print_revocation(const json_t *d)
 	print_time("deadline", cli_json_integer(d, "deadline"));
 }
 
+static void
+print_suspension(enum cw_op op, const struct cw_request *req)
+{
+	char until[CW_ISO8601_BUFSZ];
+
+	if (op == CW_OP_UNSUSPEND)
+		printf("unsuspended %s\n", req->user);
+	else if (cw_iso8601_format_utc(req->until, until) == 0)
+		printf("suspended %s until %s: denied everywhere until then\n",
+		    req->user, until);
+}
+
 static int
 run_request(const struct cli_command *cmd, enum cw_op op, struct cli *cli,
     int argc, char **argv)
@@ -119,6 +143,8 @@ run_request(const struct cli_command *cmd, enum cw_op op, struct cli *cli,
 	else if (op == CW_OP_REINSTATE)
 		printf("reinstated %s: %lld open revocation(s) cancelled\n",
 		    req.user, (long long)cli_json_integer(data, "cancelled"));
+	else if (op == CW_OP_SUSPEND || op == CW_OP_UNSUSPEND)
+		print_suspension(op, &req);
 	else
 		print_revocation(data);
 	json_decref(data);
@@ -206,4 +232,53 @@ const struct cli_command cmd_reinstate = {
 	    "Exit: 0 reinstated, 2 usage, 3 clearwayd unreachable, 4 not "
 	    "permitted.\n",
 	.run = run_reinstate,
+};
+
+static int
+run_suspend(struct cli *cli, int argc, char **argv)
+{
+	return run_request(&cmd_suspend, CW_OP_SUSPEND, cli, argc, argv);
+}
+
+static int
+run_unsuspend(struct cli *cli, int argc, char **argv)
+{
+	return run_request(&cmd_unsuspend, CW_OP_UNSUSPEND, cli, argc, argv);
+}
+
+const struct cli_command cmd_suspend = {
+	.name = "suspend",
+	.synopsis = "suspend USER --until TIME --reason TEXT",
+	.summary = "deny USER everywhere until TIME, without the leaver steps",
+	.help =
+	    "Suspends USER: denied on every host, with reason 'suspended', from\n"
+	    "now until TIME, when the suspension ends by itself.  Unlike leaver\n"
+	    "or revoke it runs no revocation steps: the LDAP account, roles and\n"
+	    "elevations stay as they are.  A new suspend replaces the old one.\n"
+	    "TIME must lie within 366 days.\n"
+	    "\n"
+	    "Who may: an approver, never about themself; root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl suspend bob --until 2026-12-10T09:00 "
+	    "--reason \"investigation\"\n"
+	    "\n"
+	    "Exit: 0 suspended, 1 refused (TIME out of range), 2 usage,\n"
+	    "3 clearwayd unreachable, 4 not permitted.\n",
+	.run = run_suspend,
+};
+
+const struct cli_command cmd_unsuspend = {
+	.name = "unsuspend",
+	.synopsis = "unsuspend USER --reason TEXT",
+	.summary = "end USER's suspension now",
+	.help =
+	    "Ends USER's suspension before its time.\n"
+	    "\n"
+	    "Who may: an approver, never about themself; root on this host.\n"
+	    "\n"
+	    "Example: clearwayctl unsuspend bob --reason \"cleared\"\n"
+	    "\n"
+	    "Exit: 0 unsuspended, 1 USER was not suspended, 2 usage,\n"
+	    "3 clearwayd unreachable, 4 not permitted.\n",
+	.run = run_unsuspend,
 };
