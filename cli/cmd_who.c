@@ -108,10 +108,14 @@ run_who(struct cli *cli, int argc, char **argv)
 	else if (rc == CW_EXIT_OK && !w.json)
 		printf("\n%zu people: %zu may log on, %zu refused\n", w.rows,
 		    w.allowed, w.rows - w.allowed);
-	if (rc == CW_EXIT_OK && w.changed)
-		rc = cli_fail(cli, CW_EXIT_NO, "the policy data changed while "
+	/* To stderr only: with --json the document, already out, says
+	 * "complete": false. */
+	if (rc == CW_EXIT_OK && w.changed) {
+		fprintf(stderr, "clearwayctl: the policy data changed while "
 		    "listing: someone may be missing or listed twice; run it "
-		    "again");
+		    "again\n");
+		rc = CW_EXIT_NO;
+	}
 	if (fflush(stdout) != 0 && rc == CW_EXIT_OK)
 		rc = cli_fail(cli, CW_EXIT_UNREACHABLE, "cannot write the "
 		    "output");
