@@ -16,6 +16,10 @@
 #include "audit.h"
 #include "control/audit_query.h"
 
+/* What a host that is not the writer says (it has no trail). */
+#define NO_TRAIL "this host keeps no audit trail: ask the daemon on the " \
+	"writer host"
+
 static void
 refuse(struct cw_response *resp, enum cw_status st, const char *msg)
 {
@@ -38,8 +42,7 @@ verify(const struct cw_config *cfg, struct cw_response *resp)
 	opt.key_dir = cfg->audit.key_dir;
 	(void)cw_audit_verify_dir(&opt, r);
 	if (r->files == 0 && r->problem.sys_errno == ENOENT)
-		refuse(resp, CW_STATUS_REFUSED, "this host keeps no audit "
-		    "trail: ask the daemon on the writer host");
+		refuse(resp, CW_STATUS_REFUSED, NO_TRAIL);
 	else
 		resp->data = cw_audit_verify_report_json(r);
 	if (resp->status == CW_STATUS_OK && resp->data == NULL)
@@ -95,7 +98,7 @@ export_page(const struct cw_config *cfg, const struct cw_request *r,
 	size_t len = 0;
 	FILE *mem;
 	json_t *o;
-	int rc;
+	int rc, why;
 
 	if (parse_cursor(r->after, &cur) < 0 || filter_of(r, &f) < 0) {
 		refuse(resp, CW_STATUS_BAD_REQUEST, "bad page cursor or "
@@ -109,11 +112,10 @@ export_page(const struct cw_config *cfg, const struct cw_request *r,
 	rc = cw_audit_export_page(cfg->audit.directory, &f, r->csv ?
 	    CW_AUDIT_FORMAT_CSV : CW_AUDIT_FORMAT_JSONL, mem, &cur,
 	    CW_AUDIT_PAGE_BYTES, &res, err, sizeof(err));
+	why = errno;            /* before fclose() may change it */
 	fclose(mem);
 	if (rc < 0) {
-		refuse(resp, CW_STATUS_REFUSED, errno == ENOENT ? "this host "
-		    "keeps no audit trail: ask the daemon on the writer host" :
-		    err);
+		refuse(resp, CW_STATUS_REFUSED, why == ENOENT ? NO_TRAIL : err);
 		goto out;
 	}
 	o = json_pack("{s:s%, s:I, s:I}", "text", text, len, "records",
