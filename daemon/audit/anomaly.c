@@ -37,7 +37,7 @@ struct cw_anomaly {
 
 static const char *const kind_names[CW_ALERT_KIND_COUNT] = {
 	"revoked_logon", "leaver_logon", "breakglass", "user_denials",
-	"host_denials",
+	"host_denials", "forged_host",
 };
 
 const char *

@@ -19,6 +19,8 @@
  *   host_denials   at least host_denials denials from one remote host
  *                  within the window (local logons, with no rhost, are
  *                  not counted per host)
+ *   forged_host    (the writer's, never from a decision) an event in one
+ *                  host's audit stream claimed to be another host's
  * Only verdict "deny" counts as a denial ("unavailable" is our failure,
  * not the user's).  Each (kind, user or host) raises at most one alert per
  * window: a burst of 500 denials is one alert, and the same burst still
@@ -47,6 +49,9 @@ enum cw_alert_kind {
 	CW_ALERT_BREAKGLASS,
 	CW_ALERT_USER_DENIALS,
 	CW_ALERT_HOST_DENIALS,
+	/* Raised by the central writer, not by decisions: an event in host
+	 * h's audit stream claimed another host (audit_writer_read.c). */
+	CW_ALERT_FORGED_HOST,
 	CW_ALERT_KIND_COUNT
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit_forward.c - the forwarder thread (audit_spool_int.h): reads the
- * synced part of the spool's segments and sends it to the Redis audit
- * stream in MULTI/EXEC batches, saves the offset Redis confirmed, deletes
+ * synced part of the spool's segments and sends it to this host's Redis
+ * audit stream, <prefix>audit:<host> (its Redis user may write no other
+ * audit stream: docs/security.md), in MULTI/EXEC batches, saves the offset Redis confirmed, deletes
  * wholly forwarded segments, and backs off while Redis is away.  It never
  * takes the emit mutex the answer path uses, only the spool's lock.
  */
@@ -105,7 +106,11 @@ exec_ok(redisReply **rep, size_t n, char *err, size_t errlen)
 	return true;
 }
 
-/* MULTI, XADD <stream> * e <line> for each line, EXEC: all or nothing. */
+/*
+ * MULTI, XADD <prefix>audit:<host> * e <line> for each line, EXEC: all
+ * or nothing.  A user that may not write the stream gets NOPERM here:
+ * the batch stays in the spool and is retried (logged once per outage).
+ */
 static int
 send_batch(struct cw_audit_spool *sp, const char **lines,
     const size_t *lens, size_t n, char *err, size_t errlen)

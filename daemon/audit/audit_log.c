@@ -58,6 +58,21 @@ cw_audit_redis_key(char *buf, size_t len, const char *prefix,
 	return k < 0 || (size_t)k >= len ? -1 : 0;
 }
 
+int
+cw_audit_host_stream_key(char *buf, size_t len, const char *prefix,
+    const char *host)
+{
+	char key[CW_AUDIT_REDIS_KEY_MAX];
+	int k;
+
+	if (cw_audit_redis_key(key, sizeof(key), prefix, CW_KEY_AUDIT_HOST) < 0 ||
+	    host == NULL || host[0] == '\0' ||
+	    strcmp(host, CW_AUDIT_RESERVED_HOST) == 0)
+		return -1;
+	k = snprintf(buf, len, "%s%s", key, host);
+	return k < 0 || (size_t)k >= len ? -1 : 0;
+}
+
 /* True the first time only: a caller's bug is logged once, not per event. */
 static bool
 first_time(struct cw_audit_log *log, unsigned what)
@@ -266,6 +281,13 @@ check_host(const char *host, char *err, size_t errlen)
 	if (len == 0 || len > CW_AUDIT_HOST_MAX || i < len) {
 		snprintf(err, errlen, "audit: host name must be 1 to %d "
 		    "printable characters without spaces", CW_AUDIT_HOST_MAX);
+		return -1;
+	}
+	/* Its stream would be the writer's lease key. */
+	if (strcmp(host, CW_AUDIT_RESERVED_HOST) == 0) {
+		snprintf(err, errlen, "audit: the host name \"%s\" is reserved "
+		    "(<prefix>audit:%s is the audit writer's lease): rename "
+		    "the host", host, host);
 		return -1;
 	}
 	return 0;

@@ -18,10 +18,14 @@
 #include "audit/audit_log.h"
 #include "audit/metrics.h"
 #include "notify/notify.h"
-#include "store/keys.h"         /* CW_KEY_AUDIT, CW_KEY_AUDIT_WRITER */
+#include "store/keys.h"         /* CW_KEY_AUDIT*, CW_KEY_AUDIT_WRITER */
 
 #define CW_AUDIT_HOST_MAX 253
 #define CW_AUDIT_REDIS_KEY_MAX 64
+/* <prefix>audit:<host>: prefix (32), "audit:", a host name, NUL. */
+#define CW_AUDIT_STREAM_KEY_MAX (32 + 6 + CW_AUDIT_HOST_MAX + 1)
+/* A host name that cannot be one: <prefix>audit:writer is the lease. */
+#define CW_AUDIT_RESERVED_HOST "writer"
 #define CW_AUDIT_ACTOR "clearwayd"
 
 struct cw_audit_spool;
@@ -49,6 +53,13 @@ int64_t cw_audit_now_us(void);
 /* prefix + suffix into buf: the pipeline's Redis keys.  0 or -1. */
 int cw_audit_redis_key(char *buf, size_t len, const char *prefix,
     const char *suffix);
+
+/*
+ * <prefix>audit:<host> into buf (CW_AUDIT_STREAM_KEY_MAX bytes): the
+ * stream host forwards to.  0, or -1 for a bad prefix or host.
+ */
+int cw_audit_host_stream_key(char *buf, size_t len, const char *prefix,
+    const char *host);
 
 /* ---- audit_spool.c ---- */
 

@@ -621,9 +621,11 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
 	cw_wake_cond_init(&sp->emit_cond);
 	pthread_mutex_init(&sp->lock, NULL);
 	cw_wake_cond_init(&sp->cond);
-	if (cw_audit_redis_key(sp->stream_key, sizeof(sp->stream_key),
-	    cfg->redis.key_prefix, CW_KEY_AUDIT) < 0) {
-		snprintf(err, errlen, "audit: bad [redis] key_prefix");
+	/* This host's own stream: the only key its Redis user may write. */
+	if (cw_audit_host_stream_key(sp->stream_key, sizeof(sp->stream_key),
+	    cfg->redis.key_prefix, log->host) < 0) {
+		snprintf(err, errlen, "audit: bad [redis] key_prefix or host "
+		    "name");
 		return -1;
 	}
 	sp->stream_key_len = strlen(sp->stream_key);

@@ -66,7 +66,7 @@ struct cw_audit_spool {
 	int dir_fd, lock_fd;
 	uint64_t max_bytes;
 	uint64_t segment_max;
-	char stream_key[CW_AUDIT_REDIS_KEY_MAX];
+	char stream_key[CW_AUDIT_STREAM_KEY_MAX];       /* <prefix>audit:<host> */
 	size_t stream_key_len;
 	struct cw_redis *redis;
 

@@ -140,20 +140,6 @@ lock_acquire(struct cw_audit_writer *w)
 	return got;
 }
 
-static void
-ensure_group(struct cw_audit_writer *w)
-{
-	const char *argv[6] = { "XGROUP", "CREATE", w->stream_key, GROUP, "0",
-	    "MKSTREAM" };
-	char err[512];
-	redisReply *r;
-
-	/* BUSYGROUP (it exists) is the usual answer: not an error here. */
-	r = cw_redis_commandv(w->redis, err, sizeof(err), 6, argv);
-	if (r != NULL)
-		freeReplyObject(r);
-}
-
 /* ---- the store ---- */
 
 static void
@@ -230,12 +216,11 @@ become_writer(struct cw_audit_writer *w)
 		release(w);
 		return -1;
 	}
-	ensure_group(w);
-	w->phase = READ_OTHERS;
+	w->phase = READ_OTHERS;         /* find every stream again */
 	w->standby_logged = false;
 	cw_metrics_level(w->log->metrics, CW_LEVEL_WRITER_ACTIVE, 1);
-	cw_log(LOG_NOTICE, "audit writer: sealing %s into %s", w->stream_key,
-	    w->dir);
+	cw_log(LOG_NOTICE, "audit writer: sealing %s and %s* into %s",
+	    w->legacy_key, w->host_prefix, w->dir);
 	return 0;
 }
 
@@ -302,15 +287,7 @@ work(struct cw_audit_writer *w)
 		return -1;
 	if (renew(w) < 0 || daily(w) < 0)
 		return -1;
-	switch (w->phase) {
-	case READ_OTHERS:
-		ensure_group(w);
-		return writer_read_others(w);
-	case READ_OWN:
-		return writer_read_group(w, true);
-	default:
-		return writer_read_group(w, false);
-	}
+	return writer_read_round(w);
 }
 
 /* ---- the thread ---- */
@@ -397,6 +374,7 @@ writer_free(struct cw_audit_writer *w)
 	if (w->token_fd >= 0)
 		close(w->token_fd);
 	cw_audit_dedup_free(w->dedup);
+	writer_streams_free(w);
 	free(w->events);
 	free(w->dir);
 	free(w->key_dir);
@@ -419,8 +397,7 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	w->block_ms = timeout / 2 < BLOCK_MAX_MS ? timeout / 2 : BLOCK_MAX_MS;
 	pthread_mutex_init(&w->lock, NULL);
 	cw_wake_cond_init(&w->cond);
-	if (cw_audit_redis_key(w->stream_key, sizeof(w->stream_key),
-	    cfg->redis.key_prefix, CW_KEY_AUDIT) < 0 ||
+	if (writer_streams_init(w, cfg->redis.key_prefix) < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),
 	    cfg->redis.key_prefix, CW_KEY_AUDIT_WRITER) < 0 ||
 	    writer_token_make(w, log->host) < 0)

@@ -3,7 +3,8 @@
  * audit_writer_internal.h - what the central writer's files share (not
  * for callers: they use audit_pipeline.h).  audit_writer.c holds the
  * lease in Redis, the store and the thread; audit_writer_read.c reads
- * the stream and seals; audit_writer_token.c the token that names this
+ * the streams and seals; audit_writer_streams.c finds the streams (one
+ * per host, and the legacy one); audit_writer_token.c the token that names this
  * process in the lease; audit_dedup.c the duplicate filter.  All of it
  * runs on the writer thread, except start and stop.
  */
@@ -22,17 +23,42 @@
 #define STREAM_ID_MAX 48
 #define TOKEN_RANDOM 16         /* bytes: the token names one process */
 #define TOKEN_LEN (CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1)
+#define ACK_IDS (BATCH * 2)     /* entries plus ids XAUTOCLAIM found gone */
 
 enum read_phase {
-	READ_OTHERS,            /* claim what a previous holder left */
-	READ_OWN,               /* our own pending entries, from cursor */
-	READ_NEW,               /* new entries */
+	READ_OTHERS,            /* lease just taken: find every stream */
+	READ_OWN,               /* (unused since per-host streams) */
+	READ_NEW,               /* running: each stream has its own phase */
+};
+
+/* Where one stream is (audit_writer_streams.c). */
+enum stream_phase {
+	SP_CHECK,               /* create the group, look at what is pending */
+	SP_OTHERS,              /* claim what a previous holder left */
+	SP_OWN,                 /* our own pending entries, from cursor */
+	SP_NEW,                 /* new entries */
+};
+
+/*
+ * One audit stream: <prefix>audit:<host>, whose every event must claim
+ * host, or the legacy <prefix>audit (host NULL: events sealed by the
+ * host they claim).  A host's events are sealed in stream order: a
+ * stream reads nothing new until what was delivered before is sealed.
+ */
+struct writer_stream {
+	char *key;
+	const char *host;       /* inside key; NULL for the legacy stream */
+	enum stream_phase phase;
+	char cursor[STREAM_ID_MAX];
+	long long retry_ms;     /* SP_OTHERS: next XAUTOCLAIM */
+	bool hot;               /* the last read filled COUNT: more waits */
+	bool gone;              /* no longer a stream: dropped at a round */
+	bool in_reply;          /* scratch, while a reply is handled */
 };
 
 struct cw_audit_writer {
 	struct cw_audit_log *log;
 	struct cw_redis *redis;
-	char stream_key[CW_AUDIT_REDIS_KEY_MAX];
 	char lock_key[CW_AUDIT_REDIS_KEY_MAX];
 	char *dir, *key_dir, *key_id;
 	/* "<host> <hex>": this process's, and (until used) that of the last
@@ -55,14 +81,33 @@ struct cw_audit_writer {
 	bool holding, redis_up, standby_logged, open_failed;
 	long long renewed_ms;
 	enum read_phase phase;
-	char cursor[STREAM_ID_MAX];
 	int64_t swept_day;
 	int backoff_ms;
 	struct cw_audit_dedup *dedup;
 	struct cw_audit_event *events;
-	char ids[BATCH * 2][STREAM_ID_MAX];
+	/* The ids of the batch being sealed, and their streams. */
+	char ids[ACK_IDS][STREAM_ID_MAX];
+	struct writer_stream *id_stream[ACK_IDS];
 	size_t nids;
-	uint64_t invalid_logged;
+	uint64_t invalid_logged, forged_logged, errors_logged;
+
+	/* The streams (audit_writer_streams.c), sorted by key. */
+	char legacy_key[CW_AUDIT_REDIS_KEY_MAX];        /* <prefix>audit */
+	char host_prefix[CW_AUDIT_REDIS_KEY_MAX];       /* <prefix>audit: */
+	char scan_match[CW_AUDIT_REDIS_KEY_MAX + 1];    /* <prefix>audit* */
+	struct writer_stream **streams;
+	size_t nstreams, streams_cap;
+	struct writer_stream *legacy;   /* in streams, or NULL */
+	bool legacy_clear;      /* a read found nothing new in legacy */
+	char scan_cursor[24];   /* "0": the next step starts a cycle */
+	long long scan_next_ms;
+	size_t pass_pos;        /* the next chunk of a pass over SP_NEW */
+	bool pass_found;        /* this pass read something */
+	bool block_next;        /* the last pass found nothing: block */
+	/* Scratch for the commands over many streams. */
+	struct writer_stream **pick;
+	const char **argv;
+	size_t argv_cap;
 };
 
 /* ---- audit_writer.c ---- */
@@ -79,12 +124,35 @@ redisReply *writer_command(struct cw_audit_writer *w, int argc,
  */
 void writer_reopen(struct cw_audit_writer *w);
 
-/* ---- audit_writer_read.c: 1 did some work, 0 nothing to do, -1 failed ---- */
+/* ---- audit_writer_read.c ---- */
 
-/* After taking the lease: claims what a previous holder left pending. */
-int writer_read_others(struct cw_audit_writer *w);
-/* XREADGROUP from our own pending entries (own) or new ones. */
-int writer_read_group(struct cw_audit_writer *w, bool own);
+/*
+ * One round of reading and sealing while the lease is held: 1 did some
+ * work, 0 nothing to do (it waited: a BLOCK or a pause), -1 failed.
+ */
+int writer_read_round(struct cw_audit_writer *w);
+
+/* ---- audit_writer_streams.c ---- */
+
+/* Key names from the prefix, empty table.  0 or -1. */
+int writer_streams_init(struct cw_audit_writer *w, const char *prefix);
+void writer_streams_free(struct cw_audit_writer *w);
+/* Every stream: SCAN to the end (after taking the lease).  0 or -1. */
+int writer_streams_discover_all(struct cw_audit_writer *w);
+/* One SCAN step when due (new hosts appear within a cycle).  0 or -1. */
+int writer_streams_discover_step(struct cw_audit_writer *w);
+/* Drops the streams marked gone. */
+void writer_streams_compact(struct cw_audit_writer *w);
+/* The stream named key (len bytes), or NULL. */
+struct writer_stream *writer_streams_find(struct cw_audit_writer *w,
+    const char *key, size_t len);
+/* Streams in SP_CHECK: group created, pending looked at.  1, 0, -1. */
+int writer_streams_check(struct cw_audit_writer *w);
+/* Logs a Redis error of a stream command: 1st, 2nd, 4th... time. */
+void writer_stream_error(struct cw_audit_writer *w, const char *what,
+    const char *key, const char *text);
+/* Waits ms, or until stop.  For rounds that had nothing to block on. */
+void writer_round_pause(struct cw_audit_writer *w, int ms);
 
 /* ---- audit_writer_token.c ---- */
 

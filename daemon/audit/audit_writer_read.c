@@ -1,11 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit_writer_read.c - the central writer's work while it holds the
- * lease: read the stream in order (first what a previous holder left
- * pending, then its own pending entries, then new ones), drop copies,
- * seal a batch into the trail with one fsync, then XACK and XDEL it.
- * Apart from the lease and the thread (audit_writer.c) because this is
- * where the order and the at-least-once rules of docs/audit.md live.
+ * lease: read every audit stream (audit_writer_streams.c finds them),
+ * each in order (first what a previous holder left pending, then its own
+ * pending entries, then new ones), check that each event comes from the
+ * host whose stream carried it, drop copies, seal a batch into the trail
+ * with one fsync, then XACK and XDEL it.  Apart from the lease and the
+ * thread (audit_writer.c) because this is where the order and the
+ * at-least-once rules of docs/audit.md live.
+ *
+ * Many streams.  New entries are read with XREADGROUP over many streams
+ * at once: a pass takes the streams in chunks of CHUNK (non-blocking),
+ * and a pass that found nothing is followed by one blocking read over
+ * all of them; a stream that filled its COUNT is "hot" and is read again
+ * at once with a larger COUNT, so one busy host is not held to the small
+ * share a read over thousands of streams gives each.  A read returns at
+ * most about READ_MAX entries, sealed in batches of BATCH.
+ *
+ * The legacy stream.  An older version's host sent its events to
+ * <prefix>audit; after its upgrade, what its spool still held goes to
+ * its own stream with the same event ids.  So that the duplicate marks
+ * (per host and run, in order) never see the later part first, host
+ * streams are read only once a read found nothing new in the legacy
+ * stream, and every read of host streams names the legacy stream first:
+ * if it brings legacy entries, those are sealed and the host entries of
+ * that read wait (they are re-read from this consumer's pending list).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,14 +37,20 @@
 /* Append only if the lock was renewed this recently (< LOCK_TTL_MS). */
 #define APPEND_MARGIN_MS 20000
 #define CLAIM_IDLE_MS 60000
+#define CLAIM_RETRY_MS 1000
+#define CHUNK 256               /* streams per read of a pass */
+#define READ_MAX 4096           /* entries per read: COUNT x streams */
+#define IDLE_PAUSE_MS 200       /* no stream to block on */
 
 static void
-add_id(struct cw_audit_writer *w, const redisReply *id)
+add_id(struct cw_audit_writer *w, struct writer_stream *s,
+    const redisReply *id)
 {
 	if (id->type != REDIS_REPLY_STRING || id->len >= STREAM_ID_MAX ||
-	    w->nids >= sizeof(w->ids) / sizeof(w->ids[0]))
+	    w->nids >= ACK_IDS)
 		return;
-	memcpy(w->ids[w->nids++], id->str, id->len + 1);
+	memcpy(w->ids[w->nids], id->str, id->len + 1);
+	w->id_stream[w->nids++] = s;
 }
 
 static void
@@ -40,34 +65,90 @@ note_invalid(struct cw_audit_writer *w, const char *id, const char *why)
 		    w->invalid_logged);
 }
 
-/* One stream entry [id, [field, value, ...]] into w->events[*n]. */
-static void
-take_entry(struct cw_audit_writer *w, const redisReply *e, size_t *n)
+/*
+ * ev, read from s (host h's stream), claims host g != h: h's root (or
+ * whoever holds h's Redis user) tried to write g's record.  It is not
+ * sealed as g's: ev becomes the forged_host anomaly record of h, naming
+ * the stream, the entry and what it claimed, with the forged event's id
+ * (so a copy of the entry is dropped like any other).  0 or -1.
+ */
+static int
+forged(struct cw_audit_writer *w, struct writer_stream *s,
+    struct cw_audit_event *ev, const char *entry)
 {
-	char run[CW_AUDIT_RUN_LEN + 1], err[256];
-	struct cw_audit_event *ev = &w->events[*n];
-	const redisReply *f;
-	uint64_t counter, missing;
+	char claimed[CW_AUDIT_TEXT_MAX + 1], eid[CW_AUDIT_TEXT_MAX + 1] = "";
+	const struct cw_audit_detail *d = cw_audit_event_detail(ev,
+	    "event_id");
+	const char *type = cw_audit_type_name(ev->type);
+
+	memcpy(claimed, ev->host, sizeof(claimed));
+	if (d != NULL && d->kind == CW_AUDIT_STRING)
+		memcpy(eid, d->text, sizeof(eid));
+	cw_metrics_alert(w->log->metrics, "forged_host");
+	w->forged_logged++;
+	if ((w->forged_logged & (w->forged_logged - 1)) == 0)
+		cw_log(LOG_ALERT, "audit alert forged_host: stream %s (host %s) "
+		    "carried a %s event claiming host %s (entry %s); recorded "
+		    "as an anomaly, not as that host's (%" PRIu64 " so far)",
+		    s->key, s->host, type, claimed, entry, w->forged_logged);
+	if (cw_audit_event_init(ev, CW_AUDIT_ANOMALY_ALERT, cw_audit_now_us(),
+	    CW_AUDIT_ACTOR, claimed, "alert") < 0)
+		return -1;
+	cw_audit_event_set_host(ev, s->host);
+	if (cw_audit_event_add_string(ev, "kind", "forged_host") < 0 ||
+	    cw_audit_event_add_string(ev, "stream", s->key) < 0 ||
+	    cw_audit_event_add_string(ev, "entry", entry) < 0 ||
+	    cw_audit_event_add_string(ev, "claimed_host", claimed) < 0 ||
+	    cw_audit_event_add_string(ev, "claimed_type", type) < 0 ||
+	    (eid[0] != '\0' && cw_audit_event_add_string(ev, "event_id",
+	    eid) < 0))
+		return -1;
+	return 0;
+}
+
+/* The event line of a stream entry's fields (field e), or NULL. */
+static const redisReply *
+field_e(const redisReply *f)
+{
 	size_t i;
 
-	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-		return;
-	add_id(w, e->element[0]);
-	f = e->element[1];
-	if (f->type != REDIS_REPLY_ARRAY)
-		return;                 /* deleted meanwhile: just XACK it */
 	for (i = 0; i + 1 < f->elements; i += 2)
 		if (f->element[i]->type == REDIS_REPLY_STRING &&
 		    strcmp(f->element[i]->str, "e") == 0 &&
 		    f->element[i + 1]->type == REDIS_REPLY_STRING)
-			break;
-	if (i + 1 >= f->elements) {
+			return f->element[i + 1];
+	return NULL;
+}
+
+/* One entry [id, [field, value, ...]] of stream s into w->events[*n]. */
+static void
+take_entry(struct cw_audit_writer *w, struct writer_stream *s,
+    const redisReply *e, size_t *n)
+{
+	char run[CW_AUDIT_RUN_LEN + 1], err[256];
+	struct cw_audit_event *ev = &w->events[*n];
+	const redisReply *f, *line;
+	uint64_t counter, missing;
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	add_id(w, s, e->element[0]);
+	f = e->element[1];
+	if (f->type != REDIS_REPLY_ARRAY)
+		return;                 /* deleted meanwhile: just XACK it */
+	if ((line = field_e(f)) == NULL) {
 		note_invalid(w, e->element[0]->str, "no field e");
 		return;
 	}
-	if (cw_audit_event_parse(f->element[i + 1]->str,
-	    f->element[i + 1]->len, ev, err, sizeof(err)) < 0) {
+	if (cw_audit_event_parse(line->str, line->len, ev, err,
+	    sizeof(err)) < 0) {
 		note_invalid(w, e->element[0]->str, err);
+		return;
+	}
+	if (s->host != NULL && strcmp(ev->host, s->host) != 0 &&
+	    forged(w, s, ev, e->element[0]->str) < 0) {
+		note_invalid(w, e->element[0]->str, "forged host, no record");
 		return;
 	}
 	/* Without an id (another implementation?) it cannot be a known
@@ -90,48 +171,50 @@ take_entry(struct cw_audit_writer *w, const redisReply *e, size_t *n)
 	(*n)++;
 }
 
-/* XACK and XDEL the entries handled: acknowledged, and gone from Redis. */
+/*
+ * XACK and XDEL the ids handled, per stream (the ids of one stream are
+ * consecutive): acknowledged, and gone from Redis.  One round trip.
+ */
 static int
 ack(struct cw_audit_writer *w)
 {
-	const char *ack_argv[BATCH * 2 + 3], *del_argv[BATCH * 2 + 2];
-	const char *const *argv[2] = { ack_argv, del_argv };
-	redisReply *rep[2];
+	const char *argv[ACK_IDS * 2 + ACK_IDS * 5];
+	const char *const *cmd[ACK_IDS * 2];
+	redisReply *rep[ACK_IDS * 2];
+	int argc[ACK_IDS * 2], rc = 0;
+	size_t i, j, k, a = 0, c = 0;
 	char err[512];
-	int argc[2], rc = -1;
-	size_t i;
 
-	if (w->nids == 0)
+	for (i = 0; i < w->nids; i = j) {
+		for (j = i; j < w->nids && w->id_stream[j] == w->id_stream[i];)
+			j++;
+		cmd[c] = &argv[a];
+		argc[c++] = (int)(j - i) + 3;
+		argv[a++] = "XACK";
+		argv[a++] = w->id_stream[i]->key;
+		argv[a++] = GROUP;
+		for (k = i; k < j; k++)
+			argv[a++] = w->ids[k];
+		cmd[c] = &argv[a];
+		argc[c++] = (int)(j - i) + 2;
+		argv[a++] = "XDEL";
+		argv[a++] = w->id_stream[i]->key;
+		for (k = i; k < j; k++)
+			argv[a++] = w->ids[k];
+	}
+	if (c == 0)
 		return 0;
-	ack_argv[0] = "XACK";
-	ack_argv[1] = del_argv[1] = w->stream_key;
-	ack_argv[2] = GROUP;
-	del_argv[0] = "XDEL";
-	for (i = 0; i < w->nids; i++)
-		ack_argv[i + 3] = del_argv[i + 2] = w->ids[i];
-	argc[0] = (int)w->nids + 3;
-	argc[1] = (int)w->nids + 2;
-	if (cw_redis_pipeline(w->redis, err, sizeof(err), 2, argc, argv, NULL,
+	if (cw_redis_pipeline(w->redis, err, sizeof(err), c, argc, cmd, NULL,
 	    rep) < 0) {
 		writer_redis_state(w, false, err);
 		return -1;
 	}
-	if (rep[0]->type == REDIS_REPLY_INTEGER &&
-	    rep[1]->type == REDIS_REPLY_INTEGER)
-		rc = 0;
-	freeReplyObject(rep[0]);
-	freeReplyObject(rep[1]);
+	for (i = 0; i < c; i++) {
+		if (rep[i]->type != REDIS_REPLY_INTEGER)
+			rc = -1;
+		freeReplyObject(rep[i]);
+	}
 	return rc;
-}
-
-/* A failure after reading: re-read our pending entries from the start. */
-static int
-reread_later(struct cw_audit_writer *w)
-{
-	if (w->phase != READ_OTHERS)
-		w->phase = READ_OWN;
-	snprintf(w->cursor, sizeof(w->cursor), "0");
-	return -1;
 }
 
 /* Seals n events: fsync'd when it returns 0. */
@@ -142,9 +225,13 @@ seal(struct cw_audit_writer *w, size_t n)
 
 	if (n == 0)
 		return 0;
-	/* The lock may have expired unseen: do not write beside another. */
-	if (cw_now_ms() - w->renewed_ms > APPEND_MARGIN_MS)
+	/* The lock may have expired unseen: do not write beside another.
+	 * The marks already count these events: relearn them from what
+	 * the trail really holds, or their re-read would look like copies. */
+	if (cw_now_ms() - w->renewed_ms > APPEND_MARGIN_MS) {
+		cw_audit_dedup_rebuild(w->dedup, w->dir);
 		return -1;
+	}
 	if (cw_audit_store_append(w->store, w->events, n, cw_audit_now_us(),
 	    err, sizeof(err)) < 0) {
 		/* Reopening repairs the file and rebuilds the marks from
@@ -157,34 +244,305 @@ seal(struct cw_audit_writer *w, size_t n)
 	return 0;
 }
 
-/* Entries (an array of [id, fields]) plus ids to acknowledge only. */
+/* Seals what was taken, then acknowledges it.  0 or -1. */
 static int
-handle(struct cw_audit_writer *w, const redisReply *entries,
-    const redisReply *deleted)
+flush(struct cw_audit_writer *w, size_t *n)
 {
-	size_t i, n = 0;
+	int rc = 0;
 
+	if (seal(w, *n) < 0 || ack(w) < 0)
+		rc = -1;
+	*n = 0;
 	w->nids = 0;
-	for (i = 0; entries != NULL && i < entries->elements && i < BATCH; i++)
-		take_entry(w, entries->element[i], &n);
-	for (i = 0; deleted != NULL && i < deleted->elements && i < BATCH; i++)
-		add_id(w, deleted->element[i]);
-	if (seal(w, n) < 0 || ack(w) < 0)
-		return reread_later(w);
-	return 1;
+	return rc;
 }
 
-/* Whether consumers other than us have pending entries (XPENDING). */
-static int
-others_pending(struct cw_audit_writer *w)
+/*
+ * What was read from the streams marked in_reply may be pending to us
+ * unsealed: they re-read their pending entries from the start.
+ */
+static void
+reread_later(struct cw_audit_writer *w)
 {
-	const char *argv[3] = { "XPENDING", w->stream_key, GROUP };
+	size_t i;
+
+	for (i = 0; i < w->nstreams; i++) {
+		struct writer_stream *s = w->streams[i];
+
+		if (!s->in_reply)
+			continue;
+		s->in_reply = false;
+		s->hot = false;
+		if (s->phase != SP_CHECK && s->phase != SP_OTHERS) {
+			s->phase = SP_OWN;
+			snprintf(s->cursor, sizeof(s->cursor), "0");
+		}
+		if (s == w->legacy)
+			w->legacy_clear = false;
+	}
+}
+
+/* Entries of stream s (and ids XAUTOCLAIM found deleted).  0 or -1. */
+static int
+take_all(struct cw_audit_writer *w, struct writer_stream *s,
+    const redisReply *entries, const redisReply *deleted, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; entries != NULL && i < entries->elements; i++) {
+		if ((*n == BATCH || w->nids == ACK_IDS) && flush(w, n) < 0)
+			return -1;
+		take_entry(w, s, entries->element[i], n);
+	}
+	for (i = 0; deleted != NULL && i < deleted->elements; i++) {
+		if (w->nids == ACK_IDS && flush(w, n) < 0)
+			return -1;
+		add_id(w, s, deleted->element[i]);
+	}
+	return 0;
+}
+
+/* The stream a part [key, entries] of an XREADGROUP reply is about. */
+static struct writer_stream *
+part_stream(struct cw_audit_writer *w, const redisReply *part)
+{
+	if (part->type != REDIS_REPLY_ARRAY || part->elements != 2 ||
+	    part->element[0]->type != REDIS_REPLY_STRING ||
+	    part->element[1]->type != REDIS_REPLY_ARRAY)
+		return NULL;
+	return writer_streams_find(w, part->element[0]->str,
+	    part->element[0]->len);
+}
+
+/*
+ * An XREADGROUP reply over several streams, every part marked in_reply
+ * first.  count: the COUNT asked for new entries (a part that filled it
+ * is hot), 0 for a re-read of pending ones.  Returns the entries read,
+ * or -1 (their streams then re-read their pending entries).
+ */
+static long
+handle_reply(struct cw_audit_writer *w, const redisReply *r, long count)
+{
+	const redisReply *part;
+	struct writer_stream *s;
+	bool legacy_new = false;
+	size_t i, n = 0;
+	long got = 0;
+
+	w->nids = 0;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if ((s = part_stream(w, r->element[i])) != NULL) {
+			s->in_reply = true;
+			if (s == w->legacy && r->element[i]->element[1]->elements)
+				legacy_new = true;
+		}
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		if ((s = part_stream(w, r->element[i])) == NULL)
+			continue;
+		part = r->element[i]->element[1];
+		got += (long)part->elements;
+		if (count > 0)
+			s->hot = (long)part->elements >= count;
+		if (legacy_new && s != w->legacy)
+			continue;       /* waits for the legacy: see the top */
+		if (take_all(w, s, part, NULL, &n) < 0)
+			goto fail;
+		s->in_reply = false;
+	}
+	if (flush(w, &n) < 0)
+		goto fail;
+	/* The host entries held back re-read once the legacy is clear. */
+	reread_later(w);
+	if (legacy_new)
+		w->legacy_clear = false;
+	return got;
+fail:
+	reread_later(w);
+	return -1;
+}
+
+/* Runs a read; an error reply re-checks the streams it named.  NULL. */
+static redisReply *
+read_command(struct cw_audit_writer *w, int argc, const char **argv,
+    struct writer_stream **pick, size_t k)
+{
+	redisReply *r;
+	char err[512];
+	size_t i;
+
+	r = cw_redis_command(w->redis, err, sizeof(err), argc, argv, NULL);
+	if (r == NULL) {
+		/* It may have run: what it delivered is pending to us. */
+		writer_redis_state(w, false, err);
+		for (i = 0; i < k; i++)
+			pick[i]->in_reply = true;
+		reread_later(w);
+		return NULL;
+	}
+	writer_redis_state(w, true, NULL);
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* NOGROUP (a stream deleted, a group destroyed), WRONGTYPE:
+		 * the check finds out which, and drops or recreates. */
+		writer_stream_error(w, argv[0], k == 1 ? pick[0]->key :
+		    "(several streams)", r->str);
+		for (i = 0; i < k; i++)
+			pick[i]->phase = SP_CHECK;
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+/*
+ * XREADGROUP of new entries from the k streams of pick (the legacy
+ * stream, if any, goes first), COUNT count, blocking block_ms (0: no).
+ * 1 read something, 0 nothing, -1 failed.
+ */
+static int
+read_new_of(struct cw_audit_writer *w, size_t k, long count, int block_ms)
+{
+	char cnt[24], blk[24];
+	struct writer_stream **pick = w->pick;
+	size_t i, nk = k, argc = 0;
+	redisReply *r;
+	long got;
+
+	snprintf(cnt, sizeof(cnt), "%ld", count);
+	snprintf(blk, sizeof(blk), "%d", block_ms);
+	w->argv[argc++] = "XREADGROUP";
+	w->argv[argc++] = "GROUP";
+	w->argv[argc++] = GROUP;
+	w->argv[argc++] = w->log->host;
+	w->argv[argc++] = "COUNT";
+	w->argv[argc++] = cnt;
+	if (block_ms > 0) {
+		w->argv[argc++] = "BLOCK";
+		w->argv[argc++] = blk;
+	}
+	w->argv[argc++] = "STREAMS";
+	/* Legacy first: its part of the reply comes, and is handled, first. */
+	if (w->legacy != NULL && w->legacy->phase == SP_NEW) {
+		w->argv[argc++] = w->legacy->key;
+		pick[nk++] = w->legacy;
+	}
+	for (i = 0; i < k; i++)
+		w->argv[argc++] = pick[i]->key;
+	for (i = 0; i < nk; i++)
+		w->argv[argc++] = ">";
+	if ((r = read_command(w, (int)argc, w->argv, pick, nk)) == NULL)
+		return -1;
+	if (nk > k)
+		w->legacy_clear = true;   /* unless its part brings entries */
+	got = handle_reply(w, r, count);
+	freeReplyObject(r);
+	for (i = 0; got == 0 && i < nk; i++)
+		pick[i]->hot = false;
+	if (got < 0)
+		return -1;
+	if (got == 0)
+		cw_metrics_add(w->log->metrics, CW_COUNTER_WRITER_IDLE, 1);
+	return got > 0 ? 1 : 0;
+}
+
+/* COUNT for a read of k streams: READ_MAX shared, 1 .. BATCH each. */
+static long
+count_for(size_t k)
+{
+	size_t c = k > 0 ? READ_MAX / k : BATCH;
+
+	return c < 1 ? 1 : c > BATCH ? BATCH : (long)c;
+}
+
+/* New entries: hot streams, then the next chunk of the pass.  1 0 -1. */
+static int
+read_new(struct cw_audit_writer *w)
+{
+	size_t i, k = 0, all = 0;
+	int r;
+
+	for (i = 0; i < w->nstreams; i++)
+		if (w->streams[i]->phase == SP_NEW && w->streams[i] != w->legacy) {
+			all++;
+			if (w->streams[i]->hot && k < CHUNK)
+				w->pick[k++] = w->streams[i];
+		}
+	if (all == 0 && (w->legacy == NULL || w->legacy->phase != SP_NEW)) {
+		writer_round_pause(w, IDLE_PAUSE_MS);
+		return 0;
+	}
+	if (k > 0 && (r = read_new_of(w, k, count_for(k), 0)) != 0)
+		return r;
+	if (w->block_next && w->block_ms > 0) {
+		/* The last pass found nothing: wait on all of them. */
+		for (i = 0, k = 0; i < w->nstreams; i++)
+			if (w->streams[i]->phase == SP_NEW &&
+			    w->streams[i] != w->legacy)
+				w->pick[k++] = w->streams[i];
+		r = read_new_of(w, k, count_for(k), w->block_ms);
+		w->block_next = r == 0;
+		w->pass_pos = 0;
+		return r;
+	}
+	for (i = w->pass_pos, k = 0; i < w->nstreams && k < CHUNK; i++)
+		if (w->streams[i]->phase == SP_NEW && w->streams[i] != w->legacy)
+			w->pick[k++] = w->streams[i];
+	w->pass_pos = i;
+	r = k > 0 || all == 0 ? read_new_of(w, k, count_for(k), 0) : 0;
+	w->pass_found |= r > 0;
+	if (w->pass_pos >= w->nstreams) {
+		w->block_next = !w->pass_found;
+		w->pass_found = false;
+		w->pass_pos = 0;
+	}
+	return r;
+}
+
+/*
+ * Our own pending entries of s, from its cursor (after a restart, or a
+ * failure after reading).  1 read some, 0 none left (s reads new ones
+ * from now on), -1 failed.
+ */
+static int
+read_own(struct cw_audit_writer *w, struct writer_stream *s)
+{
+	const char *argv[9] = { "XREADGROUP", "GROUP", GROUP, w->log->host,
+	    "COUNT", "512", "STREAMS", s->key, s->cursor };
+	const redisReply *part, *last;
+	redisReply *r;
+	long got;
+
+	if ((r = read_command(w, 9, argv, &s, 1)) == NULL)
+		return -1;
+	part = r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    part_stream(w, r->element[0]) == s ? r->element[0]->element[1] :
+	    NULL;
+	if (part == NULL || part->elements == 0) {
+		s->phase = SP_NEW;
+		freeReplyObject(r);
+		return 0;
+	}
+	last = part->element[part->elements - 1];
+	if (last->type == REDIS_REPLY_ARRAY && last->elements == 2 &&
+	    last->element[0]->type == REDIS_REPLY_STRING &&
+	    last->element[0]->len < STREAM_ID_MAX)
+		memcpy(s->cursor, last->element[0]->str,
+		    last->element[0]->len + 1);
+	got = handle_reply(w, r, 0);
+	freeReplyObject(r);
+	return got < 0 ? -1 : 1;
+}
+
+/* Whether consumers other than us have entries of s pending.  1 0 -1. */
+static int
+others_pending(struct cw_audit_writer *w, struct writer_stream *s)
+{
+	const char *argv[3] = { "XPENDING", s->key, GROUP };
 	const redisReply *c, *list;
 	redisReply *r;
 	int others = 0;
 	size_t i;
 
-	if ((r = writer_command(w, 3, argv, NULL)) == NULL)
+	if ((r = read_command(w, 3, argv, &s, 1)) == NULL)
 		return -1;
 	list = r->type == REDIS_REPLY_ARRAY && r->elements == 4 ?
 	    r->element[3] : NULL;
@@ -201,91 +559,131 @@ others_pending(struct cw_audit_writer *w)
 }
 
 /*
- * After taking the lock: claims what other consumers left pending, once
- * idle over CLAIM_IDLE_MS.  Until then it reads nothing new (order).
+ * s has entries a previous holder read and did not acknowledge: claim
+ * them once idle over CLAIM_IDLE_MS (a live holder is not robbed); until
+ * they are sealed s reads nothing new (order).  1 claimed some, 0 none
+ * yet (tried again in CLAIM_RETRY_MS) or none left, -1 failed.
  */
-int
-writer_read_others(struct cw_audit_writer *w)
+static int
+claim(struct cw_audit_writer *w, struct writer_stream *s)
 {
 	char idle[16];
-	const char *argv[8] = { "XAUTOCLAIM", w->stream_key, GROUP,
-	    w->log->host, idle, "0-0", "COUNT", "512" };
+	const char *argv[8] = { "XAUTOCLAIM", s->key, GROUP, w->log->host,
+	    idle, "0-0", "COUNT", "512" };
+	const redisReply *got = NULL, *gone = NULL;
+	size_t n = 0;
 	redisReply *r;
 	int others, rc = 0;
 
-	if ((others = others_pending(w)) < 0)
-		return -1;
-	if (others == 0) {
-		w->phase = READ_OWN;
-		snprintf(w->cursor, sizeof(w->cursor), "0");
-		return 1;
+	if ((others = others_pending(w, s)) <= 0) {
+		if (others == 0) {
+			s->phase = SP_OWN;
+			snprintf(s->cursor, sizeof(s->cursor), "0");
+		}
+		return others;
 	}
 	snprintf(idle, sizeof(idle), "%d", CLAIM_IDLE_MS);
-	if ((r = writer_command(w, 8, argv, NULL)) == NULL)
+	if ((r = read_command(w, 8, argv, &s, 1)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[1]->type == REDIS_REPLY_ARRAY &&
-	    r->element[1]->elements > 0)
-		rc = handle(w, r->element[1], r->elements >= 3 &&
-		    r->element[2]->type == REDIS_REPLY_ARRAY ? r->element[2] :
-		    NULL);
+	    r->element[1]->type == REDIS_REPLY_ARRAY)
+		got = r->element[1];
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+	    r->element[2]->type == REDIS_REPLY_ARRAY)
+		gone = r->element[2];
+	if ((got != NULL && got->elements > 0) || (gone != NULL &&
+	    gone->elements > 0)) {
+		w->nids = 0;
+		s->in_reply = true;
+		rc = take_all(w, s, got, gone, &n) < 0 || flush(w, &n) < 0 ?
+		    -1 : 1;
+		if (rc < 0)
+			reread_later(w);
+		s->in_reply = false;
+	} else {
+		s->retry_ms = cw_now_ms() + CLAIM_RETRY_MS;
+	}
 	freeReplyObject(r);
 	return rc;
 }
 
-/* The entries of our stream in an XREADGROUP reply, or NULL. */
-static const redisReply *
-stream_entries(const redisReply *r)
+/*
+ * Streams in SP_OTHERS whose retry is due, then one in SP_OWN.  1 some
+ * work done, 0 none, -1 failed.
+ */
+static int
+pending_work(struct cw_audit_writer *w)
 {
-	const redisReply *s;
+	long long now = cw_now_ms();
+	struct writer_stream *s;
+	size_t i;
+	int r;
 
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
-		return NULL;
-	s = r->element[0];
-	if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
-	    s->element[1]->type != REDIS_REPLY_ARRAY)
-		return NULL;
-	return s->element[1];
+	for (i = 0; i < w->nstreams; i++) {
+		s = w->streams[i];
+		if (s->phase == SP_OTHERS && s->retry_ms <= now &&
+		    (r = claim(w, s)) != 0)
+			return r;
+	}
+	for (i = 0; i < w->nstreams; i++) {
+		s = w->streams[i];
+		if (s->phase == SP_OWN && (r = read_own(w, s)) != 0)
+			return r;
+	}
+	return 0;
 }
 
-/* XREADGROUP from our pending entries (id) or new ones (">"). */
-int
-writer_read_group(struct cw_audit_writer *w, bool own)
+/*
+ * The legacy stream before every host stream (see the top).  2 when host
+ * streams may be read; else what was done: 1, 0 (waited), -1.
+ */
+static int
+legacy_gate(struct cw_audit_writer *w)
 {
-	char block[16];
-	const char *argv[11] = { "XREADGROUP", "GROUP", GROUP, w->log->host,
-	    "COUNT", "512" };
-	const redisReply *entries, *last;
-	redisReply *r;
-	int argc = 6, rc;
+	struct writer_stream *s = w->legacy;
+	int r;
 
-	if (!own && w->block_ms > 0) {
-		snprintf(block, sizeof(block), "%d", w->block_ms);
-		argv[argc++] = "BLOCK";
-		argv[argc++] = block;
-	}
-	argv[argc++] = "STREAMS";
-	argv[argc++] = w->stream_key;
-	argv[argc++] = own ? w->cursor : ">";
-	if ((r = writer_command(w, argc, argv, NULL)) == NULL)
-		return -1;
-	entries = stream_entries(r);
-	if (entries == NULL || entries->elements == 0) {
-		if (own)
-			w->phase = READ_NEW;
-		else
-			cw_metrics_add(w->log->metrics, CW_COUNTER_WRITER_IDLE,
-			    1);
-		freeReplyObject(r);
+	switch (s->phase) {
+	case SP_CHECK:
+		return 1;       /* the check retries it next round */
+	case SP_OTHERS:
+		if (s->retry_ms <= cw_now_ms() && (r = claim(w, s)) != 0)
+			return r;
+		if (s->phase == SP_OTHERS)
+			writer_round_pause(w, CLAIM_RETRY_MS);
 		return 0;
+	case SP_OWN:
+		return (r = read_own(w, s)) != 0 ? r : 1;
+	default:
+		break;
 	}
-	last = entries->element[entries->elements - 1];
-	if (own && last->type == REDIS_REPLY_ARRAY && last->elements == 2 &&
-	    last->element[0]->type == REDIS_REPLY_STRING &&
-	    last->element[0]->len < STREAM_ID_MAX)
-		memcpy(w->cursor, last->element[0]->str,
-		    last->element[0]->len + 1);
-	rc = handle(w, entries, NULL);
-	freeReplyObject(r);
-	return rc;
+	if (w->legacy_clear)
+		return 2;
+	/* Alone, with a full COUNT, until a read finds it empty. */
+	r = read_new_of(w, 0, BATCH, 0);
+	return r != 0 ? r : 2;
+}
+
+int
+writer_read_round(struct cw_audit_writer *w)
+{
+	int r;
+
+	if (w->phase == READ_OTHERS) {
+		/* Lease just taken: every stream, every pending entry. */
+		if (writer_streams_discover_all(w) < 0)
+			return -1;
+		w->phase = READ_NEW;
+		return 1;
+	}
+	writer_streams_compact(w);
+	if (writer_streams_discover_step(w) < 0)
+		return -1;
+	if ((r = writer_streams_check(w)) != 0)
+		return r;
+	if (w->legacy != NULL && (r = legacy_gate(w)) != 2)
+		return r;
+	if ((r = pending_work(w)) != 0)
+		return r;
+	return read_new(w);
 }

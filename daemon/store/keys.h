@@ -78,7 +78,19 @@
 
 /* The audit pipeline (daemon/audit/audit_log.h): */
 
-/* STREAM: audit events on their way to the writer. */
+/* STREAM audit:<host>: the audit events of one host on their way to
+ * the writer, field e = the event line (docs/audit.md); consumer group
+ * "writers".  <host> is the sending daemon's host name, which is also
+ * the host member of every event in it: the writer seals an event that
+ * claims another host as a forged_host anomaly instead.  Only that host
+ * (its Redis user clearway-host-<host>, %RW~<prefix>audit:<host>) and
+ * the central role may append; the writer finds the streams with SCAN
+ * (TYPE stream).  "writer" is not a host name (audit:writer below). */
+#define CW_KEY_AUDIT_HOST       "audit:"
+/* STREAM: the single audit stream of versions before per-host streams
+ * (any host could write any host's name there).  Nothing of this
+ * version appends to it, unless its Redis user may not write its own
+ * stream; the writer drains it, sealing events by the host they claim. */
 #define CW_KEY_AUDIT            "audit"
 /* STRING: the writer lock, a token (SET NX PX 30 s, renewed). */
 #define CW_KEY_AUDIT_WRITER     "audit:writer"
