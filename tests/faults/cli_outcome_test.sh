@@ -83,7 +83,7 @@ count_revs() {
 }
 # revocation_requested records naming ID in the audit stream
 count_requested() {
-    R XRANGE cw:audit - + | grep -F "revocation_requested" | grep -cF "\"$1\""
+    R XRANGE "cw:audit:$(hostname)" - + | grep -F "revocation_requested" | grep -cF "\"$1\""
 }
 
 # ------------------------------------------- (a) Redis stalled past timeout
@@ -114,7 +114,7 @@ out2=$(as $harry --json leaver alice --reason "resigned again" 2>/dev/null)
 n=$(count_revs alice leaver)
 echo "revocations of alice: $n"
 [[ $n -eq 1 ]] && pass "exactly one revocation of alice" || fail "$n revocations of alice"
-wait_for 20 bash -c "[[ \$(redis-cli -s '$CW_REDIS_SOCKET' XRANGE cw:audit - + | grep -F revocation_requested | grep -cF '\"$id\"') -ge 1 ]]"
+wait_for 20 bash -c "[[ \$(redis-cli -s '$CW_REDIS_SOCKET' XRANGE 'cw:audit:$(hostname)' - + | grep -F revocation_requested | grep -cF '\"$id\"') -ge 1 ]]"
 sleep 2         # let any duplicate arrive too
 n=$(count_requested "$id")
 echo "revocation_requested records for $id: $n"
@@ -195,7 +195,7 @@ rc=0; as $anna retry "$did" >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 1 ]] && pass "retry of a revocation that is not dead: exit 1" || fail "second retry: exit $rc"
 rc=0; as $anna retry "no-such-id" >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 1 ]] && pass "retry of an unknown id: exit 1" || fail "retry unknown: exit $rc"
-wait_for 20 bash -c "redis-cli -s '$CW_REDIS_SOCKET' XRANGE cw:audit - + | grep -F revocation_retried | grep -qF '\"$did\"'" &&
+wait_for 20 bash -c "redis-cli -s '$CW_REDIS_SOCKET' XRANGE 'cw:audit:$(hostname)' - + | grep -F revocation_retried | grep -qF '\"$did\"'" &&
     pass "the retry is audited (revocation_retried)" || fail "no revocation_retried record for $did"
 
 # audit verify without read permission

@@ -103,6 +103,7 @@ allowed SISMEMBER cw:revoked mallory
 allowed XRANGE cw:changes - +
 allowed EVAL_RO "return redis.call('GET', KEYS[1])" 1 cw:gen
 allowed XADD cw:audit '*' event test
+allowed XADD "cw:audit:$(hostname)" '*' event test
 
 # ------------------------------------------------ what the host may not
 refused=()

@@ -109,7 +109,7 @@ in_queue() { rcli XRANGE cw:revq - + | grep -x "$1" >/dev/null; }
 state_is() { [[ $(rcli HGET "cw:rev:$1" state) == "$2" ]]; }
 member() { [[ $(rcli SISMEMBER cw:revoked "$1") == 1 ]]; }
 audited() {  # host: a store_loss event reached the spool or the audit stream
-    grep -rqs store_loss "$work/$1/spool" || rcli XRANGE cw:audit - + 2>/dev/null | grep store_loss >/dev/null
+    grep -rqs store_loss "$work/$1/spool" || rcli XRANGE "cw:audit:$(hostname)" - + 2>/dev/null | grep store_loss >/dev/null
 }
 
 total_allows=0

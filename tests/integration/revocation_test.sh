@@ -104,7 +104,7 @@ logon alice && fail "alice still logs on after leaver returned" || pass "denied 
 [[ $(reason alice) == revoked ]] && pass "reason revoked" || fail "reason $(reason alice)"
 wait_for 5 grep -q "audit alert revoked_logon: logon attempt by revoked user alice" "$log" &&
     pass "a revoked user's logon attempt raises an alert (LOG_ALERT)" || fail "no revoked_logon alert"
-wait_for 10 bash -c "[[ \$(redis-cli -s '$CW_REDIS_SOCKET' XLEN cw:audit) -gt 0 ]]" &&
+wait_for 10 bash -c "[[ \$(redis-cli -s '$CW_REDIS_SOCKET' XLEN 'cw:audit:$(hostname)') -gt 0 ]]" &&
     pass "audit events reach the Redis stream from the host spool" || fail "no audit events forwarded"
 wait_for 20 state_is "$id" done && pass "leaver completed" || fail "leaver not completed: $(redis-cli -s "$CW_REDIS_SOCKET" HGETALL "cw:rev:$id" | tr '\n' ' ')"
 bind_as alice && fail "alice can still bind" || pass "alice's LDAP account is locked (ppolicy)"

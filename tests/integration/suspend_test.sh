@@ -107,7 +107,7 @@ grep -c "suspended" "$CW_LAST_OUT" >/dev/null && pass "... and is told her own s
 # On their way to the writer: the audit stream (and whatever the spool
 # has not forwarded yet).
 sleep 1
-redis-cli -s "$CW_REDIS_SOCKET" XRANGE cw:audit - + >"$work/stream" 2>&1
+redis-cli -s "$CW_REDIS_SOCKET" XRANGE "cw:audit:$(hostname)" - + >"$work/stream" 2>&1
 n_s=$(grep -c '"type":"suspended"' "$work/stream")
 n_u=$(grep -c '"type":"unsuspended"' "$work/stream")
 [ "$n_s" -eq 3 ] && [ "$n_u" -eq 1 ] && pass "audited: 3 suspended, 1 unsuspended records" ||
