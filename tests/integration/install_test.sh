@@ -14,7 +14,7 @@ DESTDIR=$dest cmake --install "$build" --prefix /usr >/dev/null ||
 pamdir=$(pkg-config --variable=libdir pam)/security
 for f in usr/sbin/clearwayd usr/bin/clearwayctl "${pamdir#/}/pam_clearway.so" \
     usr/share/clearway/schema/clearway.schema usr/share/clearway/schema/clearway.ldif \
-    usr/share/clearway/audit-verify.py \
+    usr/share/clearway/audit-verify.py usr/share/clearway/redis-acl-host.sh \
     lib/systemd/system/clearwayd.service \
     usr/share/doc/clearway/examples/clearway.conf.example \
     usr/share/doc/clearway/examples/pam.d/clearway-admin \
