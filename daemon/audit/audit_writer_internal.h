@@ -52,6 +52,7 @@ struct writer_stream {
 	char cursor[STREAM_ID_MAX];
 	long long retry_ms;     /* SP_OTHERS: next XAUTOCLAIM */
 	bool hot;               /* the last read filled COUNT: more waits */
+	long long seen_ms;      /* when a read last brought entries */
 	bool gone;              /* no longer a stream: dropped at a round */
 	bool in_reply;          /* scratch, while a reply is handled */
 };
@@ -104,6 +105,7 @@ struct cw_audit_writer {
 	size_t pass_pos;        /* the next chunk of a pass over SP_NEW */
 	bool pass_found;        /* this pass read something */
 	bool block_next;        /* the last pass found nothing: block */
+	long long next_pass_ms; /* many streams: the next idle pass */
 	/* Scratch for the commands over many streams. */
 	struct writer_stream **pick;
 	const char **argv;
