@@ -25,7 +25,8 @@
  * there is room; when the backlog is full too, emit() returns -1 and the
  * event is counted as dropped.
  *
- * FORWARDER (every host).  Sends the spool in order, up to 512 events per
+ * FORWARDER (every host).  Sends the spool in order to the host's own
+ * stream <prefix>audit:<host>, up to 512 events per
  * MULTI/XADD.../EXEC (all or nothing), and only after Redis answered the
  * EXEC does it advance <spool_dir>/spool.offset (written to a temporary
  * file, fsync'd, renamed); it deletes a segment once Redis has all of
@@ -39,10 +40,12 @@
  * WRITER (only with [audit] writer = yes).  Holds the Redis lock
  * <prefix>audit:writer (SET NX PX 30 s, renewed every 5 s) while it works,
  * so that however many writers run for failover, one at a time seals; it
- * opens the store only while holding it.  It reads the stream through the
+ * opens the store only while holding it.  It finds every host's stream
+ * (SCAN) and the legacy <prefix>audit, and reads each through the
  * consumer group "writers" (its own pending entries first after a
  * restart, entries of dead writers idle over 60 s by XAUTOCLAIM), seals
- * each new event into the HMAC chain (cw_audit_store_append), and XACKs
+ * each new event into the HMAC chain (cw_audit_store_append) if it
+ * claims its stream's host (else a forged_host anomaly record), and XACKs
  * and XDELs the entries only after that append was fsync'd.  Duplicates
  * are dropped by event id; it rolls the day file at midnight without
  * events and sweeps retention once a day.
