@@ -365,11 +365,16 @@ handle_reply(struct cw_audit_writer *w, const redisReply *r, long count)
 			continue;       /* waits for the legacy: see the top */
 		if (take_all(w, s, part, NULL, &n) < 0)
 			goto fail;
-		s->in_reply = false;
 	}
 	if (flush(w, &n) < 0)
 		goto fail;
-	/* The host entries held back re-read once the legacy is clear. */
+	/* Sealed and acknowledged: done with, except the host entries held
+	 * back, which are re-read once the legacy is clear.  (Until here a
+	 * part stays marked: its entries may wait in an unsealed batch.) */
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if ((s = part_stream(w, r->element[i])) != NULL &&
+		    !(legacy_new && s != w->legacy))
+			s->in_reply = false;
 	reread_later(w);
 	if (legacy_new)
 		w->legacy_clear = false;
@@ -403,8 +408,10 @@ read_command(struct cw_audit_writer *w, int argc, const char **argv,
 		 * the check finds out which, and drops or recreates. */
 		writer_stream_error(w, argv[0], k == 1 ? pick[0]->key :
 		    "(several streams)", r->str);
-		for (i = 0; i < k; i++)
+		for (i = 0; i < k; i++) {
 			pick[i]->phase = SP_CHECK;
+			pick[i]->retry_ms = cw_now_ms() + CLAIM_RETRY_MS;
+		}
 		freeReplyObject(r);
 		return NULL;
 	}
@@ -710,7 +717,9 @@ legacy_gate(struct cw_audit_writer *w)
 
 	switch (s->phase) {
 	case SP_CHECK:
-		return 1;       /* the check retries it next round */
+		/* Its check failed: retried (CLAIM_RETRY_MS); hosts wait. */
+		writer_round_pause(w, IDLE_PAUSE_MS);
+		return 0;
 	case SP_OTHERS:
 		if (s->retry_ms <= cw_now_ms() && (r = claim(w, s)) != 0)
 			return r;

@@ -34,6 +34,7 @@
 #define SCAN_CYCLE_MS 1000
 #define SCAN_MAX_STEPS 1000000  /* a bound for the full scan: 10^9 keys */
 #define CHECK_MAX 128           /* streams checked per round (pipelined) */
+#define CHECK_RETRY_MS 1000
 #define STREAMS_MAX 1000000     /* far beyond any fleet */
 
 int
@@ -240,6 +241,7 @@ writer_streams_discover_all(struct cw_audit_writer *w)
 	for (i = 0; i < w->nstreams; i++) {
 		w->streams[i]->phase = SP_CHECK;
 		w->streams[i]->hot = false;
+		w->streams[i]->retry_ms = 0;
 	}
 	w->legacy_clear = false;
 	w->pass_pos = 0;
@@ -320,7 +322,12 @@ classify(struct cw_audit_writer *w, struct writer_stream *s,
 {
 	if (created->type == REDIS_REPLY_ERROR &&
 	    strncmp(created->str, "BUSYGROUP", 9) != 0) {
-		/* No such key, or not a stream: found again if it returns. */
+		/* No such key, or not a stream: found again if it returns.
+		 * Anything else (NOPERM...) is worth a line. */
+		if (strstr(created->str, "requires the key to exist") == NULL &&
+		    strncmp(created->str, "WRONGTYPE", 9) != 0)
+			writer_stream_error(w, "XGROUP CREATE", s->key,
+			    created->str);
 		s->gone = true;
 		return;
 	}
@@ -329,7 +336,9 @@ classify(struct cw_audit_writer *w, struct writer_stream *s,
 		writer_stream_error(w, "XPENDING", s->key,
 		    pending->type == REDIS_REPLY_ERROR ? pending->str :
 		    "odd reply");
-		return;         /* stays in SP_CHECK: tried next round */
+		/* Stays in SP_CHECK, tried again a second later. */
+		s->retry_ms = cw_now_ms() + CHECK_RETRY_MS;
+		return;
 	}
 	snprintf(s->cursor, sizeof(s->cursor), "0");
 	s->retry_ms = 0;
@@ -350,11 +359,13 @@ writer_streams_check(struct cw_audit_writer *w)
 	struct writer_stream *s[CHECK_MAX];
 	redisReply *rep[2 * CHECK_MAX];
 	int argc[2 * CHECK_MAX];
+	long long now = cw_now_ms();
 	size_t i, n = 0;
 	char err[512];
 
 	for (i = 0; i < w->nstreams && n < CHECK_MAX; i++)
-		if (w->streams[i]->phase == SP_CHECK && !w->streams[i]->gone)
+		if (w->streams[i]->phase == SP_CHECK && !w->streams[i]->gone &&
+		    w->streams[i]->retry_ms <= now)
 			s[n++] = w->streams[i];
 	if (n == 0)
 		return 0;

@@ -13,6 +13,7 @@
 #       writer is killed (-9) and restarted mid-flow; every answered
 #       decision of both hosts is sealed exactly once, under its host, and
 #       the chain verifies;
+#   (d) web2's stream deleted: what web2 sends next is sealed all the same;
 #   (b) web1's user may append to cw:audit:web1 but not to cw:audit:web2,
 #       cw:audit or cw:audit:writer (NOPERM); an event web1's user writes
 #       in its own stream claiming web2 is not sealed as web2's but as a
@@ -185,11 +186,20 @@ grep -q NOPERM "$work/web1/clearwayd.log" "$work/web2/clearwayd.log" &&
     pass "a: the host users forward to their own streams without refusal" ||
     fail "a: a host could not forward: $(grep -h -m2 'cannot forward' "$work"/web?/clearwayd.log)"
 
+# (d) a host's stream deleted (a decommissioned name reused, an admin's
+# DEL): the writer's read naming it fails once, it checks the stream
+# again, creates its group anew and seals what the host sends next.
+as_central DEL cw:audit:web2 >/dev/null
+n=$(fa_decide "$work/web2/clearwayd.sock" "$work/tags3" d- 200)
+out=$(fa_wait_sealed "$trail" d- "$work/tags3" 30)
+[[ $out == "answered 200 sealed 200 lost 0 duplicated 0" ]] &&
+    pass "d: cw:audit:web2 deleted, then 200 decisions: $out" || fail "d: $out (client: $n)"
+
 # ------------------------------------------------ (b) per-host rights
 refused() {
     local out rc=0
     out=$(as "$@" 2>&1) || rc=$?
-    ((rc == 2)) && [[ $out == *NOPERM* ]] && pass "b: $1 refused: ${*:2}" ||
+    ((rc == 2)) && [[ $out == *NOPERM* ]] && pass "b: $1 refused: $2 $3" ||
         fail "b: $1 NOT refused: ${*:2} -> rc $rc $out"
 }
 refused host-web1 XADD cw:audit:web2 '*' e "$(ev web2 forged-x 1111111111111111 1)"
