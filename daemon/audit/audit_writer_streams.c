@@ -145,17 +145,31 @@ key_host(const struct cw_audit_writer *w, const char *key, size_t len)
 	return key + n;
 }
 
-/* A key SCAN returned: a new stream if it is one of ours.  0 or -1. */
+/*
+ * A key SCAN returned: a new stream if it is one of ours.  The table is
+ * sorted up to index sorted; those added since (this step's) are not
+ * yet, and SCAN may return a key twice.  0 or -1.
+ */
 static int
-add_key(struct cw_audit_writer *w, const char *key, size_t len, bool *added)
+add_key(struct cw_audit_writer *w, const char *key, size_t len,
+    size_t sorted)
 {
 	struct writer_stream *s;
 	const char *host = key_host(w, key, len);
 	bool legacy = strlen(w->legacy_key) == len &&
 	    memcmp(key, w->legacy_key, len) == 0;
+	size_t i, n = w->nstreams;
 
-	if ((!legacy && host == NULL) || memchr(key, '\0', len) != NULL ||
-	    writer_streams_find(w, key, len) != NULL)
+	if ((!legacy && host == NULL) || memchr(key, '\0', len) != NULL)
+		return 0;
+	w->nstreams = sorted;
+	s = writer_streams_find(w, key, len);
+	w->nstreams = n;
+	for (i = sorted; s == NULL && i < n; i++)
+		if (strlen(w->streams[i]->key) == len &&
+		    memcmp(w->streams[i]->key, key, len) == 0)
+			s = w->streams[i];
+	if (s != NULL)
 		return 0;
 	if (host != NULL && strcmp(host, CW_AUDIT_RESERVED_HOST) == 0) {
 		/* Only a stream there can be found: it squats the lease. */
@@ -175,7 +189,6 @@ add_key(struct cw_audit_writer *w, const char *key, size_t len, bool *added)
 	w->streams[w->nstreams++] = s;
 	if (legacy)
 		w->legacy = s;
-	*added = true;
 	return 0;
 }
 
@@ -186,10 +199,9 @@ scan_step(struct cw_audit_writer *w)
 	const char *argv[8] = { "SCAN", w->scan_cursor, "MATCH",
 	    w->scan_match, "TYPE", "stream", "COUNT", SCAN_COUNT };
 	const redisReply *keys, *k;
-	bool added = false;
+	size_t i, sorted = w->nstreams;
 	char err[512];
 	redisReply *r;
-	size_t i;
 	int rc = -1;
 
 	if ((r = cw_redis_command(w->redis, err, sizeof(err), 8, argv,
@@ -210,7 +222,7 @@ scan_step(struct cw_audit_writer *w)
 	for (i = 0; i < keys->elements; i++) {
 		k = keys->element[i];
 		if (k->type == REDIS_REPLY_STRING &&
-		    add_key(w, k->str, k->len, &added) < 0) {
+		    add_key(w, k->str, k->len, sorted) < 0) {
 			cw_log(LOG_CRIT, "audit writer: out of memory for the "
 			    "list of audit streams");
 			goto out;
@@ -219,7 +231,7 @@ scan_step(struct cw_audit_writer *w)
 	memcpy(w->scan_cursor, r->element[0]->str, r->element[0]->len + 1);
 	rc = 0;
 out:
-	if (added)
+	if (w->nstreams > sorted)
 		qsort(w->streams, w->nstreams, sizeof(*w->streams), stream_cmp);
 	freeReplyObject(r);
 	return rc;
