@@ -217,7 +217,7 @@ print_text(struct review *r, int64_t since, int days)
 	json_t *unused, *v;
 
 	printf("Access review of host class %s: %zu people may log on "
-	    "(logons since %s UTC; %" "d days unused = candidate for "
+	    "(logons since %s; %d days unused = candidate for "
 	    "removal)\n\n", r->host_class, r->n, when(since, from), days);
 	printf("%-16s %-22s %s\n", "USER", "LAST LOGON (UTC)", "ACCESS THROUGH");
 	for (i = 0; i < r->n; i++) {
