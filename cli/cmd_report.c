@@ -95,6 +95,7 @@ struct report_out {
 	bool started;           /* the heading, header or document head */
 	size_t rows, met, missed, open;
 	size_t requests;                /* access requests listed */
+	bool revocations_done;          /* every page of them came */
 	struct report_html *html;       /* FORMAT_HTML */
 };
 
@@ -320,15 +321,18 @@ run_report(struct cli *cli, int argc, char **argv)
 	o.format = format;
 	o.month = req.month;
 	rc = cli_pages(cli, &req, report_page, &o);
+	o.revocations_done = rc == CW_EXIT_OK;
 	if (o.started && format == FORMAT_JSON)
 		printf("]");
-	else if (o.started && format == FORMAT_TEXT && rc == CW_EXIT_OK)
-		printf("\n%zu revocations: %zu met, %zu missed, %zu open\n",
-		    o.rows, o.met, o.missed, o.open);
-	else if (o.started && format == FORMAT_TEXT)
+	else if (o.started && format == FORMAT_TEXT && rc != CW_EXIT_OK)
 		printf("\n(incomplete: %zu revocations listed)\n", o.rows);
 	if (rc == CW_EXIT_OK && o.started && format != FORMAT_CSV)
 		rc = request_log(cli, &o);
+	/* The revocations' summary stays the text's last line, also when
+	 * the request log after them failed (the exit code says so). */
+	if (o.started && format == FORMAT_TEXT && o.revocations_done)
+		printf("%zu revocations: %zu met, %zu missed, %zu open\n",
+		    o.rows, o.met, o.missed, o.open);
 	if (o.html != NULL)
 		report_html_end(o.html, cli, rc == CW_EXIT_OK);
 	else if (o.started && format == FORMAT_JSON)

@@ -259,7 +259,9 @@ cw_store_request_page(struct cw_store *st, long long after, int count,
 	cw_key(keys[1], CW_KEY_MAX, st->prefix, CW_KEY_REQ_LOG);
 	snprintf(safter, sizeof(safter), "%lld", after);
 	snprintf(scount, sizeof(scount), "%d", count);
-	argv[0] = "EVAL";
+	/* Read-only: EVAL_RO, which a host's read-only Redis user may run
+	 * (docs/security.md). */
+	argv[0] = "EVAL_RO";
 	argv[1] = cw_lua_request_page;
 	argv[2] = "2";
 	argv[3] = keys[0];

@@ -1,6 +1,7 @@
 -- SPDX-License-Identifier: MIT
 -- request_page.lua - one page of the request log, oldest first: the
 -- records of up to count ids after the id "after" (0: from the start).
+-- Read-only, run with EVAL_RO (a host's Redis user may).
 --
 -- KEYS: requests requests:log
 -- ARGV: after count
