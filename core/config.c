@@ -103,6 +103,10 @@ static const struct key_spec keys[] = {
 
 	INT("policy", "training_validity_days", policy.training_validity_days,
 	    1, 3660),
+	/* An access request unanswered this long expires (clearwayctl
+	 * request): at most 30 days. */
+	INT("policy", "request_expiry_hours", policy.request_expiry_hours,
+	    1, 720),
 	USERS("policy", "exempt_users", policy.exempt_users),
 	USERS("policy", "breakglass_users", policy.breakglass_users),
 	STR("policy", "hr_role", policy.hr_role),
@@ -182,6 +186,7 @@ cw_config_defaults(struct cw_config *c)
 	c->redis.port = 6379;
 	c->redis.timeout_ms = 2000;
 	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;
+	c->policy.request_expiry_hours = 24;
 	c->policy.division = CW_DIVISION_ENGLAND_AND_WALES;
 	c->audit.retention_days = CW_AUDIT_RETENTION_MIN_DAYS;
 	c->audit.spool_max_bytes = CW_AUDIT_SPOOL_MAX_DEFAULT;

@@ -65,6 +65,7 @@ struct cw_config {
 	} redis;
 	struct {
 		int training_validity_days;
+		int request_expiry_hours;       /* unanswered requests */
 		struct cw_name_list exempt_users;
 		struct cw_name_list breakglass_users;
 		/* cwRole values that make someone HR, an approver, an auditor */

@@ -16,6 +16,7 @@
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "serve/queries.h"
+#include "serve/review.h"
 #include "lib/log.h"
 #include "serve/status.h"
 
@@ -323,7 +324,8 @@ static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
 	"report", "export", "erase", "retry", "who", "expiring", "suspend",
-	"unsuspend", "audit_verify", "audit_export"
+	"unsuspend", "audit_verify", "audit_export", "request", "requests",
+	"approve", "reject", "review"
 };
 
 static void
@@ -366,6 +368,50 @@ job_set_entry(const struct cw_handler_ctx *h, struct cw_control_job *j)
 	if (h->db != NULL && j->req.user[0] != '\0' &&
 	    (e = cw_db_staff_entry(h->db, j->req.user)) != NULL)
 		snprintf(j->entry_uuid, sizeof(j->entry_uuid), "%s", e->uuid);
+}
+
+/*
+ * request, approve: checked as an elevation of the request's user would
+ * be (the role, its cwMaxElevation, the user's gates and clearance);
+ * approve also needs the approver to hold the role's clearance.  reject,
+ * requests: the caller's clearance rides along for the listing.  The
+ * control worker (control/requests.c) does the rest.
+ */
+static struct cw_control_job *
+access_request_job(const struct cw_handler_ctx *h,
+    const struct cw_caller *caller, const struct cw_request *req,
+    struct cw_response *resp)
+{
+	const struct cw_role_def *def = NULL;
+	const struct cw_staff *me = NULL;
+	struct cw_control_job *job;
+	struct cw_elevation grant;
+
+	memset(&grant, 0, sizeof(grant));
+	if ((req->op == CW_OP_REQUEST || req->op == CW_OP_APPROVE) &&
+	    !check_elevation(h, caller, req, &grant, resp))
+		return NULL;
+	if (h->db != NULL) {
+		def = cw_db_role(h->db, req->role);
+		me = caller->named ? cw_db_staff(h->db, caller->name) : NULL;
+	}
+	if (req->op == CW_OP_APPROVE && !caller->root && def != NULL &&
+	    (me == NULL || me->clearance < def->required)) {
+		refuse(resp, CW_STATUS_FORBIDDEN, "approving role '%s' needs "
+		    "its clearance, %s; %s holds %s", req->role,
+		    cw_clearance_name(def->required), caller->name,
+		    cw_clearance_name(me != NULL ? me->clearance :
+		    CW_CLEARANCE_NONE));
+		return NULL;
+	}
+	if ((job = new_job(caller, req, resp)) == NULL)
+		return NULL;
+	job->grant = grant;
+	job->caller_clearance = me != NULL ? (int)me->clearance : -1;
+	if (def != NULL)
+		snprintf(job->role_clearance, sizeof(job->role_clearance), "%s",
+		    cw_clearance_name(def->required));
+	return job;
 }
 
 struct cw_control_job *
@@ -415,6 +461,15 @@ cw_handle_request(const struct cw_handler_ctx *h,
 		/* Redis or file work: the control worker answers
 		 * (revocations.c, suspensions.c, audit_query.c). */
 		job = new_job(caller, req, resp);
+		break;
+	case CW_OP_REQUEST:
+	case CW_OP_REQUESTS:
+	case CW_OP_APPROVE:
+	case CW_OP_REJECT:
+		job = access_request_job(h, caller, req, resp);
+		break;
+	case CW_OP_REVIEW:
+		cw_query_review(h, req, resp);
 		break;
 	case CW_OP_WHO:
 		cw_query_who(h, req, resp);

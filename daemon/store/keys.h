@@ -57,6 +57,22 @@
 /* HASH uid -> {"dn","reason","at"}: the first leaver event of a user. */
 #define CW_KEY_LEAVERS          "leavers"
 
+/* Access requests (store/store_request.h): */
+
+/* HASH id -> request JSON (id user role duration reason ticket created
+ * expires clearance state by note answered). */
+#define CW_KEY_REQUESTS         "requests"
+/* ZSET id -> expires, while pending. */
+#define CW_KEY_REQ_PENDING      "requests:pending"
+/* ZSET id -> id: every request kept, in order (bounded). */
+#define CW_KEY_REQ_LOG          "requests:log"
+/* STRING: the last id given. */
+#define CW_KEY_REQ_SEQ          "requests:seq"
+/* HASH uid -> how many of uid's are pending. */
+#define CW_KEY_REQ_PENDINGBY    "requests:pendingby"
+/* HASH "<uid>:<role>" -> id of the pending one. */
+#define CW_KEY_REQ_OPEN         "requests:open"
+
 /* The revocation queue (revoke/revocation_queue.h has the details): */
 
 /* HASH per revocation, key rev:<id>: id uid kind reason ... state. */
