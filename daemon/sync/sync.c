@@ -17,6 +17,7 @@
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
 #include "sync/sync.h"
+#include "sync/sync_lead.h"
 #include "lib/wake.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -460,6 +461,11 @@ mirror_main(void *arg)
 	char err[512];
 
 	while (!stopping(s)) {
+		/* Only the sync leader's mirror runs (sync_lead.h). */
+		if (!cw_sync_lead(s)) {
+			cw_sync_lead_wait(s);
+			continue;
+		}
 		if (take_mirror_restart(s) && !mirror_refresh_all(s))
 			request_mirror_restart(s);      /* again shortly */
 		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
@@ -477,6 +483,7 @@ mirror_main(void *arg)
 	}
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
+	cw_sync_lead_end(s);
 	return NULL;
 }
 
@@ -564,6 +571,11 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	    cfg->redis.key_prefix) < 0) {
 		snprintf(err, errlen, "[redis] key_prefix must be at most %d "
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
+		return -1;
+	}
+	if (cw_sync_lead_init(s) < 0) {
+		snprintf(err, errlen, "[redis] key_prefix too long for the "
+		    "sync leader's lease");
 		return -1;
 	}
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
