@@ -87,6 +87,7 @@ struct cw_sync {
 	struct cw_lease lease;
 	bool leading;
 	long long lead_token, lead_next_ms;
+	unsigned long lead_refused;     /* lease.refused when we took it */
 	char lead_seen[CW_LEASE_TOKEN_MAX];     /* last holder logged */
 };
 

@@ -72,6 +72,7 @@ won(struct cw_sync *s, const char *last_holder)
 
 	s->leading = true;
 	s->lead_token = cw_lease_token_now(&s->lease);
+	s->lead_refused = atomic_load(&s->lease.refused);
 	snprintf(detail, sizeof(detail), "token %lld", s->lead_token);
 	cw_log(LOG_NOTICE, "sync: now the sync leader (%s%s%s); syncing from "
 	    "the stored cookie", detail, last_holder[0] != '\0' ?
@@ -119,7 +120,9 @@ cw_sync_lead(struct cw_sync *s)
 	if (!s->leading)
 		return candidate(s, now);
 	if (!cw_lease_held(&s->lease)) {
-		lost(s, "a write was refused: the lease had moved on");
+		lost(s, atomic_load(&s->lease.refused) > s->lead_refused ?
+		    "a write was refused: the lease had moved on" :
+		    "found taken over during a refresh or a batch");
 		return false;
 	}
 	if (!cw_lease_renew_due(&s->lease, now))
