@@ -626,7 +626,10 @@ cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
 {
 	int64_t lag = 0;
 
-	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+	/* A standby central (sync_lead.h) keeps no session: the leader's
+	 * lag is the store's. */
+	if (ss->ldap_enabled && strcmp(ss->ldap_state, "standby") != 0 &&
+	    !(ss->ldap_connected && ss->refreshed))
 		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
 	if (!ss->redis_up && ss->redis_lost_at > 0 &&
 	    now - ss->redis_lost_at > lag)

@@ -38,9 +38,15 @@ publish(struct cw_sync *s, bool leading)
 	s->status.sync_leader = leading;
 	s->status.leader_token = cw_lease_token_now(&s->lease);
 	s->status.fenced_writes = atomic_load(&s->lease.refused);
-	if (!leading && !s->status.ldap_connected)
+	if (!leading) {
+		/* Not our session to keep: no lag, no error of ours. */
+		s->status.ldap_connected = false;
+		s->status.ldap_uri[0] = '\0';
+		s->status.ldap_error[0] = '\0';
+		s->status.ldap_retry_ms = 0;
 		snprintf(s->status.ldap_state, sizeof(s->status.ldap_state),
 		    "standby");
+	}
 	pthread_mutex_unlock(&s->wake.lock);
 }
 

@@ -57,7 +57,7 @@ echo "lease: $first; status token: a $(writer_token a), b $(writer_token b)"
     pass "status shows the writer's token on the holder only" ||
     fail "status: a $(writer_token a) b $(writer_token b), lease $first"
 
-fa_decide_until "$work/b/clearwayd.sock" "$work/tags" w "$work/stop" 4 >"$work/answered" 2>"$work/client.err" &
+fa_decide_until "$work/b/clearwayd.sock" "$work/tags" w "$work/stop" 2 >"$work/answered" 2>"$work/client.err" &
 client_pid=$!
 sleep 1.5
 t_kill=$(ld_now_ms)

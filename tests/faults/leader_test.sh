@@ -137,28 +137,41 @@ mirror_ok && pass "the store equals the directory after the stale leader woke" |
 # ---- (b2) woken mid-batch: the lease moved on before its next write ----
 # What a leader paused past its lease finds when it wakes between deciding
 # to write and writing: another token in the lease.  The test puts one
-# there (as a takeover would) under the live leader a, then changes the
-# directory: a's next batch must be refused whole, atomically.  (A renewal
+# there (as a takeover would) under the live leader, then changes the
+# directory: the leader's next batch must be refused whole, atomically.  (A renewal
 # falling due in between finds the loss first; then it is tried again.)
-leader_conf=$work/a/clearway.conf
-refused_before=$(ld_lease "$leader_conf" | awk '{print $3}')
-for try in 1 2 3; do
-    ld_wait 15 held_by a >/dev/null || break
+# Whoever leads now; the steal comes right after one of its renewals (the
+# lease's PTTL near its 4 s), so the next renewal is over a second away.
+leader_now() {
+    local d
+    for d in a b; do
+        held_by "$d" && { echo "$d"; return 0; }
+    done
+    return 1
+}
+just_renewed() { local t; t=$(redis-cli -s "$CW_REDIS_SOCKET" PTTL cw:sync:leader); (( t > 3850 )); }
+refused=0 refused_before=0 gen_before=0 gen_after=1 ldr=
+for try in 1 2 3 4 5; do
+    ld_wait 15 leader_now >/dev/null || break
+    ldr=$(leader_now)
+    refused_before=$(ld_lease "$work/$ldr/clearway.conf" | awk '{print $3}')
     tok=$(ld_get sync:leader)
     gen_before=$(ld_get gen)
+    ld_wait 5 just_renewed >/dev/null
     redis-cli -s "$CW_REDIS_SOCKET" SET cw:sync:leader 999999 PX 3000 >/dev/null
     printf 'dn: uid=stale2,ou=people,dc=clearway,dc=test\nchangetype: modify\nreplace: cwClearance\ncwClearance: DV\n-\n\n' | ldap_load
     sleep 1
-    refused=$(ld_lease "$leader_conf" | awk '{print $3}')
+    refused=$(ld_lease "$work/$ldr/clearway.conf" | awk '{print $3}')
     gen_after=$(ld_get gen)
-    echo "try $try: leader token $tok, refused writes $refused_before -> $refused, generation $gen_before -> $gen_after"
+    echo "try $try: leader $ldr (token $tok), refused writes $refused_before -> $refused, generation $gen_before -> $gen_after"
     (( refused > refused_before )) && break
+    # The value back, for the next try to be a change again.
     printf 'dn: uid=stale2,ou=people,dc=clearway,dc=test\nchangetype: modify\nreplace: cwClearance\ncwClearance: SC\n-\n\n' | ldap_load
 done
 (( refused > refused_before )) && [[ $gen_after == "$gen_before" ]] &&
     pass "a batch sent after the lease moved on is refused whole (generation unchanged)" ||
     fail "the fenced batch: refused $refused_before -> $refused, generation $gen_before -> $gen_after"
-grep -c 'write of .* changes refused' "$work/a/clearwayd.log" >/dev/null &&
+grep -c 'write of .* changes refused' "$work/${ldr:-a}/clearwayd.log" >/dev/null &&
     pass "the refused batch is in the leader's log" || fail "no refused batch in the log"
 took=$(ld_wait 15 mirror_ok)
 echo "after the fake holder's lease expired, the store equals the directory again in $took s"
