@@ -36,7 +36,7 @@ static void
 set_token(struct cw_lease *l, const char *t, size_t len)
 {
 	if (len >= sizeof(l->token))
-		len = 0;        /* a counter never gets this long */
+		len = 0;        /* the callers checked: cannot happen */
 	memcpy(l->token, t, len);
 	l->token[len] = '\0';
 	atomic_store(&l->published, len > 0 ? strtoll(l->token, NULL, 10) : 0);
@@ -60,28 +60,31 @@ cw_lease_acquire(struct cw_lease *l, const char *dead_token, char *holder,
 	redisReply *r;
 	int rc = -1;
 
+	if (holder != NULL && holderlen > 0)
+		holder[0] = '\0';
 	snprintf(ttl, sizeof(ttl), "%d", l->ttl_ms);
 	if ((r = cw_redis_call(l->redis, err, errlen, 8, argv, NULL)) == NULL)
 		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER) {
 		snprintf(err, errlen, "redis: unexpected reply to the lease "
 		    "script for %s", l->key);
 		goto out;
 	}
 	v = r->element[1];
-	if (r->element[0]->integer == 1 && v->type == REDIS_REPLY_STRING) {
+	if (r->element[0]->integer == 1 && v->type == REDIS_REPLY_STRING &&
+	    v->len > 0 && v->len < sizeof(l->token)) {
 		set_token(l, v->str, v->len);
 		l->renewed_ms = sent;
 		rc = 1;
+		v = r->elements >= 3 ? r->element[2] : NULL;  /* before us */
 	} else {
 		cw_lease_forget(l);
-		if (holder != NULL && holderlen > 0)
-			snprintf(holder, holderlen, "%.*s",
-			    v->type == REDIS_REPLY_STRING ? (int)v->len : 0,
-			    v->type == REDIS_REPLY_STRING ? v->str : "");
 		rc = 0;
 	}
+	if (holder != NULL && holderlen > 0 && v != NULL &&
+	    v->type == REDIS_REPLY_STRING)
+		snprintf(holder, holderlen, "%.*s", (int)v->len, v->str);
 out:
 	freeReplyObject(r);
 	return rc;

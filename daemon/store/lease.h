@@ -57,8 +57,9 @@ int cw_lease_init(struct cw_lease *l, struct cw_redis *redis,
 /*
  * Takes the lease if it is free, already ours (then it is renewed), or
  * held by dead_token (a token the caller proved dead; NULL or "" when
- * none).  1 when held now (l->token set), 0 when another holds it
- * (holder, if not NULL, gets its token), -1 when Redis failed (err).
+ * none).  1 when held now (l->token set; holder, if not NULL, gets the
+ * token that held it just before: "" when it was free), 0 when another
+ * holds it (holder gets its token), -1 when Redis failed (err).
  */
 int cw_lease_acquire(struct cw_lease *l, const char *dead_token,
     char *holder, size_t holderlen, char *err, size_t errlen);

@@ -9,16 +9,17 @@
 -- KEYS: lease (STRING token, PX ttl), fence counter (STRING integer)
 -- ARGV: our token ("" when we hold none), ttl in ms, a dead holder's
 --       token ("" when none)
--- Returns {1, token} when we hold it now, {0, holder's token} when not.
+-- Returns {1, token, the previous holder's token or ""} when we hold it
+-- now, {0, the holder's token} when not.
 
 local v = redis.call('GET', KEYS[1])
 if v ~= false and ARGV[1] ~= '' and v == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, v}
+  return {1, v, v}
 end
 if v == false or (ARGV[3] ~= '' and v == ARGV[3]) then
   local t = tostring(redis.call('INCR', KEYS[2]))
   redis.call('SET', KEYS[1], t, 'PX', ARGV[2])
-  return {1, t}
+  return {1, t, v or ''}
 end
 return {0, v}
