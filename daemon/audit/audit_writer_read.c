@@ -14,10 +14,11 @@
 #include "audit/audit_writer_internal.h"
 #include "lib/log.h"
 #include "lib/wake.h"
+#include "store/lua_scripts.h"
 
-/* Append only if the lock was renewed this recently (< LOCK_TTL_MS). */
-#define APPEND_MARGIN_MS 20000
-#define CLAIM_IDLE_MS 60000
+/* A dead holder's entries are claimed once idle a whole lease: by then it
+ * cannot seal them (APPEND_MARGIN_MS) and its acks are fenced. */
+#define CLAIM_IDLE_MS WRITER_LEASE_MS
 
 static void
 add_id(struct cw_audit_writer *w, const redisReply *id)
@@ -90,37 +91,46 @@ take_entry(struct cw_audit_writer *w, const redisReply *e, size_t *n)
 	(*n)++;
 }
 
-/* XACK and XDEL the entries handled: acknowledged, and gone from Redis. */
+/*
+ * XACK and XDEL the entries handled: acknowledged, and gone from Redis;
+ * one script that refuses it unless the lease still holds our token
+ * (lua/audit_ack.lua): then they stay pending for the new holder.
+ */
 static int
 ack(struct cw_audit_writer *w)
 {
-	const char *ack_argv[BATCH * 2 + 3], *del_argv[BATCH * 2 + 2];
-	const char *const *argv[2] = { ack_argv, del_argv };
-	redisReply *rep[2];
+	const char *argv[BATCH * 2 + 7];
 	char err[512];
-	int argc[2], rc = -1;
+	redisReply *r;
+	int rc = -1;
 	size_t i;
 
 	if (w->nids == 0)
 		return 0;
-	ack_argv[0] = "XACK";
-	ack_argv[1] = del_argv[1] = w->stream_key;
-	ack_argv[2] = GROUP;
-	del_argv[0] = "XDEL";
+	argv[0] = "EVAL";
+	argv[1] = cw_lua_audit_ack;
+	argv[2] = "2";
+	argv[3] = w->lock_key;
+	argv[4] = w->stream_key;
+	argv[5] = cw_lease_held(&w->lease) ? w->lease.token : "none";
+	argv[6] = GROUP;
 	for (i = 0; i < w->nids; i++)
-		ack_argv[i + 3] = del_argv[i + 2] = w->ids[i];
-	argc[0] = (int)w->nids + 3;
-	argc[1] = (int)w->nids + 2;
-	if (cw_redis_pipeline(w->redis, err, sizeof(err), 2, argc, argv, NULL,
-	    rep) < 0) {
+		argv[i + 7] = w->ids[i];
+	r = cw_redis_command(w->redis, err, sizeof(err), (int)w->nids + 7,
+	    argv, NULL);
+	if (r == NULL) {
 		writer_redis_state(w, false, err);
 		return -1;
 	}
-	if (rep[0]->type == REDIS_REPLY_INTEGER &&
-	    rep[1]->type == REDIS_REPLY_INTEGER)
+	writer_redis_state(w, true, NULL);
+	if (r->type == REDIS_REPLY_INTEGER)
 		rc = 0;
-	freeReplyObject(rep[0]);
-	freeReplyObject(rep[1]);
+	else if (r->type == REDIS_REPLY_ERROR &&
+	    cw_lease_refused(&w->lease, r->str))
+		writer_fenced(w, "XACK");
+	else if (r->type == REDIS_REPLY_ERROR)
+		cw_log(LOG_ERR, "audit writer: XACK: %.200s", r->str);
+	freeReplyObject(r);
 	return rc;
 }
 
@@ -143,7 +153,8 @@ seal(struct cw_audit_writer *w, size_t n)
 	if (n == 0)
 		return 0;
 	/* The lock may have expired unseen: do not write beside another. */
-	if (cw_now_ms() - w->renewed_ms > APPEND_MARGIN_MS)
+	if (!cw_lease_held(&w->lease) ||
+	    cw_now_ms() - w->lease.renewed_ms > APPEND_MARGIN_MS)
 		return -1;
 	if (cw_audit_store_append(w->store, w->events, n, cw_audit_now_us(),
 	    err, sizeof(err)) < 0) {

@@ -53,6 +53,9 @@ void cw_ev_revocation(enum cw_audit_type type, const char *actor,
     const char *detail);
 void cw_ev_sync_state(const char *what, const char *state,
     const char *error);
+/* The audit writer's lease token held now (audit_writer.c), 0 when this
+ * daemon is not the writer: for clearwayctl status. */
+long long cw_ev_writer_token(void);
 /* Redis forgot revocations (store_guard.c): what this host put back. */
 void cw_ev_store_loss(const char *why, const char *old_epoch,
     const char *epoch, long long old_gen, long long gen, const char *users,

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "gentime.h"
+#include "audit/events.h"
 #include "serve/status.h"
 
 /* A GeneralizedTime text for an instant, or JSON null when absent. */
@@ -122,6 +123,13 @@ daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "data_loaded", json_boolean(db != NULL));
+	/* The leases (store/lease.h): this daemon's part, and its token. */
+	json_object_set_new(o, "leases", json_pack("{s:{s:b, s:I, s:I}, "
+	    "s:{s:b, s:I}}", "sync_leader", "held", ss->sync_leader, "token",
+	    (json_int_t)ss->leader_token, "fenced_writes",
+	    (json_int_t)ss->fenced_writes, "audit_writer", "held",
+	    cw_ev_writer_token() > 0, "token",
+	    (json_int_t)cw_ev_writer_token()));
 	if (db != NULL)
 		json_object_set_new(o, "counts", json_pack("{s:I, s:I, s:I, "
 		    "s:I}", "staff", (json_int_t)db->counts[CW_KIND_STAFF],

@@ -32,6 +32,15 @@
 #define CW_KEY_LDAP_COOKIE      "ldap:cookie"
 /* HASH: sync status for clearwayctl status (connected, ...). */
 #define CW_KEY_LDAP_STATE       "ldap:state"
+/* STRING: the sync leader's lease (store/lease.h): its fencing token,
+ * SET PX ttl, renewed at ttl/3.  Only the holder's mirror writes the
+ * directory data above (staff ... ldap:state): each of those writes
+ * carries the token and its script refuses it unless this key still
+ * holds exactly that token (lua/fence_lib.lua). */
+#define CW_KEY_SYNC_LEADER      "sync:leader"
+/* STRING integer: INCR'd for each new sync leader's token (never
+ * decreases, never deleted). */
+#define CW_KEY_SYNC_FENCE       "sync:fence"
 /* STRING: 32 random hex digits, made once with the data: a store that
  * lost it (FLUSHALL, restarted empty, another server) is not the one a
  * host knew (store_guard.h). */
@@ -96,8 +105,12 @@
 
 /* STREAM: audit events on their way to the writer. */
 #define CW_KEY_AUDIT            "audit"
-/* STRING: the writer lock, a token (SET NX PX 30 s, renewed). */
+/* STRING: the audit writer's lease (store/lease.h): its fencing
+ * token, SET PX ttl, renewed at ttl/3.  The writer's XACK/XDEL carry the
+ * token (lua/audit_ack.lua) and are refused once it moved on. */
 #define CW_KEY_AUDIT_WRITER     "audit:writer"
+/* STRING integer: INCR'd for each new audit writer's token. */
+#define CW_KEY_AUDIT_FENCE      "audit:fence"
 
 #define CW_PREFIX_MAX 32
 /* Room for a prefix and any fixed name above. */

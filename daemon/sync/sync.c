@@ -17,6 +17,7 @@
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
 #include "sync/sync.h"
+#include "sync/sync_lead.h"
 #include "lib/wake.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -460,6 +461,11 @@ mirror_main(void *arg)
 	char err[512];
 
 	while (!stopping(s)) {
+		/* Only the sync leader's mirror runs (sync_lead.h). */
+		if (!cw_sync_lead(s)) {
+			cw_sync_lead_wait(s);
+			continue;
+		}
 		if (take_mirror_restart(s) && !mirror_refresh_all(s))
 			request_mirror_restart(s);      /* again shortly */
 		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
@@ -477,6 +483,7 @@ mirror_main(void *arg)
 	}
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
+	cw_sync_lead_end(s);
 	return NULL;
 }
 
@@ -566,6 +573,11 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
 	}
+	if (cw_sync_lead_init(s) < 0) {
+		snprintf(err, errlen, "[redis] key_prefix too long for the "
+		    "sync leader's lease");
+		return -1;
+	}
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &s->calendar, err, errlen) < 0) {
 		s->cfg = NULL;          /* nothing to stop */
@@ -614,7 +626,10 @@ cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
 {
 	int64_t lag = 0;
 
-	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+	/* A standby central (sync_lead.h) keeps no session: the leader's
+	 * lag is the store's. */
+	if (ss->ldap_enabled && strcmp(ss->ldap_state, "standby") != 0 &&
+	    !(ss->ldap_connected && ss->refreshed))
 		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
 	if (!ss->redis_up && ss->redis_lost_at > 0 &&
 	    now - ss->redis_lost_at > lag)

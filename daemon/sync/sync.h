@@ -45,6 +45,11 @@ struct cw_sync_status {
 	bool redis_up;
 	long long generation;           /* last applied */
 	int64_t last_reload;
+	/* The sync leader's lease (sync_lead.h): held now, its token (0
+	 * when none), writes it refused. */
+	bool sync_leader;
+	long long leader_token;
+	unsigned long fenced_writes;
 };
 
 struct cw_sync {
@@ -78,6 +83,12 @@ struct cw_sync {
 	struct cw_mirror *mirror;
 	int backoff_ms;
 	long long next_ldap_ms;
+	/* The leader's lease (sync_lead.c), fencing mirror_store. */
+	struct cw_lease lease;
+	bool leading;
+	long long lead_token, lead_next_ms;
+	unsigned long lead_refused;     /* lease.refused when we took it */
+	char lead_seen[CW_LEASE_TOKEN_MAX];     /* last holder logged */
 };
 
 /*
