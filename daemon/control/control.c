@@ -445,8 +445,11 @@ control_main(void *arg)
 			run_job(c, j);
 			continue;
 		}
-		/* Once a second, end the elevations whose time is up. */
-		if (cw_now_ms() >= next_expiry) {
+		/* Once a second, end the elevations whose time is up (the
+		 * central role's: a host's Redis user may not write, and
+		 * its decisions already ignore an elevation past its end). */
+		if (cw_now_ms() >= next_expiry &&
+		    c->cfg->daemon.role != CW_ROLE_HOST) {
 			next_expiry = cw_now_ms() + 1000;
 			if (cw_store_expire_elevations(&c->store,
 			    (int64_t)time(NULL), log_expired, c, err,
