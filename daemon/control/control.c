@@ -482,6 +482,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		free(c);
 		return NULL;
 	}
+	c->store.read_only = cfg->daemon.role == CW_ROLE_HOST;
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &c->calendar, err, errlen) < 0) {
 		free(c);

@@ -47,6 +47,9 @@ struct cw_store {
 	 * parse on two threads.
 	 */
 	struct cw_parse_worker *parser;
+	/* Its Redis user may only read ([daemon] role = host): scripts
+	 * that only read run as EVAL_RO (false after cw_store_init). */
+	bool read_only;
 };
 
 /* One change to write: json NULL means the entry is gone. */

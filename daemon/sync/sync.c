@@ -663,6 +663,7 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		return -1;
 	}
 	s->guard.read_only = cfg->daemon.role == CW_ROLE_HOST;
+	s->follow_store.read_only = s->guard.read_only;
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
 	    cfg->daemon.revoke_leavers);
 	cw_watch_set_stopping(&s->watch, sync_stopping, s);

@@ -107,6 +107,9 @@ for cmd in "revoke bob --reason x" "leaver bob --reason x" "suspend bob --reason
     fi
 done
 echo "# e.g.: $("$ctl" -c "$H" revoke bob --reason x 2>&1)"
+# A read-only query the host serves itself (EVAL_RO of the page script).
+out=$("$ctl" -c "$H" queue 2>&1) && [[ $out != *NOPERM* ]] &&
+    pass "host serves the queue listing read-only: $out" || fail "host queue: $out"
 [[ $(central_cli SISMEMBER cw:revoked bob) == 0 && $(central_cli SISMEMBER cw:revoked mallory) == 1 ]] &&
     pass "nothing written by the refused commands (bob not revoked, mallory still)" || fail "revoked set changed"
 st=$("$ctl" -c "$H" --json status 2>/dev/null)
