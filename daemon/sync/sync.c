@@ -292,6 +292,25 @@ store_refilled(struct cw_sync *s)
 	return r;
 }
 
+/* What a reload brought, for the log. */
+static void
+log_loaded(const struct cw_delta *d, size_t skipped, const char *err,
+    long long ms)
+{
+	if (skipped > 0)
+		cw_warn("redis: %zu stored values unusable, first: %s",
+		    skipped, err);
+	if (d->replace != NULL)
+		cw_info("policy data loaded (generation %lld): %zu staff, "
+		    "%zu host classes, %zu roles in %lld ms", d->generation,
+		    d->replace->counts[CW_KIND_STAFF],
+		    d->replace->counts[CW_KIND_HOST_CLASS],
+		    d->replace->counts[CW_KIND_ROLE], ms);
+	else
+		cw_debug("generation %lld: %zu changes", d->generation,
+		    d->nchanges);
+}
+
 /*
  * Brings the server up to the Redis generation: the changes since the
  * last one when the change log explains them, everything otherwise.
@@ -354,18 +373,7 @@ reload(struct cw_sync *s)
 		cw_delta_free(d);
 		return;
 	}
-	if (skipped > 0)
-		cw_warn("redis: %zu stored values unusable, first: %s",
-		    skipped, err);
-	if (d->replace != NULL)
-		cw_info("policy data loaded (generation %lld): %zu staff, "
-		    "%zu host classes, %zu roles in %lld ms", d->generation,
-		    d->replace->counts[CW_KIND_STAFF],
-		    d->replace->counts[CW_KIND_HOST_CLASS],
-		    d->replace->counts[CW_KIND_ROLE], cw_now_ms() - t0);
-	else
-		cw_debug("generation %lld: %zu changes", d->generation,
-		    d->nchanges);
+	log_loaded(d, skipped, err, cw_now_ms() - t0);
 	/* Leavers are filed by the central role alone: a host may not
 	 * write, and a fleet need not file each one a thousand times. */
 	if (s->cfg->daemon.role != CW_ROLE_HOST)
