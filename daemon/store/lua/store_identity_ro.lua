@@ -5,6 +5,7 @@
 -- never sets a missing epoch: that is the central role's to do.
 --
 -- KEYS: epoch gen rev:open
+-- ARGV: none
 -- Returns {epoch or '', 0, gen, open}.
 
 return {redis.call('GET', KEYS[1]) or '', 0,
