@@ -205,7 +205,6 @@ status(const struct cw_handler_ctx *h, const struct cw_request *req,
     struct cw_response *resp)
 {
 	struct cw_sync_status ss;
-
 	struct cw_staleness st;
 
 	cw_sync_get_status(h->sync, &ss);
