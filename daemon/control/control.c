@@ -458,9 +458,12 @@ control_main(void *arg)
 			run_job(c, j);
 			continue;
 		}
-		/* Once a second, end the elevations and the access
-		 * requests whose time is up. */
-		if (cw_now_ms() >= next_expiry) {
+		/* Once a second, end the elevations and the access requests
+		 * whose time is up (the central role's: a host's Redis user
+		 * may not write, and its decisions already ignore an
+		 * elevation past its end). */
+		if (cw_now_ms() >= next_expiry &&
+		    c->cfg->daemon.role != CW_ROLE_HOST) {
 			next_expiry = cw_now_ms() + 1000;
 			if (cw_store_expire_elevations(&c->store,
 			    (int64_t)time(NULL), log_expired, c, err,
@@ -496,6 +499,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		free(c);
 		return NULL;
 	}
+	c->store.read_only = cfg->daemon.role == CW_ROLE_HOST;
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &c->calendar, err, errlen) < 0) {
 		free(c);

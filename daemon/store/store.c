@@ -43,6 +43,7 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	memcpy(st->prefix, prefix, len + 1);
 	st->parser = NULL;
 	st->lease = NULL;
+	st->read_only = false;
 	return 0;
 }
 

@@ -57,6 +57,10 @@ struct cw_store {
 	 * lease still holds it; with no token held, writes are refused too.
 	 */
 	struct cw_lease *lease;
+
+	/* Its Redis user may only read ([daemon] role = host): scripts
+	 * that only read run as EVAL_RO (false after cw_store_init). */
+	bool read_only;
 };
 
 /* One change to write: json NULL means the entry is gone. */
