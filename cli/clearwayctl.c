@@ -30,6 +30,10 @@ static const struct cli_command *const commands[] = {
 	&cmd_elevate,
 	&cmd_drop,
 	&cmd_elevations,
+	&cmd_request,
+	&cmd_requests,
+	&cmd_approve,
+	&cmd_reject,
 	&cmd_leaver,
 	&cmd_revoke,
 	&cmd_reinstate,
@@ -38,6 +42,7 @@ static const struct cli_command *const commands[] = {
 	&cmd_retry,
 	&cmd_queue,
 	&cmd_report,
+	&cmd_review,
 	&cmd_export,
 	&cmd_erase,
 	&cmd_calendar,
@@ -246,6 +251,9 @@ op_writes(enum cw_op op)
 	case CW_OP_RETRY:
 	case CW_OP_SUSPEND:
 	case CW_OP_UNSUSPEND:
+	case CW_OP_REQUEST:
+	case CW_OP_APPROVE:
+	case CW_OP_REJECT:
 		return true;
 	default:
 		return false;
@@ -257,7 +265,7 @@ static bool
 op_uses_redis(enum cw_op op)
 {
 	return op_writes(op) || op == CW_OP_QUEUE || op == CW_OP_REPORT ||
-	    op == CW_OP_EXPORT;
+	    op == CW_OP_EXPORT || op == CW_OP_REQUESTS;
 }
 
 /*

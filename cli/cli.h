@@ -64,6 +64,11 @@ extern const struct cli_command cmd_export;
 extern const struct cli_command cmd_erase;
 extern const struct cli_command cmd_calendar;
 extern const struct cli_command cmd_audit;
+extern const struct cli_command cmd_request;
+extern const struct cli_command cmd_requests;
+extern const struct cli_command cmd_approve;
+extern const struct cli_command cmd_reject;
+extern const struct cli_command cmd_review;
 
 /*
  * The daemon's wait for this host to apply a change (control.c) and a

@@ -53,7 +53,11 @@ print_decision(const struct cli *cli, const struct cw_request *req,
 		    req->host_class, cw_mode_name(req->mode), at[0] ? " at " :
 		    "", at, verdict, reason, detail[0] ? ": " : "", detail);
 	}
-	/* Exempt users are not denied by Clearway: the rest of the stack decides. */
+	/* Exempt users are not denied by Clearway: the rest of the stack
+	 * decides.  Unavailable (data too old to allow, issue 14) is exit 3,
+	 * as with no data at all. */
+	if (resp->decision.verdict == CW_VERDICT_UNAVAILABLE)
+		return CW_EXIT_UNREACHABLE;
 	return resp->decision.verdict == CW_VERDICT_DENY ? CW_EXIT_NO : CW_EXIT_OK;
 }
 

@@ -5,7 +5,9 @@
  *
  * The evidence for contract Annex 1, 6.5: every revocation requested in
  * the month with when it was requested, due and done, how long it took,
- * each step's outcome, and whether the deadline was met.
+ * each step's outcome, and whether the deadline was met; then (text,
+ * json, html) the month's access requests: who asked for which role,
+ * who approved or rejected them, when.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -92,6 +94,8 @@ struct report_out {
 	const char *month;
 	bool started;           /* the heading, header or document head */
 	size_t rows, met, missed, open;
+	size_t requests;                /* access requests listed */
+	bool revocations_done;          /* every page of them came */
 	struct report_html *html;       /* FORMAT_HTML */
 };
 
@@ -178,6 +182,92 @@ report_page(const json_t *data, void *arg)
 	return CW_EXIT_OK;
 }
 
+/* One access request, as text: who asked, for what, and the answer. */
+static void
+print_request_text(const json_t *r)
+{
+	char asked[CW_ISO8601_BUFSZ], answered[CW_ISO8601_BUFSZ];
+	char len[32], buf[CW_REASON_TEXT_MAX + 1];
+	const char *state = cli_json_string(r, "state");
+
+	if (cw_duration_format(cli_json_integer(r, "duration"), len,
+	    sizeof(len)) < 0)
+		snprintf(len, sizeof(len), "?");
+	cli_clean_text(cli_json_string(r, "reason"), buf, sizeof(buf));
+	printf("request %s  %s asked for %s for %s at %s: %s\n",
+	    cli_json_string(r, "id"), cli_json_string(r, "user"),
+	    cli_json_string(r, "role"), len,
+	    time_text(cli_json_integer(r, "created"), asked), buf);
+	cli_clean_text(cli_json_string(r, "note"), buf, sizeof(buf));
+	if (state != NULL && strcmp(state, "pending") == 0)
+		printf("    pending\n");
+	else
+		printf("    %s by %s at %s%s%s\n", state ? state : "?",
+		    cli_json_string(r, "by"),
+		    time_text(cli_json_integer(r, "answered"), answered),
+		    buf[0] ? ": " : "", buf);
+}
+
+/* One page of the month's access requests, in the chosen format. */
+static int
+request_page(const json_t *data, void *arg)
+{
+	struct report_out *o = arg;
+	json_t *list = json_object_get(data, "requests"), *r;
+	size_t i;
+	char *s;
+
+	if (o->format == FORMAT_HTML)
+		return report_html_requests(o->html, list) < 0 ?
+		    CW_EXIT_UNREACHABLE : CW_EXIT_OK;
+	json_array_foreach(list, i, r) {
+		if (o->format == FORMAT_TEXT) {
+			print_request_text(r);
+		} else {
+			if ((s = json_dumps(r, JSON_COMPACT)) == NULL)
+				return CW_EXIT_UNREACHABLE;
+			printf("%s%s", o->requests > 0 ? "," : "", s);
+			free(s);
+		}
+		o->requests++;
+	}
+	return CW_EXIT_OK;
+}
+
+/*
+ * The month's access-request log, after the revocations (text, json,
+ * html; csv stays one table of revocations).  An exit code.
+ */
+static int
+request_log(struct cli *cli, struct report_out *o)
+{
+	struct cw_request req;
+	bool json = cli->json;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.op = CW_OP_REQUESTS;
+	snprintf(req.month, sizeof(req.month), "%s", o->month);
+	snprintf(req.state, sizeof(req.state), "any");
+	if (o->format == FORMAT_TEXT)
+		printf("\nAccess requests filed in %s (times UTC)\n\n",
+		    o->month);
+	else if (o->format == FORMAT_JSON)
+		printf(",\"access_requests\":[");
+	else if (o->format == FORMAT_HTML)
+		report_html_requests_begin(o->html);
+	/* stdout holds the document: a failure goes to stderr only. */
+	cli->json = false;
+	rc = cli_pages(cli, &req, request_page, o);
+	cli->json = json;
+	if (o->format == FORMAT_JSON)
+		printf("]");
+	else if (o->format == FORMAT_TEXT)
+		printf("\n%zu access requests%s\n", o->requests,
+		    rc == CW_EXIT_OK ? "" : " (incomplete)");
+	return rc;
+}
+
 static int
 run_report(struct cli *cli, int argc, char **argv)
 {
@@ -231,16 +321,23 @@ run_report(struct cli *cli, int argc, char **argv)
 	o.format = format;
 	o.month = req.month;
 	rc = cli_pages(cli, &req, report_page, &o);
+	o.revocations_done = rc == CW_EXIT_OK;
+	if (o.started && format == FORMAT_JSON)
+		printf("]");
+	else if (o.started && format == FORMAT_TEXT && rc != CW_EXIT_OK)
+		printf("\n(incomplete: %zu revocations listed)\n", o.rows);
+	if (rc == CW_EXIT_OK && o.started && format != FORMAT_CSV)
+		rc = request_log(cli, &o);
+	/* The revocations' summary stays the text's last line, also when
+	 * the request log after them failed (the exit code says so). */
+	if (o.started && format == FORMAT_TEXT && o.revocations_done)
+		printf("%zu revocations: %zu met, %zu missed, %zu open\n",
+		    o.rows, o.met, o.missed, o.open);
 	if (o.html != NULL)
 		report_html_end(o.html, cli, rc == CW_EXIT_OK);
 	else if (o.started && format == FORMAT_JSON)
 		/* One document even when a later page failed: it says so. */
-		printf("]%s}\n", rc == CW_EXIT_OK ? "" : ",\"complete\":false");
-	else if (o.started && format == FORMAT_TEXT && rc == CW_EXIT_OK)
-		printf("\n%zu revocations: %zu met, %zu missed, %zu open\n",
-		    o.rows, o.met, o.missed, o.open);
-	else if (o.started && format == FORMAT_TEXT)
-		printf("\n(incomplete: %zu revocations listed)\n", o.rows);
+		printf("%s}\n", rc == CW_EXIT_OK ? "" : ",\"complete\":false");
 	if (fflush(stdout) != 0 && rc == CW_EXIT_OK)
 		rc = cli_fail(cli, CW_EXIT_UNREACHABLE, "cannot write the "
 		    "output");
@@ -259,8 +356,11 @@ const struct cli_command cmd_report = {
 	    "page by page (json: still one document; csv: one header).\n"
 	    "html is the evidence pack: one self-contained file with totals, a\n"
 	    "chart of each revocation's time to complete against its deadline,\n"
-	    "every revocation, and the audit chain's verification (when this\n"
-	    "user may read the trail: root on the writer host).\n"
+	    "every revocation, the month's access requests, and the audit\n"
+	    "chain's verification (when this user may read the trail: root on\n"
+	    "the writer host).  text, json and html also list the month's access\n"
+	    "requests (clearwayctl request): who asked for what, who approved\n"
+	    "or rejected it and when, or that it expired.\n"
 	    "\n"
 	    "Who may: an approver or an auditor; root on this host.\n"
 	    "\n"

@@ -31,6 +31,8 @@ struct report_html {
 	struct point *pts;
 	size_t n, cap;
 	size_t met, missed, open;
+	bool requests;          /* the request log's table is the open one */
+	size_t nrequests;
 };
 
 /* Writes s with the five HTML-special characters escaped. */
@@ -83,7 +85,8 @@ report_html_begin(const char *month, int64_t now)
 	    "%s --format html</code>. Contract Annex 1, 6.5: leavers' and "
 	    "unneeded elevated rights revoked within one working day.</p>\n"
 	    "<p><a href=\"#totals\">Totals</a> &middot; <a href=\"#chart\">"
-	    "Time to revoke</a> &middot; <a href=\"#trail\">Audit trail</a>"
+	    "Time to revoke</a> &middot; <a href=\"#requests\">Access "
+	    "requests</a> &middot; <a href=\"#trail\">Audit trail</a>"
 	    "</p>\n<h2 id=\"revocations\">Every revocation</h2>\n<table>"
 	    "<tr><th>id</th><th>user</th><th>kind</th><th>filed by</th>"
 	    "<th>reason</th><th>requested</th><th>due</th><th>done</th>"
@@ -278,14 +281,77 @@ trail(struct cli *cli)
 }
 
 void
+report_html_requests_begin(struct report_html *h)
+{
+	printf("</table>\n<h2 id=\"requests\">Access requests</h2>\n<p>Every "
+	    "access request filed in %s (clearwayctl request): who asked for "
+	    "which role and how long, and who approved or rejected it, or "
+	    "that it expired unanswered.</p>\n<table><tr><th>id</th><th>user"
+	    "</th><th>role</th><th>for</th><th>asked</th><th>state</th><th>"
+	    "answered by</th><th>answered</th><th>reason; answer</th></tr>\n",
+	    h->month);
+	h->requests = true;
+}
+
+/* One cell of text, escaped. */
+static void
+cell(const char *s)
+{
+	printf("<td>");
+	esc(s != NULL ? s : "");
+	printf("</td>");
+}
+
+int
+report_html_requests(struct report_html *h, const json_t *list)
+{
+	char asked[CW_ISO8601_BUFSZ], answered[CW_ISO8601_BUFSZ];
+	char len[32];
+	const char *note;
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(list, i, r) {
+		snprintf(len, sizeof(len), "%llds",
+		    (long long)cli_json_integer(r, "duration"));
+		note = cli_json_string(r, "note");
+		printf("<tr>");
+		cell(cli_json_string(r, "id"));
+		cell(cli_json_string(r, "user"));
+		cell(cli_json_string(r, "role"));
+		cell(len);
+		cell(when(cli_json_integer(r, "created"), asked));
+		cell(cli_json_string(r, "state"));
+		cell(cli_json_string(r, "by"));
+		cell(when(cli_json_integer(r, "answered"), answered));
+		printf("<td>");
+		esc(cli_json_string(r, "reason") ? cli_json_string(r,
+		    "reason") : "");
+		if (note != NULL && note[0] != '\0') {
+			printf("; ");
+			esc(note);
+		}
+		printf("</td></tr>\n");
+		h->nrequests++;
+	}
+	return 0;
+}
+
+void
 report_html_end(struct report_html *h, struct cli *cli, bool complete)
 {
 	size_t total = h->met + h->missed + h->open;
 
 	printf("</table>\n");
-	if (!complete)
+	if (h->requests && !complete)
 		printf("<p class=\"bad\">Incomplete: the daemon stopped "
-		    "answering after %zu revocations.</p>\n", total);
+		    "answering after %zu access requests.</p>\n", h->nrequests);
+	if (!h->requests)
+		printf("%s<h2 id=\"requests\">Access requests</h2>\n<p class="
+		    "\"bad\">Not listed: the revocations could not all be "
+		    "read.</p>\n", complete ? "" : "<p class=\"bad\">"
+		    "Incomplete: the daemon stopped answering after the "
+		    "revocations listed.</p>\n");
 	printf("<h2 id=\"totals\">Totals</h2>\n<table><tr><th>revocations"
 	    "</th><th>met</th><th>missed</th><th>open</th></tr><tr><td>%zu"
 	    "</td><td class=\"met\">%zu</td><td class=\"missed\">%zu</td>"

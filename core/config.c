@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_role.h"
 #include "names.h"
 #include "paths.h"
 #include "policy.h"
@@ -37,6 +38,8 @@ enum key_type {
 	KEY_USERS,      /* list of login names */
 	KEY_DIVISION,   /* a bank-holiday division name */
 	KEY_OBJECT,     /* a host class or role name (cw_object_name_valid) */
+	KEY_DURATION,   /* DURATION (duration.h) into int seconds, <= max */
+	KEY_ROLE,       /* both, host or central */
 };
 
 struct key_spec {
@@ -55,6 +58,8 @@ struct key_spec {
 #define USERS(sec, k, field) { sec, k, KEY_USERS, offsetof(struct cw_config, field), 0, 0 }
 #define DIVISION(sec, k, field) { sec, k, KEY_DIVISION, offsetof(struct cw_config, field), 0, 0 }
 #define OBJECT(sec, k, field) { sec, k, KEY_OBJECT, offsetof(struct cw_config, field), 0, 0 }
+#define DURATION(sec, k, field, hi) { sec, k, KEY_DURATION, offsetof(struct cw_config, field), 1, hi }
+#define ROLE(sec, k, field) { sec, k, KEY_ROLE, offsetof(struct cw_config, field), 0, 0 }
 
 static const struct key_spec keys[] = {
 	STR("ldap", "uri", ldap.uri),
@@ -103,6 +108,10 @@ static const struct key_spec keys[] = {
 
 	INT("policy", "training_validity_days", policy.training_validity_days,
 	    1, 3660),
+	/* An access request unanswered this long expires (clearwayctl
+	 * request): at most 30 days. */
+	INT("policy", "request_expiry_hours", policy.request_expiry_hours,
+	    1, 720),
 	USERS("policy", "exempt_users", policy.exempt_users),
 	USERS("policy", "breakglass_users", policy.breakglass_users),
 	STR("policy", "hr_role", policy.hr_role),
@@ -148,6 +157,15 @@ static const struct key_spec keys[] = {
 	INT("daemon", "notify_timeout_ms", daemon.notify_timeout_ms, 100,
 	    120000),
 	INT("daemon", "notify_retries", daemon.notify_retries, 0, 20),
+	/* both (default), host or central: what this daemon runs
+	 * (check_role below, docs/deployment.md). */
+	ROLE("daemon", "role", daemon.role),
+	/* After this long without a reply from Redis, nothing is allowed
+	 * from the old data (break-glass aside); unset: one working day. */
+	DURATION("daemon", "offline_grace", daemon.offline_grace_s,
+	    366L * 86400),
+	DURATION("daemon", "admin_max_staleness", daemon.admin_max_staleness_s,
+	    366L * 86400),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -182,6 +200,7 @@ cw_config_defaults(struct cw_config *c)
 	c->redis.port = 6379;
 	c->redis.timeout_ms = 2000;
 	c->policy.training_validity_days = CW_TRAINING_VALIDITY_DAYS_DEFAULT;
+	c->policy.request_expiry_hours = 24;
 	c->policy.division = CW_DIVISION_ENGLAND_AND_WALES;
 	c->audit.retention_days = CW_AUDIT_RETENTION_MIN_DAYS;
 	c->audit.spool_max_bytes = CW_AUDIT_SPOOL_MAX_DEFAULT;
@@ -201,6 +220,8 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.notify_timeout_ms = 10000;
 	c->daemon.notify_retries = 5;
 	c->daemon.revoke_leavers = true;
+	c->daemon.role = CW_ROLE_BOTH;
+	c->daemon.admin_max_staleness_s = CW_ADMIN_MAX_STALENESS_DEFAULT;
 	if (set_string(&c->redis.host, "127.0.0.1") < 0 ||
 	    set_string(&c->redis.key_prefix, "cw:") < 0 ||
 	    set_string(&c->policy.hr_role, "hr") < 0 ||
@@ -315,6 +336,11 @@ set_key(struct cw_config *c, const struct key_spec *k, const char *value,
 			return -1;
 		}
 		return 0;
+	case KEY_DURATION:
+		return cw_config_set_duration(k->key, k->min, k->max, value, p,
+		    err, errlen);
+	case KEY_ROLE:
+		return cw_config_set_role(k->key, value, p, err, errlen);
 	}
 	return -1;
 }
@@ -608,6 +634,15 @@ check_redis(struct cw_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether the file set [section] key (rather than the default). */
+static bool
+was_set(const struct parse_state *st, const char *section, const char *key)
+{
+	const struct key_spec *k = find_key(section, key);
+
+	return k != NULL && st->seen[k - keys];
+}
+
 /* Settings that only make sense together. */
 static int
 check_consistent(struct cw_config *c, char *err, size_t errlen)
@@ -673,6 +708,10 @@ cw_config_parse(const char *buf, size_t len, struct cw_config *c, char *err,
 			return -1;
 		}
 	}
+	if (cw_config_check_role(c, was_set(&st, "daemon", "ldap_sync"),
+	    was_set(&st, "daemon", "revocation_workers"),
+	    was_set(&st, "daemon", "revoke_leavers"), err, errlen) < 0)
+		return -1;
 	return check_consistent(c, err, errlen);
 }
 

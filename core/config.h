@@ -23,6 +23,24 @@
 #define CW_AUDIT_KEY_ID_DEFAULT "k1"
 #define CW_AUDIT_SPOOL_MAX_DEFAULT (256 * 1024 * 1024)
 #define CW_AUDIT_SPOOL_MAX_MIN (1024 * 1024)
+/* [daemon] admin_max_staleness: admin mode needs data fresher than this. */
+#define CW_ADMIN_MAX_STALENESS_DEFAULT 300
+
+/*
+ * What one clearwayd does in a fleet ([daemon] role; docs/deployment.md).
+ * HOST answers PAM from what it reads (a read-only Redis user); CENTRAL
+ * runs what is done once for the fleet (mirror, queue, writer, the CLI's
+ * writes); BOTH is all of it, one machine alone (the default).
+ */
+enum cw_role {
+	CW_ROLE_BOTH = 0,
+	CW_ROLE_HOST,
+	CW_ROLE_CENTRAL,
+};
+
+/* "both", "host", "central". */
+const char *cw_role_name(enum cw_role r);
+
 /* node_exporter's textfile collector directory on Debian. */
 #define CW_METRICS_FILE_DEFAULT \
 	"/var/lib/prometheus/node-exporter/clearway.prom"
@@ -65,6 +83,7 @@ struct cw_config {
 	} redis;
 	struct {
 		int training_validity_days;
+		int request_expiry_hours;       /* unanswered requests */
 		struct cw_name_list exempt_users;
 		struct cw_name_list breakglass_users;
 		/* cwRole values that make someone HR, an approver, an auditor */
@@ -112,6 +131,12 @@ struct cw_config {
 		int notify_timeout_ms;
 		int notify_retries;             /* then given up, logged */
 		bool revoke_leavers;            /* sync leavers -> queue */
+		enum cw_role role;
+		/* Seconds without contact with Redis after which nothing is
+		 * allowed from the old data (break-glass aside); 0: one
+		 * working day after the last contact (contract section 5). */
+		int offline_grace_s;
+		int admin_max_staleness_s;      /* admin mode needs fresher */
 	} daemon;
 };
 

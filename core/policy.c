@@ -245,7 +245,14 @@ cw_decide(const struct cw_policy_input *in)
 	    in->training_validity_days);
 	if (d.verdict != CW_VERDICT_ALLOW)
 		return d;
-	return decide_roles(in);
+	d = decide_roles(in);
+	/* Old data may still say no, never yes: the allow it would give
+	 * is what a revocation we cannot hear about would have removed. */
+	if (d.verdict == CW_VERDICT_ALLOW && (in->offline_expired ||
+	    (in->mode == CW_MODE_ADMIN && in->admin_stale)))
+		return verdict(CW_VERDICT_UNAVAILABLE,
+		    CW_REASON_POLICY_UNAVAILABLE);
+	return d;
 }
 
 static int

@@ -86,6 +86,15 @@ struct cw_policy_input {
 	enum cw_mode mode;
 	int64_t now;
 	unsigned training_validity_days;
+	/*
+	 * How old the data is, as the caller measured it (this function
+	 * reads no clock): past [daemon] offline_grace without contact with
+	 * the store, or (admin mode only) older than admin_max_staleness.
+	 * Then what would be allowed is "unavailable" (policy_unavailable);
+	 * every deny, revoked above all, stays, and break-glass still works.
+	 */
+	bool offline_expired;
+	bool admin_stale;
 };
 
 struct cw_decision {

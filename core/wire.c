@@ -38,6 +38,11 @@ static const char *const op_names[] = {
 	[CW_OP_UNSUSPEND] = "unsuspend",
 	[CW_OP_AUDIT_VERIFY] = "audit_verify",
 	[CW_OP_AUDIT_EXPORT] = "audit_export",
+	[CW_OP_REQUEST] = "request",
+	[CW_OP_REQUESTS] = "requests",
+	[CW_OP_APPROVE] = "approve",
+	[CW_OP_REJECT] = "reject",
+	[CW_OP_REVIEW] = "review",
 };
 
 static const char *const event_names[] = {
@@ -276,7 +281,7 @@ static const char *const request_keys[] = {
 	"v", "op", "user", "host_class", "mode", "event", "service", "rhost",
 	"tty", "role", "duration", "reason", "ticket", "effective", "month",
 	"cursor", "after", "id", "at", "within", "until", "since", "audit_type", "host",
-	"csv", NULL
+	"csv", "state", NULL
 };
 
 /* What each operation needs beyond "v" and "op". */
@@ -309,6 +314,11 @@ static const struct op_needs op_needs[] = {
 	    false },
 	[CW_OP_AUDIT_EXPORT] = { false, false, false, false, false, false,
 	    false },
+	[CW_OP_REQUEST] = { true, false, true, true, true, false, false },
+	[CW_OP_REQUESTS] = { false, false, false, false, false, false, false },
+	[CW_OP_APPROVE] = { true, false, true, true, false, false, true },
+	[CW_OP_REJECT] = { true, false, false, false, true, false, true },
+	[CW_OP_REVIEW] = { false, true, false, false, false, false, false },
 };
 
 /* "YYYY-MM" with a real month. */
@@ -365,6 +375,10 @@ check_op_fields(enum cw_op op, const struct cw_request *r, char *err,
 	    r->audit_type[0] != '\0' || r->host[0] != '\0')) {
 		snprintf(err, errlen, "\"since\", \"audit_type\", \"host\" "
 		    "and \"csv\" are only for audit_export");
+		return -1;
+	}
+	if (r->state[0] != '\0' && op != CW_OP_REQUESTS) {
+		snprintf(err, errlen, "\"state\" is only for requests");
 		return -1;
 	}
 	if (r->at != 0 && op != CW_OP_CHECK) {
@@ -435,7 +449,9 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	    sizeof(out->audit_type), err, errlen) < 0 ||
 	    get_string(root, "host", FIELD_TEXT, false, out->host,
 	    sizeof(out->host), err, errlen) < 0 ||
-	    get_bool(root, "csv", &out->csv, err, errlen) < 0)
+	    get_bool(root, "csv", &out->csv, err, errlen) < 0 ||
+	    get_string(root, "state", FIELD_REF, false, out->state,
+	    sizeof(out->state), err, errlen) < 0)
 		goto out;
 	if (check_op_fields((enum cw_op)op, out, err, errlen) < 0)
 		goto out;
@@ -622,6 +638,7 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 	set_optional(o, "cursor", r->cursor);
 	set_optional(o, "after", r->after);
 	set_optional(o, "id", r->id);
+	set_optional(o, "state", r->state);
 	return dump(o, len);
 }
 

@@ -30,6 +30,8 @@
 /* A revocation id (retry), and a page cursor "<score>:<id>" (queue, report). */
 #define CW_REVID_MAX 64
 #define CW_AFTER_MAX 96         /* >= CW_REVQ_CURSOR_MAX */
+/* requests --state: the longest state name. */
+#define CW_STATE_MAX 16
 /* leaver --effective: how far from now a leaving time may be. */
 #define CW_EFFECTIVE_PAST_MAX (366LL * 86400)
 #define CW_EFFECTIVE_AHEAD_MAX (3660LL * 86400)
@@ -60,6 +62,11 @@ enum cw_op {
 	CW_OP_UNSUSPEND,        /* clearwayctl unsuspend USER --reason */
 	CW_OP_AUDIT_VERIFY,     /* clearwayctl audit verify, as an auditor */
 	CW_OP_AUDIT_EXPORT,     /* clearwayctl audit export, paged */
+	CW_OP_REQUEST,          /* clearwayctl request --role --for --reason */
+	CW_OP_REQUESTS,         /* clearwayctl requests, paged */
+	CW_OP_APPROVE,          /* clearwayctl approve ID */
+	CW_OP_REJECT,           /* clearwayctl reject ID --reason */
+	CW_OP_REVIEW,           /* clearwayctl review --host-class H, paged */
 };
 
 enum cw_session_event {
@@ -102,8 +109,11 @@ struct cw_request {
 	char cursor[32];
 	/* queue, report: the last row of the previous page ("" = first) */
 	char after[CW_AFTER_MAX + 1];
-	/* retry: the revocation */
+	/* retry: the revocation; approve, reject, requests: the request */
 	char id[CW_REVID_MAX + 1];
+	/* requests: pending, approved, rejected, expired or any ("" =
+	 * pending) */
+	char state[CW_STATE_MAX + 1];
 };
 
 enum cw_status {
@@ -156,7 +166,10 @@ void cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER]);
  * (printable ASCII); drop needs user and role; leaver, revoke and
  * reinstate need user and reason (leaver may add effective); report needs
  * month; queue needs nothing (both may add after, a page cursor); retry
- * needs id.
+ * needs id.  request needs user, role, duration and reason; approve needs
+ * id, user, role and duration (the request's, which the daemon checks
+ * against the stored one); reject needs id, user and reason; requests
+ * may add id, user, state, month; review needs host_class.
  */
 int cw_request_parse(const char *buf, size_t len, struct cw_request *out,
     char *err, size_t errlen);

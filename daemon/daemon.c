@@ -121,7 +121,9 @@ build_base(struct cw_daemon *d, char *err, size_t errlen)
 	d->host[sizeof(d->host) - 1] = '\0';
 	if (factory_init(&d->factory, d->cfg, err, errlen) < 0)
 		return -1;
-	/* One connection per thread that talks to Redis. */
+	/* One connection per thread that talks to Redis (the mirror's is
+	 * never opened on a daemon that does not sync: clients connect on
+	 * first use). */
 	if ((d->follow_redis = new_client(&d->factory)) == NULL ||
 	    (d->mirror_redis = new_client(&d->factory)) == NULL ||
 	    (d->control_redis = new_client(&d->factory)) == NULL) {
@@ -155,6 +157,34 @@ build_audit(struct cw_daemon *d, char *err, size_t errlen)
 }
 
 /*
+ * What each [daemon] role runs (docs/deployment.md).  The configuration
+ * has already turned off, or refused, what a host never runs
+ * (config_role.c): the mirror (ldap_sync), the revoker workers with the
+ * promoter and the deadline watch (revocation_workers), filing leavers
+ * (revoke_leavers), the audit writer.  Below them, a host also leaves to
+ * the central role the writes its Redis user may not make: elevation
+ * expiry (control.c), the store's epoch and re-assertions after a loss
+ * (store_guard.c, read-only), the queue's record of its session ends
+ * (revoker.c: the audit trail has them), and the CLI's write commands
+ * (handlers.c answers them with where they are served).
+ */
+static void
+log_role(const struct cw_config *cfg)
+{
+	if (cfg->daemon.role == CW_ROLE_HOST)
+		cw_info("role host: decisions, deny-list, session ends, audit "
+		    "spool and forwarder; reads Redis only (no LDAP sync, no "
+		    "revocation workers, no elevation expiry, no audit "
+		    "writer, the CLI's writes served by a central daemon)");
+	else
+		cw_info("role %s: LDAP sync %s, %d revocation workers, audit "
+		    "writer %s", cw_role_name(cfg->daemon.role),
+		    cfg->daemon.ldap_sync ? "on" : "off",
+		    cfg->daemon.revocation_workers,
+		    cfg->audit.writer ? "on" : "off");
+}
+
+/*
  * The peers, each given at its start what it talks to: the revoker (its
  * doorbell and inbox exist once it does), the sync (which puts the newly
  * revoked in the revoker's inbox), the control worker (which rings the
@@ -165,6 +195,7 @@ build_peers(struct cw_daemon *d, char *err, size_t errlen)
 {
 	struct cw_control_links links;
 
+	log_role(d->cfg);
 	if ((d->revoker = cw_revoker_start(d->cfg, new_client, &d->factory,
 	    d->host, err, errlen)) == NULL)
 		return -1;
@@ -212,8 +243,8 @@ cw_daemon_run(struct cw_daemon *d)
 	int rc;
 
 	cw_ev_daemon(CW_AUDIT_DAEMON_START, CW_VERSION);
-	cw_info("clearwayd %s: listening on %s", CW_VERSION,
-	    d->cfg->daemon.socket);
+	cw_info("clearwayd %s: role %s, listening on %s", CW_VERSION,
+	    cw_role_name(d->cfg->daemon.role), d->cfg->daemon.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", d->cfg->daemon.socket);
 	rc = cw_server_run(d->srv, d->control, &d->sync, d->wake_fd,
 	    d->sig_fd);

@@ -12,6 +12,11 @@
  *   control                           control worker
  *   run: the server loop on the calling thread
  *
+ * [daemon] role decides what of it runs (log_role in daemon.c says
+ * what, docs/deployment.md why): a host starts no mirror thread, no
+ * revoker workers and no audit writer (the configuration has them off,
+ * config_role.c), and its peers leave the central role's writes alone.
+ *
  * No subsystem is handed a peer after it started, and none is started
  * before what it uses exists.  Peers talk through what the wiring
  * connects (daemon/README.md): doorbells and marks (lib/wake.h), the

@@ -135,7 +135,8 @@ main(int argc, char **argv)
 		if (rc == 0)
 			rc = check_secrets(&cfg, err, sizeof(err));
 		if (rc == 0)
-			printf("clearwayd: %s: configuration OK\n", opt.config);
+			printf("clearwayd: %s: configuration OK (role %s)\n",
+			    opt.config, cw_role_name(cfg.daemon.role));
 		else
 			fprintf(stderr, "clearwayd: %s\n", err);
 		cw_config_free(&cfg);

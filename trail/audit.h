@@ -163,6 +163,10 @@ enum cw_audit_type {
 	CW_AUDIT_STORE_LOSS,
 	CW_AUDIT_SUSPENDED,             /* clearwayctl suspend */
 	CW_AUDIT_UNSUSPENDED,           /* clearwayctl unsuspend */
+	CW_AUDIT_ACCESS_REQUESTED,      /* clearwayctl request */
+	CW_AUDIT_ACCESS_APPROVED,       /* clearwayctl approve */
+	CW_AUDIT_ACCESS_REJECTED,       /* clearwayctl reject */
+	CW_AUDIT_ACCESS_EXPIRED,        /* a request left unanswered */
 	CW_AUDIT_TYPE_COUNT
 };
 

@@ -57,6 +57,10 @@ static const char *const type_names[CW_AUDIT_TYPE_COUNT] = {
 	[CW_AUDIT_STORE_LOSS] = "store_loss",
 	[CW_AUDIT_SUSPENDED] = "suspended",
 	[CW_AUDIT_UNSUSPENDED] = "unsuspended",
+	[CW_AUDIT_ACCESS_REQUESTED] = "access_requested",
+	[CW_AUDIT_ACCESS_APPROVED] = "access_approved",
+	[CW_AUDIT_ACCESS_REJECTED] = "access_rejected",
+	[CW_AUDIT_ACCESS_EXPIRED] = "access_request_expired",
 };
 
 const char *

@@ -43,7 +43,7 @@
  * opens the store only while holding it.  It finds every host's stream
  * (SCAN) and the legacy <prefix>audit, and reads each through the
  * consumer group "writers" (its own pending entries first after a
- * restart, entries of dead writers idle over 60 s by XAUTOCLAIM), seals
+ * restart, entries of dead writers idle over a lease by XAUTOCLAIM), seals
  * each new event into the HMAC chain (cw_audit_store_append) if it
  * claims its stream's host (else a forged_host anomaly record), and XACKs
  * and XDELs the entries only after that append was fsync'd.  Duplicates

@@ -6,15 +6,19 @@
  * Reading the stream and sealing is audit_writer_read.c, the process's
  * token audit_writer_token.c, the duplicate marks audit_dedup.c.
  *
- * One writer at a time.  Any number of hosts may run with writer = yes;
- * the one holding <prefix>audit:writer (SET NX PX, renewed) works, the
- * others wait for the key to expire.  The key holds a token drawn at
- * random by each process, so a second daemon on the same host is just
- * another writer; only a restart that can prove its previous incarnation
- * dead (the flock on <spool_dir>/writer.token) takes that one's lock at
- * once.  The holder opens the store only
- * while it holds the key, and appends only while its last renewal is
- * recent enough that the key cannot have expired meanwhile.
+ * One writer at a time.  Any number of daemons may run with writer =
+ * yes; the one holding the lease <prefix>audit:writer (store/lease.h:
+ * a fencing token from INCR <prefix>audit:fence, PX WRITER_LEASE_MS,
+ * renewed at a third of it) works, the others stand by and take it when
+ * it expires.  Tokens name processes, not hosts, so a second daemon on
+ * the same host is just another writer; only a restart that can prove its
+ * previous incarnation dead (the flock on <spool_dir>/writer.token) takes
+ * that one's lease at once.  The holder opens the store only while it
+ * holds the lease, appends only while its last renewal is recent enough
+ * (APPEND_MARGIN_MS) that the lease cannot have expired meanwhile, and its
+ * Redis writes (XACK/XDEL, lua/audit_ack.lua) carry the token: once the
+ * lease moved on they are refused, the entries stay pending for the new
+ * holder, and this one stands by.
  *
  * Order.  Events reach the stream in each host's counter order (the
  * forwarder sends its spool in order, each batch one MULTI/EXEC), and the
@@ -34,6 +38,7 @@
  * counter that jumps is a gap: events that never arrived (logged,
  * counted).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +48,8 @@
 #include "lib/log.h"
 #include "text.h"
 #include "lib/wake.h"
-#include "store/lua_scripts.h"
+#include "audit/events.h"
 
-#define LOCK_TTL_MS 30000
-#define RENEW_MS 5000
 #define BLOCK_MAX_MS 500
 #define STANDBY_MS 1000
 #define BACKOFF_MIN_MS 100
@@ -90,54 +93,45 @@ writer_command(struct cw_audit_writer *w, int argc, const char **argv,
 	return r;
 }
 
-/* EVAL script 1 <lock key> <token> <ttl> [arg3]: the integer, or -1. */
-static long long
-lock_script(struct cw_audit_writer *w, const char *script, const char *arg3)
-{
-	char ttl[16];
-	const char *argv[7] = { "EVAL", script, "1", w->lock_key, w->token,
-	    ttl, arg3 };
-	long long v = -1;
-	redisReply *r;
+/* Published for clearwayctl status: the token held now, 0 when none. */
+static _Atomic long long held_token;
 
-	snprintf(ttl, sizeof(ttl), "%d", LOCK_TTL_MS);
-	r = writer_command(w, arg3 != NULL ? 7 : 6, argv, NULL);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER)
-		v = r->integer;
-	if (r != NULL)
-		freeReplyObject(r);
-	return v;
+long long
+cw_ev_writer_token(void)
+{
+	return atomic_load(&held_token);
 }
 
 /*
- * SET NX PX; else, if the lock still holds the token of this directory's
- * previous writer process (dead: we hold its flock), take it at once
- * rather than wait out the lease.  Any other holder, a second daemon on
- * this host included, keeps it until it lets it go or its lease expires.
+ * The lease, free or expired; else, if it still holds the token of this
+ * spool's previous writer process (dead: we hold its flock), at once
+ * rather than after the ttl.  Any other holder, a second daemon on this
+ * host included, keeps it until it lets it go or its lease expires.
+ * Either way a new holder draws a new, greater fencing token.
  */
 static bool
 lock_acquire(struct cw_audit_writer *w)
 {
-	char ttl[16];
-	const char *argv[6] = { "SET", w->lock_key, w->token, "NX", "PX", ttl };
-	redisReply *r;
-	bool got;
+	char err[512], holder[CW_LEASE_TOKEN_MAX];
+	int rc;
 
-	snprintf(ttl, sizeof(ttl), "%d", LOCK_TTL_MS);
-	if ((r = writer_command(w, 6, argv, NULL)) == NULL)
+	rc = cw_lease_acquire(&w->lease, w->prev_token, holder,
+	    sizeof(holder), err, sizeof(err));
+	if (rc < 0) {
+		writer_redis_state(w, false, err);
 		return false;
-	got = r->type == REDIS_REPLY_STATUS;    /* nil: someone holds it */
-	freeReplyObject(r);
-	if (!got && w->prev_token[0] != '\0' && lock_script(w,
-	    cw_lua_audit_lock_acquire, w->prev_token) == 1) {
-		cw_log(LOG_NOTICE, "audit writer: took %s over from this "
-		    "trail's previous writer process, which is gone",
-		    w->lock_key);
-		got = true;
 	}
-	if (got)
-		w->prev_token[0] = '\0';
-	return got;
+	writer_redis_state(w, true, NULL);
+	if (rc == 0)
+		return false;
+	if (w->prev_token[0] != '\0' && strcmp(holder, w->prev_token) == 0)
+		cw_log(LOG_NOTICE, "audit writer: took %s over from this "
+		    "spool's previous writer process, which is gone",
+		    w->lock_key);
+	w->prev_token[0] = '\0';
+	writer_token_file_save(w);
+	atomic_store(&held_token, cw_lease_token_now(&w->lease));
+	return true;
 }
 
 /* ---- the store ---- */
@@ -194,9 +188,20 @@ release(struct cw_audit_writer *w)
 	if (!w->holding)
 		return;
 	store_close(w);
-	(void)lock_script(w, cw_lua_audit_lock_release, NULL);
+	cw_lease_release(&w->lease);
 	w->holding = false;
+	atomic_store(&held_token, 0);
 	cw_metrics_level(w->log->metrics, CW_LEVEL_WRITER_ACTIVE, 0);
+}
+
+void
+writer_fenced(struct cw_audit_writer *w, const char *what)
+{
+	cw_log(LOG_WARNING, "audit writer: %s refused: the lease %s no longer "
+	    "holds token %s (another writer took over); standing by", what,
+	    w->lock_key, w->lease.token[0] != '\0' ? w->lease.token : "?");
+	cw_lease_forget(&w->lease);     /* nothing to release in Redis */
+	release(w);
 }
 
 /* Takes the lock, then opens the store.  0 when this host now writes. */
@@ -211,7 +216,6 @@ become_writer(struct cw_audit_writer *w)
 		return -1;
 	}
 	w->holding = true;
-	w->renewed_ms = cw_now_ms();
 	if (store_open(w) < 0) {
 		release(w);
 		return -1;
@@ -219,28 +223,38 @@ become_writer(struct cw_audit_writer *w)
 	w->phase = READ_OTHERS;         /* find every stream again */
 	w->standby_logged = false;
 	cw_metrics_level(w->log->metrics, CW_LEVEL_WRITER_ACTIVE, 1);
-	cw_log(LOG_NOTICE, "audit writer: sealing %s and %s* into %s",
-	    w->legacy_key, w->host_prefix, w->dir);
+	cw_log(LOG_NOTICE, "audit writer: sealing %s and %s* into %s (lease "
+	    "token %s)", w->legacy_key, w->host_prefix, w->dir, w->lease.token);
 	return 0;
 }
 
-/* Renews the lock every RENEW_MS; -1 when it turned out to be lost. */
+/*
+ * Renews the lease every third of its ttl; -1 when it turned out to be
+ * lost, or could not be renewed for a whole ttl (Redis unreachable: by
+ * then another writer may hold it, and our acks would be refused).
+ */
 static int
 renew(struct cw_audit_writer *w)
 {
-	long long v;
+	char err[512];
+	int v;
 
-	if (cw_now_ms() - w->renewed_ms < RENEW_MS)
+	if (!cw_lease_renew_due(&w->lease, cw_now_ms()))
 		return 0;
-	v = lock_script(w, cw_lua_audit_lock_renew, NULL);
+	v = cw_lease_renew(&w->lease, err, sizeof(err));
 	if (v == 1) {
-		w->renewed_ms = cw_now_ms();
+		writer_redis_state(w, true, NULL);
 		return 0;
 	}
-	if (v < 0)
-		return 0;       /* Redis unreachable: appends stop by margin */
-	cw_log(LOG_WARNING, "audit writer: lost %s to another writer; "
-	    "standing by", w->lock_key);
+	if (v < 0) {
+		writer_redis_state(w, false, err);
+		if (!cw_lease_expired(&w->lease, cw_now_ms()))
+			return 0;       /* appends stop by margin meanwhile */
+		cw_lease_forget(&w->lease);
+	}
+	cw_log(LOG_WARNING, "audit writer: lost %s (%s); standing by",
+	    w->lock_key, v == 0 ? "another writer took it over" :
+	    "not renewed within its ttl");
 	release(w);
 	return -1;
 }
@@ -399,15 +413,16 @@ writer_init(struct cw_audit_writer *w, struct cw_audit_log *log,
 	cw_wake_cond_init(&w->cond);
 	if (writer_streams_init(w, cfg->redis.key_prefix) < 0 ||
 	    cw_audit_redis_key(w->lock_key, sizeof(w->lock_key),
-	    cfg->redis.key_prefix, CW_KEY_AUDIT_WRITER) < 0 ||
-	    writer_token_make(w, log->host) < 0)
+	    cfg->redis.key_prefix, CW_KEY_AUDIT_WRITER) < 0)
 		return -1;
 	if ((w->dir = strdup(cfg->audit.directory)) == NULL ||
 	    (w->key_dir = strdup(cfg->audit.key_dir)) == NULL ||
 	    (w->key_id = strdup(cfg->audit.key_id)) == NULL ||
 	    (w->dedup = cw_audit_dedup_new()) == NULL ||
 	    (w->events = calloc(BATCH, sizeof(*w->events))) == NULL ||
-	    (w->redis = cw_redis_new(redis)) == NULL)
+	    (w->redis = cw_redis_new(redis)) == NULL ||
+	    cw_lease_init(&w->lease, w->redis, cfg->redis.key_prefix,
+	    CW_KEY_AUDIT_WRITER, CW_KEY_AUDIT_FENCE, WRITER_LEASE_MS) < 0)
 		return -1;
 	writer_token_file_open(w, cfg->audit.spool_dir);
 	return 0;

@@ -17,12 +17,20 @@
 
 #include "audit/audit_dedup.h"
 #include "audit/audit_pipeline.h"
+#include "store/lease.h"
 
 #define GROUP "writers"
 #define BATCH 512
 #define STREAM_ID_MAX 48
-#define TOKEN_RANDOM 16         /* bytes: the token names one process */
-#define TOKEN_LEN (CW_AUDIT_HOST_MAX + 2 + 2 * TOKEN_RANDOM + 1)
+/*
+ * The lease (<prefix>audit:writer, store/lease.h): a dead writer is
+ * replaced within about WRITER_LEASE_MS.  Renewed every third of it; the
+ * trail is appended only while the last renewal is younger than
+ * APPEND_MARGIN_MS, so a writer that stalled stops sealing well before
+ * another can have taken over.
+ */
+#define WRITER_LEASE_MS 6000
+#define APPEND_MARGIN_MS 4000
 #define ACK_IDS (BATCH * 2)     /* entries plus ids XAUTOCLAIM found gone */
 
 enum read_phase {
@@ -62,10 +70,11 @@ struct cw_audit_writer {
 	struct cw_redis *redis;
 	char lock_key[CW_AUDIT_REDIS_KEY_MAX];
 	char *dir, *key_dir, *key_id;
-	/* "<host> <hex>": this process's, and (until used) that of the last
-	 * process that wrote this directory, which is known to be dead. */
-	char token[TOKEN_LEN];
-	char prev_token[TOKEN_LEN];
+	/* The lease with its fencing token (the writer thread's), and (until
+	 * used) the token of this spool's previous writer process, which is
+	 * known to be dead (its flock is ours). */
+	struct cw_lease lease;
+	char prev_token[CW_LEASE_TOKEN_MAX];
 	int token_fd;           /* <spool_dir>/writer.token, flock'd */
 	int retention_days;
 	int block_ms;
@@ -80,7 +89,6 @@ struct cw_audit_writer {
 	/* The writer thread's. */
 	struct cw_audit_store *store;
 	bool holding, redis_up, standby_logged, open_failed;
-	long long renewed_ms;
 	enum read_phase phase;
 	int64_t swept_day;
 	int backoff_ms;
@@ -120,6 +128,11 @@ void writer_redis_state(struct cw_audit_writer *w, bool up, const char *why);
 redisReply *writer_command(struct cw_audit_writer *w, int argc,
     const char **argv, const size_t *lens);
 /*
+ * A write the lease refused (its token moved on): stops sealing, gives
+ * the store up and stands by as a candidate.
+ */
+void writer_fenced(struct cw_audit_writer *w, const char *what);
+/*
  * After a failed append: closes the store and opens it again, which
  * repairs the file and rebuilds the duplicate marks from what really
  * reached it; if it will not open, gives the lease up.
@@ -158,9 +171,9 @@ void writer_round_pause(struct cw_audit_writer *w, int ms);
 
 /* ---- audit_writer_token.c ---- */
 
-/* A fresh random token for this process: "<host> <hex>".  0 or -1. */
-int writer_token_make(struct cw_audit_writer *w, const char *host);
 /* Takes <spool_dir>/writer.token: learns the dead predecessor's token. */
 void writer_token_file_open(struct cw_audit_writer *w, const char *spool_dir);
+/* Records the token just acquired there (for our own next incarnation). */
+void writer_token_file_save(struct cw_audit_writer *w);
 
 #endif

@@ -38,10 +38,11 @@
 #include "audit/audit_writer_internal.h"
 #include "lib/log.h"
 #include "lib/wake.h"
+#include "store/lua_scripts.h"
 
-/* Append only if the lock was renewed this recently (< LOCK_TTL_MS). */
-#define APPEND_MARGIN_MS 20000
-#define CLAIM_IDLE_MS 60000
+/* A dead holder's entries are claimed once idle a whole lease: by then it
+ * cannot seal them (APPEND_MARGIN_MS) and its acks are fenced. */
+#define CLAIM_IDLE_MS WRITER_LEASE_MS
 #define CLAIM_RETRY_MS 1000
 #define CHUNK 256               /* streams per read of a pass */
 /* Up to this many streams, one read names them all and blocks when idle
@@ -189,32 +190,35 @@ take_entry(struct cw_audit_writer *w, struct writer_stream *s,
 
 /*
  * XACK and XDEL the ids handled, per stream (the ids of one stream are
- * consecutive): acknowledged, and gone from Redis.  One round trip.
+ * consecutive): acknowledged, and gone from Redis.  One script per
+ * stream (lua/audit_ack.lua), all in one round trip, each refused unless
+ * the lease still holds our token: then the ids stay pending for the
+ * new holder.
  */
 static int
 ack(struct cw_audit_writer *w)
 {
-	const char *argv[ACK_IDS * 2 + ACK_IDS * 5];
-	const char *const *cmd[ACK_IDS * 2];
-	redisReply *rep[ACK_IDS * 2];
-	int argc[ACK_IDS * 2], rc = 0;
+	const char *argv[ACK_IDS * 8];
+	const char *const *cmd[ACK_IDS];
+	redisReply *rep[ACK_IDS];
+	const char *token = cw_lease_held(&w->lease) ? w->lease.token : "none";
+	int argc[ACK_IDS], rc = 0;
 	size_t i, j, k, a = 0, c = 0;
+	bool fenced = false;
 	char err[512];
 
 	for (i = 0; i < w->nids; i = j) {
 		for (j = i; j < w->nids && w->id_stream[j] == w->id_stream[i];)
 			j++;
 		cmd[c] = &argv[a];
-		argc[c++] = (int)(j - i) + 3;
-		argv[a++] = "XACK";
+		argc[c++] = (int)(j - i) + 7;
+		argv[a++] = "EVAL";
+		argv[a++] = cw_lua_audit_ack;
+		argv[a++] = "2";
+		argv[a++] = w->lock_key;
 		argv[a++] = w->id_stream[i]->key;
+		argv[a++] = token;
 		argv[a++] = GROUP;
-		for (k = i; k < j; k++)
-			argv[a++] = w->ids[k];
-		cmd[c] = &argv[a];
-		argc[c++] = (int)(j - i) + 2;
-		argv[a++] = "XDEL";
-		argv[a++] = w->id_stream[i]->key;
 		for (k = i; k < j; k++)
 			argv[a++] = w->ids[k];
 	}
@@ -225,11 +229,20 @@ ack(struct cw_audit_writer *w)
 		writer_redis_state(w, false, err);
 		return -1;
 	}
+	writer_redis_state(w, true, NULL);
 	for (i = 0; i < c; i++) {
 		if (rep[i]->type != REDIS_REPLY_INTEGER)
 			rc = -1;
+		if (rep[i]->type == REDIS_REPLY_ERROR &&
+		    cw_lease_refused(&w->lease, rep[i]->str))
+			fenced = true;
+		else if (rep[i]->type == REDIS_REPLY_ERROR)
+			writer_stream_error(w, "XACK", w->id_stream[0]->key,
+			    rep[i]->str);
 		freeReplyObject(rep[i]);
 	}
+	if (fenced)
+		writer_fenced(w, "XACK");
 	return rc;
 }
 
@@ -244,7 +257,8 @@ seal(struct cw_audit_writer *w, size_t n)
 	/* The lock may have expired unseen: do not write beside another.
 	 * The marks already count these events: relearn them from what
 	 * the trail really holds, or their re-read would look like copies. */
-	if (cw_now_ms() - w->renewed_ms > APPEND_MARGIN_MS) {
+	if (!cw_lease_held(&w->lease) ||
+	    cw_now_ms() - w->lease.renewed_ms > APPEND_MARGIN_MS) {
 		cw_audit_dedup_rebuild(w->dedup, w->dir);
 		return -1;
 	}

@@ -145,6 +145,25 @@ cw_ev_elevation(enum cw_audit_type type, const char *actor, const char *user,
 }
 
 void
+cw_ev_access_request(enum cw_audit_type type, const char *actor,
+    const char *user, const char *id, const char *role, int64_t duration,
+    const char *reason, const char *note, const char *notify)
+{
+	struct cw_audit_event ev;
+
+	if (!start(&ev, type, actor, user, "success"))
+		return;
+	cw_audit_event_add_string(&ev, "id", id);
+	cw_audit_event_add_string(&ev, "role", role);
+	cw_audit_event_add_int(&ev, "duration_s", duration);
+	cw_audit_event_add_string(&ev, "reason", reason);
+	if (note != NULL && note[0] != '\0')
+		cw_audit_event_add_string(&ev, "note", note);
+	cw_audit_event_add_string(&ev, "notify", notify);
+	emit(&ev);
+}
+
+void
 cw_ev_suspension(enum cw_audit_type type, const char *actor,
     const char *user, int64_t until, const char *reason)
 {

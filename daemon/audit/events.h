@@ -37,6 +37,15 @@ void cw_ev_request(const char *caller, const char *command,
 /* suspended (until > 0) or unsuspended, by actor. */
 void cw_ev_suspension(enum cw_audit_type type, const char *actor,
     const char *user, int64_t until, const char *reason);
+/*
+ * An access request's step (access_requested, access_approved,
+ * access_rejected, access_request_expired) by actor about user's request
+ * id; notify names whom the notification is for ("approvers", or the
+ * requester's login name), for the notify_command to route.
+ */
+void cw_ev_access_request(enum cw_audit_type type, const char *actor,
+    const char *user, const char *id, const char *role, int64_t duration,
+    const char *reason, const char *note, const char *notify);
 void cw_ev_elevation(enum cw_audit_type type, const char *actor,
     const char *user, const char *role, const struct cw_elevation *grant);
 void cw_ev_revocation(enum cw_audit_type type, const char *actor,
@@ -44,6 +53,9 @@ void cw_ev_revocation(enum cw_audit_type type, const char *actor,
     const char *detail);
 void cw_ev_sync_state(const char *what, const char *state,
     const char *error);
+/* The audit writer's lease token held now (audit_writer.c), 0 when this
+ * daemon is not the writer: for clearwayctl status. */
+long long cw_ev_writer_token(void);
 /* Redis forgot revocations (store_guard.c): what this host put back. */
 void cw_ev_store_loss(const char *why, const char *old_epoch,
     const char *epoch, long long old_gen, long long gen, const char *users,

@@ -19,6 +19,7 @@
 #include "audit/events.h"
 #include "control/audit_query.h"
 #include "control/export.h"
+#include "control/requests.h"
 #include "control/suspensions.h"
 #include "lib/log.h"
 #include "revoke/revocation_queue.h"
@@ -34,7 +35,8 @@
 /*
  * Bounds on what callers can make the worker hold (issue 10): each job
  * holds a client's socket until it is answered.  Callers without a duty
- * (HR, approver, auditor) can only drop their own elevations, so they
+ * (HR, approver, auditor) can only drop their own elevations and file
+ * access requests (at most CW_REQUESTS_PER_USER pending each), so they
  * share a small part of the queue and the rest stays free for root and
  * the duty holders (an HR leaver must get through a flood).
  */
@@ -255,7 +257,10 @@ job_name(enum cw_op op)
 	    "export" : op == CW_OP_RETRY ? "retry" : op == CW_OP_SUSPEND ?
 	    "suspend" : op == CW_OP_UNSUSPEND ? "unsuspend" :
 	    op == CW_OP_AUDIT_VERIFY ? "audit_verify" :
-	    op == CW_OP_AUDIT_EXPORT ? "audit_export" : "erase";
+	    op == CW_OP_AUDIT_EXPORT ? "audit_export" : op == CW_OP_REQUEST ?
+	    "request" : op == CW_OP_REQUESTS ? "requests" : op ==
+	    CW_OP_APPROVE ? "approve" : op == CW_OP_REJECT ? "reject" :
+	    "erase";
 }
 
 /* Requests that change something (the rest only read). */
@@ -263,7 +268,8 @@ static bool
 job_writes(enum cw_op op)
 {
 	return op != CW_OP_QUEUE && op != CW_OP_REPORT && op != CW_OP_EXPORT &&
-	    op != CW_OP_AUDIT_VERIFY && op != CW_OP_AUDIT_EXPORT;
+	    op != CW_OP_AUDIT_VERIFY && op != CW_OP_AUDIT_EXPORT &&
+	    op != CW_OP_REQUESTS;
 }
 
 /*
@@ -321,6 +327,13 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	case CW_OP_AUDIT_VERIFY:
 	case CW_OP_AUDIT_EXPORT:
 		cw_audit_query(c->cfg, j, &resp);
+		break;
+	case CW_OP_REQUEST:
+	case CW_OP_REQUESTS:
+	case CW_OP_APPROVE:
+	case CW_OP_REJECT:
+		gen = cw_requests_run(&c->store, c->cfg, j, j->caller.root ?
+		    "root" : j->caller.name, &resp, err, sizeof(err));
 		break;
 	case CW_OP_SUSPEND:
 	case CW_OP_UNSUSPEND:
@@ -445,13 +458,20 @@ control_main(void *arg)
 			run_job(c, j);
 			continue;
 		}
-		/* Once a second, end the elevations whose time is up. */
-		if (cw_now_ms() >= next_expiry) {
+		/* Once a second, end the elevations and the access requests
+		 * whose time is up (the central role's: a host's Redis user
+		 * may not write, and its decisions already ignore an
+		 * elevation past its end). */
+		if (cw_now_ms() >= next_expiry &&
+		    c->cfg->daemon.role != CW_ROLE_HOST) {
 			next_expiry = cw_now_ms() + 1000;
 			if (cw_store_expire_elevations(&c->store,
 			    (int64_t)time(NULL), log_expired, c, err,
 			    sizeof(err)) < 0)
 				cw_debug("elevation expiry: %s", err);
+			if (cw_requests_expire(&c->store, (int64_t)time(NULL),
+			    err, sizeof(err)) < 0)
+				cw_debug("request expiry: %s", err);
 		}
 	}
 	while ((j = next_job(c, 0, &stop)) != NULL) {
@@ -479,6 +499,7 @@ cw_control_start(const struct cw_config *cfg, struct cw_redis *redis,
 		free(c);
 		return NULL;
 	}
+	c->store.read_only = cfg->daemon.role == CW_ROLE_HOST;
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &c->calendar, err, errlen) < 0) {
 		free(c);

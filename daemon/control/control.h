@@ -28,6 +28,10 @@ struct cw_control_job {
 	struct cw_caller caller;
 	struct cw_elevation grant;      /* elevate: what to write */
 	char entry_uuid[80];            /* export/erase: the cached entry */
+	/* request: the role's required clearance; requests: the caller's
+	 * own clearance (may_approve), from the policy data */
+	char role_clearance[16];
+	int caller_clearance;           /* enum cw_clearance; -1: none */
 	struct cw_control_job *next;
 };
 

@@ -55,6 +55,10 @@ cw_notify_wants(enum cw_audit_type type)
 	case CW_AUDIT_REVOCATION_DEADLINE_MISSED:
 	case CW_AUDIT_REVOCATION_DEAD_LETTERED:
 	case CW_AUDIT_ANOMALY_ALERT:
+	case CW_AUDIT_ACCESS_REQUESTED:
+	case CW_AUDIT_ACCESS_APPROVED:
+	case CW_AUDIT_ACCESS_REJECTED:
+	case CW_AUDIT_ACCESS_EXPIRED:
 		return true;
 	default:
 		return false;

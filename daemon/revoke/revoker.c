@@ -440,8 +440,11 @@ record_host_step(struct cw_revoker *r, const struct host_job *j,
 		if (strcmp(l->items[i].uid, uid) != 0 ||
 		    !cw_revocation_kind_denies(l->items[i].kind))
 			continue;
-		(void)cw_revq_step_done(&r->host_store, l->items[i].id, step,
-		    why, (int64_t)time(NULL), err, sizeof(err));
+		/* A host's Redis user may not write the queue: its step is
+		 * in the audit trail (below) alone. */
+		if (r->cfg->daemon.role != CW_ROLE_HOST)
+			(void)cw_revq_step_done(&r->host_store, l->items[i].id,
+			    step, why, (int64_t)time(NULL), err, sizeof(err));
 		cw_ev_revocation(CW_AUDIT_REVOCATION_STEP, "clearwayd", uid,
 		    l->items[i].id, why == NULL ? "success" : "failure",
 		    l->items[i].deadline, step);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "revoke/revq_internal.h"
+#include "store/lua_scripts.h"
 
 /* KEYS of every script, in this order (revq_lib.lua). */
 static const char *const key_names[REVQ_NKEYS] = {
@@ -27,7 +28,10 @@ revq_run_script(struct cw_store *st, const char *script, const char **args,
 		snprintf(err, errlen, "revq: too many script arguments");
 		return NULL;
 	}
-	argv[a++] = "EVAL";
+	/* A reading script for a store whose user may not write: EVAL_RO,
+	 * which Redis lets a read-only ACL user run (EVAL it does not). */
+	argv[a++] = st->read_only && script == cw_lua_revq_page ? "EVAL_RO" :
+	    "EVAL";
 	argv[a++] = script;
 	argv[a++] = "7";
 	for (i = 0; i < REVQ_NKEYS; i++) {

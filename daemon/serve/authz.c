@@ -137,6 +137,13 @@ static const struct op_rule op_rules[] = {
 	/* The trail, read by the daemon: the auditor role. */
 	{ CW_OP_AUDIT_VERIFY, CW_DUTY_AUDITOR, SELF_AS_OTHERS, "audit verify" },
 	{ CW_OP_AUDIT_EXPORT, CW_DUTY_AUDITOR, SELF_AS_OTHERS, "audit export" },
+	/* Access requests: anyone lists their own; answering one takes an
+	 * approver other than the requester (handlers.c adds clearance). */
+	{ CW_OP_REQUESTS, APPR_AUD, SELF_ALWAYS, "listing others' requests" },
+	{ CW_OP_APPROVE, CW_DUTY_APPROVER, SELF_NEVER, "approve" },
+	{ CW_OP_REJECT, CW_DUTY_APPROVER, SELF_NEVER, "reject" },
+	/* Who has access and their logons: the trail, so the auditor. */
+	{ CW_OP_REVIEW, CW_DUTY_AUDITOR, SELF_AS_OTHERS, "review" },
 };
 
 /* status: anyone about themself; HR or an approver about others; any
@@ -178,13 +185,25 @@ cw_caller_may(const struct cw_caller *c, const struct cw_request *r,
 	}
 	if (r->op == CW_OP_STATUS)
 		return may_status(c, r, why, whylen);
+	if (r->op == CW_OP_REQUEST && !is_self(c, r->user)) {
+		/* Asked by the person who needs it, whatever their duties. */
+		snprintf(why, whylen, "an access request is filed by the person "
+		    "who needs it: %s may not file one for %s",
+		    c->named ? c->name : "this uid", r->user);
+		return false;
+	}
+	if (r->op == CW_OP_REQUEST)
+		return true;
 	for (i = 0; i < sizeof(op_rules) / sizeof(op_rules[0]); i++) {
 		rule = &op_rules[i];
 		if (rule->op != r->op)
 			continue;
 		if (rule->self == SELF_NEVER && is_self(c, r->user)) {
-			snprintf(why, whylen, "no one may %s themself; ask "
-			    "another approver", rule->what);
+			snprintf(why, whylen, r->op == CW_OP_APPROVE ||
+			    r->op == CW_OP_REJECT ? "no one may %s their own "
+			    "access request; ask another approver" : "no one "
+			    "may %s themself; ask another approver",
+			    rule->what);
 			return false;
 		}
 		if (rule->self == SELF_ALWAYS && is_self(c, r->user))

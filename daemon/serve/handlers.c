@@ -16,6 +16,7 @@
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "serve/queries.h"
+#include "serve/review.h"
 #include "lib/log.h"
 #include "serve/status.h"
 
@@ -125,11 +126,16 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 {
 	unsigned days = (unsigned)h->cfg->policy.training_validity_days;
 	struct cw_policy_input in;
+	struct cw_staleness st;
 	const char *detail;
 
 	/* check --at asks about another instant (wire.c lets only check). */
 	cw_query_input(h, req->user, req->host_class, req->mode,
 	    req->at > 0 ? req->at : (int64_t)time(NULL), &in);
+	/* The data's age is measured here, the policy stays pure. */
+	cw_sync_staleness(h->sync, &st);
+	in.offline_expired = st.offline_expired;
+	in.admin_stale = st.admin_stale;
 	if (h->db == NULL && !in.breakglass && !in.exempt &&
 	    h->denylist != NULL && cw_strmap_get(h->denylist, req->user)) {
 		/* No data, but we know this one was revoked: deny wins. */
@@ -142,6 +148,12 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	} else {
 		resp->decision = cw_decide(&in);
 		add_notices(&in, days, resp);
+		if (resp->decision.reason == CW_REASON_POLICY_UNAVAILABLE)
+			snprintf(resp->message, sizeof(resp->message), "%s",
+			    in.offline_expired ? "no contact with Redis for "
+			    "longer than offline_grace: data too old to allow" :
+			    "data older than admin_max_staleness: too old for "
+			    "mode admin");
 	}
 	detail = invalid_detail(&in);
 	if (req->op == CW_OP_DECIDE) {
@@ -194,9 +206,12 @@ status(const struct cw_handler_ctx *h, const struct cw_request *req,
     struct cw_response *resp)
 {
 	struct cw_sync_status ss;
+	struct cw_staleness st;
 
 	cw_sync_get_status(h->sync, &ss);
-	resp->data = cw_status_json(h->db, &ss, req->user, (int64_t)time(NULL));
+	cw_sync_staleness(h->sync, &st);
+	resp->data = cw_status_json(h->db, &ss, &st, h->cfg, req->user,
+	    (int64_t)time(NULL));
 	if (resp->data == NULL)
 		resp->status = CW_STATUS_INTERNAL;
 }
@@ -323,7 +338,8 @@ static const char *const op_label[] = {
 	"decide", "check", "session", "breakglass", "status", "elevate",
 	"drop", "elevations", "leaver", "revoke", "reinstate", "queue",
 	"report", "export", "erase", "retry", "who", "expiring", "suspend",
-	"unsuspend", "audit_verify", "audit_export"
+	"unsuspend", "audit_verify", "audit_export", "request", "requests",
+	"approve", "reject", "review"
 };
 
 static void
@@ -368,6 +384,89 @@ job_set_entry(const struct cw_handler_ctx *h, struct cw_control_job *j)
 		snprintf(j->entry_uuid, sizeof(j->entry_uuid), "%s", e->uuid);
 }
 
+/*
+ * request, approve: checked as an elevation of the request's user would
+ * be (the role, its cwMaxElevation, the user's gates and clearance);
+ * approve also needs the approver to hold the role's clearance.  reject,
+ * requests: the caller's clearance rides along for the listing.  The
+ * control worker (control/requests.c) does the rest.
+ */
+static struct cw_control_job *
+access_request_job(const struct cw_handler_ctx *h,
+    const struct cw_caller *caller, const struct cw_request *req,
+    struct cw_response *resp)
+{
+	const struct cw_role_def *def = NULL;
+	const struct cw_staff *me = NULL;
+	struct cw_control_job *job;
+	struct cw_elevation grant;
+
+	memset(&grant, 0, sizeof(grant));
+	if ((req->op == CW_OP_REQUEST || req->op == CW_OP_APPROVE) &&
+	    !check_elevation(h, caller, req, &grant, resp))
+		return NULL;
+	if (h->db != NULL) {
+		def = cw_db_role(h->db, req->role);
+		me = caller->named ? cw_db_staff(h->db, caller->name) : NULL;
+	}
+	if (req->op == CW_OP_APPROVE && !caller->root && def != NULL &&
+	    (me == NULL || me->clearance < def->required)) {
+		refuse(resp, CW_STATUS_FORBIDDEN, "approving role '%s' needs "
+		    "its clearance, %s; %s holds %s", req->role,
+		    cw_clearance_name(def->required), caller->name,
+		    cw_clearance_name(me != NULL ? me->clearance :
+		    CW_CLEARANCE_NONE));
+		return NULL;
+	}
+	if ((job = new_job(caller, req, resp)) == NULL)
+		return NULL;
+	job->grant = grant;
+	job->caller_clearance = me != NULL ? (int)me->clearance : -1;
+	if (def != NULL)
+		snprintf(job->role_clearance, sizeof(job->role_clearance), "%s",
+		    cw_clearance_name(def->required));
+	return job;
+}
+
+/*
+ * A write the CLI asks of a host-role daemon: refused, naming where it is
+ * served.  A host's Redis user cannot write the queue, the elevations or
+ * the revoked set (etc/redis-acl.conf.example), so the request would
+ * only fail later and less clearly; and nothing is forwarded from a host
+ * (its root must not be able to change other hosts' decisions).
+ */
+static bool
+served_centrally(const struct cw_handler_ctx *h, const struct cw_request *req,
+    struct cw_response *resp)
+{
+	switch (req->op) {
+	case CW_OP_ELEVATE:
+	case CW_OP_DROP:
+	case CW_OP_LEAVER:
+	case CW_OP_REVOKE:
+	case CW_OP_REINSTATE:
+	case CW_OP_RETRY:
+	case CW_OP_SUSPEND:
+	case CW_OP_UNSUSPEND:
+	case CW_OP_ERASE:
+	case CW_OP_REPORT:      /* builds its month index in Redis */
+	case CW_OP_REQUEST:
+	case CW_OP_APPROVE:
+	case CW_OP_REJECT:
+		break;
+	default:
+		return false;
+	}
+	if (h->cfg->daemon.role != CW_ROLE_HOST)
+		return false;
+	refuse(resp, CW_STATUS_REFUSED, "%s is served by a central daemon: "
+	    "this clearwayd has [daemon] role = host, whose Redis user may "
+	    "not write; nothing was recorded.  Run clearwayctl %s on a "
+	    "machine whose clearwayd has role = central (or both)",
+	    op_label[req->op], op_label[req->op]);
+	return true;
+}
+
 struct cw_control_job *
 cw_handle_request(const struct cw_handler_ctx *h,
     const struct cw_caller *caller, const struct cw_request *req,
@@ -381,6 +480,8 @@ cw_handle_request(const struct cw_handler_ctx *h,
 		refuse(resp, CW_STATUS_FORBIDDEN, "%s", why);
 		goto out;
 	}
+	if (served_centrally(h, req, resp))
+		goto out;
 	switch (req->op) {
 	case CW_OP_DECIDE:
 	case CW_OP_CHECK:
@@ -415,6 +516,15 @@ cw_handle_request(const struct cw_handler_ctx *h,
 		/* Redis or file work: the control worker answers
 		 * (revocations.c, suspensions.c, audit_query.c). */
 		job = new_job(caller, req, resp);
+		break;
+	case CW_OP_REQUEST:
+	case CW_OP_REQUESTS:
+	case CW_OP_APPROVE:
+	case CW_OP_REJECT:
+		job = access_request_job(h, caller, req, resp);
+		break;
+	case CW_OP_REVIEW:
+		cw_query_review(h, req, resp);
 		break;
 	case CW_OP_WHO:
 		cw_query_who(h, req, resp);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "gentime.h"
+#include "audit/events.h"
 #include "serve/status.h"
 
 /* A GeneralizedTime text for an instant, or JSON null when absent. */
@@ -104,7 +105,8 @@ staff_json(struct cw_db *db, const char *uid, int64_t now)
 }
 
 static json_t *
-daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
+daemon_json(struct cw_db *db, const struct cw_sync_status *ss,
+    const struct cw_staleness *st, const struct cw_config *cfg, int64_t now)
 {
 	json_t *o = json_pack("{s:{s:b, s:s, s:b, s:b, s:s, s:o, s:o, s:I, "
 	    "s:s, s:I}, s:{s:b}, s:I, s:o, s:I}",
@@ -122,6 +124,26 @@ daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "data_loaded", json_boolean(db != NULL));
+	/* The leases (store/lease.h): this daemon's part, and its token. */
+	json_object_set_new(o, "leases", json_pack("{s:{s:b, s:I, s:I}, "
+	    "s:{s:b, s:I}}", "sync_leader", "held", ss->sync_leader, "token",
+	    (json_int_t)ss->leader_token, "fenced_writes",
+	    (json_int_t)ss->fenced_writes, "audit_writer", "held",
+	    cw_ev_writer_token() > 0, "token",
+	    (json_int_t)cw_ev_writer_token()));
+	json_object_set_new(o, "role", json_string(cw_role_name(
+	    cfg->daemon.role)));
+	json_object_set_new(o, "staleness", json_pack("{s:I, s:o, s:o, s:b, "
+	    "s:I, s:b, s:I}",
+	    "data_age_seconds", (json_int_t)st->age_s,
+	    "last_contact", st->age_s < 0 ? json_null() :
+	    time_json(now - st->age_s),
+	    "offline_at", time_json(st->offline_at),
+	    "offline_grace_expired", st->offline_expired,
+	    "admin_max_staleness_seconds",
+	    (json_int_t)cfg->daemon.admin_max_staleness_s,
+	    "admin_stale", st->admin_stale,
+	    "offline_grace_seconds", (json_int_t)cfg->daemon.offline_grace_s));
 	if (db != NULL)
 		json_object_set_new(o, "counts", json_pack("{s:I, s:I, s:I, "
 		    "s:I}", "staff", (json_int_t)db->counts[CW_KIND_STAFF],
@@ -133,6 +155,7 @@ daemon_json(struct cw_db *db, const struct cw_sync_status *ss, int64_t now)
 
 char *
 cw_status_json(struct cw_db *db, const struct cw_sync_status *ss,
+    const struct cw_staleness *st, const struct cw_config *cfg,
     const char *uid, int64_t now)
 {
 	json_t *o;
@@ -142,7 +165,7 @@ cw_status_json(struct cw_db *db, const struct cw_sync_status *ss,
 		o = db != NULL ? staff_json(db, uid, now) :
 		    json_pack("{s:s, s:b}", "user", uid, "known", 0);
 	else
-		o = daemon_json(db, ss, now);
+		o = daemon_json(db, ss, st, cfg, now);
 	if (o == NULL)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);

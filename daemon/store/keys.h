@@ -32,6 +32,15 @@
 #define CW_KEY_LDAP_COOKIE      "ldap:cookie"
 /* HASH: sync status for clearwayctl status (connected, ...). */
 #define CW_KEY_LDAP_STATE       "ldap:state"
+/* STRING: the sync leader's lease (store/lease.h): its fencing token,
+ * SET PX ttl, renewed at ttl/3.  Only the holder's mirror writes the
+ * directory data above (staff ... ldap:state): each of those writes
+ * carries the token and its script refuses it unless this key still
+ * holds exactly that token (lua/fence_lib.lua). */
+#define CW_KEY_SYNC_LEADER      "sync:leader"
+/* STRING integer: INCR'd for each new sync leader's token (never
+ * decreases, never deleted). */
+#define CW_KEY_SYNC_FENCE       "sync:fence"
 /* STRING: 32 random hex digits, made once with the data: a store that
  * lost it (FLUSHALL, restarted empty, another server) is not the one a
  * host knew (store_guard.h). */
@@ -56,6 +65,22 @@
 #define CW_KEY_SUSPENDED        "suspended"
 /* HASH uid -> {"dn","reason","at"}: the first leaver event of a user. */
 #define CW_KEY_LEAVERS          "leavers"
+
+/* Access requests (store/store_request.h): */
+
+/* HASH id -> request JSON (id user role duration reason ticket created
+ * expires clearance state by note answered). */
+#define CW_KEY_REQUESTS         "requests"
+/* ZSET id -> expires, while pending. */
+#define CW_KEY_REQ_PENDING      "requests:pending"
+/* ZSET id -> id: every request kept, in order (bounded). */
+#define CW_KEY_REQ_LOG          "requests:log"
+/* STRING: the last id given. */
+#define CW_KEY_REQ_SEQ          "requests:seq"
+/* HASH uid -> how many of uid's are pending. */
+#define CW_KEY_REQ_PENDINGBY    "requests:pendingby"
+/* HASH "<uid>:<role>" -> id of the pending one. */
+#define CW_KEY_REQ_OPEN         "requests:open"
 
 /* The revocation queue (revoke/revocation_queue.h has the details): */
 
@@ -85,15 +110,19 @@
  * claims another host as a forged_host anomaly instead.  Only that host
  * (its Redis user clearway-host-<host>, %RW~<prefix>audit:<host>) and
  * the central role may append; the writer finds the streams with SCAN
- * (TYPE stream).  "writer" is not a host name (audit:writer below). */
+ * (TYPE stream).  "writer" and "fence" are not host names (below). */
 #define CW_KEY_AUDIT_HOST       "audit:"
 /* STREAM: the single audit stream of versions before per-host streams
  * (any host could write any host's name there).  Nothing of this
  * version appends to it, unless its Redis user may not write its own
  * stream; the writer drains it, sealing events by the host they claim. */
 #define CW_KEY_AUDIT            "audit"
-/* STRING: the writer lock, a token (SET NX PX 30 s, renewed). */
+/* STRING: the audit writer's lease (store/lease.h): its fencing
+ * token, SET PX ttl, renewed at ttl/3.  The writer's XACK/XDEL carry the
+ * token (lua/audit_ack.lua) and are refused once it moved on. */
 #define CW_KEY_AUDIT_WRITER     "audit:writer"
+/* STRING integer: INCR'd for each new audit writer's token. */
+#define CW_KEY_AUDIT_FENCE      "audit:fence"
 
 #define CW_PREFIX_MAX 32
 /* Room for a prefix and any fixed name above. */

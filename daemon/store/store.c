@@ -42,28 +42,86 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	st->redis = redis;
 	memcpy(st->prefix, prefix, len + 1);
 	st->parser = NULL;
+	st->lease = NULL;
+	st->read_only = false;
 	return 0;
 }
 
-/* The arguments of store_write.lua: script, keys, cookie op, changes. */
+/*
+ * The lease key and the token a write carries: the sync lease's, or
+ * any key and "" (unfenced) for a store without one.  A store with a
+ * lease but no token held sends a token that cannot match ("none"), so
+ * a write after losing the lease is refused by Redis too.
+ */
+static const char *
+fence_token(const struct cw_store *st, char key[CW_KEY_MAX])
+{
+	if (st->lease == NULL) {
+		cw_key(key, CW_KEY_MAX, st->prefix, CW_KEY_SYNC_LEADER);
+		return "";
+	}
+	memcpy(key, st->lease->key, CW_KEY_MAX);
+	return cw_lease_held(st->lease) ? st->lease->token : "none";
+}
+
+/*
+ * EVAL store_fenced.lua: op on key (DEL, HSET, HSETNX) with args[0..n),
+ * refused unless the lease holds the token.  The reply, or NULL (err).
+ */
+static redisReply *
+fenced(struct cw_store *st, const char *op, const char *key,
+    const char *const *args, size_t n, char *err, size_t errlen)
+{
+	char lk[CW_KEY_MAX];
+	const char *argv[6 + 2 + 16];
+	redisReply *r;
+	size_t i;
+
+	if (n > 16) {
+		snprintf(err, errlen, "too many fields");
+		return NULL;
+	}
+	argv[0] = "EVAL";
+	argv[1] = cw_lua_store_fenced;
+	argv[2] = "2";
+	argv[5] = fence_token(st, lk);
+	argv[3] = lk;
+	argv[4] = key;
+	argv[6] = op;
+	for (i = 0; i < n; i++)
+		argv[7 + i] = args[i];
+	r = cw_redis_call(st->redis, err, errlen, (int)(7 + n), argv, NULL);
+	if (r == NULL && st->lease != NULL)
+		(void)cw_lease_refused(st->lease, err);
+	return r;
+}
+
+/*
+ * The arguments of store_write.lua: script, keys (the lease first),
+ * token, cookie op, cookie, changes.
+ */
 static size_t
 write_args(const struct cw_store *st, const struct cw_store_change *changes,
     size_t n, enum cw_cookie_op op, const char *cookie,
-    char keys[6][CW_KEY_MAX], const char **argv)
+    char keys[7][CW_KEY_MAX], const char **argv)
 {
 	static const char *const ops[] = { "keep", "set", "clear" };
 	static const char kinds[CW_KIND_COUNT][2] = { "0", "1", "2" };
-	static const char *const names[6] = { CW_KEY_STAFF, CW_KEY_HOSTCLASS,
-	    CW_KEY_ROLE, CW_KEY_GEN, CW_KEY_CHANGES, CW_KEY_LDAP_COOKIE };
+	static const char *const names[7] = { NULL, CW_KEY_STAFF,
+	    CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_GEN, CW_KEY_CHANGES,
+	    CW_KEY_LDAP_COOKIE };
+	const char *token = fence_token(st, keys[0]);
 	size_t i, a = 0;
 
 	argv[a++] = "EVAL";
 	argv[a++] = cw_lua_store_write;
-	argv[a++] = "6";
-	for (i = 0; i < 6; i++) {
+	argv[a++] = "7";
+	argv[a++] = keys[0];
+	for (i = 1; i < 7; i++) {
 		cw_key(keys[i], CW_KEY_MAX, st->prefix, names[i]);
 		argv[a++] = keys[i];
 	}
+	argv[a++] = token;
 	argv[a++] = ops[op];
 	argv[a++] = op == CW_COOKIE_SET ? cookie : "";
 	for (i = 0; i < n; i++) {
@@ -79,8 +137,8 @@ cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
     size_t n, enum cw_cookie_op op, const char *cookie, size_t cookie_len,
     char *err, size_t errlen)
 {
-	char keys[6][CW_KEY_MAX];
-	size_t argc = 2 + 1 + 6 + 2 + 3 * n, i, a;
+	char keys[7][CW_KEY_MAX];
+	size_t argc = 2 + 1 + 7 + 3 + 3 * n, i, a;
 	const char **argv = calloc(argc, sizeof(*argv));
 	size_t *lens = calloc(argc, sizeof(*lens));
 	redisReply *r = NULL;
@@ -93,10 +151,13 @@ cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
 	a = write_args(st, changes, n, op, cookie, keys, argv);
 	for (i = 0; i < a; i++)
 		lens[i] = strlen(argv[i]);
-	lens[10] = op == CW_COOKIE_SET ? cookie_len : 0;  /* may hold NUL */
+	lens[12] = op == CW_COOKIE_SET ? cookie_len : 0;  /* may hold NUL */
 	if ((r = cw_redis_call(st->redis, err, errlen, (int)a, argv,
-	    lens)) == NULL)
+	    lens)) == NULL) {
+		if (st->lease != NULL)
+			(void)cw_lease_refused(st->lease, err);
 		goto out;
+	}
 	if (r->type != REDIS_REPLY_INTEGER) {
 		snprintf(err, errlen, "redis: unexpected reply to the write "
 		    "script");
@@ -114,11 +175,10 @@ int
 cw_store_forget_cookie(struct cw_store *st, char *err, size_t errlen)
 {
 	char key[CW_KEY_MAX];
-	const char *argv[] = { "DEL", key };
 	redisReply *r;
 
 	cw_key(key, sizeof(key), st->prefix, CW_KEY_LDAP_COOKIE);
-	if ((r = cw_redis_call(st->redis, err, errlen, 2, argv, NULL)) == NULL)
+	if ((r = fenced(st, "del", key, NULL, 0, err, errlen)) == NULL)
 		return -1;
 	freeReplyObject(r);
 	return 0;
@@ -129,21 +189,15 @@ cw_store_set_state(struct cw_store *st, const char *const *fields,
     size_t nfields, char *err, size_t errlen)
 {
 	char key[CW_KEY_MAX];
-	const char *argv[2 + 16];
 	redisReply *r;
-	size_t i;
 
-	if (nfields > 16 || nfields % 2 != 0) {
+	if (nfields > 16 || nfields == 0 || nfields % 2 != 0) {
 		snprintf(err, errlen, "bad state fields");
 		return -1;
 	}
 	cw_key(key, sizeof(key), st->prefix, CW_KEY_LDAP_STATE);
-	argv[0] = "HSET";
-	argv[1] = key;
-	for (i = 0; i < nfields; i++)
-		argv[2 + i] = fields[i];
-	if ((r = cw_redis_call(st->redis, err, errlen, (int)(2 + nfields),
-	    argv, NULL)) == NULL)
+	if ((r = fenced(st, "hset", key, fields, nfields, err, errlen)) ==
+	    NULL)
 		return -1;
 	freeReplyObject(r);
 	return 0;
@@ -154,7 +208,7 @@ cw_store_record_leaver(struct cw_store *st, const char *uid, const char *dn,
     const char *reason, int64_t at, char *err, size_t errlen)
 {
 	char key[CW_KEY_MAX];
-	const char *argv[] = { "HSETNX", key, uid, NULL };
+	const char *args[2] = { uid, NULL };
 	json_t *o;
 	redisReply *r;
 	char *json;
@@ -168,10 +222,9 @@ cw_store_record_leaver(struct cw_store *st, const char *uid, const char *dn,
 		return -1;
 	}
 	json_decref(o);
-	argv[3] = json;
+	args[1] = json;
 	cw_key(key, sizeof(key), st->prefix, CW_KEY_LEAVERS);
-	if ((r = cw_redis_call(st->redis, err, errlen, 4, argv, NULL)) !=
-	    NULL) {
+	if ((r = fenced(st, "hsetnx", key, args, 2, err, errlen)) != NULL) {
 		rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 1 : 0;
 		freeReplyObject(r);
 	}

@@ -20,7 +20,9 @@
  * A batch of changes, the generation bump, its change-log entry and the
  * cookie are written by one Lua script (store/lua/store_write.lua), so
  * they are atomic: a reader never sees a cookie without the changes it
- * covers, or changes without a log.
+ * covers, or changes without a log.  With st->lease set (the sync
+ * leader's mirror), that script and the other writes here check the
+ * fencing token first, in the same script.
  *
  * No function here starts a thread: a caller that wants the parse of a
  * full load split over two threads starts a parse worker itself
@@ -35,6 +37,7 @@
 
 #include "model/policy_db.h"
 #include "store/keys.h"
+#include "store/lease.h"
 #include "store/redis.h"
 #include "store/store_parse.h"
 
@@ -47,6 +50,17 @@ struct cw_store {
 	 * parse on two threads.
 	 */
 	struct cw_parse_worker *parser;
+	/*
+	 * Optional (NULL after cw_store_init): the sync leader's lease
+	 * (lease.h).  When set, every write of store.c carries its token and
+	 * is refused (err "... FENCED ...", cw_lease_refused) unless the
+	 * lease still holds it; with no token held, writes are refused too.
+	 */
+	struct cw_lease *lease;
+
+	/* Its Redis user may only read ([daemon] role = host): scripts
+	 * that only read run as EVAL_RO (false after cw_store_init). */
+	bool read_only;
 };
 
 /* One change to write: json NULL means the entry is gone. */

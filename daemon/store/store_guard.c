@@ -11,6 +11,7 @@
 #include "audit/events.h"
 #include "lib/log.h"
 #include "store/store_guard.h"
+#include "store/store_ro.h"
 
 /* How often the copies of open revocations are refreshed when nothing
  * else asks for it (completions do not bump the generation). */
@@ -172,8 +173,8 @@ cw_guard_identity(struct cw_guard *g, long long *gen, bool *full,
 	bool created;
 
 	*full = *check = false;
-	if (cw_store_identity(g->store, epoch, &created, gen, &open, err,
-	    errlen) < 0) {
+	if ((g->read_only ? cw_store_identity_ro : cw_store_identity)(g->store,
+	    epoch, &created, gen, &open, err, errlen) < 0) {
 		g->verify = true;
 		return -1;
 	}
@@ -320,8 +321,8 @@ refresh_records(struct cw_guard *g, int64_t now, bool *changed)
 			*changed = true;
 			continue;
 		}
-		if (rc == 1)
-			continue;       /* open, just not indexed: leave it */
+		if (rc == 1 || g->read_only)
+			continue;       /* open, just not indexed; or central's */
 		copy = cw_strmap_get(&g->hs.open, ids.v[i]);
 		r = *copy;
 		if ((rc = cw_revq_submit(g->store, &r, now, &state, err,
@@ -466,7 +467,11 @@ cw_guard_revoked(struct cw_guard *g, struct cw_delta *d)
 		again = refresh_records(g, now, &changed);
 	}
 	g->last_count = listed;
-	if (lost.n > 0) {
+	if (lost.n > 0 && g->read_only) {
+		cw_warn("redis: %zu revoked users this host denies are not in "
+		    "the store; they stay denied here (a central daemon "
+		    "re-asserts them)", lost.n);
+	} else if (lost.n > 0) {
 		gen = cw_store_reassert(g->store, (const char *const *)lost.v,
 		    lost.n, err, sizeof(err));
 		if (gen < 0) {

@@ -10,6 +10,8 @@
  *   - after a refresh in "present" mode (no cookie, a cookie the server
  *     could not use incrementally, or a server without a session log),
  *     every stored entry the refresh did not mention is deleted.
+ * Only the sync leader runs a mirror (sync_lead.h): its store carries the
+ * lease, and every write of it (batches, cookie, deletes) is fenced.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -187,6 +189,11 @@ flush(struct cw_mirror *m, bool with_cookie)
 		    m->pending[i].uuid, m->pending[i].json };
 	if (cw_store_write(m->st, c, m->npending, op, ck->bv_val,
 	    ck->bv_len, m->err, sizeof(m->err)) < 0) {
+		/* A stale leader: said per batch, so that it shows. */
+		if (strstr(m->err, "FENCED") != NULL)
+			cw_warn("sync: write of %zu changes refused: this "
+			    "daemon no longer holds the sync leader lease",
+			    m->npending);
 		free(c);
 		return -1;
 	}
@@ -227,6 +234,33 @@ abandon_if_stopping(struct cw_mirror *m)
 	fail_in_callback(m, "ldap: refresh abandoned: the daemon is stopping");
 	if (ldap_get_option(m->ls->ls_ld, LDAP_OPT_DESC, &fd) ==
 	    LDAP_OPT_SUCCESS && fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+/*
+ * The sync leader's lease (store/lease.h, sync_lead.c) is renewed between
+ * rounds by the mirror thread; a refresh (ldap_sync_init() runs it whole)
+ * can outlast the lease, so every callback renews it here when due, on
+ * the same thread and connection.  A lease found lost ends the session as
+ * a stop does: its writes would be refused anyway (each carries the token).
+ */
+static void
+keep_lease(struct cw_mirror *m)
+{
+	struct cw_lease *l = m->st->lease;
+	ber_socket_t fd = -1;
+	char err[256];
+	int rc;
+
+	if (l == NULL || !cw_lease_renew_due(l, cw_now_ms()))
+		return;
+	rc = cw_lease_held(l) ? cw_lease_renew(l, err, sizeof(err)) : 0;
+	if (rc == 1 || (rc < 0 && !cw_lease_expired(l, cw_now_ms())))
+		return;
+	cw_lease_forget(l);
+	fail_in_callback(m, "sync: the sync leader lease was lost");
+	if (m->refreshing && ldap_get_option(m->ls->ls_ld, LDAP_OPT_DESC,
+	    &fd) == LDAP_OPT_SUCCESS && fd >= 0)
 		(void)shutdown(fd, SHUT_RDWR);
 }
 
@@ -303,6 +337,7 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *bv,
 	}
 	m->events++;
 	abandon_if_stopping(m);
+	keep_lease(m);
 	if (m->error != 0)
 		return LDAP_OTHER;
 	switch (phase) {
@@ -426,6 +461,7 @@ on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 
 	m->events++;
 	abandon_if_stopping(m);
+	keep_lease(m);
 	if (m->error != 0)
 		return LDAP_OTHER;
 	switch (phase) {

@@ -17,6 +17,7 @@
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
 #include "sync/sync.h"
+#include "sync/sync_lead.h"
 #include "lib/wake.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -112,6 +113,80 @@ redis_state(struct cw_sync *s, bool up, const char *detail)
 		cw_warn("%s (%s)", detail, s->have_db ?
 		    "answering from the data in memory" :
 		    "no policy data yet: logons fail closed");
+}
+
+/*
+ * Redis answered and this host is up to date with it: the clock of
+ * offline_grace and admin_max_staleness starts again (staleness.h).
+ */
+static void
+mark_contact(struct cw_sync *s)
+{
+	struct cw_contact c;
+
+	c.mono_ms = cw_now_ms();
+	c.at = (int64_t)time(NULL);
+	pthread_mutex_lock(&s->wake.lock);
+	c.offline_at = s->contact.offline_at;
+	if (c.at != s->contact.at || c.offline_at <= 0)
+		c.offline_at = s->cfg->daemon.offline_grace_s > 0 ?
+		    c.at + s->cfg->daemon.offline_grace_s :
+		    cw_revocation_deadline(&s->calendar, c.at);
+	if (c.offline_at <= 0)          /* outside the calendar's years */
+		c.offline_at = c.at + 86400;
+	s->contact = c;
+	pthread_mutex_unlock(&s->wake.lock);
+}
+
+void
+cw_sync_staleness(struct cw_sync *s, struct cw_staleness *out)
+{
+	struct cw_contact c;
+
+	pthread_mutex_lock(&s->wake.lock);
+	c = s->contact;
+	pthread_mutex_unlock(&s->wake.lock);
+	cw_staleness_eval(s->cfg, &c, cw_now_ms(), (int64_t)time(NULL), out);
+}
+
+/*
+ * The metrics, and a log line and audit record when the data crosses
+ * into or out of either limit (the server applies the limits at each
+ * decision by itself; this only reports them).
+ */
+static void
+report_staleness(struct cw_sync *s)
+{
+	struct cw_staleness st;
+
+	cw_sync_staleness(s, &st);
+	cw_ev_gauge("clearway_data_age_seconds", (double)st.age_s);
+	cw_ev_gauge("clearway_offline_grace_expired", st.offline_expired);
+	cw_ev_gauge("clearway_admin_data_stale", st.admin_stale);
+	if (st.offline_expired != s->offline_logged) {
+		s->offline_logged = st.offline_expired;
+		if (st.offline_expired)
+			cw_log(LOG_CRIT, "offline_grace passed: no contact with "
+			    "Redis for %llds; nothing is allowed from the old "
+			    "data (revoked users stay denied, break-glass "
+			    "works) until it answers", (long long)st.age_s);
+		else
+			cw_info("redis answers again: decisions from current "
+			    "data (offline_grace no longer passed)");
+		cw_ev_sync_state("offline_grace", st.offline_expired ?
+		    "expired" : "fresh", NULL);
+	}
+	if (st.admin_stale != s->admin_logged) {
+		s->admin_logged = st.admin_stale;
+		if (st.admin_stale)
+			cw_warn("data older than admin_max_staleness (%llds "
+			    "since Redis last answered): mode admin is not "
+			    "allowed", (long long)st.age_s);
+		else
+			cw_info("data fresh again: mode admin allowed");
+		cw_ev_sync_state("admin_max_staleness", st.admin_stale ?
+		    "expired" : "fresh", NULL);
+	}
 }
 
 static void
@@ -218,6 +293,25 @@ store_refilled(struct cw_sync *s)
 	return r;
 }
 
+/* What a reload brought, for the log. */
+static void
+log_loaded(const struct cw_delta *d, size_t skipped, const char *err,
+    long long ms)
+{
+	if (skipped > 0)
+		cw_warn("redis: %zu stored values unusable, first: %s",
+		    skipped, err);
+	if (d->replace != NULL)
+		cw_info("policy data loaded (generation %lld): %zu staff, "
+		    "%zu host classes, %zu roles in %lld ms", d->generation,
+		    d->replace->counts[CW_KIND_STAFF],
+		    d->replace->counts[CW_KIND_HOST_CLASS],
+		    d->replace->counts[CW_KIND_ROLE], ms);
+	else
+		cw_debug("generation %lld: %zu changes", d->generation,
+		    d->nchanges);
+}
+
 /*
  * Brings the server up to the Redis generation: the changes since the
  * last one when the change log explains them, everything otherwise.
@@ -246,8 +340,10 @@ reload(struct cw_sync *s)
 		/* Drops from memory what the lost store no longer holds. */
 		full = check = true;
 	}
-	if (s->have_db && gen == s->generation && !check)
+	if (s->have_db && gen == s->generation && !check) {
+		mark_contact(s);
 		return;
+	}
 	err[0] = '\0';
 	if (s->have_db && !full)
 		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
@@ -278,19 +374,11 @@ reload(struct cw_sync *s)
 		cw_delta_free(d);
 		return;
 	}
-	if (skipped > 0)
-		cw_warn("redis: %zu stored values unusable, first: %s",
-		    skipped, err);
-	if (d->replace != NULL)
-		cw_info("policy data loaded (generation %lld): %zu staff, "
-		    "%zu host classes, %zu roles in %lld ms", d->generation,
-		    d->replace->counts[CW_KIND_STAFF],
-		    d->replace->counts[CW_KIND_HOST_CLASS],
-		    d->replace->counts[CW_KIND_ROLE], cw_now_ms() - t0);
-	else
-		cw_debug("generation %lld: %zu changes", d->generation,
-		    d->nchanges);
-	cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
+	log_loaded(d, skipped, err, cw_now_ms() - t0);
+	/* Leavers are filed by the central role alone: a host may not
+	 * write, and a fleet need not file each one a thousand times. */
+	if (s->cfg->daemon.role != CW_ROLE_HOST)
+		cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
 	if (d->has_revoked)
 		revoked_changed(s, &d->revoked);
 	s->generation = d->generation;
@@ -299,6 +387,7 @@ reload(struct cw_sync *s)
 		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
 	handoff(s, d);
+	mark_contact(s);
 }
 
 struct cw_wake *
@@ -460,6 +549,11 @@ mirror_main(void *arg)
 	char err[512];
 
 	while (!stopping(s)) {
+		/* Only the sync leader's mirror runs (sync_lead.h). */
+		if (!cw_sync_lead(s)) {
+			cw_sync_lead_wait(s);
+			continue;
+		}
 		if (take_mirror_restart(s) && !mirror_refresh_all(s))
 			request_mirror_restart(s);      /* again shortly */
 		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
@@ -477,6 +571,7 @@ mirror_main(void *arg)
 	}
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
+	cw_sync_lead_end(s);
 	return NULL;
 }
 
@@ -505,6 +600,7 @@ follow_wait(struct cw_sync *s)
 	int block = cfg->daemon.reload_interval_ms;
 	bool up;
 	char err[256];
+	int rc;
 
 	pthread_mutex_lock(&s->wake.lock);
 	up = s->status.redis_up;
@@ -513,12 +609,14 @@ follow_wait(struct cw_sync *s)
 		block = cfg->redis.timeout_ms - 200;
 	if (!s->have_db || !up || block < 10)
 		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
-	if (cw_store_wait_change(&s->follow_store, s->generation, block, err,
-	    sizeof(err)) < 0) {
+	if ((rc = cw_store_wait_change(&s->follow_store, s->generation, block,
+	    err, sizeof(err))) < 0) {
 		/* Perhaps a restart: what comes back is compared in full. */
 		cw_guard_suspect(&s->guard);
 		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
 	}
+	if (rc == 0)
+		mark_contact(s);        /* "nothing new" is an answer */
 	return !stopping(s);
 }
 
@@ -531,8 +629,10 @@ follow_main(void *arg)
 	s->follow_store.parser = cw_parse_worker_start();
 	do {
 		reload(s);
-		cw_watch_tick(&s->watch, (int64_t)time(NULL));
+		if (s->cfg->daemon.role != CW_ROLE_HOST)
+			cw_watch_tick(&s->watch, (int64_t)time(NULL));
 		report_lag(s);
+		report_staleness(s);
 	} while (follow_wait(s));
 	cw_parse_worker_stop(s->follow_store.parser);
 	s->follow_store.parser = NULL;
@@ -566,6 +666,11 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
 	}
+	if (cw_sync_lead_init(s) < 0) {
+		snprintf(err, errlen, "[redis] key_prefix too long for the "
+		    "sync leader's lease");
+		return -1;
+	}
 	if (cw_calendar_load(cfg->policy.bank_holidays_file,
 	    cfg->policy.division, &s->calendar, err, errlen) < 0) {
 		s->cfg = NULL;          /* nothing to stop */
@@ -577,6 +682,8 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		s->cfg = NULL;
 		return -1;
 	}
+	s->guard.read_only = cfg->daemon.role == CW_ROLE_HOST;
+	s->follow_store.read_only = s->guard.read_only;
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
 	    cfg->daemon.revoke_leavers);
 	cw_watch_set_stopping(&s->watch, sync_stopping, s);
@@ -614,7 +721,10 @@ cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now)
 {
 	int64_t lag = 0;
 
-	if (ss->ldap_enabled && !(ss->ldap_connected && ss->refreshed))
+	/* A standby central (sync_lead.h) keeps no session: the leader's
+	 * lag is the store's. */
+	if (ss->ldap_enabled && strcmp(ss->ldap_state, "standby") != 0 &&
+	    !(ss->ldap_connected && ss->refreshed))
 		lag = ss->ldap_lost_at > 0 ? now - ss->ldap_lost_at : -1;
 	if (!ss->redis_up && ss->redis_lost_at > 0 &&
 	    now - ss->redis_lost_at > lag)

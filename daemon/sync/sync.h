@@ -25,6 +25,7 @@
 #include "store/redis.h"
 #include "store/store.h"
 #include "store/store_guard.h"
+#include "sync/staleness.h"
 
 struct cw_mirror;
 
@@ -45,6 +46,11 @@ struct cw_sync_status {
 	bool redis_up;
 	long long generation;           /* last applied */
 	int64_t last_reload;
+	/* The sync leader's lease (sync_lead.h): held now, its token (0
+	 * when none), writes it refused. */
+	bool sync_leader;
+	long long leader_token;
+	unsigned long fenced_writes;
 };
 
 struct cw_sync {
@@ -64,6 +70,7 @@ struct cw_sync {
 	bool mirror_restart;            /* under lock: Redis lost data */
 	struct cw_delta *queue, *queue_tail;    /* under lock */
 	struct cw_sync_status status;   /* under lock */
+	struct cw_contact contact;      /* under lock: last heard from Redis */
 
 	/* Owned by the follow thread. */
 	struct cw_entry_watch watch;
@@ -72,12 +79,19 @@ struct cw_sync {
 	struct cw_guard guard;          /* the deny-list against data loss */
 	struct cw_namebox *revoked_out; /* to the revoker's host thread */
 	bool have_db;
+	bool offline_logged, admin_logged;      /* staleness last reported */
 	bool refill_pending;            /* a loss: reload all once refilled */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
 	int backoff_ms;
 	long long next_ldap_ms;
+	/* The leader's lease (sync_lead.c), fencing mirror_store. */
+	struct cw_lease lease;
+	bool leading;
+	long long lead_token, lead_next_ms;
+	unsigned long lead_refused;     /* lease.refused when we took it */
+	char lead_seen[CW_LEASE_TOKEN_MAX];     /* last holder logged */
 };
 
 /*
@@ -102,6 +116,9 @@ void cw_sync_get_status(struct cw_sync *s, struct cw_sync_status *out);
  * confirmed (the connection lost).  -1 when not known yet.
  */
 int64_t cw_sync_lag_seconds(const struct cw_sync_status *ss, int64_t now);
+
+/* How old this host's data is now (staleness.h); any thread. */
+void cw_sync_staleness(struct cw_sync *s, struct cw_staleness *out);
 
 /*
  * The doorbell to ring when Redis has news (a change was just written):

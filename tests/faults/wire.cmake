@@ -38,3 +38,10 @@ add_test(NAME fault_secret_check
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/secret_check_test.sh
                  $<TARGET_FILE:clearwayd>)
 set_tests_properties(fault_secret_check PROPERTIES LABELS faults TIMEOUT 60)
+
+# Issue 14: host and central roles, offline_grace, admin_max_staleness.
+add_test(NAME fault_roles
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/roles_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+                 ${PROJECT_SOURCE_DIR}/etc/redis-acl.conf.example)
+set_tests_properties(fault_roles PROPERTIES LABELS faults TIMEOUT 180)

@@ -71,11 +71,13 @@ complete_is() {
 }
 bash -n "$completion" && pass "completion is valid bash" || fail "completion syntax"
 complete_is "elevate elevations" clearwayctl ele
-complete_is "check who expiring status elevate drop elevations leaver revoke reinstate suspend unsuspend retry queue report export erase calendar audit" clearwayctl ""
+complete_is "check who expiring status elevate drop elevations leaver revoke reinstate suspend unsuspend retry queue report export erase calendar audit request requests approve reject review" clearwayctl ""
 complete_is "--config --json --help --reason --effective" clearwayctl leaver alice --
 complete_is "--config --json --help --month --format" clearwayctl report --
 complete_is "text json csv html" clearwayctl report --format ""
-complete_is "revoke reinstate retry report" clearwayctl re
+complete_is "revoke reinstate retry report request requests reject review" clearwayctl re
+complete_is "pending approved rejected expired any" clearwayctl requests --state ""
+complete_is "--config --json --help --host-class --unused-days" clearwayctl review --
 complete_is "elevate elevations" clearwayctl -c /etc/clearway/x.conf --json ele
 complete_is "login admin" clearwayctl check alice --host-class h --mode ""
 complete_is "admin" clearwayctl check alice --mode = ad

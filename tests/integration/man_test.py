@@ -112,7 +112,7 @@ def config_keys(src):
     table = code[code.index("static const struct key_spec keys[]"):]
     table = table[:table.index("};")]
     keys = set(re.findall(
-        r'\b(?:STR|PATH|OPT_PATH|BOOL|INT|USERS|DIVISION|OBJECT)\(\s*"(\w+)",\s*"(\w+)"',
+        r'\b(?:STR|PATH|OPT_PATH|BOOL|INT|USERS|DIVISION|OBJECT|DURATION|ROLE)\(\s*"(\w+)",\s*"(\w+)"',
         table))
     check(len(keys) >= 50, "core/config.c's table has %d keys" % len(keys))
 
@@ -137,7 +137,7 @@ def example_keys(src, ctl):
     key, set or commented out, under its section, and loads."""
     code = open(os.path.join(src, "core/config.c")).read()
     keys = set(re.findall(
-        r'\b(?:STR|PATH|OPT_PATH|BOOL|INT|USERS|DIVISION|OBJECT)\(\s*"(\w+)",\s*"(\w+)"',
+        r'\b(?:STR|PATH|OPT_PATH|BOOL|INT|USERS|DIVISION|OBJECT|DURATION|ROLE)\(\s*"(\w+)",\s*"(\w+)"',
         code))
     path = os.path.join(src, "etc/clearway.conf.example")
     named, section = set(), None

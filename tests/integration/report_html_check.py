@@ -3,7 +3,8 @@
 # Validates an evidence pack (clearwayctl report --format html) against the
 # same month's JSON report: well-formed, self-contained (no script, no
 # external resource), one table row and one chart bar per revocation with
-# its state, totals that add up, and an audit-trail section.
+# its state, totals that add up, an audit-trail section, and one row per
+# access request when the JSON report has the request log.
 #   report_html_check.py PACK.html REPORT.json
 import html.parser
 import json
@@ -84,8 +85,15 @@ def main():
     missed = sum(1 for r in revs if r.get("met") is False)
     assert totals == [str(len(revs)), str(met), str(missed),
                       str(len(revs) - met - missed)], totals
+    # The access-request log: one 9-cell row per request, in order.
+    reqs = report.get("access_requests")
+    if reqs is not None:
+        assert "requests" in p.ids, "no section requests"
+        logged = [r[0] for r in p.rows if len(r) == 9]
+        assert logged == [r["id"] for r in reqs], "request rows differ"
     print("%d revocations (%d met, %d missed): rows, bars and totals agree; "
-          "self-contained" % (len(revs), met, missed))
+          "%s access requests; self-contained" % (len(revs), met, missed,
+          "no" if reqs is None else len(reqs)))
 
 
 main()

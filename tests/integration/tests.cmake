@@ -166,3 +166,10 @@ include(${CMAKE_CURRENT_LIST_DIR}/bench.cmake)
 add_test(NAME audit_daemon COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/audit_daemon_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(audit_daemon PROPERTIES LABELS integration TIMEOUT 300)
+
+# Access requests (request, requests, approve, reject; expiry) and the
+# access review (review --host-class), as real users through the daemon:
+# the gates, notifications, the audit trail, the report's request log.
+add_test(NAME requests COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/requests_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(requests PROPERTIES LABELS integration TIMEOUT 300)

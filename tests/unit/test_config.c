@@ -329,6 +329,68 @@ test_secret(void **state)
 	free(path);
 }
 
+/* [daemon] role and the staleness keys (issue 14). */
+static void
+test_roles(void **state)
+{
+	static const struct { const char *text, *expect; } bad[] = {
+	    { "[daemon]\nrole = leaf\n", "role must be both, host or central" },
+	    { "[daemon]\nrole = host\nldap_sync = yes\n",
+	      "[daemon] ldap_sync = yes: a daemon with role = host" },
+	    { "[daemon]\nrole = host\nrevocation_workers = 2\n",
+	      "[daemon] revocation_workers > 0" },
+	    { "[daemon]\nrole = host\nrevoke_leavers = yes\n",
+	      "[daemon] revoke_leavers = yes" },
+	    { "[daemon]\nrole = host\n[audit]\nwriter = yes\n",
+	      "[audit] writer = yes" },
+	    { "[daemon]\nrole = host\noffline_grace = 3\n",
+	      "offline_grace must be a duration" },
+	    { "[daemon]\nadmin_max_staleness = 0s\n",
+	      "admin_max_staleness must be a duration" },
+	    { "[daemon]\noffline_grace = 400d\n", "up to 366d" },
+	    /* Without role = host, a daemon still needs its directory. */
+	    { "[daemon]\nrole = central\n", "ldap_sync needs [ldap] uri" },
+	};
+	struct cw_config c;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	/* A host needs no [ldap] keys: what it does not run is off. */
+	assert_int_equal(parse("[daemon]\nrole = host\noffline_grace = 3s\n"
+	    "admin_max_staleness = 1h30m\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.daemon.role, CW_ROLE_HOST);
+	assert_false(c.daemon.ldap_sync);
+	assert_int_equal(c.daemon.revocation_workers, 0);
+	assert_false(c.daemon.revoke_leavers);
+	assert_int_equal(c.daemon.offline_grace_s, 3);
+	assert_int_equal(c.daemon.admin_max_staleness_s, 5400);
+	assert_string_equal(cw_role_name(c.daemon.role), "host");
+	cw_config_free(&c);
+	/* Saying "no" to what a host never does is fine. */
+	assert_int_equal(parse("[daemon]\nrole = host\nldap_sync = no\n"
+	    "revocation_workers = 0\nrevoke_leavers = no\n", &c, err,
+	    sizeof(err)), 0);
+	cw_config_free(&c);
+	/* The default: both, today's behaviour; grace one working day. */
+	assert_int_equal(parse(minimal, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.daemon.role, CW_ROLE_BOTH);
+	assert_true(c.daemon.ldap_sync);
+	assert_int_equal(c.daemon.revocation_workers, 1);
+	assert_int_equal(c.daemon.offline_grace_s, 0);
+	assert_int_equal(c.daemon.admin_max_staleness_s, 300);
+	cw_config_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse(bad[i].text, &c, err, sizeof(err)) != -1)
+			fail_msg("case %zu parsed: %s", i, bad[i].text);
+		if (strstr(err, bad[i].expect) == NULL)
+			fail_msg("case %zu: error '%s' lacks '%s'", i, err,
+			    bad[i].expect);
+		cw_config_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -340,6 +402,7 @@ main(void)
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_load_permissions),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -549,6 +549,39 @@ test_decide_table(void **state)
 	}
 }
 
+/*
+ * Old data (issue 14): past offline_grace every case that allows, but
+ * break-glass, becomes policy_unavailable, and every other answer (each
+ * deny, revoked above all, and exempt) stays what it was; older than
+ * admin_max_staleness does the same to admin mode alone.
+ */
+static void
+test_stale_data(void **state)
+{
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < NCASES; i++) {
+		const struct policy_case *c = &cases[i];
+		bool admin = (c->flags & ADMIN) != 0;
+
+		for (k = 0; k < 2; k++) {
+			struct fixture f;
+			bool stale = k == 0 || admin;
+			bool blocked = stale && c->verdict == CW_VERDICT_ALLOW &&
+			    c->reason != CW_REASON_BREAKGLASS;
+
+			build_input(&f, &c, 1);
+			f.in.offline_expired = k == 0;
+			f.in.admin_stale = k == 1;
+			check_decision(c->why, &f.in, blocked ?
+			    CW_VERDICT_UNAVAILABLE : c->verdict, blocked ?
+			    CW_REASON_POLICY_UNAVAILABLE : c->reason);
+			free_input(&f);
+		}
+	}
+}
+
 /* Every reason cw_decide can give appears in the table above. */
 static void
 test_table_covers_every_reason(void **state)
@@ -886,6 +919,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide_table),
+		cmocka_unit_test(test_stale_data),
 		cmocka_unit_test(test_table_covers_every_reason),
 		cmocka_unit_test(test_precedence_every_pair),
 		cmocka_unit_test(test_exempt_before_every_rule),

@@ -121,6 +121,19 @@ static const struct bad_request bad_requests[] = {
 	  "\"after\" has characters not allowed" },
 	{ "{\"v\":1,\"op\":\"queue\",\"after\":\"\"}",
 	  "\"after\" has characters not allowed" },
+	/* Access requests: what each needs, and "state" only for the list. */
+	{ "{\"v\":1,\"op\":\"request\",\"user\":\"a\",\"role\":\"r\","
+	  "\"duration\":60}", "missing \"reason\"" },
+	{ "{\"v\":1,\"op\":\"approve\",\"user\":\"a\",\"role\":\"r\","
+	  "\"duration\":60}", "missing \"id\"" },
+	{ "{\"v\":1,\"op\":\"reject\",\"id\":\"4\",\"user\":\"a\"}",
+	  "missing \"reason\"" },
+	{ "{\"v\":1,\"op\":\"approve\",\"id\":\"4\",\"user\":\"a\","
+	  "\"role\":\"r\",\"duration\":60,\"state\":\"any\"}",
+	  "\"state\" is only for requests" },
+	{ "{\"v\":1,\"op\":\"requests\",\"state\":\"a b\"}",
+	  "\"state\" has characters not allowed" },
+	{ "{\"v\":1,\"op\":\"review\"}", "missing \"host_class\"" },
 };
 
 /* retry ID and a queue page's cursor survive the round trip. */
@@ -150,6 +163,20 @@ test_paging_and_retry(void **state)
 	assert_int_equal(cw_request_parse(s, len, &out, err, sizeof(err)), 0);
 	assert_int_equal(out.op, CW_OP_RETRY);
 	assert_string_equal(out.id, "sync-carol-20261123");
+	free(s);
+	/* requests: a page of one state, after a cursor */
+	memset(&in, 0, sizeof(in));
+	in.op = CW_OP_REQUESTS;
+	strcpy(in.state, "approved");
+	strcpy(in.after, "41");
+	strcpy(in.month, "2026-11");
+	s = cw_request_encode(&in, &len);
+	assert_non_null(s);
+	assert_int_equal(cw_request_parse(s, len, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.op, CW_OP_REQUESTS);
+	assert_string_equal(out.state, "approved");
+	assert_string_equal(out.after, "41");
+	assert_string_equal(out.month, "2026-11");
 	free(s);
 	/* "unknown": a change whose reply was lost, never read as an allow */
 	memset(&rin, 0, sizeof(rin));

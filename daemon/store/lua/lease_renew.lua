@@ -1,8 +1,8 @@
 -- SPDX-License-Identifier: MIT
--- audit_lock_renew.lua - extends the audit writer lock, if still ours
--- (daemon/audit/audit_writer.c).
+-- lease_renew.lua - extends a lease, if it still holds our token
+-- (daemon/store/lease.c).
 --
--- KEYS: audit:writer
+-- KEYS: lease
 -- ARGV: our token, ttl in ms
 -- Returns 1 when renewed, 0 when it is not ours (any more).
 

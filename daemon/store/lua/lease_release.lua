@@ -1,8 +1,9 @@
 -- SPDX-License-Identifier: MIT
--- audit_lock_release.lua - lets go of the audit writer lock, if ours
--- (daemon/audit/audit_writer.c).
+-- lease_release.lua - lets go of a lease, if it still holds our token
+-- (daemon/store/lease.c).  The fence counter is kept: a later holder
+-- still gets a greater token.
 --
--- KEYS: audit:writer
+-- KEYS: lease
 -- ARGV: our token
 -- Returns 1 when released, 0 when it was not ours.
 

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * staleness.c - see staleness.h.
+ */
+#include <string.h>
+
+#include "sync/staleness.h"
+
+void
+cw_staleness_eval(const struct cw_config *cfg, const struct cw_contact *c,
+    long long now_ms, int64_t now, struct cw_staleness *out)
+{
+	long long age_ms;
+
+	memset(out, 0, sizeof(*out));
+	if (c->mono_ms == 0) {
+		out->age_s = -1;
+		return;
+	}
+	age_ms = now_ms - c->mono_ms;
+	if (age_ms < 0)
+		age_ms = 0;
+	out->age_s = age_ms / 1000;
+	out->offline_at = c->offline_at;
+	if (cfg->daemon.offline_grace_s > 0)
+		out->offline_expired = age_ms >
+		    (long long)cfg->daemon.offline_grace_s * 1000;
+	else
+		out->offline_expired = c->offline_at > 0 &&
+		    now >= c->offline_at;
+	out->admin_stale = age_ms >
+	    (long long)cfg->daemon.admin_max_staleness_s * 1000;
+}

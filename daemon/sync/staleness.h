@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * staleness.h - how old this host's data is: the time since it last
+ * heard from Redis, and what that means for decisions ([daemon]
+ * offline_grace and admin_max_staleness, docs/deployment.md).
+ *
+ * Contact is a successful read that leaves the host up to date: the
+ * store's identity and generation read (with any change it shows
+ * applied), or an XREAD BLOCK on the change log that returned, news or
+ * not (an empty reply after the block is Redis saying "nothing new").
+ * The follow thread records it (cw_sync_contact); the server measures
+ * from it at each decision, and core/policy.c is told the result.
+ */
+#ifndef CW_STALENESS_H
+#define CW_STALENESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* The last contact, as the follow thread recorded it. */
+struct cw_contact {
+	long long mono_ms;      /* cw_now_ms() of the contact; 0: never */
+	int64_t at;             /* the same instant, Unix s */
+	int64_t offline_at;     /* offline_grace ends (Unix s); 0: never */
+};
+
+struct cw_staleness {
+	int64_t age_s;          /* since the last contact; -1: never */
+	int64_t offline_at;     /* Unix s; 0: no contact yet */
+	bool offline_expired;   /* past offline_grace: no allow from data */
+	bool admin_stale;       /* older than admin_max_staleness */
+};
+
+/*
+ * From the last contact to now (now_ms on cw_now_ms()'s clock, now in
+ * Unix s).  A configured offline_grace is measured on the monotonic
+ * clock; the default (one working day) ends at c->offline_at.  Before
+ * any contact nothing is stale: there is no data to be old (the server
+ * answers "unavailable" without data anyway).
+ */
+void cw_staleness_eval(const struct cw_config *cfg,
+    const struct cw_contact *c, long long now_ms, int64_t now,
+    struct cw_staleness *out);
+
+#endif
