@@ -56,10 +56,10 @@ line1=$(bash "$hostacl" web1 "$work/web1.pw" 2>/dev/null)
 line2=$(bash "$hostacl" web2 "$work/web2.pw" 2>/dev/null)
 sed -e "s/CENTRAL_SHA256/$(sha "$work/central.pw")/" -e "s/HOST_SHA256/$(sha "$work/host.pw")/" \
     -e "s/WEB1_SHA256/$(sha "$work/web1.pw")/" "$example" >"$work/clearway-acl.conf"
-[[ $(grep -c -xF "$line1" "$work/clearway-acl.conf") == 1 ]] &&
+[[ $(grep -c -xF "# $line1" "$work/clearway-acl.conf") == 1 ]] &&
     pass "redis-acl-host.sh web1 prints the example's clearway-host-web1 line" ||
     fail "script and example differ: $line1"
-echo "$line2" >>"$work/clearway-acl.conf"
+printf '%s\n' "$line1" "$line2" >>"$work/clearway-acl.conf"
 [[ $(bash "$hostacl" 'a*' "$work/x.pw" 2>&1) == *"not a host name"* ]] &&
     pass "redis-acl-host.sh refuses a host name with a glob character" ||
     fail "redis-acl-host.sh took 'a*'"

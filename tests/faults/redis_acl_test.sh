@@ -38,9 +38,8 @@ openssl rand -hex 32 >"$work/central.pw"
 openssl rand -hex 32 >"$work/host.pw"
 umask 022
 sha() { tr -d '\n' <"$1" | sha256sum | cut -d' ' -f1; }
-# (The example's per-host user gets a hash too; audit_streams_test uses it.)
 sed -e "s/CENTRAL_SHA256/$(sha "$work/central.pw")/" -e "s/HOST_SHA256/$(sha "$work/host.pw")/" \
-    -e "s/WEB1_SHA256/$(openssl rand -hex 32)/" "$example" >"$work/clearway-acl.conf"
+    "$example" >"$work/clearway-acl.conf"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # DEBUG enabled, so that the ACL is what refuses it (not the default
 # enable-debug-command no).
