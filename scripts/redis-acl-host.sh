@@ -33,9 +33,9 @@ if [[ ! $host =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$ ]]; then
         "(letters, digits, '.', '_', '-'; at most 253; no glob characters)" >&2
     exit 2
 fi
-if [[ $host == writer ]]; then
-    echo "redis-acl-host.sh: 'writer' cannot be a host name:" \
-        "${prefix}audit:writer is the audit writer's lease" >&2
+if [[ $host == writer || $host == fence ]]; then
+    echo "redis-acl-host.sh: '$host' cannot be a host name:" \
+        "${prefix}audit:$host is a key of the audit writer's lease" >&2
     exit 2
 fi
 if [[ ! $prefix =~ ^[A-Za-z0-9:_-]{1,32}$ ]]; then

@@ -67,7 +67,7 @@ cw_audit_host_stream_key(char *buf, size_t len, const char *prefix,
 
 	if (cw_audit_redis_key(key, sizeof(key), prefix, CW_KEY_AUDIT_HOST) < 0 ||
 	    host == NULL || host[0] == '\0' ||
-	    strcmp(host, CW_AUDIT_RESERVED_HOST) == 0)
+	    CW_AUDIT_HOST_RESERVED(host))
 		return -1;
 	k = snprintf(buf, len, "%s%s", key, host);
 	return k < 0 || (size_t)k >= len ? -1 : 0;
@@ -283,11 +283,11 @@ check_host(const char *host, char *err, size_t errlen)
 		    "printable characters without spaces", CW_AUDIT_HOST_MAX);
 		return -1;
 	}
-	/* Its stream would be the writer's lease key. */
-	if (strcmp(host, CW_AUDIT_RESERVED_HOST) == 0) {
+	/* Its stream would be the writer's lease or its counter. */
+	if (CW_AUDIT_HOST_RESERVED(host)) {
 		snprintf(err, errlen, "audit: the host name \"%s\" is reserved "
-		    "(<prefix>audit:%s is the audit writer's lease): rename "
-		    "the host", host, host);
+		    "(<prefix>audit:%s is a key of the audit writer's lease): "
+		    "rename the host", host, host);
 		return -1;
 	}
 	return 0;

@@ -24,8 +24,11 @@
 #define CW_AUDIT_REDIS_KEY_MAX 64
 /* <prefix>audit:<host>: prefix (32), "audit:", a host name, NUL. */
 #define CW_AUDIT_STREAM_KEY_MAX (32 + 6 + CW_AUDIT_HOST_MAX + 1)
-/* A host name that cannot be one: <prefix>audit:writer is the lease. */
-#define CW_AUDIT_RESERVED_HOST "writer"
+/* Whether host cannot be a host's name: <prefix>audit:<host> is another
+ * key of the pipeline (the writer's lease, and the counter of its
+ * fencing tokens that the fleet work adds). */
+#define CW_AUDIT_HOST_RESERVED(host) \
+	(strcmp((host), "writer") == 0 || strcmp((host), "fence") == 0)
 #define CW_AUDIT_ACTOR "clearwayd"
 
 struct cw_audit_spool;

@@ -171,11 +171,12 @@ add_key(struct cw_audit_writer *w, const char *key, size_t len,
 			s = w->streams[i];
 	if (s != NULL)
 		return 0;
-	if (host != NULL && strcmp(host, CW_AUDIT_RESERVED_HOST) == 0) {
+	/* (A reply's string ends with a NUL: host is one.) */
+	if (host != NULL && CW_AUDIT_HOST_RESERVED(host)) {
 		/* Only a stream there can be found: it squats the lease. */
-		writer_stream_error(w, "a stream squats the writer's lease key "
-		    "(no writer can take it until it is deleted: DEL it)", key,
-		    "");
+		writer_stream_error(w, "a stream squats a key of the writer's "
+		    "lease (no writer can take it until it is deleted: DEL it)",
+		    key, "");
 		return 0;
 	}
 	if (grow(w) < 0 || (s = calloc(1, sizeof(*s))) == NULL)

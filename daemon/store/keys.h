@@ -85,7 +85,8 @@
  * claims another host as a forged_host anomaly instead.  Only that host
  * (its Redis user clearway-host-<host>, %RW~<prefix>audit:<host>) and
  * the central role may append; the writer finds the streams with SCAN
- * (TYPE stream).  "writer" is not a host name (audit:writer below). */
+ * (TYPE stream).  "writer" is not a host name (audit:writer below),
+ * nor "fence" (kept for the lease's token counter). */
 #define CW_KEY_AUDIT_HOST       "audit:"
 /* STREAM: the single audit stream of versions before per-host streams
  * (any host could write any host's name there).  Nothing of this
