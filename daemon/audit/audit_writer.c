@@ -16,12 +16,13 @@
  * while it holds the key, and appends only while its last renewal is
  * recent enough that the key cannot have expired meanwhile.
  *
- * Order.  Events reach the stream in each host's counter order (the
- * forwarder sends its spool in order, each batch one MULTI/EXEC), and the
- * writer seals them in stream order: after taking the lock it first
- * claims the entries a previous holder left pending (once idle > 60 s, so
- * a live one is not robbed), then its own pending entries (after its own
- * restart), then new ones.
+ * Order.  Events reach their host's stream <prefix>audit:<host> in the
+ * host's counter order (the forwarder sends its spool in order, each
+ * batch one MULTI/EXEC), and the writer seals each stream in order
+ * (audit_writer_read.c, audit_writer_streams.c): after taking the lock it
+ * finds every stream, and in each first claims the entries a previous
+ * holder left pending (once idle > 60 s, so a live one is not robbed),
+ * then its own pending entries (after its own restart), then new ones.
  *
  * Duplicates.  At-least-once delivery repeats a suffix of what was already
  * sent: a forwarder resending a batch whose confirmation it did not save,
