@@ -42,6 +42,7 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	st->redis = redis;
 	memcpy(st->prefix, prefix, len + 1);
 	st->parser = NULL;
+	st->load_sets = false;
 	return 0;
 }
 

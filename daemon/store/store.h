@@ -47,6 +47,14 @@ struct cw_store {
 	 * parse on two threads.
 	 */
 	struct cw_parse_worker *parser;
+	/*
+	 * A delta carries the revoked set, elevations and suspensions only
+	 * when its change log names them ("r:", "e:", "s:"), names a
+	 * locked staff entry (the entry watch compares it with the revoked
+	 * set), or when this is set (the loss guard's full check: cleared
+	 * by the load that carries them).
+	 */
+	bool load_sets;
 };
 
 /* One change to write: json NULL means the entry is gone. */
