@@ -17,7 +17,10 @@
 #     generation, as revq_submit.lua writes one: SADD revoked + a change
 #     log entry "r:uid"), on top of a revoked set of N/16 users;
 #   - a digest of every decision on two host classes (clearwayctl who,
-#     sorted), to compare builds: equal digests, equal decisions.
+#     sorted), to compare builds: equal digests, equal decisions;
+#   - PAM account-check latency through real libpam (bench_pam, CALLS
+#     calls, default 5000, env CW_PAM_CALLS) for an allowed and a denied
+#     user, at this size.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${CW_BUILD_DIR:-$top/build/release}
@@ -28,7 +31,8 @@ revokes=${3:-200}
 if [[ -z ${CW_BUILD_DIR:-} ]]; then
     cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCW_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$build" -j2 --target clearwayd clearwayctl >/dev/null
+    cmake --build "$build" -j2 --target clearwayd clearwayctl bench_pam \
+        pam_clearway >/dev/null
 fi
 work=$(mktemp -d /tmp/cw-host-memory.XXXXXX)
 chmod 0755 "$work"
@@ -93,7 +97,8 @@ again=$("$ctl" -c "$work/conf" --json check "$user" --host-class "$hc" 2>/dev/nu
 verdict() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("decision"), d.get("reason"))' "$1"; }
 [[ $(verdict "$first") == $(verdict "$again") ]] || echo "WARNING: first answer differs from the settled one"
 sleep 1
-echo "cold start (exec -> first answer): $((t1 - t0)) ms ($(verdict "$first"))"
+ticks=$(getconf CLK_TCK)
+echo "cold start (exec -> first answer): $((t1 - t0)) ms ($(verdict "$first")), daemon CPU by then $(awk -v hz="$ticks" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$pid/stat") ms, load average $(cut -d' ' -f1 /proc/loadavg)"
 grep -o "policy data loaded (.*" "$work/daemon.log" | head -1 || true
 echo "after ready: VmRSS $(status_kb "$pid" VmRSS) kB, VmHWM $(status_kb "$pid" VmHWM) kB"
 
@@ -107,6 +112,16 @@ digest() {
     done
 }
 digest
+
+# Decision latency at this size, through libpam and the module.
+mkdir -m 0755 "$work/pam.d"
+echo "account required $build/pam_module/pam_clearway.so host_class=general-hosts config=$work/conf" \
+    >"$work/pam.d/bench"
+for u in "$(awk '$2 == "allow" { print $1; exit }' "$work/who-general-hosts.txt")" \
+    "$(awk '$2 == "deny" { print $1; exit }' "$work/who-general-hosts.txt")"; do
+    "$build/bench/bench_pam" "$work/pam.d" bench "$u" "${CW_PAM_CALLS:-5000}" |
+        grep -v '^$' || echo "bench_pam failed for $u"
+done
 
 # A change burst as the mirror writes it: BURST staff entries re-written
 # (cwTrainingCompleted moved), 50 a batch, through store_write.lua.
@@ -167,6 +182,6 @@ for ((i = 1; i <= revokes; i++)); do
 done | redis-cli -s "$work/redis.sock" >/dev/null
 wait_gen "$(rc get cw:gen)" || echo "WARNING: revocations not applied within 300 s"
 t5=$(start_ms)
-cpu=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+cpu=$(awk -v hz="$ticks" '{ printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$pid/stat")
 echo "revocations: $revokes, one generation each, applied $((t5 - t4)) ms after the first write"
-echo "after revocations: VmRSS $(status_kb "$pid" VmRSS) kB, VmHWM $(status_kb "$pid" VmHWM) kB, daemon CPU so far $cpu ticks"
+echo "after revocations: VmRSS $(status_kb "$pid" VmRSS) kB, VmHWM $(status_kb "$pid" VmHWM) kB, daemon CPU so far $cpu ms"
