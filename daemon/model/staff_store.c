@@ -377,7 +377,7 @@ cw_sstore_put(struct cw_sstore *s, const struct cw_db_entry *e)
 	uint32_t i;
 	int rc = -1;
 
-	if (st->roles.count > UINT16_MAX || need > UINT16_MAX * 4u ||
+	if (st->roles.count > UINT16_MAX || need > (1u << 20) ||
 	    (ids = calloc(st->roles.count + 1, sizeof(*ids))) == NULL)
 		goto out;
 	for (k = 0; k < st->roles.count; k++) {

@@ -513,6 +513,12 @@ scan_kind(struct cw_store *st, struct cw_db *db, enum cw_kind kind,
 
 	cw_key(key, sizeof(key), st->prefix, cw_store_kind_key(kind));
 	do {
+		/* A page is shorter than the parse's own stop interval: ask
+		 * here, so that a stop never waits for the whole scan. */
+		if (stop->stopping != NULL && stop->stopping(stop->arg)) {
+			snprintf(err, errlen, "stopping");
+			return 1;
+		}
 		if ((r = cw_redis_call(st->redis, err, errlen, 5, argv,
 		    NULL)) == NULL)
 			return -2;
