@@ -119,8 +119,12 @@ echo "account required $build/pam_module/pam_clearway.so host_class=general-host
     >"$work/pam.d/bench"
 for u in "$(awk '$2 == "allow" { print $1; exit }' "$work/who-general-hosts.txt")" \
     "$(awk '$2 == "deny" { print $1; exit }' "$work/who-general-hosts.txt")"; do
+    c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
     "$build/bench/bench_pam" "$work/pam.d" bench "$u" "${CW_PAM_CALLS:-5000}" |
         grep -v '^$' || echo "bench_pam failed for $u"
+    c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    echo "daemon CPU per decision: $(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" \
+        -v n="${CW_PAM_CALLS:-5000}" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / (2 * n) }') us"
 done
 
 # A change burst as the mirror writes it: BURST staff entries re-written
