@@ -515,3 +515,28 @@ out:
 	free(buf);
 	return rc;
 }
+
+int cw_redis_wait_replica(struct cw_redis *r, int ms, char *err,
+    size_t errlen)
+{
+	const char *argv[3] = { "WAIT", "1", NULL };
+	redisReply *rep;
+	char sms[16];
+	int n = -1;
+
+	if (r == NULL || r->conn == NULL || r->replicas <= 0)
+		return 0;
+	if (ms > r->timeout_ms / 2)
+		ms = r->timeout_ms / 2;
+	snprintf(sms, sizeof sms, "%d", ms > 0 ? ms : 1);
+	argv[2] = sms;
+	rep = cw_redis_call(r, err, errlen, 3, argv, NULL);
+	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
+		n = rep->integer > 0 ? (int)rep->integer : 0;
+	else if (rep != NULL)
+		fail(r, err, errlen, "WAIT: unexpected reply type %d",
+		    rep->type);
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return n;
+}

@@ -132,6 +132,18 @@ int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
  */
 int cw_redis_unanswered(const struct cw_redis *r);
 
+/*
+ * WAIT 1 ms (at most timeout_ms/2): until one replica has received what
+ * this connection wrote, when the master it found (ROLE) had replicas;
+ * at once otherwise.  Returns how many replicas acknowledged (0: none in
+ * time, or none to wait for: the write stands on the master alone), or
+ * -1.  Redis's WAIT confirms receipt, not a disk write; it narrows the
+ * window of a failover losing an acknowledged write, it cannot close it
+ * (docs/sentinel.md says what does).
+ */
+int cw_redis_wait_replica(struct cw_redis *r, int ms, char *err,
+    size_t errlen);
+
 /* cw_now_ms(), the monotonic clock deadlines are kept in. */
 #include "lib/wake.h"
 

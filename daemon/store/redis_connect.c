@@ -42,6 +42,7 @@ struct role {
 	char kind[16];          /* master, slave, sentinel */
 	char state[16];         /* a replica's link: connected, sync, ... */
 	long long offset;       /* replication offset (applied, on a replica) */
+	int replicas;           /* a master's connected replicas */
 };
 
 /* AUTH on a fresh connection.  The password never reaches err or a log. */
@@ -95,8 +96,11 @@ static int parse_role(const redisReply *rep, struct role *out)
 	if (k->type != REDIS_REPLY_STRING || k->len >= sizeof out->kind)
 		return -1;
 	memcpy(out->kind, k->str, k->len);
-	if (strcmp(out->kind, "master") == 0 && rep->elements >= 2)
+	if (strcmp(out->kind, "master") == 0 && rep->elements >= 3) {
 		off = rep->element[1];
+		if (rep->element[2]->type == REDIS_REPLY_ARRAY)
+			out->replicas = (int)rep->element[2]->elements;
+	}
 	if (strcmp(out->kind, "slave") == 0 && rep->elements >= 5) {
 		k = rep->element[3];
 		if (k->type == REDIS_REPLY_STRING &&
@@ -217,6 +221,7 @@ static int check_role(struct cw_redis *r, struct call *c, enum want want,
 	}
 	if (rc != 0)
 		return -1;
+	r->replicas = role.replicas;
 	if (strcmp(role.kind, "master") == 0)
 		return 0;
 	if (want == WANT_READ && strcmp(role.kind, "slave") == 0)
@@ -248,6 +253,7 @@ static int open_at(struct cw_redis *r, struct call *c, const char *where,
 
 	cw_redis_disconnect(r);
 	set_label(r, where, port);
+	r->replicas = 0;
 	left = c->deadline - cw_now_ms();
 	if (left <= 0) {
 		fail(r, err, errlen, "timed out after %d ms connecting",

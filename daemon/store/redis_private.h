@@ -52,6 +52,7 @@ struct cw_redis {
 	struct cw_redis *primary;       /* a reader's master client */
 	struct cw_redis_addr last_read; /* the replica read from last */
 	unsigned spread;        /* where a reader starts in the replicas */
+	int replicas;           /* the master's, by ROLE at connect; or 0 */
 };
 
 /* Why a call's replies were not taken as answers (redis.h). */

@@ -26,10 +26,10 @@ command -v redis-server >/dev/null || { echo "no redis-server"; exit 1; }
 work=$(mktemp -d /tmp/cw-sentinel.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-pid_a= pid_b= pid_c= sampler=
+pid_a= pid_b= pid_c= pid_d= sampler=
 cleanup() {
     [[ -n $sampler ]] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
-    for p in $pid_a $pid_b $pid_c; do CW_DAEMON_PID=$p cw_stop_daemon; done
+    for p in $pid_a $pid_b $pid_c $pid_d; do CW_DAEMON_PID=$p cw_stop_daemon; done
     cw_sn_stop
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
     cw_users_release
@@ -39,7 +39,7 @@ trap cleanup EXIT
 export CW_LAST_OUT=$work/last.out
 t_start=$SECONDS
 
-cw_users_hold harry mallory oscar peggy victor || exit 1
+cw_users_hold anna harry mallory oscar peggy victor || exit 1
 bash "$here/../rig/start-with-sample.sh" "$rig" >/dev/null 2>&1 || { echo "no rig" >&2; exit 1; }
 set -a; . "$rig/env"; set +a
 # The rig's own Redis is not used: the daemons find theirs through the sentinels.
@@ -97,10 +97,14 @@ reason_is a bob clearance_insufficient && reason_is b bob clearance_insufficient
     pass "decisions right on both (bob: clearance_insufficient)" || fail "bob: a=$(reason a bob) b=$(reason b bob)"
 grep -q "sentinel watch: following +switch-master of cwm" "$work/a/clearwayd.log" &&
     pass "a's watcher subscribed to +switch-master" || fail "no watcher in a's log"
-on_replicas=$(( $(clients_running "$CW_SN_R1" xread) + $(clients_running "$CW_SN_R2" xread) ))
-on_master=$(clients_running "$CW_SN_MASTER" xread)
+followers() {
+    on_replicas=$(( $(clients_running "$CW_SN_R1" xread) + $(clients_running "$CW_SN_R2" xread) ))
+    on_master=$(clients_running "$CW_SN_MASTER" xread)
+    ((on_replicas == 1 && on_master == 1))
+}
+wait_for 5 followers
 echo "# followers (XREAD BLOCK) on the master: $on_master, on the replicas: $on_replicas"
-((on_replicas >= 1 && on_master == 1)) && pass "b follows a replica, a the master" ||
+((on_replicas == 1 && on_master == 1)) && pass "b follows a replica, a the master" ||
     fail "followers: master $on_master, replicas $on_replicas"
 
 # --------------------------------------------- (b) failover, nothing lost
@@ -146,14 +150,17 @@ sampler=$!
 leaver oscar
 cw_sn_kill_master
 pass "master $first_master killed (kill -9)"
+# When the sentinels first name another master, for the numbers below.
+( while [[ $(cw_sn_master) == "$first_master" ]]; do sleep 0.05; done
+  date +%s%3N >"$work/switched" ) &
 leaver peggy 40
 first_write_ms=$(( $(date +%s%3N) - CW_SN_KILLED_AT ))
-wait_for 30 bash -c "[[ \$(. '$here/../lib/sentinel.sh'; $(declare -p CW_SN_S1 CW_SN_S2 CW_SN_S3); cw_sn_master) != $first_master ]]" &&
-    new_master=$(cw_sn_master) && pass "sentinels failed over to $new_master" || fail "no failover"
-failover_ms=$(( $(date +%s%3N) - CW_SN_KILLED_AT ))
+wait_for 30 test -s "$work/switched" && new_master=$(cw_sn_master) &&
+    pass "sentinels failed over to $new_master" || fail "no failover"
+failover_ms=$(( $(cat "$work/switched") - CW_SN_KILLED_AT ))
 leaver victor 20
-echo "# seconds from kill -9 of the master to the first write that succeeded: $(printf '%d.%03d' $((first_write_ms / 1000)) $((first_write_ms % 1000)))"
-echo "# (the sentinels had announced the new master by $(printf '%d.%03d' $((failover_ms / 1000)) $((failover_ms % 1000))) s at the latest)"
+secs() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
+echo "# seconds from kill -9 of the master: sentinels name the new one $(secs "$failover_ms"), first write that succeeded $(secs "$first_write_ms")"
 for u in mallory oscar peggy victor; do
     wait_for 30 state_is "${rid[$u]}" done && pass "$u: revocation present and completed on the new master" ||
         fail "$u: ${rid[$u]}: $(mcli HGETALL "cw:rev:${rid[$u]}" | tr '\n' ' ')"
@@ -191,10 +198,33 @@ grep -q "is a replica, not the master: nothing is written to it" "$work/c/clearw
 [[ $(mcli SISMEMBER cw:revoked alice) == 0 ]] && reason_is a alice ok &&
     pass "nothing written: alice not revoked anywhere" || fail "alice revoked through a replica"
 
-for h in a b c; do eval "CW_DAEMON_PID=\$pid_$h"; cw_stop_daemon; eval "pid_$h="; done
-if grep -l "Sanitizer" "$work"/[abc]/clearwayd.log >/dev/null 2>&1; then
+# ---------------------------- (d) a demoted master is never written to
+# d is given the master as a plain address; a manual failover demotes
+# it under d's connections: d's next write is refused (READONLY, or ROLE
+# on its new connection), and a and b follow the switch.
+old=$(cw_sn_master)
+config d "uri = redis://127.0.0.1:$old" "ldap_sync = no"
+start d
+cw_wait_answer "$ctl" "$work/d/clearway.conf" alice sc-hosts 20 || fail "d does not answer"
+cw_sn_cli "$CW_SN_S1" SENTINEL FAILOVER "$CW_SN_NAME" >/dev/null
+wait_for 20 bash -c "[[ \$(redis-cli -p $old ROLE 2>/dev/null | head -1) == slave ]]" &&
+    pass "manual failover: $old is a replica now, $(cw_sn_master) the master" || fail "manual failover did not happen"
+out=$(setpriv --reuid=harry --regid=users --clear-groups "$ctl" -c "$work/d/clearway.conf" leaver alice --reason "to a demoted master" 2>&1) &&
+    fail "a leaver through d was recorded: $out" || pass "d refuses the write: ${out:0:120}"
+grep -Eq "refused \(READONLY|is a replica, not the master" "$work/d/clearwayd.log" &&
+    pass "d's log names the refusal: $(grep -Eo "refused \(READONLY[^:]*|is a replica, not the master" "$work/d/clearwayd.log" | sort -u | tr '\n' ' ')" ||
+    { fail "no refusal in d's log"; tail -n 5 "$work/d/clearwayd.log"; }
+[[ $(mcli SISMEMBER cw:revoked alice) == 0 ]] && wait_for 10 reason_is b alice ok && reason_is a alice ok &&
+    pass "a and b follow the manual failover; alice not revoked" || fail "after the manual failover: a=$(reason a alice) b=$(reason b alice)"
+# The new master takes writes once its replica is back (min-replicas-to-write).
+reinstate() { out=$(as anna --json reinstate victor --reason "sentinel test over" 2>&1); }
+wait_for 20 reinstate && wait_for 15 bash -c "! grep -qx victor '$work/b/state/revoked.list'" &&
+    pass "a write through a after the manual failover reaches b" || fail "reinstate after the manual failover: $out"
+
+for h in a b c d; do eval "CW_DAEMON_PID=\$pid_$h"; cw_stop_daemon; eval "pid_$h="; done
+if grep -l "Sanitizer" "$work"/[abcd]/clearwayd.log >/dev/null 2>&1; then
     fail "sanitizer reports in the daemons' logs"
-    grep -h -A12 "Sanitizer" "$work"/[abc]/clearwayd.log | head -40 | sed 's/^/      /'
+    grep -h -A12 "Sanitizer" "$work"/[abcd]/clearwayd.log | head -40 | sed 's/^/      /'
 else
     pass "no sanitizer reports"
 fi
