@@ -365,6 +365,9 @@ static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
 	if (r->conn != NULL && r->sentinel != NULL &&
 	    r->epoch != cw_sentinel_epoch(r->sentinel))
 		cw_redis_disconnect(r);
+	if (r->conn != NULL && r->is_reader && r->on_master &&
+	    cw_now_ms() - r->connected_at > READER_REPICK_MS)
+		cw_redis_disconnect(r);
 	was_connected = r->conn != NULL;
 	rc = attempt(r, &c, buf, len, n, replies, err, errlen);
 	if (rc != 0 && c.refused == REFUSED_READONLY && r->is_reader)

@@ -222,7 +222,8 @@ static int check_role(struct cw_redis *r, struct call *c, enum want want,
 	if (rc != 0)
 		return -1;
 	r->replicas = role.replicas;
-	if (strcmp(role.kind, "master") == 0)
+	r->on_master = strcmp(role.kind, "master") == 0;
+	if (r->on_master)
 		return 0;
 	if (want == WANT_READ && strcmp(role.kind, "slave") == 0)
 		return catch_up(r, c, &role, err, errlen);
@@ -254,6 +255,7 @@ static int open_at(struct cw_redis *r, struct call *c, const char *where,
 	cw_redis_disconnect(r);
 	set_label(r, where, port);
 	r->replicas = 0;
+	r->on_master = false;
 	left = c->deadline - cw_now_ms();
 	if (left <= 0) {
 		fail(r, err, errlen, "timed out after %d ms connecting",
@@ -276,6 +278,7 @@ static int open_at(struct cw_redis *r, struct call *c, const char *where,
 		goto fail;
 	if (check_role(r, c, want, err, errlen) != 0)
 		goto fail;
+	r->connected_at = cw_now_ms();
 	return 0;
 fail:
 	cw_redis_disconnect(r);

@@ -53,7 +53,16 @@ struct cw_redis {
 	struct cw_redis_addr last_read; /* the replica read from last */
 	unsigned spread;        /* where a reader starts in the replicas */
 	int replicas;           /* the master's, by ROLE at connect; or 0 */
+	bool on_master;         /* a reader that fell back to the master */
+	long long connected_at; /* cw_now_ms() of the connect */
 };
+
+/*
+ * A reader that fell back to the master looks for a replica again after
+ * this long, so that after a failover (when no replica is fit for a few
+ * seconds) the fleet's readers do not all stay on the master.
+ */
+#define READER_REPICK_MS 30000
 
 /* Why a call's replies were not taken as answers (redis.h). */
 enum refusal {
