@@ -31,3 +31,7 @@ add_test(NAME redis_fleet
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_fleet_test.sh
                  $<TARGET_FILE:test_redis_fleet>)
 set_tests_properties(redis_fleet PROPERTIES LABELS integration TIMEOUT 90)
+add_test(NAME redis_fleet_tls
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_fleet_test.sh
+                 $<TARGET_FILE:test_redis_fleet> --tls)
+set_tests_properties(redis_fleet_tls PROPERTIES LABELS integration TIMEOUT 90)

@@ -4,7 +4,9 @@
  * sentinel, reader) against a real master, two replicas and three
  * sentinels that redis_fleet_test.sh starts (tests/lib/sentinel.sh).
  *
- * Environment: CW_SN_MASTER, CW_SN_R1 (ports on 127.0.0.1), CW_SN_URI.
+ * Environment: CW_SN_MASTER, CW_SN_R1 (ports on 127.0.0.1), CW_SN_URI;
+ * with CW_SN_TLS (a directory holding ca.pem) everything is TLS, the
+ * servers' and sentinels' certificates checked for 127.0.0.1.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,9 +15,12 @@
 
 #include "redis_uri.h"
 #include "store/redis.h"
+#include "store/redis_tls.h"
 #include "store/sentinel.h"
 
 static int failures;
+static const struct cw_redis_transport *transport = &cw_redis_transport_tcp;
+static struct cw_redis_tls *tls;
 
 #define CHECK(cond) check((cond), #cond, __LINE__)
 
@@ -32,7 +37,8 @@ static struct cw_redis *make(int port, bool role, struct cw_sentinel *s,
     bool reader, int read_port)
 {
 	struct cw_redis_options o = {
-		.transport = &cw_redis_transport_tcp,
+		.transport = transport,
+		.transport_arg = tls,
 		.where = "127.0.0.1",
 		.port = port,
 		.timeout_ms = 2000,
@@ -171,7 +177,8 @@ static void test_reader(int master, int replica)
 static void test_sentinel(const char *uri, int master)
 {
 	struct cw_sentinel_options so = {
-		.transport = &cw_redis_transport_tcp,
+		.transport = transport,
+		.transport_arg = tls,
 		.timeout_ms = 2000,
 	};
 	struct cw_sentinel_answer a;
@@ -217,13 +224,28 @@ int main(void)
 	const char *m = getenv("CW_SN_MASTER"), *r1 = getenv("CW_SN_R1"),
 	    *uri = getenv("CW_SN_URI");
 
+	const char *tls_dir = getenv("CW_SN_TLS");
+	char ca[512], err[512];
+	struct cw_redis_tls_options to = { .ca_file = ca,
+	    .server_name = "127.0.0.1" };
+
 	if (m == NULL || r1 == NULL || uri == NULL) {
 		fprintf(stderr, "CW_SN_MASTER, CW_SN_R1, CW_SN_URI needed\n");
 		return 2;
 	}
+	if (tls_dir != NULL && tls_dir[0] != '\0') {
+		snprintf(ca, sizeof ca, "%s/ca.pem", tls_dir);
+		if ((tls = cw_redis_tls_new(&to, err, sizeof err)) == NULL) {
+			fprintf(stderr, "tls: %s\n", err);
+			return 2;
+		}
+		transport = &cw_redis_transport_tls;
+		printf("# TLS to every server and sentinel\n");
+	}
 	test_plain(atoi(m), atoi(r1));
 	test_reader(atoi(m), atoi(r1));
 	test_sentinel(uri, atoi(m));
+	cw_redis_tls_free(tls);
 	printf("%d failures\n", failures);
 	return failures == 0 ? 0 : 1;
 }

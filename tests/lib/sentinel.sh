@@ -16,6 +16,11 @@
 #   CW_SN_NAME (the master name), CW_SN_MASTER, CW_SN_R1, CW_SN_R2 (the
 #   servers' first ports), CW_SN_S1..3, CW_SN_URI (sentinel://...)
 #
+# With CW_SN_TLS set to a directory made by lib_tls.sh's cw_tls_make_ca
+# (ca.pem, server.pem/.key: DNS:localhost, IP:127.0.0.1), every server
+# and sentinel speaks TLS only (port 0, tls-port, tls-replication yes),
+# and CW_SN_URI is sentinels://.
+#
 # Each server is started in the foreground as a child of the test (not
 # daemonized), so cw_sn_stop ends exactly those pids.  The servers carry
 # min-replicas-to-write 1 (docs/sentinel.md): a master cut off from every
@@ -38,14 +43,37 @@ cw_sn_port() {
     return 1
 }
 
-cw_sn_cli() { local p=$1; shift; redis-cli -h 127.0.0.1 -p "$p" "$@"; }
+cw_sn_cli() {
+    local p=$1
+    shift
+    if [[ -n ${CW_SN_TLS:-} ]]; then
+        redis-cli --tls --cacert "$CW_SN_TLS/ca.pem" -h 127.0.0.1 -p "$p" "$@"
+    else
+        redis-cli -h 127.0.0.1 -p "$p" "$@"
+    fi
+}
+
+# The lines that make a server or sentinel listen on PORT.
+cw_sn_listen() {
+    if [[ -n ${CW_SN_TLS:-} ]]; then
+        echo "port 0"
+        echo "tls-port $1"
+        echo "tls-cert-file $CW_SN_TLS/server.pem"
+        echo "tls-key-file $CW_SN_TLS/server.key"
+        echo "tls-ca-cert-file $CW_SN_TLS/ca.pem"
+        echo "tls-auth-clients no"
+        echo "tls-replication yes"
+    else
+        echo "port $1"
+    fi
+}
 
 # server DIR PORT [MASTERPORT]
 cw_sn_server() {
     local d=$1/r$2
     mkdir -p "$d"
     {
-        echo "port $2"
+        cw_sn_listen "$2"
         echo "bind 127.0.0.1"
         echo "save \"\""
         echo "appendonly no"
@@ -64,7 +92,7 @@ cw_sn_sentinel() {
     local d=$1/s$2
     mkdir -p "$d"
     {
-        echo "port $2"
+        cw_sn_listen "$2"
         echo "bind 127.0.0.1"
         echo "dir $d"
         echo "logfile $d/sentinel.log"
@@ -97,7 +125,7 @@ cw_sn_start() {
         sleep 0.1
     done
     for s in "$CW_SN_S1" "$CW_SN_S2" "$CW_SN_S3"; do cw_sn_sentinel "$dir" "$s"; done
-    CW_SN_URI="sentinel://127.0.0.1:$CW_SN_S1,127.0.0.1:$CW_SN_S2,127.0.0.1:$CW_SN_S3/$CW_SN_NAME"
+    CW_SN_URI="sentinel${CW_SN_TLS:+s}://127.0.0.1:$CW_SN_S1,127.0.0.1:$CW_SN_S2,127.0.0.1:$CW_SN_S3/$CW_SN_NAME"
     for ((i = 0; i < 300; i++)); do
         ok=1
         for s in "$CW_SN_S1" "$CW_SN_S2" "$CW_SN_S3"; do
