@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,7 @@ struct cw_sentinel_watch *
 cw_sentinel_watch_start(struct cw_sentinel *s, char *err, size_t errlen)
 {
 	struct cw_sentinel_watch *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
 	int e;
 
 	if (w == NULL) {
@@ -266,7 +268,16 @@ cw_sentinel_watch_start(struct cw_sentinel *s, char *err, size_t errlen)
 	}
 	w->s = s;
 	atomic_init(&w->stop, false);
-	if ((e = pthread_create(&w->thread, NULL, watch_main, w)) != 0) {
+	/*
+	 * Started before the daemon blocks TERM/INT/HUP for its signalfd:
+	 * the thread starts with every signal blocked, so none is ever
+	 * delivered to it instead of to the signalfd.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&w->thread, NULL, watch_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
 		cw_set_err(err, errlen, "sentinel watch thread: %s",
 		    strerror(e));
 		free(w);

@@ -221,7 +221,17 @@ reinstate() { out=$(as anna --json reinstate victor --reason "sentinel test over
 wait_for 20 reinstate && wait_for 15 bash -c "! grep -qx victor '$work/b/state/revoked.list'" &&
     pass "a write through a after the manual failover reaches b" || fail "reinstate after the manual failover: $out"
 
-for h in a b c d; do eval "CW_DAEMON_PID=\$pid_$h"; cw_stop_daemon; eval "pid_$h="; done
+# SIGTERM reaches the signalfd even with the watcher thread running.
+for h in a b c d; do
+    eval "p=\$pid_$h"
+    kill -TERM "$p" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do cw_alive "$p" || break; sleep 0.1; done
+    cw_alive "$p" && kill -KILL "$p"
+    rc=0
+    wait "$p" || rc=$?
+    ((rc == 0)) && pass "$h stops cleanly on SIGTERM" || fail "$h: exit $rc on SIGTERM"
+    eval "pid_$h="
+done
 if grep -l "Sanitizer" "$work"/[abcd]/clearwayd.log >/dev/null 2>&1; then
     fail "sanitizer reports in the daemons' logs"
     grep -h -A12 "Sanitizer" "$work"/[abcd]/clearwayd.log | head -40 | sed 's/^/      /'
