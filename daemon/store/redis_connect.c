@@ -212,8 +212,12 @@ static int check_role(struct cw_redis *r, struct call *c, enum want want,
 	if (want == WANT_ANY)
 		return 0;
 	rc = role_query(r, c, &role, err, errlen);
-	if (rc == 1 && r->sentinel == NULL && !r->is_reader)
-		return 0;       /* READONLY replies still guard (redis.h) */
+	/* The configured master, with an ACL older than +role: READONLY
+	 * replies still guard (redis.h). */
+	if (rc == 1 && r->sentinel == NULL && want == WANT_MASTER) {
+		r->on_master = true;
+		return 0;
+	}
 	if (rc == 1) {
 		fail(r, err, errlen, "ROLE refused (NOPERM): the ACL user "
 		    "needs +role to use sentinels or replicas");
@@ -372,9 +376,10 @@ int cw_redis_ensure_connected(struct cw_redis *r, struct call *c,
 		return 0;
 	if (r->sentinel != NULL)
 		return connect_sentinel(r, c, err, errlen);
-	/* A reader's own replica, else the master. */
+	/* A reader's own replica, else the configured master, as master. */
 	if (r->is_reader && r->read_where != NULL && open_at(r, c,
 	    r->read_where, r->read_port, WANT_READ, err, errlen) == 0)
 		return 0;
-	return open_at(r, c, r->where, r->port, want, err, errlen);
+	return open_at(r, c, r->where, r->port, want == WANT_READ ?
+	    WANT_MASTER : want, err, errlen);
 }

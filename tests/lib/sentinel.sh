@@ -12,6 +12,9 @@
 #   cw_sn_cli PORT ARGS...  redis-cli to 127.0.0.1:PORT
 #   cw_sn_kill_master       kill -9 the master cw_sn_start made; sets
 #                           CW_SN_KILLED_AT (epoch ms)
+#   cw_sn_restart PORT      starts server PORT again from its config (a
+#                           killed master comes back empty, as a master:
+#                           the sentinels turn it into a replica)
 #
 #   CW_SN_NAME (the master name), CW_SN_MASTER, CW_SN_R1, CW_SN_R2 (the
 #   servers' first ports), CW_SN_S1..3, CW_SN_URI (sentinel://...)
@@ -113,6 +116,7 @@ cw_sn_count() {
 cw_sn_start() {
     local dir=$1 i s ok
     mkdir -p "$dir"
+    CW_SN_DIR=$dir
     CW_SN_MASTER=$(cw_sn_port) CW_SN_R1=$(cw_sn_port) CW_SN_R2=$(cw_sn_port)
     CW_SN_S1=$(cw_sn_port) CW_SN_S2=$(cw_sn_port) CW_SN_S3=$(cw_sn_port)
     cw_sn_server "$dir" "$CW_SN_MASTER"
@@ -152,6 +156,12 @@ cw_sn_kill_master() {
     local v="CW_SN_PID_$CW_SN_MASTER"
     kill -KILL "${!v}" 2>/dev/null
     CW_SN_KILLED_AT=$(date +%s%3N)
+}
+
+cw_sn_restart() {
+    redis-server "$CW_SN_DIR/r$1/redis.conf" >/dev/null 2>&1 &
+    CW_SN_PIDS+=($!)
+    eval "CW_SN_PID_$1=$!"
 }
 
 cw_sn_stop() {
