@@ -368,6 +368,8 @@ static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
 	if (r->conn != NULL && r->is_reader && r->on_master &&
 	    cw_now_ms() - r->connected_at > READER_REPICK_MS)
 		cw_redis_disconnect(r);
+	if (cw_redis_recheck_replica(r, &c) != 0)
+		cw_redis_disconnect(r);
 	was_connected = r->conn != NULL;
 	rc = attempt(r, &c, buf, len, n, replies, err, errlen);
 	if (rc != 0 && c.refused == REFUSED_READONLY && r->is_reader)

@@ -282,7 +282,7 @@ static int open_at(struct cw_redis *r, struct call *c, const char *where,
 		goto fail;
 	if (check_role(r, c, want, err, errlen) != 0)
 		goto fail;
-	r->connected_at = cw_now_ms();
+	r->connected_at = r->checked_at = cw_now_ms();
 	return 0;
 fail:
 	cw_redis_disconnect(r);
@@ -382,4 +382,20 @@ int cw_redis_ensure_connected(struct cw_redis *r, struct call *c,
 		return 0;
 	return open_at(r, c, r->where, r->port, want == WANT_READ ?
 	    WANT_MASTER : want, err, errlen);
+}
+
+int cw_redis_recheck_replica(struct cw_redis *r, struct call *c)
+{
+	struct role role;
+	char err[256];
+
+	if (r->conn == NULL || !r->is_reader || r->on_master ||
+	    cw_now_ms() - r->checked_at < READER_RECHECK_MS)
+		return 0;
+	r->checked_at = cw_now_ms();
+	if (role_query(r, c, &role, err, sizeof err) != 0 ||
+	    strcmp(role.kind, "slave") != 0 ||
+	    strcmp(role.state, "connected") != 0)
+		return -1;
+	return 0;
 }

@@ -55,6 +55,7 @@ struct cw_redis {
 	int replicas;           /* the master's, by ROLE at connect; or 0 */
 	bool on_master;         /* a reader that fell back to the master */
 	long long connected_at; /* cw_now_ms() of the connect */
+	long long checked_at;   /* a reader's last look at its replica */
 };
 
 /*
@@ -63,6 +64,13 @@ struct cw_redis {
  * seconds) the fleet's readers do not all stay on the master.
  */
 #define READER_REPICK_MS 30000
+
+/*
+ * A reader on a replica asks it ROLE again this often: a replica whose
+ * link to its master broke still answers (replica-serve-stale-data), and
+ * a reader blocked on it would never hear of another change.
+ */
+#define READER_RECHECK_MS 5000
 
 /* Why a call's replies were not taken as answers (redis.h). */
 enum refusal {
@@ -99,5 +107,11 @@ int cw_redis_exchange(struct cw_redis *r, struct call *c, const char *buf,
  */
 int cw_redis_ensure_connected(struct cw_redis *r, struct call *c,
     char *err, size_t errlen);
+
+/*
+ * A reader on a replica, every READER_RECHECK_MS: whether the replica's
+ * link to its master is still up.  0, or -1 (the caller disconnects).
+ */
+int cw_redis_recheck_replica(struct cw_redis *r, struct call *c);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "redis_uri.h"
 #include "store/redis.h"
@@ -168,10 +169,30 @@ static void test_reader(int master, int replica)
 	CHECK(get_is(m, "fleet:n", "1"));
 	/* The reader kept its replica for reads. */
 	CHECK(strcmp(role_of(rd), "slave") == 0);
+	/* The replica loses its master: the reader notices within
+	 * READER_RECHECK_MS (5 s) and reads from the master instead. */
+	{
+		struct cw_redis *admin = make(replica, false, NULL, false, 0);
+		char mport[16];
+
+		x = cmd(admin, err, sizeof err, 3, "REPLICAOF", "127.0.0.1",
+		    "1");
+		if (x != NULL)
+			freeReplyObject(x);
+		sleep(6);
+		CHECK(get_is(rd, "fleet:c", "before"));
+		CHECK(strcmp(role_of(rd), "master") == 0);
+		snprintf(mport, sizeof mport, "%d", master);
+		x = cmd(admin, err, sizeof err, 3, "REPLICAOF", "127.0.0.1",
+		    mport);
+		if (x != NULL)
+			freeReplyObject(x);
+		cw_redis_free(admin);
+	}
 	cw_redis_free(m);
 	cw_redis_free(rd);
 	printf("ok   - reader: reads a caught-up replica, writes go to the "
-	    "master once\n");
+	    "master once, leaves a replica cut off from its master\n");
 }
 
 static void test_sentinel(const char *uri, int master)
