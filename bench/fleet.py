@@ -235,7 +235,7 @@ class Fleet:
         if role == "central":
             lines += ["writer = yes", f"directory = {self.work}/trail-{name}",
                       f"key_dir = {self.work}/keys", "key_id = k1"]
-        lines += ["[daemon]", f"role = {role}", f"host_name = {name}",
+        lines += ["[daemon]", f"role = {role}",
                   f"socket = {d}/clearwayd.sock", f"state_dir = {d}/state",
                   "end_sessions_command = /bin/true"]
         if role == "central":
@@ -248,7 +248,11 @@ class Fleet:
 
     def start_daemon(self, name, role):
         conf, sock = self.write_config(name, role)
-        self.spawn(name, [self.clearwayd, "-f", "-c", conf])
+        # Each daemon is its own host: its own UTS namespace and name
+        # (the name its audit stream and events carry).
+        self.spawn(name, ["unshare", "--uts", "sh", "-c",
+                          'hostname "$0" && exec "$@"', name,
+                          self.clearwayd, "-f", "-c", conf])
         return conf, sock
 
     def start_daemons(self):

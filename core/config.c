@@ -28,6 +28,7 @@
 #include "names.h"
 #include "paths.h"
 #include "policy.h"
+#include "redis_uri.h"
 
 enum key_type {
 	KEY_STRING,     /* any non-empty text */
@@ -105,6 +106,15 @@ static const struct key_spec keys[] = {
 	PATH("redis", "password_file", redis.password_file),
 	INT("redis", "timeout_ms", redis.timeout_ms, 10, 60000),
 	STR("redis", "key_prefix", redis.key_prefix),
+	/* With a sentinel:// uri: the sentinels' own password (sentinel.conf
+	 * requirepass), a root-only file; unset: no AUTH to the sentinels. */
+	PATH("redis", "sentinel_password_file", redis.sentinel_password_file),
+	/* master (default) | replica: where the follow connection (policy
+	 * loads, change pushes) reads; replica needs a sentinel:// uri. */
+	STR("redis", "read_from", redis.read_from),
+	/* redis://HOST[:PORT] of a replica for that connection to read
+	 * from; writes still go to the master. */
+	STR("redis", "read_uri", redis.read_uri),
 
 	INT("policy", "training_validity_days", policy.training_validity_days,
 	    1, 3660),
@@ -466,58 +476,40 @@ key_id_valid(const char *s)
 }
 
 /*
- * Splits [redis] uri ("redis://HOST[:PORT]" or "rediss://HOST[:PORT]",
- * HOST an IPv6 address in brackets) into host, port and tls.  No user,
- * password, database or query part: secrets stay in files, and anything
- * we would ignore is refused rather than silently dropped.
+ * Splits [redis] uri: a server's ("redis://HOST[:PORT]", "rediss://..."),
+ * into host, port and tls; a sentinel one ("sentinel://H1:P1,.../NAME")
+ * is only checked and marked here (the daemon's sentinel.c reads it),
+ * sentinels:// setting tls.
  */
 static int
 redis_uri_split(struct cw_config *c, char *err, size_t errlen)
 {
-	const char *u = c->redis.uri, *host, *end, *colon;
-	char hostbuf[256];
-	long port = 6379;
-	size_t n;
+	struct cw_sentinel_uri su;
+	struct cw_redis_addr a;
+	char why[160];
+	bool tls;
 
-	if (strncmp(u, "rediss://", 9) == 0) {
-		c->redis.tls = true;
-		host = u + 9;
-	} else if (strncmp(u, "redis://", 8) == 0) {
-		host = u + 8;
-	} else {
-		snprintf(err, errlen, "[redis] uri must start with redis:// "
-		    "or rediss://");
-		return -1;
-	}
-	if (strpbrk(host, "@/?#") != NULL) {
-		snprintf(err, errlen, "[redis] uri: only HOST[:PORT] may "
-		    "follow the scheme (no user, password, database or path)");
-		return -1;
-	}
-	if (host[0] == '[') {
-		end = strchr(++host, ']');
-		colon = end != NULL && end[1] == ':' ? end + 1 : NULL;
-		if (end == NULL || (end[1] != '\0' && colon == NULL)) {
-			snprintf(err, errlen, "[redis] uri: bad [address]");
+	if (cw_redis_uri_is_sentinel(c->redis.uri)) {
+		if (cw_sentinel_uri_parse(c->redis.uri, &su, why,
+		    sizeof(why)) < 0) {
+			snprintf(err, errlen, "[redis] uri: %s", why);
 			return -1;
 		}
-	} else {
-		end = host + strcspn(host, ":");
-		colon = *end == ':' ? end : NULL;
+		c->redis.sentinel = true;
+		c->redis.tls = c->redis.tls || su.tls;
+		return 0;
 	}
-	n = (size_t)(end - host);
-	if (n == 0 || n >= sizeof(hostbuf) ||
-	    (colon != NULL && parse_long(colon + 1, 1, 65535, &port) < 0)) {
-		snprintf(err, errlen, "[redis] uri: bad host or port");
+	if (cw_redis_uri_server(c->redis.uri, &a, &tls, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "[redis] uri: %s", why);
 		return -1;
 	}
-	memcpy(hostbuf, host, n);
-	hostbuf[n] = '\0';
-	if (set_string(&c->redis.host, hostbuf) < 0) {
+	if (set_string(&c->redis.host, a.host) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	c->redis.port = (int)port;
+	c->redis.port = a.port;
+	c->redis.tls = c->redis.tls || tls;
 	return 0;
 }
 
@@ -600,6 +592,51 @@ check_ldap_tls(const struct cw_config *c, char *err, size_t errlen)
 	}
 }
 
+/* Sentinel and replica reads (daemon/store/sentinel.h). */
+static int
+check_redis_fleet(struct cw_config *c, char *err, size_t errlen)
+{
+	struct cw_redis_addr a;
+	char why[160];
+	bool tls;
+
+	if (c->redis.sentinel_password_file != NULL && !c->redis.sentinel) {
+		snprintf(err, errlen, "[redis] sentinel_password_file needs a "
+		    "sentinel:// uri");
+		return -1;
+	}
+	/* With TLS to several servers no one address can be the name every
+	 * certificate is checked against: say it once for all of them. */
+	if (c->redis.tls && c->redis.server_name == NULL &&
+	    (c->redis.sentinel || c->redis.read_uri != NULL)) {
+		snprintf(err, errlen, "[redis] TLS to sentinels or replicas "
+		    "needs server_name (the name every server's certificate "
+		    "carries)");
+		return -1;
+	}
+	if (c->redis.read_from != NULL &&
+	    strcmp(c->redis.read_from, "master") != 0 &&
+	    (strcmp(c->redis.read_from, "replica") != 0 ||
+	    !c->redis.sentinel || c->redis.read_uri != NULL)) {
+		snprintf(err, errlen, "[redis] read_from is master or replica; "
+		    "replica needs a sentinel:// uri and no read_uri");
+		return -1;
+	}
+	if (c->redis.read_uri == NULL)
+		return 0;
+	if (cw_redis_uri_server(c->redis.read_uri, &a, &tls, why,
+	    sizeof(why)) < 0) {
+		snprintf(err, errlen, "[redis] read_uri: %s", why);
+		return -1;
+	}
+	if (tls != c->redis.tls) {
+		snprintf(err, errlen, "[redis] read_uri: rediss:// exactly "
+		    "when [redis] uses TLS");
+		return -1;
+	}
+	return 0;
+}
+
 /* The [redis] keys that only make sense together. */
 static int
 check_redis(struct cw_config *c, char *err, size_t errlen)
@@ -631,7 +668,7 @@ check_redis(struct cw_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "[redis] user needs password_file");
 		return -1;
 	}
-	return 0;
+	return check_redis_fleet(c, err, errlen);
 }
 
 /* Whether the file set [section] key (rather than the default). */

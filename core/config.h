@@ -67,7 +67,8 @@ struct cw_config {
 	} ldap;
 	struct {
 		char *socket;           /* set: Unix socket; else host:port */
-		char *uri;              /* redis:// or rediss://: sets the next 3 */
+		char *uri;              /* redis:// or rediss://: sets the next 3;
+		                         * sentinel://: sets sentinel (and tls) */
 		char *host;
 		int port;
 		bool tls;               /* TLS 1.2+, the server verified */
@@ -80,6 +81,10 @@ struct cw_config {
 		char *password_file;
 		int timeout_ms;
 		char *key_prefix;
+		bool sentinel;          /* uri is sentinel:// or sentinels:// */
+		char *sentinel_password_file;   /* NULL: no AUTH to sentinels */
+		char *read_from;        /* NULL or "master", or "replica" */
+		char *read_uri;         /* redis://: the follow connection's */
 	} redis;
 	struct {
 		int training_validity_days;

@@ -438,6 +438,142 @@ take_attrs(const json_t *attrs, struct cw_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
+bool cw_entry_fast_json = true;
+
+/* A cursor over the fast path's input. */
+struct fast {
+	const char *p, *end;
+};
+
+static bool
+fast_char(struct fast *f, char c)
+{
+	if (f->p < f->end && *f->p == c) {
+		f->p++;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A string of printable ASCII with no escape: *s and *len (in the
+ * input).  false for anything else (control bytes, NUL, '\\', non-ASCII,
+ * DEL): jansson then decides.
+ */
+static bool
+fast_string(struct fast *f, const char **s, size_t *len)
+{
+	const char *q;
+
+	if (!fast_char(f, '"'))
+		return false;
+	for (q = f->p; q < f->end && *q != '"'; q++)
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f ||
+		    *q == '\\')
+			return false;
+	if (q == f->end || (size_t)(q - f->p) > CW_ENTRY_MAX_VALUE_LEN)
+		return false;
+	*s = f->p;
+	*len = (size_t)(q - f->p);
+	f->p = q + 1;
+	return true;
+}
+
+/* ["v",...] of attribute key: 1, 0 (not the fast shape), -1 (memory). */
+static int
+fast_values(struct fast *f, struct cw_entry *e, const char *key,
+    size_t keylen)
+{
+	const char *s;
+	size_t len, n = 0;
+
+	if (!fast_char(f, '['))
+		return 0;
+	do {
+		if (!fast_string(f, &s, &len) || ++n > CW_ENTRY_MAX_VALUES)
+			return 0;
+		if (append_value(e, find_attr(e, key), key, keylen, s,
+		    len) != 0)
+			return -1;
+	} while (fast_char(f, ','));
+	return fast_char(f, ']') ? 1 : 0;
+}
+
+/* {"name":[...],...}, as take_attrs() checks it: 1, 0 or -1. */
+static int
+fast_attrs(struct fast *f, struct cw_entry *e)
+{
+	char key[CW_ENTRY_MAX_NAME_LEN + 1];
+	const char *k;
+	size_t klen, n = 0;
+	int rc;
+
+	if (!fast_char(f, '{'))
+		return 0;
+	if (fast_char(f, '}'))
+		return 1;
+	do {
+		if (!fast_string(f, &k, &klen) || !fast_char(f, ':') ||
+		    !attr_name_valid(k, klen) || ++n > CW_ENTRY_MAX_ATTRS)
+			return 0;
+		memcpy(key, k, klen);
+		key[klen] = '\0';
+		if (find_attr(e, key) != NULL)
+			return 0;       /* a duplicate: jansson words it */
+		if ((rc = fast_values(f, e, key, klen)) != 1)
+			return rc;
+	} while (fast_char(f, ','));
+	return fast_char(f, '}') ? 1 : 0;
+}
+
+/* A "dn" or "uuid" member's value into *dst, once. 1, 0 or -1. */
+static int
+fast_text(struct fast *f, char **dst)
+{
+	const char *s;
+	size_t len;
+
+	if (*dst != NULL || !fast_string(f, &s, &len))
+		return 0;
+	return (*dst = strndup(s, len)) != NULL ? 1 : -1;
+}
+
+/*
+ * The fast path of cw_entry_from_json: the whole input is exactly
+ * {"dn":..,"uuid":..,"attrs":{..}} (any order, no whitespace) in the
+ * shape above.  1 with *e built; 0 (or -1 when out of memory) with *e
+ * partly built, for the caller to free and parse with jansson.
+ */
+static int
+fast_entry(const char *buf, size_t len, struct cw_entry *e)
+{
+	struct fast f = { buf, buf + len };
+	const char *k;
+	size_t klen;
+	bool attrs = false;
+	int rc;
+
+	if (!fast_char(&f, '{'))
+		return 0;
+	do {
+		if (!fast_string(&f, &k, &klen) || !fast_char(&f, ':'))
+			return 0;
+		if (klen == 2 && memcmp(k, "dn", 2) == 0)
+			rc = fast_text(&f, &e->dn);
+		else if (klen == 4 && memcmp(k, "uuid", 4) == 0)
+			rc = fast_text(&f, &e->uuid);
+		else if (klen == 5 && memcmp(k, "attrs", 5) == 0 && !attrs) {
+			attrs = true;
+			rc = fast_attrs(&f, e);
+		} else
+			rc = 0;
+		if (rc != 1)
+			return rc;
+	} while (fast_char(&f, ','));
+	return fast_char(&f, '}') && f.p == f.end && e->dn != NULL &&
+	    e->uuid != NULL && attrs ? 1 : 0;
+}
+
 int
 cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
     char *err, size_t errlen)
@@ -465,6 +601,10 @@ cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
 		goto out;
 	}
 
+	if (cw_entry_fast_json && fast_entry(buf, len, &e) == 1)
+		goto done;
+	cw_entry_free(&e);
+	memset(&e, 0, sizeof(e));
 	/* Duplicate keys are refused: which one wins would be a guess. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
@@ -492,7 +632,7 @@ cw_entry_from_json(const char *buf, size_t len, struct cw_entry *out,
 	    errlen) != 0 ||
 	    take_attrs(json_object_get(root, "attrs"), &e, err, errlen) != 0)
 		goto out;
-
+done:
 	*out = e;
 	memset(&e, 0, sizeof(e));
 	ret = 0;

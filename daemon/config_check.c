@@ -92,7 +92,9 @@ int cw_config_check_secrets(const struct cw_config *cfg, char *err,
 	    cfg->ldap.bind_password_file, err, errlen) < 0)
 		return -1;
 	if (check_secret("[redis] password_file", cfg->redis.password_file,
-	    err, errlen) < 0)
+	    err, errlen) < 0 ||
+	    check_secret("[redis] sentinel_password_file",
+	    cfg->redis.sentinel_password_file, err, errlen) < 0)
 		return -1;
 	/* The TLS key is read, with the CA and certificate, as at start. */
 	if (cw_redis_tls_from_config(cfg, &tls, err, errlen) < 0)

@@ -27,7 +27,8 @@ factory_init(struct cw_redis_factory *f, const struct cw_config *cfg,
 {
 	memset(f, 0, sizeof(*f));
 	f->cfg = cfg;
-	if (cw_redis_tls_from_config(cfg, &f->tls, err, errlen) < 0)
+	if (cw_redis_tls_from_config(cfg, &f->tls, err, errlen) < 0 ||
+	    cw_redis_fleet_init(f, cfg, err, errlen) < 0)
 		return -1;
 	if (cfg->redis.password_file == NULL)
 		return 0;
@@ -57,6 +58,7 @@ client_options(const struct cw_redis_factory *f, struct cw_redis_options *o)
 	}
 	o->user = cfg->redis.user;
 	o->timeout_ms = cfg->redis.timeout_ms;
+	cw_redis_fleet_options(f, o, false);
 }
 
 static struct cw_redis *
@@ -65,6 +67,17 @@ new_client(void *arg)
 	struct cw_redis_options o;
 
 	client_options(arg, &o);
+	return cw_redis_new(&o);
+}
+
+/* The follow connection: a reader ([redis] read_from, read_uri). */
+static struct cw_redis *
+new_reader(struct cw_redis_factory *f)
+{
+	struct cw_redis_options o;
+
+	client_options(f, &o);
+	cw_redis_fleet_options(f, &o, true);
 	return cw_redis_new(&o);
 }
 
@@ -124,7 +137,7 @@ build_base(struct cw_daemon *d, char *err, size_t errlen)
 	/* One connection per thread that talks to Redis (the mirror's is
 	 * never opened on a daemon that does not sync: clients connect on
 	 * first use). */
-	if ((d->follow_redis = new_client(&d->factory)) == NULL ||
+	if ((d->follow_redis = new_reader(&d->factory)) == NULL ||
 	    (d->mirror_redis = new_client(&d->factory)) == NULL ||
 	    (d->control_redis = new_client(&d->factory)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -289,6 +302,7 @@ cw_daemon_teardown(struct cw_daemon *d)
 	cw_redis_free(d->control_redis);
 	/* After every client that used it (the revoker's and the audit
 	 * pipeline's are gone by now too). */
+	cw_redis_fleet_free(&d->factory);
 	cw_redis_tls_free(d->factory.tls);
 	d->factory.tls = NULL;
 	cw_mark_destroy(&d->applied);

@@ -36,6 +36,8 @@
 #include "serve/server.h"
 #include "store/redis.h"
 #include "store/redis_tls.h"
+#include "store/sentinel.h"
+#include "store/sentinel_watch.h"
 #include "sync/sync.h"
 
 /* Longest Redis password we read (the file is root-only). */
@@ -51,6 +53,11 @@ struct cw_redis_factory {
 	char password[CW_REDIS_PASSWORD_MAX];
 	bool has_password;
 	struct cw_redis_tls *tls;       /* [redis] tls; freed after clients */
+	/* sentinel:// (store/sentinel.h), its watcher; freed after clients */
+	struct cw_sentinel *sentinel;
+	struct cw_sentinel_watch *watch;
+	bool read_replica;              /* [redis] read_from or read_uri */
+	struct cw_redis_addr read_addr; /* [redis] read_uri's */
 };
 
 struct cw_daemon {

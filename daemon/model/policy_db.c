@@ -2,6 +2,8 @@
 /*
  * policy_db.c - the in-memory policy database (see policy_db.h).
  */
+#include <malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +12,6 @@
 #include "model/policy_db.h"
 #include "revoke/revocation_steps.h"
 
-/* All the entries that carry one uid: normally exactly one. */
-struct uid_slot {
-	size_t count, cap;
-	struct cw_db_entry **entries;
-	struct cw_staff ambiguous;      /* returned when count > 1 */
-};
-
 struct cw_db *
 cw_db_new(void)
 {
@@ -24,8 +19,8 @@ cw_db_new(void)
 
 	if (db == NULL)
 		return NULL;
-	cw_strmap_init(&db->by_uuid);
-	cw_strmap_init(&db->staff_by_uid);
+	cw_sstore_init(&db->staff);
+	cw_strmap_init(&db->others);
 	cw_strmap_init(&db->revoked);
 	cw_strmap_init(&db->elevations);
 	cw_strmap_init(&db->suspended);
@@ -55,15 +50,6 @@ free_entry(void *e)
 	cw_db_entry_free(e);
 }
 
-static void
-free_slot(void *p)
-{
-	struct uid_slot *slot = p;
-
-	free(slot->entries);
-	free(slot);
-}
-
 void
 cw_db_free_elevations(void *p)
 {
@@ -80,8 +66,8 @@ cw_db_free(struct cw_db *db)
 {
 	if (db == NULL)
 		return;
-	cw_strmap_clear(&db->staff_by_uid, free_slot);
-	cw_strmap_clear(&db->by_uuid, free_entry);
+	cw_sstore_free(&db->staff);
+	cw_strmap_clear(&db->others, free_entry);
 	cw_strmap_clear(&db->revoked, NULL);
 	cw_strmap_clear(&db->elevations, cw_db_free_elevations);
 	cw_strmap_clear(&db->suspended, free);
@@ -149,85 +135,19 @@ fail:
 	return NULL;
 }
 
-static void
-slot_mark(struct uid_slot *slot, const char *uid)
-{
-	memset(&slot->ambiguous, 0, sizeof(slot->ambiguous));
-	snprintf(slot->ambiguous.uid, sizeof(slot->ambiguous.uid), "%s", uid);
-	slot->ambiguous.invalid = true;
-	snprintf(slot->ambiguous.invalid_why,
-	    sizeof(slot->ambiguous.invalid_why),
-	    "uid '%s' is held by %zu entries", uid, slot->count);
-}
-
-static int
-index_staff(struct cw_db *db, struct cw_db_entry *e)
-{
-	const char *uid = e->rec.staff.uid;
-	struct uid_slot *slot = cw_strmap_get(&db->staff_by_uid, uid);
-	struct cw_db_entry **p;
-	void *old;
-
-	if (slot == NULL) {
-		if ((slot = calloc(1, sizeof(*slot))) == NULL ||
-		    cw_strmap_put(&db->staff_by_uid, uid, slot, &old) < 0) {
-			free(slot);
-			return -1;
-		}
-	}
-	if (slot->count == slot->cap) {
-		size_t ncap = slot->cap ? slot->cap * 2 : 1;
-
-		if ((p = reallocarray(slot->entries, ncap, sizeof(*p))) == NULL)
-			return -1;
-		slot->entries = p;
-		slot->cap = ncap;
-	}
-	slot->entries[slot->count++] = e;
-	slot_mark(slot, uid);
-	return 0;
-}
-
-static void
-unindex_staff(struct cw_db *db, struct cw_db_entry *e)
-{
-	const char *uid = e->rec.staff.uid;
-	struct uid_slot *slot = cw_strmap_get(&db->staff_by_uid, uid);
-	size_t i;
-
-	if (slot == NULL)
-		return;
-	for (i = 0; i < slot->count; i++) {
-		if (slot->entries[i] == e) {
-			slot->entries[i] = slot->entries[--slot->count];
-			break;
-		}
-	}
-	if (slot->count == 0)
-		free_slot(cw_strmap_remove(&db->staff_by_uid, uid));
-	else
-		slot_mark(slot, uid);
-}
-
-/* Detaches e from every index; the caller frees it. */
-static void
-unlink_entry(struct cw_db *db, struct cw_db_entry *e)
-{
-	if (e->kind == CW_KIND_STAFF)
-		unindex_staff(db, e);
-	else
-		db->tables_dirty = true;
-	db->counts[e->kind]--;
-}
-
 void
 cw_db_remove(struct cw_db *db, const char *uuid)
 {
-	struct cw_db_entry *e = cw_strmap_remove(&db->by_uuid, uuid);
+	struct cw_db_entry *e;
 
-	if (e == NULL)
+	if (cw_sstore_remove(&db->staff, uuid)) {
+		db->counts[CW_KIND_STAFF]--;
 		return;
-	unlink_entry(db, e);
+	}
+	if ((e = cw_strmap_remove(&db->others, uuid)) == NULL)
+		return;
+	db->tables_dirty = true;
+	db->counts[e->kind]--;
 	cw_db_entry_free(e);
 }
 
@@ -235,22 +155,25 @@ int
 cw_db_put(struct cw_db *db, struct cw_db_entry *e)
 {
 	void *old;
+	int rc;
 
 	cw_db_remove(db, e->uuid);
-	if (e->kind == CW_KIND_STAFF && index_staff(db, e) < 0)
-		goto fail;
-	if (cw_strmap_put(&db->by_uuid, e->uuid, e, &old) < 0) {
-		if (e->kind == CW_KIND_STAFF)
-			unindex_staff(db, e);
-		goto fail;
+	if (e->kind == CW_KIND_STAFF) {
+		/* Copied into the compact store: the entry itself goes. */
+		rc = cw_sstore_put(&db->staff, e);
+		cw_db_entry_free(e);
+		if (rc < 0)
+			return -1;
+		db->counts[CW_KIND_STAFF]++;
+		return 0;
 	}
-	if (e->kind != CW_KIND_STAFF)
-		db->tables_dirty = true;
+	if (cw_strmap_put(&db->others, e->uuid, e, &old) < 0) {
+		cw_db_entry_free(e);
+		return -1;
+	}
+	db->tables_dirty = true;
 	db->counts[e->kind]++;
 	return 0;
-fail:
-	cw_db_entry_free(e);
-	return -1;
 }
 
 void
@@ -342,7 +265,7 @@ rebuild_tables(struct cw_db *db)
 	db->nhost_classes = db->nroles = 0;
 	if (db->host_classes == NULL || db->roles == NULL)
 		return;         /* empty tables: everything denies */
-	cw_strmap_foreach(&db->by_uuid, collect, &b);
+	cw_strmap_foreach(&db->others, collect, &b);
 	qsort(db->host_classes, b.nh, sizeof(*db->host_classes),
 	    host_class_cmp);
 	cw_role_table_sort(db->roles, b.nr);
@@ -364,24 +287,114 @@ rebuild_tables(struct cw_db *db)
 	db->tables_dirty = false;
 }
 
+/* The next view of the ring, filled from record i. */
+static const struct cw_db_entry *
+view_of(struct cw_db *db, uint32_t i)
+{
+	struct cw_db_view *v = &db->views[db->next_view++ % CW_DB_VIEWS];
+	const struct cw_srec *r = &db->staff.recs[i];
+
+	memset(&v->e, 0, offsetof(struct cw_db_entry, rec));
+	v->e.kind = CW_KIND_STAFF;
+	/* Views are read-only: the casts only fit struct cw_db_entry. */
+	v->e.uuid = (char *)cw_srec_uuid(&db->staff, i);
+	v->e.dn = (char *)cw_srec_dn(&db->staff, i);
+	v->e.modified = (char *)cw_srec_modified(&db->staff, i);
+	v->e.learned = r->learned;
+	v->e.locked = (r->flags & CW_SREC_LOCKED) != 0;
+	cw_sstore_staff(&db->staff, i, &v->e.rec.staff, v->roles);
+	return &v->e;
+}
+
+/* What a uid held by several entries reads as: invalid, named why. */
+static const struct cw_staff *
+ambiguous(struct cw_db *db, const char *uid, size_t count)
+{
+	struct cw_db_view *v = &db->views[db->next_view++ % CW_DB_VIEWS];
+	struct cw_staff *s = &v->e.rec.staff;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->uid, sizeof(s->uid), "%s", uid);
+	s->invalid = true;
+	snprintf(s->invalid_why, sizeof(s->invalid_why),
+	    "uid '%s' is held by %zu entries", uid, count);
+	return s;
+}
+
 const struct cw_staff *
 cw_db_staff(struct cw_db *db, const char *uid)
 {
-	struct uid_slot *slot = cw_strmap_get(&db->staff_by_uid, uid);
+	size_t count;
+	uint32_t i = cw_sstore_find_uid(&db->staff, uid, &count);
 
-	if (slot == NULL)
+	if (i == CW_SREC_NONE)
 		return NULL;
-	if (slot->count > 1)
-		return &slot->ambiguous;
-	return &slot->entries[0]->rec.staff;
+	if (count > 1)
+		return ambiguous(db, uid, count);
+	return &view_of(db, i)->rec.staff;
 }
 
 const struct cw_db_entry *
 cw_db_staff_entry(struct cw_db *db, const char *uid)
 {
-	struct uid_slot *slot = cw_strmap_get(&db->staff_by_uid, uid);
+	size_t count;
+	uint32_t i = cw_sstore_find_uid(&db->staff, uid, &count);
 
-	return slot != NULL && slot->count == 1 ? slot->entries[0] : NULL;
+	return i != CW_SREC_NONE && count == 1 ? view_of(db, i) : NULL;
+}
+
+struct foreach_others {
+	void (*fn)(const struct cw_db_entry *, void *);
+	void *arg;
+};
+
+static void
+each_other(const char *key, void *value, void *arg)
+{
+	struct foreach_others *f = arg;
+
+	(void)key;
+	f->fn(value, f->arg);
+}
+
+void
+cw_db_foreach_entry(struct cw_db *db,
+    void (*fn)(const struct cw_db_entry *e, void *arg), void *arg)
+{
+	struct foreach_others f = { fn, arg };
+	size_t i;
+
+	cw_strmap_foreach(&db->others, each_other, &f);
+	for (i = 0; i < db->staff.nrecs; i++)
+		if (db->staff.recs[i].flags & CW_SREC_LIVE)
+			fn(view_of(db, (uint32_t)i), arg);
+}
+
+size_t
+cw_db_staff_end(const struct cw_db *db)
+{
+	return db->staff.nrecs;
+}
+
+size_t
+cw_db_staff_pages(struct cw_db *db, size_t cursor, size_t at_least,
+    void (*fn)(const char *uid, void *value, void *arg), void *arg)
+{
+	char uid[CW_USER_MAX + 1];
+	size_t passed = 0, count;
+
+	for (; cursor < db->staff.nrecs && passed < at_least; cursor++) {
+		if (!(db->staff.recs[cursor].flags & CW_SREC_LIVE))
+			continue;
+		snprintf(uid, sizeof(uid), "%s",
+		    cw_srec_uid(&db->staff, (uint32_t)cursor));
+		/* A uid once: at the first of its entries (the chain's head). */
+		if (cw_sstore_find_uid(&db->staff, uid, &count) != cursor)
+			continue;
+		fn(uid, NULL, arg);
+		passed++;
+	}
+	return cursor;
 }
 
 const struct cw_user_elevations *
@@ -501,6 +514,10 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 		cw_db_free(*dbp);
 		*dbp = d->replace;
 		d->replace = NULL;
+		/* The old db and the load's buffers are gone: give the pages
+		 * back, so that a reload does not leave the host at twice its
+		 * size (glibc keeps freed heap otherwise). */
+		malloc_trim(0);
 	}
 	for (i = 0; i < d->nchanges; i++) {
 		struct cw_change *c = &d->changes[i];

@@ -21,6 +21,7 @@
 #include "wire.h"
 #include "record.h"
 #include "lib/strmap.h"
+#include "model/staff_store.h"
 
 enum cw_kind {
 	CW_KIND_STAFF = 0,
@@ -57,10 +58,21 @@ struct cw_suspension {
 	char reason[CW_REASON_TEXT_MAX + 1];
 };
 
+/*
+ * A staff record as the rest of the daemon reads it: built on demand from
+ * the compact store into one of a few views the db owns (a ring), so a
+ * pointer stays valid until CW_DB_VIEWS more are made or the db changes.
+ */
+#define CW_DB_VIEWS 4
+struct cw_db_view {
+	struct cw_db_entry e;
+	char *roles[CW_ENTRY_MAX_VALUES];
+};
+
 struct cw_db {
 	long long generation;           /* Redis cw:gen last applied */
-	struct cw_strmap by_uuid;       /* uuid -> struct cw_db_entry */
-	struct cw_strmap staff_by_uid;  /* uid -> struct uid_slot (db.c) */
+	struct cw_sstore staff;         /* staff records (staff_store.h) */
+	struct cw_strmap others;        /* uuid -> host class / role entry */
 	struct cw_strmap revoked;       /* uid -> (void *)1 */
 	struct cw_strmap elevations;    /* uid -> struct cw_user_elevations */
 	struct cw_strmap suspended;     /* uid -> struct cw_suspension */
@@ -73,6 +85,9 @@ struct cw_db {
 	size_t nhost_classes;
 	struct cw_role_def *roles;
 	size_t nroles;
+
+	struct cw_db_view views[CW_DB_VIEWS];
+	unsigned next_view;
 };
 
 struct cw_db *cw_db_new(void);
@@ -83,7 +98,10 @@ struct cw_db_entry *cw_db_entry_parse(enum cw_kind kind, const char *json,
     size_t len, int64_t now, char *err, size_t errlen);
 void cw_db_entry_free(struct cw_db_entry *e);
 
-/* Inserts or replaces (by uuid, whatever kind it had); takes e. 0 or -1. */
+/*
+ * Inserts or replaces (by uuid, whatever kind it had); takes e (a staff
+ * entry is copied into the compact store and freed).  0 or -1.
+ */
 int cw_db_put(struct cw_db *db, struct cw_db_entry *e);
 /* Removes the entry with this uuid, if any. */
 void cw_db_remove(struct cw_db *db, const char *uuid);
@@ -104,6 +122,21 @@ const struct cw_db_entry *cw_db_staff_entry(struct cw_db *db,
     const char *uid);
 const struct cw_user_elevations *cw_db_elevations(struct cw_db *db,
     const char *uid);
+
+/* Every entry (staff as views), in no particular order; fn may not
+ * change db. */
+void cw_db_foreach_entry(struct cw_db *db,
+    void (*fn)(const struct cw_db_entry *e, void *arg), void *arg);
+
+/*
+ * Every uid once (ambiguous ones too), a page at a time: from cursor on,
+ * until at least at_least were passed to fn (value is NULL).  Returns the
+ * cursor to go on from; cw_db_staff_end() (or more) when all were.  Pages
+ * of a db that does not change between them cover each uid once.
+ */
+size_t cw_db_staff_pages(struct cw_db *db, size_t cursor, size_t at_least,
+    void (*fn)(const char *uid, void *value, void *arg), void *arg);
+size_t cw_db_staff_end(const struct cw_db *db);
 
 /* A role's definition, or NULL when none (or several: then invalid). */
 const struct cw_role_def *cw_db_role(struct cw_db *db, const char *name);

@@ -55,6 +55,9 @@ check_submission(const struct cw_revocation *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* The longest a submit waits for a replica to have it (WAIT 1 ms). */
+#define REVQ_WAIT_MS 500
+
 int
 cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
     enum cw_revq_state *state, char *err, size_t errlen)
@@ -112,6 +115,14 @@ cw_revq_submit(struct cw_store *st, struct cw_revocation *r, int64_t now,
 		*state = r->state;
 	rc = x->element[0]->integer == 1 || x->element[0]->integer == 2 ?
 	    (int)x->element[0]->integer : 0;
+	/*
+	 * Recorded: before the caller says so (the CLI's "recorded"), let
+	 * one replica receive it, so a master that dies right now does not
+	 * take it along (docs/sentinel.md).  Best effort and bounded: with
+	 * no replica, or none in time, it stands on the master alone.
+	 */
+	if (rc > 0)
+		(void)cw_redis_wait_replica(st->redis, REVQ_WAIT_MS, NULL, 0);
 out:
 	freeReplyObject(x);
 	return rc;

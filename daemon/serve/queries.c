@@ -39,7 +39,7 @@ cw_query_input(const struct cw_handler_ctx *h, const char *uid,
 	in->exempt = cw_name_list_contains(&cfg->policy.exempt_users, uid);
 }
 
-/* Where a page starts: the "after" cursor, a bucket number. */
+/* Where a page starts: the "after" cursor, a record number. */
 static int
 page_start(const struct cw_request *req, size_t *bucket,
     struct cw_response *resp)
@@ -68,7 +68,7 @@ finish_page(const struct cw_handler_ctx *h, json_t *o, size_t next,
 {
 	char cursor[32];
 
-	if (o != NULL && next < h->db->staff_by_uid.nbuckets) {
+	if (o != NULL && next < cw_db_staff_end(h->db)) {
 		snprintf(cursor, sizeof(cursor), "%zu", next);
 		json_object_set_new(o, "next", json_string(cursor));
 	}
@@ -102,16 +102,16 @@ struct page {
 	size_t people, bytes;
 };
 
-/* Runs fn over whole buckets from the cursor until the page is full. */
+/* Runs fn over the people from the cursor until the page is full. */
 static size_t
 fill_page(struct page *p, size_t bucket,
     void (*fn)(const char *key, void *value, void *arg))
 {
-	const struct cw_strmap *m = &p->h->db->staff_by_uid;
+	struct cw_db *db = p->h->db;
 
-	while (bucket < m->nbuckets && p->people < CW_QUERY_PAGE &&
+	while (bucket < cw_db_staff_end(db) && p->people < CW_QUERY_PAGE &&
 	    p->bytes < PAGE_BUDGET)
-		bucket = cw_strmap_foreach_from(m, bucket, 1, fn, p);
+		bucket = cw_db_staff_pages(db, bucket, 1, fn, p);
 	return bucket;
 }
 

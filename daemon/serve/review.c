@@ -101,7 +101,7 @@ review_one(const char *uid, void *value, void *arg)
 	p->bytes += ROW_BYTES;
 }
 
-/* Where a page starts: the "after" cursor, a bucket number. */
+/* Where a page starts: the "after" cursor, a record number. */
 static bool
 page_start(const char *after, size_t *bucket)
 {
@@ -123,7 +123,6 @@ cw_query_review(const struct cw_handler_ctx *h, const struct cw_request *req,
 {
 	struct review_page p = { h, NULL, (int64_t)time(NULL), NULL, 0, 0 };
 	struct cw_policy_input in;
-	const struct cw_strmap *m;
 	char cursor[32];
 	size_t bucket;
 	json_t *o;
@@ -146,15 +145,14 @@ cw_query_review(const struct cw_handler_ctx *h, const struct cw_request *req,
 		    req->host_class);
 		return;
 	}
-	m = &h->db->staff_by_uid;
 	p.rows = json_array();
-	while (p.rows != NULL && bucket < m->nbuckets &&
+	while (p.rows != NULL && bucket < cw_db_staff_end(h->db) &&
 	    p.people < CW_QUERY_PAGE && p.bytes < PAGE_BUDGET)
-		bucket = cw_strmap_foreach_from(m, bucket, 1, review_one, &p);
+		bucket = cw_db_staff_pages(h->db, bucket, 1, review_one, &p);
 	o = json_pack("{s:s, s:o, s:I, s:I}", "host_class", p.hc->name,
 	    "people", p.rows, "now", (json_int_t)p.now, "generation",
 	    (json_int_t)h->db->generation);
-	if (o != NULL && bucket < m->nbuckets) {
+	if (o != NULL && bucket < cw_db_staff_end(h->db)) {
 		snprintf(cursor, sizeof(cursor), "%zu", bucket);
 		json_object_set_new(o, "next", json_string(cursor));
 	}

@@ -24,45 +24,10 @@
 #include <time.h>
 
 #include "store/redis.h"
+#include "store/redis_private.h"
+#include "store/sentinel.h"
 
-/* Bytes asked of the transport per read. */
-#define READ_CHUNK (16 * 1024)
-
-/*
- * hiredis keeps the reader's buffer between replies and only drops it when
- * it is empty and has more than maxbuf bytes to spare: a bound, so one
- * 5 MB value does not pin 5 MB per connection for the daemon's lifetime,
- * yet large enough that ordinary replies reuse the buffer.
- */
-#define READER_MAXBUF (64 * 1024)
-
-/* Used when the options leave timeout_ms at 0 or below. */
-#define DEFAULT_TIMEOUT_MS 2000
-
-struct cw_redis {
-	const struct cw_redis_transport *tr;
-	char *where;
-	int port;
-	const void *transport_arg;      /* the caller's, outlives r */
-	char *user;             /* NULL: AUTH with the password alone */
-	char *password;         /* NULL: no AUTH.  Wiped on free. */
-	int timeout_ms;
-	char *label;            /* "redis host:port": prefixes every err */
-	void *conn;             /* transport state; NULL while disconnected */
-	redisReader *reader;    /* one per connection; NULL with conn */
-	int unanswered;         /* the last call failed after sending */
-};
-
-/* What one call went through, for the reconnect decision. */
-struct call {
-	long long deadline;
-	int got_bytes;          /* at least one reply byte arrived */
-	int peer_closed;        /* failed on EOF, EPIPE or ECONNRESET */
-	int sent;               /* the command(s) were written whole */
-};
-
-__attribute__((format(printf, 4, 5)))
-static void fail(const struct cw_redis *r, char *err, size_t errlen,
+void cw_redis_fail(const struct cw_redis *r, char *err, size_t errlen,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +35,8 @@ static void fail(const struct cw_redis *r, char *err, size_t errlen,
 
 	if (err == NULL || errlen == 0)
 		return;
-	n = snprintf(err, errlen, "%s: ", r != NULL ? r->label : "redis");
+	n = snprintf(err, errlen, "%s: ", r != NULL && r->label[0] != '\0' ?
+	    r->label : "redis");
 	if (n < 0 || (size_t)n >= errlen)
 		return;
 	va_start(ap, fmt);
@@ -78,25 +44,37 @@ static void fail(const struct cw_redis *r, char *err, size_t errlen,
 	va_end(ap);
 }
 
-static char *make_label(const struct cw_redis_options *o)
-{
-	char *s = NULL;
-	int n;
+#define fail cw_redis_fail
 
-	if (o->transport == &cw_redis_transport_unix)
-		n = asprintf(&s, "redis %s", o->where);
-	else if (strchr(o->where, ':') != NULL)     /* IPv6 literal */
-		n = asprintf(&s, "redis [%s]:%d", o->where, o->port);
-	else
-		n = asprintf(&s, "redis %s:%d", o->where, o->port);
-	return n < 0 ? NULL : s;
+/* The fleet options (redis.h): a reader gets its master client here. */
+static int fleet_options(struct cw_redis *r, const struct cw_redis_options *o)
+{
+	struct cw_redis_options po;
+
+	r->sentinel = o->sentinel;
+	r->is_reader = o->reader;
+	r->check_role = o->check_role || o->sentinel != NULL || o->reader;
+	r->read_port = o->read_port;
+	if (o->read_where != NULL &&
+	    (r->read_where = strdup(o->read_where)) == NULL)
+		return -1;
+	if (!o->reader)
+		return 0;
+	/* Hosts spread over the replicas rather than all taking the first. */
+	r->spread = (unsigned)cw_now_ms() ^ (unsigned)(uintptr_t)r;
+	po = *o;
+	po.reader = false;
+	po.read_where = NULL;
+	r->primary = cw_redis_new(&po);
+	return r->primary != NULL ? 0 : -1;
 }
 
 struct cw_redis *cw_redis_new(const struct cw_redis_options *o)
 {
 	struct cw_redis *r;
 
-	if (o == NULL || o->transport == NULL || o->where == NULL)
+	if (o == NULL || o->transport == NULL || o->where == NULL ||
+	    strlen(o->where) > CW_REDIS_HOST_MAX)
 		return NULL;
 	r = calloc(1, sizeof *r);
 	if (r == NULL)
@@ -106,21 +84,31 @@ struct cw_redis *cw_redis_new(const struct cw_redis_options *o)
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	r->transport_arg = o->transport_arg;
 	r->where = strdup(o->where);
-	r->label = make_label(o);
+	if (o->sentinel != NULL)
+		snprintf(r->label, sizeof r->label, "redis master %s",
+		    cw_sentinel_master_name(o->sentinel));
+	else if (o->transport == &cw_redis_transport_unix)
+		snprintf(r->label, sizeof r->label, "redis %s", o->where);
+	else if (strchr(o->where, ':') != NULL)     /* IPv6 literal */
+		snprintf(r->label, sizeof r->label, "redis [%s]:%d", o->where,
+		    o->port);
+	else
+		snprintf(r->label, sizeof r->label, "redis %s:%d", o->where,
+		    o->port);
 	if (o->password != NULL)
 		r->password = strdup(o->password);
 	if (o->user != NULL)
 		r->user = strdup(o->user);
-	if (r->where == NULL || r->label == NULL ||
-	    (o->password != NULL && r->password == NULL) ||
-	    (o->user != NULL && r->user == NULL)) {
+	if (r->where == NULL || (o->password != NULL && r->password == NULL) ||
+	    (o->user != NULL && r->user == NULL) ||
+	    fleet_options(r, o) != 0) {
 		cw_redis_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-static void disconnect(struct cw_redis *r)
+void cw_redis_disconnect(struct cw_redis *r)
 {
 	if (r->conn != NULL)
 		r->tr->close(r->conn);
@@ -134,14 +122,15 @@ void cw_redis_free(struct cw_redis *r)
 {
 	if (r == NULL)
 		return;
-	disconnect(r);
+	cw_redis_disconnect(r);
 	if (r->password != NULL) {
 		explicit_bzero(r->password, strlen(r->password));
 		free(r->password);
 	}
 	free(r->user);
 	free(r->where);
-	free(r->label);
+	free(r->read_where);
+	cw_redis_free(r->primary);
 	free(r);
 }
 
@@ -214,7 +203,7 @@ static int read_replies(struct cw_redis *r, struct call *c, size_t n,
  * run the commands even if no reply ever comes back.  (A part-written
  * command is never run: the connection is closed under it.)
  */
-static int exchange(struct cw_redis *r, struct call *c, const char *buf,
+int cw_redis_exchange(struct cw_redis *r, struct call *c, const char *buf,
     size_t len, size_t n, redisReply **replies, int *sent, char *err,
     size_t errlen)
 {
@@ -238,92 +227,85 @@ static void free_replies(size_t n, redisReply **replies)
 	}
 }
 
-/* AUTH on a fresh connection.  The password never reaches err or a log. */
-static int authenticate(struct cw_redis *r, struct call *c, char *err,
-    size_t errlen)
+/* The refusal one error reply (or an element of an EXEC array) says. */
+static enum refusal refusal_of(const redisReply *e)
 {
-	const char *argv[3] = { "AUTH", r->user, r->password };
-	redisReply *reply = NULL;
-	char *cmd = NULL;
-	int len, rc = -1;
+	static const struct {
+		const char *prefix;
+		enum refusal kind;
+	} codes[] = {
+		{ "READONLY ", REFUSED_READONLY },
+		{ "NOREPLICAS ", REFUSED_LOST },
+		{ "UNBLOCKED ", REFUSED_LOST },
+		{ "MASTERDOWN ", REFUSED_LOST },
+	};
+	size_t i, n;
 
-	/* AUTH user password (an ACL user), or AUTH password ("default"). */
-	if (r->user == NULL)
-		argv[1] = r->password;
-	len = redisFormatCommandArgv(&cmd, r->user != NULL ? 3 : 2, argv,
-	    NULL);
-	if (len < 0) {
-		fail(r, err, errlen, "out of memory formatting AUTH");
-		goto out;
+	if (e == NULL || e->type != REDIS_REPLY_ERROR || e->str == NULL)
+		return REFUSED_NO;
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		n = strlen(codes[i].prefix);
+		if (e->len >= n && memcmp(e->str, codes[i].prefix, n) == 0)
+			return codes[i].kind;
 	}
-	if (exchange(r, c, cmd, (size_t)len, 1, &reply, NULL, err,
-	    errlen) != 0)
-		goto out;
-	if (reply->type == REDIS_REPLY_ERROR)
-		fail(r, err, errlen, "AUTH failed: %s", reply->str);
-	else if (reply->type != REDIS_REPLY_STATUS)
-		fail(r, err, errlen, "AUTH failed: unexpected reply type %d",
-		    reply->type);
-	else
-		rc = 0;
-out:
-	if (cmd != NULL && len > 0) {
-		/* The formatted command holds the password in clear. */
-		explicit_bzero(cmd, (size_t)len);
-		redisFreeCommand(cmd);
-	}
-	if (reply != NULL)
-		freeReplyObject(reply);
-	return rc;
+	return REFUSED_NO;
 }
 
-/* Connects (and authenticates) unless already connected. */
-static int ensure_connected(struct cw_redis *r, struct call *c, char *err,
-    size_t errlen)
+/*
+ * Whether any reply refuses (redis.h), its text in err.  Arrays are
+ * looked into one level: EXEC answers per command.  A script's write on
+ * a replica fails the whole EVAL with READONLY at top level.
+ */
+static enum refusal refused(struct cw_redis *r, size_t n,
+    redisReply **replies, char *err, size_t errlen)
 {
-	char terr[256] = "";
-	long long left;
-	int rc = -1;
+	const redisReply *e;
+	enum refusal k;
+	size_t i, j;
 
-	if (r->conn != NULL)
-		return 0;
-	left = c->deadline - cw_now_ms();
-	if (left <= 0) {
-		fail(r, err, errlen, "timed out after %d ms connecting",
-		    r->timeout_ms);
-		goto out;
+	for (i = 0; i < n; i++) {
+		e = replies[i];
+		k = refusal_of(e);
+		for (j = 0; k == REFUSED_NO && e->type == REDIS_REPLY_ARRAY &&
+		    j < e->elements; j++) {
+			k = refusal_of(e->element[j]);
+			if (k != REFUSED_NO)
+				e = e->element[j];
+		}
+		if (k != REFUSED_NO) {
+			fail(r, err, errlen, "refused (%.120s): not the master, "
+			    "or cut off from its replicas; connecting again",
+			    e->str);
+			return k;
+		}
 	}
-	if (r->tr->open(&r->conn, r->transport_arg, r->where, r->port,
-	    (int)left, terr, sizeof terr) != 0) {
-		r->conn = NULL;
-		fail(r, err, errlen, "%s", terr);
-		goto out;
-	}
-	r->reader = redisReaderCreate();
-	if (r->reader == NULL) {
-		fail(r, err, errlen, "out of memory creating reader");
-		goto out;
-	}
-	r->reader->maxbuf = READER_MAXBUF;
-	if (r->password != NULL && authenticate(r, c, err, errlen) != 0)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		disconnect(r);
-	return rc;
+	return REFUSED_NO;
 }
 
 /* One try: connect if needed, send, read.  Closes the connection on error. */
 static int attempt(struct cw_redis *r, struct call *c, const char *buf,
     size_t len, size_t n, redisReply **replies, char *err, size_t errlen)
 {
-	if (ensure_connected(r, c, err, errlen) != 0)
+	if (cw_redis_ensure_connected(r, c, err, errlen) != 0)
 		return -1;
-	if (exchange(r, c, buf, len, n, replies, &c->sent, err,
+	if (cw_redis_exchange(r, c, buf, len, n, replies, &c->sent, err,
 	    errlen) != 0) {
 		free_replies(n, replies);
-		disconnect(r);
+		cw_redis_disconnect(r);
+		return -1;
+	}
+	/*
+	 * A refusal is no answer: nothing it refused ran (a replica, or a
+	 * master without its replicas, refuses every write before running
+	 * any; a transaction with one refused command is discarded whole).
+	 */
+	c->refused = refused(r, n, replies, err, errlen);
+	if (c->refused != REFUSED_NO) {
+		c->sent = 0;
+		free_replies(n, replies);
+		/* A reader keeps its replica: the write goes to the master. */
+		if (!(r->is_reader && c->refused == REFUSED_READONLY))
+			cw_redis_disconnect(r);
 		return -1;
 	}
 	/*
@@ -332,8 +314,25 @@ static int attempt(struct cw_redis *r, struct call *c, const char *buf,
 	 * command's reply, so start the next call on a clean connection.
 	 */
 	if (r->reader->pos < r->reader->len)
-		disconnect(r);
+		cw_redis_disconnect(r);
 	return 0;
+}
+
+static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
+    redisReply **replies, char *err, size_t errlen);
+
+/*
+ * A reader's replica refused a write (READONLY): the master runs it, on
+ * the reader's master client.  Refused means not run, so this is its
+ * first and only run.
+ */
+static int run_on_primary(struct cw_redis *r, const char *buf, size_t len,
+    size_t n, redisReply **replies, char *err, size_t errlen)
+{
+	int rc = run(r->primary, buf, len, n, replies, err, errlen);
+
+	r->unanswered = r->primary->unanswered;
+	return rc;
 }
 
 /*
@@ -350,18 +349,39 @@ static int attempt(struct cw_redis *r, struct call *c, const char *buf,
  * run them and died before answering), so a non-idempotent command may, in
  * that rare case, still run twice.  Once any reply byte arrived we never
  * resend, and a timeout is never retried (the server may be slow, not gone).
+ *
+ * A refusal (redis.h) is retried once too, on a connection made afresh
+ * (asking the sentinels again): the server said it ran nothing.  A
+ * connection made before the sentinels' last failover news is dropped
+ * before it carries anything.
  */
 static int run(struct cw_redis *r, const char *buf, size_t len, size_t n,
     redisReply **replies, char *err, size_t errlen)
 {
 	struct call c = { .deadline = cw_now_ms() + r->timeout_ms };
-	int was_connected = r->conn != NULL;
+	int was_connected;
 	int rc;
 
+	if (r->conn != NULL && r->sentinel != NULL &&
+	    r->epoch != cw_sentinel_epoch(r->sentinel))
+		cw_redis_disconnect(r);
+	if (r->conn != NULL && r->is_reader && r->on_master &&
+	    cw_now_ms() - r->connected_at > READER_REPICK_MS)
+		cw_redis_disconnect(r);
+	if (cw_redis_recheck_replica(r, &c) != 0)
+		cw_redis_disconnect(r);
+	was_connected = r->conn != NULL;
 	rc = attempt(r, &c, buf, len, n, replies, err, errlen);
-	if (rc != 0 && was_connected && c.peer_closed && !c.got_bytes) {
+	if (rc != 0 && c.refused == REFUSED_READONLY && r->is_reader)
+		return run_on_primary(r, buf, len, n, replies, err, errlen);
+	if (rc != 0 && (c.refused != REFUSED_NO ||
+	    (was_connected && c.peer_closed && !c.got_bytes))) {
 		c.peer_closed = 0;
+		c.refused = REFUSED_NO;
 		rc = attempt(r, &c, buf, len, n, replies, err, errlen);
+		if (rc != 0 && c.refused == REFUSED_READONLY && r->is_reader)
+			return run_on_primary(r, buf, len, n, replies, err,
+			    errlen);
 	}
 	r->unanswered = rc != 0 && c.sent;
 	return rc;
@@ -499,4 +519,29 @@ int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
 out:
 	free(buf);
 	return rc;
+}
+
+int cw_redis_wait_replica(struct cw_redis *r, int ms, char *err,
+    size_t errlen)
+{
+	const char *argv[3] = { "WAIT", "1", NULL };
+	redisReply *rep;
+	char sms[16];
+	int n = -1;
+
+	if (r == NULL || r->conn == NULL || r->replicas <= 0)
+		return 0;
+	if (ms > r->timeout_ms / 2)
+		ms = r->timeout_ms / 2;
+	snprintf(sms, sizeof sms, "%d", ms > 0 ? ms : 1);
+	argv[2] = sms;
+	rep = cw_redis_call(r, err, errlen, 3, argv, NULL);
+	if (rep != NULL && rep->type == REDIS_REPLY_INTEGER)
+		n = rep->integer > 0 ? (int)rep->integer : 0;
+	else if (rep != NULL)
+		fail(r, err, errlen, "WAIT: unexpected reply type %d",
+		    rep->type);
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return n;
 }

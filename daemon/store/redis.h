@@ -11,10 +11,18 @@
  *
  * Every call is bounded by the configured timeout.  After any transport or
  * protocol error the connection is closed; the next call reconnects once.
+ *
+ * Never a write to a replica: an error reply saying the server is a
+ * replica or cut off from its replicas (READONLY, NOREPLICAS), or that a
+ * blocked command was cut off by a role change (UNBLOCKED, MASTERDOWN),
+ * is a lost connection, never an answer: the connection is closed, the
+ * server looked up again (with a sentinel) and the command sent once
+ * more within the same deadline (the server refused it: it did not run).
  */
 #ifndef CW_REDIS_H
 #define CW_REDIS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <hiredis/hiredis.h>
@@ -52,6 +60,32 @@ struct cw_redis_options {
 	int timeout_ms;         /* bound on connect and on every command */
 	const char *user;       /* ACL user for AUTH; NULL: AUTH password */
 	const void *transport_arg;      /* handed to transport->open */
+	/*
+	 * Set: every new connection is checked with ROLE before it carries
+	 * a command, and a client that writes (not a reader) takes nothing
+	 * but a master.  A NOPERM answer to ROLE is tolerated only without
+	 * a sentinel and reader (an ACL older than +role): READONLY replies
+	 * still keep such a client off a replica.
+	 */
+	bool check_role;
+	/*
+	 * Set (store/sentinel.h): where and port are unused; on every
+	 * connect the sentinels are asked in turn which server to use.
+	 * Implies check_role.
+	 */
+	struct cw_sentinel *sentinel;
+	/*
+	 * A reader: reads from a replica (read_where:read_port, or one the
+	 * sentinels list as up with its link to the master ok), the master
+	 * when none is fit.  A replica is used only once it has caught up
+	 * with the master's replication offset as of the connect, so a
+	 * reader never sees older data than it saw before.  What the
+	 * replica refuses (READONLY: a write) is sent to the master, on a
+	 * second connection made when first needed.  Implies check_role.
+	 */
+	bool reader;
+	const char *read_where;         /* NULL: the sentinels' replicas */
+	int read_port;
 };
 
 struct cw_redis;
@@ -97,6 +131,18 @@ int cw_redis_pipeline(struct cw_redis *r, char *err, size_t errlen, size_t n,
  * it to tell "not recorded" from "outcome unknown".
  */
 int cw_redis_unanswered(const struct cw_redis *r);
+
+/*
+ * WAIT 1 ms (at most timeout_ms/2): until one replica has received what
+ * this connection wrote, when the master it found (ROLE) had replicas;
+ * at once otherwise.  Returns how many replicas acknowledged (0: none in
+ * time, or none to wait for: the write stands on the master alone), or
+ * -1.  Redis's WAIT confirms receipt, not a disk write; it narrows the
+ * window of a failover losing an acknowledged write, it cannot close it
+ * (docs/sentinel.md says what does).
+ */
+int cw_redis_wait_replica(struct cw_redis *r, int ms, char *err,
+    size_t errlen);
 
 /* cw_now_ms(), the monotonic clock deadlines are kept in. */
 #include "lib/wake.h"

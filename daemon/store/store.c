@@ -44,6 +44,7 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	st->parser = NULL;
 	st->lease = NULL;
 	st->read_only = false;
+	st->load_sets = false;
 	return 0;
 }
 

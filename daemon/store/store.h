@@ -61,6 +61,15 @@ struct cw_store {
 	/* Its Redis user may only read ([daemon] role = host): scripts
 	 * that only read run as EVAL_RO (false after cw_store_init). */
 	bool read_only;
+
+	/*
+	 * A delta carries the revoked set, elevations and suspensions only
+	 * when its change log names them ("r:", "e:", "s:"), names a
+	 * locked staff entry (the entry watch compares it with the revoked
+	 * set), or when this is set (the loss guard's full check: cleared
+	 * by the load that carries them).
+	 */
+	bool load_sets;
 };
 
 /* One change to write: json NULL means the entry is gone. */

@@ -210,6 +210,8 @@ cw_guard_identity(struct cw_guard *g, long long *gen, bool *full,
 	 * (a key deleted by hand) bumps no generation either. */
 	*check = *full || g->verify || g->loss ||
 	    (int64_t)time(NULL) - g->records_checked >= RECORDS_EVERY_S;
+	/* A check compares the whole revoked set: the delta must carry it. */
+	g->store->load_sets = g->store->load_sets || *check;
 	g->verify = false;
 	return 0;
 }

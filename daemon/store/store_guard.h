@@ -2,7 +2,11 @@
 /*
  * store_guard.h - a Redis that loses data must never un-revoke anyone.
  *
- * The follow thread (sync.c) passes every reload through the guard:
+ * The follow thread (sync.c) passes every reload that carries the revoked
+ * set through the guard: a full load, a delta whose change log names a
+ * revocation or a reinstate, and every check the guard asks for
+ * (cw_guard_identity sets the store's load_sets: after an outage, a loss,
+ * a change in open revocations, and at least once a minute):
  *
  *   - Identity.  The store carries an epoch (keys.h), made once with the
  *     data.  An epoch that is missing or not the one this host knew

@@ -274,12 +274,11 @@ struct walk {
 };
 
 static void
-walk_entry(const char *key, void *value, void *arg)
+walk_entry(const struct cw_db_entry *e, void *arg)
 {
 	struct walk *k = arg;
 
-	(void)key;
-	note_entry(k->w, value, k->revoked, k->now);
+	note_entry(k->w, e, k->revoked, k->now);
 }
 
 void
@@ -290,7 +289,7 @@ cw_watch_delta(struct cw_entry_watch *w, const struct cw_delta *d,
 	size_t i;
 
 	if (d->replace != NULL)
-		cw_strmap_foreach(&d->replace->by_uuid, walk_entry, &k);
+		cw_db_foreach_entry(d->replace, walk_entry, &k);
 	for (i = 0; i < d->nchanges; i++) {
 		if (d->changes[i].entry != NULL)
 			note_entry(w, d->changes[i].entry, k.revoked, now);

@@ -87,6 +87,11 @@ count_requested() {
 }
 
 # ------------------------------------------- (a) Redis stalled past timeout
+# The control worker's connection is made (its ROLE checked) before Redis
+# stalls, so that the leaver is sent and its reply lost, the case this part
+# is about.  (A connection made while Redis is stalled fails at ROLE,
+# before anything is sent: "not recorded", which is right too.)
+"$ctl" -c "$conf" queue >/dev/null 2>&1 || true
 rpid=$(cat "$rig/redis.pid")
 kill -STOP "$rpid"
 arc=0

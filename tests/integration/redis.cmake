@@ -27,9 +27,23 @@ set_tests_properties(store_lua PROPERTIES LABELS integration TIMEOUT 60)
 # store.c: stale tokens refused whole, tokens only grow, takeover.
 add_executable(test_lease ${CMAKE_CURRENT_LIST_DIR}/test_lease.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(test_lease PRIVATE cwstore)
 add_test(NAME store_lease
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_test.sh
                  $<TARGET_FILE:test_lease>)
 set_tests_properties(store_lease PROPERTIES LABELS integration TIMEOUT 60)
+
+# The client's fleet options (check_role, sentinel, reader) against a
+# master, two replicas and three sentinels (tests/lib/sentinel.sh).
+add_executable(test_redis_fleet ${CMAKE_CURRENT_LIST_DIR}/test_redis_fleet.c)
+target_link_libraries(test_redis_fleet PRIVATE cwredis)
+add_test(NAME redis_fleet
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_fleet_test.sh
+                 $<TARGET_FILE:test_redis_fleet>)
+set_tests_properties(redis_fleet PROPERTIES LABELS integration TIMEOUT 90)
+add_test(NAME redis_fleet_tls
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_fleet_test.sh
+                 $<TARGET_FILE:test_redis_fleet> --tls)
+set_tests_properties(redis_fleet_tls PROPERTIES LABELS integration TIMEOUT 90)

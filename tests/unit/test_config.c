@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "redis_uri.h"
 #include "config_file.h"
 
 static const char minimal[] =
@@ -46,6 +47,36 @@ test_minimal_and_defaults(void **state)
 	assert_true(c.daemon.ldap_sync);
 	assert_string_equal(c.redis.key_prefix, "cw:");
 	assert_int_equal(c.redis.port, 6379);
+	cw_config_free(&c);
+}
+
+static void
+test_redis_sentinel(void **state)
+{
+	static const char text[] =
+	    "[daemon]\nldap_sync = no\n[redis]\n"
+	    "uri = sentinels://s1,[::1]:26380,10.0.0.3:26381/cw-main\n"
+	    "server_name = redis.example\nread_from = replica\n"
+	    "sentinel_password_file = /spw\n";
+	struct cw_sentinel_uri u;
+	struct cw_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(text, &c, err, sizeof(err)), 0);
+	assert_true(c.redis.sentinel);
+	assert_true(c.redis.tls);
+	assert_string_equal(c.redis.read_from, "replica");
+	assert_int_equal(cw_sentinel_uri_parse(c.redis.uri, &u, err,
+	    sizeof(err)), 0);
+	assert_int_equal(u.n, 3);
+	assert_string_equal(u.addr[0].host, "s1");
+	assert_int_equal(u.addr[0].port, 26379);
+	assert_string_equal(u.addr[1].host, "::1");
+	assert_int_equal(u.addr[1].port, 26380);
+	assert_string_equal(u.addr[2].host, "10.0.0.3");
+	assert_int_equal(u.addr[2].port, 26381);
+	assert_string_equal(u.master, "cw-main");
 	cw_config_free(&c);
 }
 
@@ -147,11 +178,33 @@ static const struct bad_case bad_cases[] = {
 	  "not ldaps://, ldap:// or ldapi://" },
 	/* Redis TLS, uri and users. */
 	{ "[daemon]\nldap_sync = no\n[redis]\nuri = http://x\n",
-	  "uri must start with redis:// or rediss://" },
+	  "uri: must start with redis://, rediss://, sentinel:// or "
+	  "sentinels://" },
+	/* Sentinel and replica reads. */
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinel://a,b\n",
+	  "sentinel://HOST[:PORT],.../MASTERNAME" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinel://a,,b/m\n",
+	  "sentinel 2: bad host" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinel://a,/m\n",
+	  "a ',' with no sentinel after it" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinel://a:x/m\n",
+	  "sentinel 1: bad port" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinel://a/m m\n",
+	  "the master name after '/' must be" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nuri = sentinels://a/m\n",
+	  "TLS to sentinels or replicas needs server_name" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nread_from = replica\n",
+	  "replica needs a sentinel:// uri" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nread_from = nearest\n",
+	  "read_from is master or replica" },
+	{ "[daemon]\nldap_sync = no\n[redis]\nread_uri = rediss://r\n",
+	  "rediss:// exactly when [redis] uses TLS" },
+	{ "[daemon]\nldap_sync = no\n[redis]\n"
+	  "sentinel_password_file = /pw\n", "needs a sentinel:// uri" },
 	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://u:pw@x\n",
 	  "no user, password" },
 	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://x:0\n",
-	  "bad host or port" },
+	  "bad port" },
 	{ "[daemon]\nldap_sync = no\n[redis]\nuri = rediss://[::1\n",
 	  "bad [address]" },
 	{ "[daemon]\nldap_sync = no\n[redis]\nuri = redis://x\n"
@@ -399,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_redis_uri_and_ldap_tls),
+		cmocka_unit_test(test_redis_sentinel),
 		cmocka_unit_test(test_long_line_and_nul),
 		cmocka_unit_test(test_load_permissions),
 		cmocka_unit_test(test_secret),

@@ -18,6 +18,10 @@ endfunction()
 cw_unit_test(gentime)
 cw_unit_test(names)
 cw_unit_test(entry)
+cw_unit_test(entry_fast)
+# The fast JSON path is also compared with jansson on the entry corpus.
+target_compile_definitions(test_entry_fast PRIVATE
+  CW_ENTRY_CORPUS="${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/entry")
 cw_unit_test(record)
 cw_unit_test(policy)
 cw_unit_test(forecast)
