@@ -14,7 +14,8 @@ Starts, in one temporary directory (as root, on Debian 12):
     dir, socket, spool and host name, reading from a replica
     (read_from = replica) and sending their few writes to the master.
 Then measures:
-  - per-host RSS and CPU at idle (10 s) and during a change burst;
+  - per-host RSS and CPU at idle (20 s, --settle seconds after all are
+    ready) and during a change burst;
   - from `clearwayctl leaver` returning to the LAST host denying, over
     --leavers leavers (median, p99, max);
   - the same while the master is killed (kill -9) part-way through, with
@@ -30,6 +31,7 @@ Asserts nothing about the numbers.
 """
 import argparse
 import json
+import selectors
 import os
 import shutil
 import signal
@@ -98,6 +100,53 @@ def decision(path, user):
     return r.get("verdict"), r.get("reason")
 
 
+def sweep(socks, user, timeout=2.0):
+    """Asks every daemon in socks about user at once (non-blocking, one
+    selector), so a sweep lasts about the slowest answer, not their sum.
+    Returns {sock: (verdict, seconds since the sweep began)}; a daemon
+    that did not answer in time is left out."""
+    body = json.dumps({"v": 1, "op": "check", "user": user,
+                       "host_class": HOST_CLASS}).encode()
+    frame = struct.pack(">I", len(body)) + body
+    sel = selectors.DefaultSelector()
+    t0 = time.monotonic()
+    out = {}
+    for path in socks:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            s.sendall(frame)
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, [path, b""])
+        except OSError:
+            s.close()
+    while sel.get_map() and time.monotonic() - t0 < timeout:
+        for key, _ in sel.select(0.05):
+            path, buf = key.data
+            try:
+                chunk = key.fileobj.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            buf += chunk
+            key.data[1] = buf
+            done = not chunk
+            if len(buf) >= 4:
+                (n,) = struct.unpack(">I", buf[:4])
+                if len(buf) >= 4 + n:
+                    r = json.loads(buf[4:4 + n])
+                    out[path] = (r.get("verdict"), time.monotonic() - t0)
+                    done = True
+            if done:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    sel.close()
+    return out
+
+
 def redis_cli(port, *args, timeout=5):
     p = subprocess.run(["redis-cli", "-p", str(port), *args],
                        capture_output=True, text=True, timeout=timeout)
@@ -115,6 +164,11 @@ def redis_info(port, section):
             k, v = line.strip().split(":", 1)
             out[k] = v
     return out
+
+
+def cpu_total(info):
+    """used_cpu_sys + used_cpu_user of an INFO cpu reply, in seconds."""
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
 
 
 def proc_cpu_s(pid):
@@ -349,6 +403,10 @@ class Fleet:
         """Files each user as a leaver from central0 and polls every host
         until all deny it; returns per-leaver seconds to the last host."""
         results, revoked, late_allows = [], [], 0
+        firsts, middles = [], []
+        pids = self.host_pids()
+        cpu0 = sum(proc_cpu_s(p) or 0 for p in pids)
+        r0 = {p: redis_info(p, "cpu") for p in self.rports[:3]}
         conf = self.central[0][0]
         sweeps = []
         for k, user in enumerate(users):
@@ -375,30 +433,44 @@ class Fleet:
             denied_at = {}
             while pending and time.monotonic() - t_ret < 120:
                 s0 = time.monotonic()
-                for h in self.hosts:
-                    sock = h[2]
-                    if sock in pending:
-                        d = decision(sock, user)
-                        if d and d[0] == "deny":
-                            pending.discard(sock)
-                            denied_at[sock] = time.monotonic() - t_ret
-                    # Earlier leavers stay denied everywhere, always.
-                    if revoked:
-                        old = revoked[(k + hash(sock)) % len(revoked)]
-                        d = decision(sock, old)
-                        if d and d[0] == "allow":
-                            late_allows += 1
+                for sock, (verdict, dt) in sweep(pending, user).items():
+                    if verdict == "deny":
+                        pending.discard(sock)
+                        denied_at[sock] = s0 - t_ret + dt
                 sweeps.append(time.monotonic() - s0)
             if pending:
                 log(f"leaver {user}: {len(pending)} hosts still allow "
                     f"after 120 s")
+            # Every earlier leaver stays denied on every host.
+            for old in revoked[-3:]:
+                late_allows += sum(1 for v, _ in sweep(
+                    [h[2] for h in self.hosts], old).values()
+                    if v == "allow")
             results.append(max(denied_at.values()) if denied_at else None)
+            if denied_at:
+                firsts.append(min(denied_at.values()))
+                middles.append(statistics.median(denied_at.values()))
             revoked.append(user)
         got = [r for r in results if r is not None]
+        cpu1 = sum(proc_cpu_s(p) or 0 for p in pids)
+        r1 = {p: redis_info(p, "cpu") for p in self.rports[:3]}
         return {"leavers": len(users), "measured": len(got),
+                # What one host spends on one leaver (its wake-up, the
+                # delta, ending sessions, its audit event), and each
+                # Redis server, from /proc and INFO cpu over the round
+                # (the probes' checks included).
+                "host_cpu_ms_per_leaver": round(
+                    (cpu1 - cpu0) * 1000 / len(pids) / max(1, len(got)), 2),
+                "redis_cpu_ms_per_leaver": {
+                    str(p): round((cpu_total(r1[p]) - cpu_total(r0[p])) *
+                                  1000 / max(1, len(got)), 1)
+                    for p in self.rports[:3]
+                    if p in r0 and p in r1 and r0[p] and r1[p]},
                 "last_host_s_median": round(statistics.median(got), 3),
                 "last_host_s_p99": round(pct(got, 99), 3),
                 "last_host_s_max": round(max(got), 3),
+                "first_host_s_median": round(statistics.median(firsts), 3),
+                "median_host_s_median": round(statistics.median(middles), 3),
                 "allows_after_deny": late_allows,
                 "sweep_ms_median": round(statistics.median(sweeps) * 1000, 1),
                 "file_to_return_note": "timed from the CLI's return"}
@@ -458,6 +530,8 @@ def main():
     ap.add_argument("--leavers", type=int, default=100)
     ap.add_argument("--failover-leavers", type=int, default=30)
     ap.add_argument("--burst", type=int, default=500)
+    ap.add_argument("--settle", type=int, default=30,
+                    help="seconds after the fleet is ready before idle")
     ap.add_argument("--build", default=os.path.join(TOP, "build", "release"))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--keep", action="store_true")
@@ -470,16 +544,22 @@ def main():
         fl.start_redis()
         fl.start_daemons()
         report["connections_ready"] = fl.connections()
-        report["idle"] = fl.cpu_rss(10)
+        # The start's own work (full loads, the writer's first reads)
+        # is not idle.
+        time.sleep(args.settle)
+        report["idle"] = fl.cpu_rss(20)
         log(f"idle: {report['idle']}")
-        report["burst"] = fl.burst(args.burst)
-        log(f"burst: {report['burst']}")
+        if args.burst > 0:
+            report["burst"] = fl.burst(args.burst)
+            log(f"burst: {report['burst']}")
         users = fl.pick_users(args.leavers + args.failover_leavers)
         report["leavers"] = fl.leaver_rounds(users[:args.leavers])
         log(f"leavers: {report['leavers']}")
-        report["failover"] = fl.leaver_rounds(
-            users[args.leavers:], kill_at=min(5, args.failover_leavers - 1))
-        log(f"failover: {report['failover']}")
+        if args.failover_leavers > 0:
+            report["failover"] = fl.leaver_rounds(
+                users[args.leavers:],
+                kill_at=min(5, args.failover_leavers - 1))
+            log(f"failover: {report['failover']}")
         report["connections_end"] = fl.connections()
     finally:
         fl.stop()
