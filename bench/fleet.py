@@ -553,6 +553,7 @@ def main():
             report["burst"] = fl.burst(args.burst)
             log(f"burst: {report['burst']}")
         users = fl.pick_users(args.leavers + args.failover_leavers)
+        report["connections_leavers"] = fl.connections()
         report["leavers"] = fl.leaver_rounds(users[:args.leavers])
         log(f"leavers: {report['leavers']}")
         if args.failover_leavers > 0:

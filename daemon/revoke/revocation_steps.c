@@ -365,6 +365,20 @@ local_uid(const char *name, unsigned *uid, char *err, size_t errlen)
 	return 1;
 }
 
+int
+cw_user_processes_here(const char *name)
+{
+	char err[256];
+	unsigned id = 0;
+	int rc;
+
+	if (!cw_user_name_valid(name, strlen(name)))
+		return -1;
+	if ((rc = local_uid(name, &id, err, sizeof(err))) <= 0)
+		return rc;
+	return cw_processes_of(id, NULL, 0);
+}
+
 enum cw_step_status
 cw_step_end_sessions(const char *uid, const char *command_template,
     int timeout_ms, char *err, size_t errlen)

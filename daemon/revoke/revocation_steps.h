@@ -80,6 +80,15 @@ enum cw_step_status cw_step_remove_roles(LDAP *ld, const char *dn,
  * step is done when no process of the user remains, whatever it said
  * (loginctl fails for a user with no session, pkill when none matched).
  */
+/*
+ * How many live processes the user named name has on this host: 0 when
+ * none, or when the name has no local account; -1 when that cannot be
+ * told (an invalid name, NSS or /proc failing).  Lets a fleet host skip
+ * the step, and its record, for the many revoked users who were never
+ * on it.
+ */
+int cw_user_processes_here(const char *name);
+
 enum cw_step_status cw_step_end_sessions(const char *uid,
     const char *command_template, int timeout_ms, char *err, size_t errlen);
 

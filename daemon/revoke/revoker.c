@@ -460,6 +460,19 @@ end_sessions_here(struct cw_revoker *r, const struct host_job *j)
 	enum cw_step_status st;
 	char err[256];
 
+	/*
+	 * A fleet host: a user with no process here has no session to end,
+	 * and recording the step would make every revocation cost one audit
+	 * event and one queue read per host of the fleet (docs/scaling.md).
+	 * The PAM decision already denies them.  A single machine (both)
+	 * keeps its record either way.
+	 */
+	if (cfg->daemon.role == CW_ROLE_HOST &&
+	    cw_user_processes_here(uid) == 0) {
+		cw_debug("revocation: %s has no process on this host: no "
+		    "session to end", uid);
+		return true;
+	}
 	st = cw_step_end_sessions_stoppable(uid,
 	    cfg->daemon.end_sessions_command,
 	    cfg->daemon.end_sessions_timeout_ms, r->stop_fd, err, sizeof(err));

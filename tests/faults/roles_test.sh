@@ -122,6 +122,12 @@ st=$("$ctl" -c "$H" --json status 2>/dev/null)
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["role"]=="host", d; s=d["staleness"]; assert s["data_age_seconds"]<=2 and not s["offline_grace_expired"] and not s["admin_stale"], s' "$st" 2>"$work/py.err" &&
     pass "status: role host, data fresh" || fail "status: $st $(cat "$work/py.err")"
 sleep 1.5
+# mallory has no account here, so no process: no session to end, and no
+# step run or recorded (one audit event per host per revocation would not
+# scale: docs/scaling.md).
+n=$(grep -c "mallory has no process on this host" "$work/host.log" || true)
+((n >= 1)) && pass "host: mallory has no process here, no session step run or recorded" ||
+    fail "host: no 'no process' line for mallory"
 n=$(cat "$work/host.log" "$work/central.log" "$work/redis.log" | grep -c NOPERM)
 ((n == 0)) && pass "no NOPERM in the host's, central's or Redis's log" ||
     fail "$n NOPERM: $(grep -h -m3 NOPERM "$work/host.log" "$work/central.log")"
