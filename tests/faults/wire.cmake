@@ -45,3 +45,10 @@ add_test(NAME fault_roles
                  $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
                  ${PROJECT_SOURCE_DIR}/etc/redis-acl.conf.example)
 set_tests_properties(fault_roles PROPERTIES LABELS faults TIMEOUT 180)
+
+# A real partition: a host-role daemon in its own network namespace cut
+# off from Redis (veth down) past offline_grace, then healed.
+add_test(NAME fault_partition
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partition_test.sh
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(fault_partition PROPERTIES LABELS faults TIMEOUT 120)
