@@ -389,6 +389,7 @@ spool_forward_main(void *arg)
 	long long deadline, idle;
 	int r;
 
+	pthread_setname_np(pthread_self(), "cw-forward");
 	for (;;) {
 		r = forward_once(sp);
 		if (forward_stopping(sp, &deadline) && (r <= 0 ||

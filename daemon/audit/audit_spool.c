@@ -547,6 +547,7 @@ spool_main(void *arg)
 	bool closed;
 	size_t lost;
 
+	pthread_setname_np(pthread_self(), "cw-spool");
 	for (;;) {
 		now = cw_now_ms();
 		until = sp->log->metrics_file != NULL &&

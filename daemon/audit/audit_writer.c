@@ -338,6 +338,7 @@ writer_main(void *arg)
 	long long deadline;
 	int r;
 
+	pthread_setname_np(pthread_self(), "cw-writer");
 	for (;;) {
 		r = work(w);
 		if (stopping(w, &deadline) && (r <= 0 || !w->holding ||

@@ -453,6 +453,7 @@ control_main(void *arg)
 	char err[256];
 	bool stop = false;
 
+	pthread_setname_np(pthread_self(), "cw-control");
 	while (!stop) {
 		if ((j = next_job(c, 250, &stop)) != NULL) {
 			run_job(c, j);

@@ -136,6 +136,7 @@ log_main(void *arg)
 	unsigned i, n;
 	bool stop, draining = false;
 
+	pthread_setname_np(pthread_self(), "cw-log");
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&dq.lock);

@@ -198,6 +198,7 @@ notify_main(void *arg)
 	struct cw_notify *n = arg;
 	struct item *it;
 
+	pthread_setname_np(pthread_self(), "cw-notify");
 	pthread_mutex_lock(&n->lock);
 	while ((it = next_due(n)) != NULL) {
 		long long backoff;

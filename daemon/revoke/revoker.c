@@ -385,6 +385,7 @@ worker_main(void *arg)
 	char err[256];
 	int i, n;
 
+	pthread_setname_np(pthread_self(), "cw-revoker");
 	while (!stopping(w->owner)) {
 		int64_t now = (int64_t)time(NULL);
 
@@ -558,6 +559,7 @@ host_main(void *arg)
 	struct host_job *j;
 	long long saved = cw_now_ms();
 
+	pthread_setname_np(pthread_self(), "cw-sessions");
 	while (!stopping(r)) {
 		while (!stopping(r) && (j = next_host_job(r)) != NULL) {
 			if (end_sessions_here(r, j))

@@ -70,6 +70,7 @@ names_main(void *arg)
 	uid_t uid;
 	bool found;
 
+	pthread_setname_np(pthread_self(), "cw-names");
 	pthread_mutex_lock(&n->wake.lock);
 	while (!n->wake.stop) {
 		if ((s = next_pending(n)) == NULL) {

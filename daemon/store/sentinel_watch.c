@@ -234,6 +234,7 @@ watch_main(void *arg)
 	bool before = false;
 	struct sub u;
 
+	pthread_setname_np(pthread_self(), "cw-sentinel");
 	memset(&u, 0, sizeof(u));
 	cw_sentinel_client_options(s, 0, &o);
 	while (!atomic_load(&w->stop)) {

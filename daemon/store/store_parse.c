@@ -79,6 +79,7 @@ worker_main(void *arg)
 	struct cw_parse_worker *w = arg;
 	struct parse_job *j;
 
+	pthread_setname_np(pthread_self(), "cw-parse");
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->job == NULL && !w->quit)

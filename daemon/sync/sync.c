@@ -548,6 +548,7 @@ mirror_main(void *arg)
 	struct cw_sync *s = arg;
 	char err[512];
 
+	pthread_setname_np(pthread_self(), "cw-mirror");
 	while (!stopping(s)) {
 		/* Only the sync leader's mirror runs (sync_lead.h). */
 		if (!cw_sync_lead(s)) {
@@ -625,6 +626,7 @@ follow_main(void *arg)
 {
 	struct cw_sync *s = arg;
 
+	pthread_setname_np(pthread_self(), "cw-follow");
 	/* Full loads parse on this thread and a worker (store_parse.h). */
 	s->follow_store.parser = cw_parse_worker_start();
 	do {
