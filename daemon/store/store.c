@@ -260,31 +260,43 @@ cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
 	char ek[CW_KEY_MAX], gk[CW_KEY_MAX], ok[CW_KEY_MAX];
 	const char *argv[] = { "EVAL", cw_lua_store_identity, "3", ek, gk, ok,
 	    fresh };
+	int argc = 7;
 	redisReply *r;
 	int rc = -1;
 
-	if (fresh_epoch(fresh) < 0) {
+	if (st->read_only) {
+		/* A host's Redis user may not write: the read-only script
+		 * never makes a missing epoch (the central role does). */
+		argv[0] = "EVAL_RO";
+		argv[1] = cw_lua_store_identity_ro;
+		argc = 6;
+	} else if (fresh_epoch(fresh) < 0) {
 		snprintf(err, errlen, "getrandom failed");
 		return -1;
 	}
 	cw_key(ek, sizeof(ek), st->prefix, CW_KEY_EPOCH);
 	cw_key(gk, sizeof(gk), st->prefix, CW_KEY_GEN);
 	cw_key(ok, sizeof(ok), st->prefix, CW_KEY_REV_OPEN);
-	if ((r = cw_redis_call(st->redis, err, errlen, 7, argv, NULL)) == NULL)
+	if ((r = cw_redis_call(st->redis, err, errlen, argc, argv, NULL)) ==
+	    NULL)
 		return -1;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[0]->len == 0 || r->element[0]->len > CW_EPOCH_LEN ||
+	    (r->element[0]->len == 0 && !st->read_only) ||
+	    r->element[0]->len > CW_EPOCH_LEN ||
 	    r->element[1]->type != REDIS_REPLY_INTEGER ||
 	    r->element[2]->type != REDIS_REPLY_STRING ||
 	    r->element[3]->type != REDIS_REPLY_INTEGER) {
-		snprintf(err, errlen, "redis: unexpected reply to the identity "
-		    "script");
+		snprintf(err, errlen, "redis: unexpected reply to the %sidentity "
+		    "script", st->read_only ? "read-only " : "");
 		goto out;
 	}
 	memcpy(epoch, r->element[0]->str, r->element[0]->len);
 	epoch[r->element[0]->len] = '\0';
-	*created = r->element[1]->integer == 1;
+	/* Read-only: a missing epoch comes back as "" (created, to the
+	 * guard: a store that had none). */
+	*created = st->read_only ? r->element[0]->len == 0 :
+	    r->element[1]->integer == 1;
 	*gen = strtoll(r->element[2]->str, NULL, 10);
 	*open = r->element[3]->integer;
 	rc = 0;

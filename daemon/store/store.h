@@ -186,7 +186,10 @@ int cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
  * The store's identity before a reload: its epoch (made now, from
  * getrandom, when missing: *created says so), generation, and how many
  * revocations are open (<prefix>rev:open: a scheduled one bumps no
- * generation), read atomically.  0 or -1.
+ * generation), read atomically.  A read_only store reads it with EVAL_RO
+ * and never makes a missing epoch (the central role does): it comes back
+ * as "" with *created true, which the guard sees as a store that had no
+ * epoch.  0 or -1.
  */
 int cw_store_identity(struct cw_store *st, char epoch[CW_EPOCH_LEN + 1],
     bool *created, long long *gen, long long *open, char *err,

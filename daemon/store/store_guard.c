@@ -11,7 +11,6 @@
 #include "audit/events.h"
 #include "lib/log.h"
 #include "store/store_guard.h"
-#include "store/store_ro.h"
 
 /* How often the copies of open revocations are refreshed when nothing
  * else asks for it (completions do not bump the generation). */
@@ -173,8 +172,8 @@ cw_guard_identity(struct cw_guard *g, long long *gen, bool *full,
 	bool created;
 
 	*full = *check = false;
-	if ((g->read_only ? cw_store_identity_ro : cw_store_identity)(g->store,
-	    epoch, &created, gen, &open, err, errlen) < 0) {
+	if (cw_store_identity(g->store, epoch, &created, gen, &open, err,
+	    errlen) < 0) {
 		g->verify = true;
 		return -1;
 	}

@@ -56,8 +56,9 @@ struct cw_guard {
 	size_t last_count;              /* revoked users Redis listed */
 	long long last_open;            /* revocations open in Redis */
 	bool records_due;               /* refresh the copies now */
-	/* role = host: reads only (store_ro.h).  A loss is still seen and
-	 * its users still denied here; putting them back in Redis is left
+	/* role = host: reads only (a read_only store, store.h).  A loss
+	 * is still seen and its users still denied here; putting them
+	 * back in Redis is left
 	 * to the central role, whose user may write. */
 	bool read_only;
 };
