@@ -58,8 +58,8 @@ struct cw_guard {
 	bool records_due;               /* refresh the copies now */
 	/* role = host: reads only (a read_only store, store.h).  A loss
 	 * is still seen and its users still denied here; putting them
-	 * back in Redis is left
-	 * to the central role, whose user may write. */
+	 * back in Redis is left to the central role, whose user may
+	 * write. */
 	bool read_only;
 };
 
