@@ -29,11 +29,19 @@
 
 /* ------------------------------------------------------------- LDAP */
 
-/* Failures that another try, later or on a new connection, may cure. */
+/*
+ * Failures that another try, later or on a new connection, may cure.  A
+ * referral is a read-only replica (a syncrepl consumer, reached because
+ * the provider listed first was down) sending us to its provider: the
+ * next connection tries the provider first again.  Counted as a failed
+ * delivery it dead-lettered every revocation filed during a provider
+ * outage longer than max_deliveries redeliveries (the fault suite).
+ */
 static bool
 ldap_transient(int rc)
 {
 	return rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT ||
+	    rc == LDAP_REFERRAL ||
 	    rc == LDAP_CONNECT_ERROR || rc == LDAP_BUSY ||
 	    rc == LDAP_UNAVAILABLE || rc == LDAP_TIMELIMIT_EXCEEDED ||
 	    rc == LDAP_LOCAL_ERROR || rc == LDAP_NO_MEMORY;

@@ -15,6 +15,10 @@
 /* How often the copies of open revocations are refreshed when nothing
  * else asks for it (completions do not bump the generation). */
 #define RECORDS_EVERY_S 60
+/* How long the copy of a done revocation is kept, to be put back when a
+ * loss takes its record from the report (8 days: past any working day,
+ * and a store older than that is a restore, not a failover). */
+#define DONE_KEEP_S (8 * 86400)
 /* Users named in a log line or an audit record; the rest are counted. */
 #define NAMES_SHOWN 200
 
@@ -275,9 +279,33 @@ state_open(enum cw_revq_state s)
 }
 
 /*
+ * The copy of a done revocation, in refresh_records: 1 when nothing more
+ * is to be done with it (dropped when old or when the copies fill up;
+ * outside a loss, kept as it is without asking Redis, so that a refresh
+ * costs nothing per done copy), 0 when Redis must be asked (a loss is
+ * being repaired: absent means forgotten, submitted again), -1 on error.
+ */
+static int
+done_copy(struct cw_guard *g, const struct cw_revocation *copy, int64_t now,
+    bool *changed)
+{
+	if (now - copy->requested_at > DONE_KEEP_S ||
+	    g->hs.open.count >= CW_HOSTSTATE_MAX_OPEN / 2) {
+		free(cw_strmap_remove(&g->hs.open, copy->id));
+		*changed = true;
+		return 1;
+	}
+	return g->loss ? 0 : 1;
+}
+
+/*
  * Refreshes the copies of open revocations, and submits again (same id)
  * those Redis no longer has at all.  A copy is dropped only when Redis
- * shows it done or cancelled, never because it is absent.  How many were
+ * shows it cancelled, never because it is absent.  The copy of a done
+ * revocation is kept DONE_KEEP_S (done_copy): a store that went back to
+ * older data loses done records too, and the month's report, which is
+ * read from them, would be short of a revocation that happened (the
+ * fault suite's Redis restarted from an older AOF).  How many were
  * submitted again; *changed when the copies changed.
  */
 static size_t
@@ -312,10 +340,22 @@ refresh_records(struct cw_guard *g, int64_t now, bool *changed)
 	if (keys_of(&g->hs.open, &listed, &ids) < 0)
 		goto out;
 	for (i = 0; i < ids.n; i++) {
+		copy = cw_strmap_get(&g->hs.open, ids.v[i]);
+		if (copy->state == CW_REVQ_DONE &&
+		    (rc = done_copy(g, copy, now, changed)) != 0) {
+			if (rc < 0)
+				break;
+			continue;
+		}
 		if ((rc = cw_revq_get(g->store, ids.v[i], &r, err,
 		    sizeof(err))) < 0) {
 			g->verify = true;
 			break;
+		}
+		if (rc == 1 && r.state == CW_REVQ_DONE) {
+			copy->state = CW_REVQ_DONE;
+			*changed = true;
+			continue;
 		}
 		if (rc == 1 && !state_open(r.state)) {
 			free(cw_strmap_remove(&g->hs.open, ids.v[i]));
@@ -324,7 +364,6 @@ refresh_records(struct cw_guard *g, int64_t now, bool *changed)
 		}
 		if (rc == 1 || g->read_only)
 			continue;       /* open, just not indexed; or central's */
-		copy = cw_strmap_get(&g->hs.open, ids.v[i]);
 		r = *copy;
 		if ((rc = cw_revq_submit(g->store, &r, now, &state, err,
 		    sizeof(err))) < 0) {

@@ -274,9 +274,29 @@ request_mirror_restart(struct cw_sync *s)
 	pthread_mutex_unlock(&s->wake.lock);
 }
 
+/* At a loss: remembers the cookie the store holds now (store_refilled). */
+static void
+note_loss_cookie(struct cw_sync *s)
+{
+	char err[256];
+
+	free(s->loss_cookie);
+	s->loss_cookie = NULL;
+	s->loss_cookie_len = 0;
+	s->loss_cookie_known = cw_store_cookie(&s->follow_store,
+	    &s->loss_cookie, &s->loss_cookie_len, err, sizeof(err)) == 0;
+	if (!s->loss_cookie_known)
+		cw_warn("redis: reading the sync cookie after a loss: %s", err);
+}
+
 /*
  * After a loss: a cookie is stored again once a mirror has refreshed the
- * whole directory into the store (the mirror deleted it to refresh).
+ * whole directory into the store (the mirror deleted it to refresh).  A
+ * store come back from an old AOF holds the cookie of its time, which
+ * proves nothing: only a cookie other than the one held when the loss
+ * was seen (note_loss_cookie) does.  (The same cookie after a refresh
+ * means the directory had not changed since the store's copy: memory,
+ * as new, stays in use.)
  */
 static bool
 store_refilled(struct cw_sync *s)
@@ -285,12 +305,45 @@ store_refilled(struct cw_sync *s)
 	size_t len;
 	bool r;
 
+	if (!s->loss_cookie_known) {
+		note_loss_cookie(s);
+		return false;
+	}
 	if (cw_store_cookie(&s->follow_store, &cookie, &len, err,
 	    sizeof(err)) < 0)
 		return false;
-	r = cookie != NULL;
+	r = cookie != NULL && (s->loss_cookie == NULL ||
+	    len != s->loss_cookie_len || memcmp(cookie, s->loss_cookie,
+	    len) != 0);
 	free(cookie);
 	return r;
+}
+
+/*
+ * A loss (the guard's identity check): Redis went back to older data (an
+ * old AOF or RDB, a failover to a replica that missed writes), so its
+ * directory entries, elevations and suspensions are older than what this
+ * host answers from.  Handing them over would undo every change made
+ * since Redis's copy was taken: a user suspended in LDAP since would be
+ * allowed again until the mirror refilled the store (the fault suite
+ * saw 9 s of it), an elevation dropped early would be back.  So the
+ * host keeps answering from memory, where those changes already are, and
+ * takes only the revoked set, which the guard has made the union of both.
+ * Changes written after this generation still apply on top; the whole
+ * directory is taken again once the mirror has refilled the store from
+ * LDAP (refill_pending, store_refilled).
+ */
+static void
+keep_memory(struct cw_delta *d)
+{
+	cw_db_free(d->replace);
+	d->replace = NULL;
+	d->has_elevations = false;
+	d->has_suspended = false;
+	cw_log(LOG_ALERT, "redis: the store went back to older data: "
+	    "answering from the policy data in memory (newer) until the "
+	    "directory is refilled from LDAP; only its revoked users are "
+	    "taken");
 }
 
 /* What a reload brought, for the log. */
@@ -323,7 +376,7 @@ reload(struct cw_sync *s)
 	char err[512];
 	long long gen, t0 = cw_now_ms();
 	size_t skipped = 0;
-	bool gap = true, full, check;
+	bool gap = true, full, check, loss;
 
 	/* A store that forgot or went back is a loss, not news (guard). */
 	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
@@ -332,10 +385,12 @@ reload(struct cw_sync *s)
 		return;
 	}
 	redis_state(s, true, NULL);
+	loss = full;
 	if (full) {
 		cw_watch_forget(&s->watch);
 		request_mirror_restart(s);
 		s->refill_pending = true;
+		note_loss_cookie(s);
 	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
 		/* Drops from memory what the lost store no longer holds. */
 		full = check = true;
@@ -360,6 +415,8 @@ reload(struct cw_sync *s)
 	}
 	if (d->has_revoked)
 		cw_guard_revoked(&s->guard, d);
+	if (loss && s->have_db && d->replace != NULL)
+		keep_memory(d);
 	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
 	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
 		/*
@@ -640,6 +697,7 @@ follow_main(void *arg)
 	s->follow_store.parser = NULL;
 	cw_watch_free(&s->watch);
 	cw_guard_free(&s->guard);
+	free(s->loss_cookie);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	return NULL;
 }
@@ -757,6 +815,7 @@ cw_sync_stop(struct cw_sync *s)
 	else {
 		cw_watch_free(&s->watch);
 		cw_guard_free(&s->guard);
+	free(s->loss_cookie);
 	}
 	for (d = cw_sync_take(s); d != NULL; d = next) {
 		next = d->next;

@@ -81,6 +81,12 @@ struct cw_sync {
 	bool have_db;
 	bool offline_logged, admin_logged;      /* staleness last reported */
 	bool refill_pending;            /* a loss: reload all once refilled */
+	/* The sync cookie Redis held when the loss was seen (NULL: none):
+	 * data come back from an old AOF carry the old cookie too, so only
+	 * another one shows that the mirror has refilled the store. */
+	char *loss_cookie;
+	size_t loss_cookie_len;
+	bool loss_cookie_known;         /* read since the loss */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;

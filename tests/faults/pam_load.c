@@ -11,6 +11,10 @@
  * Prints what it measured, one "name value" per line, for the test
  * script to read:
  *   pid P / calls N / success N / failed N / max_ms M / fail USER RC ...
+ * With PAM_LOAD_LOG=FILE in the environment, every call also appends
+ * "START_MS USER RC MICROSECONDS" to FILE (START_MS: the wall clock at
+ * the call's start, for a checker that lines calls up with the faults it
+ * injected; written unbuffered, so a killed loader loses no line).
  * Exits 0 once the calls are made, whatever they returned.
  */
 #include <stdio.h>
@@ -20,6 +24,24 @@
 #include <unistd.h>
 
 #include <security/pam_appl.h>
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static long long
 now_ms(void)
@@ -69,7 +91,9 @@ int
 main(int argc, char **argv)
 {
 	const char *confdir, *service, *mode;
-	long long start, end, t0, took, max_ms = 0, gap;
+	long long start, end, t0, took, max_ms = 0, gap, wall, t0_us;
+	const char *logpath = getenv("PAM_LOAD_LOG");
+	FILE *calllog = NULL;
 	long calls = 0, success = 0, failed = 0;
 	double seconds, rate;
 	int i = 0, nusers, rc;
@@ -86,6 +110,12 @@ main(int argc, char **argv)
 	rate = atof(argv[5]);
 	nusers = argc - 6;
 	gap = rate > 0 ? (long long)(1000.0 / rate) : 0;
+	if (logpath != NULL && (calllog = fopen(logpath, "a")) == NULL) {
+		perror(logpath);
+		return 1;
+	}
+	if (calllog != NULL)
+		setvbuf(calllog, NULL, _IOLBF, 0);
 	printf("pid %d\n", (int)getpid());
 	fflush(stdout);
 	start = now_ms();
@@ -94,8 +124,13 @@ main(int argc, char **argv)
 		if (seconds > 0 ? now_ms() >= end : calls >= nusers)
 			break;
 		t0 = now_ms();
+		wall = wall_ms();
+		t0_us = now_us();
 		rc = one_call(confdir, service, mode, argv[6 + i]);
 		took = now_ms() - t0;
+		if (calllog != NULL)
+			fprintf(calllog, "%lld %s %d %lld\n", wall, argv[6 + i],
+			    rc, now_us() - t0_us);
 		if (took > max_ms)
 			max_ms = took;
 		calls++;
@@ -113,5 +148,7 @@ main(int argc, char **argv)
 	}
 	printf("calls %ld\nsuccess %ld\nfailed %ld\nmax_ms %lld\n", calls,
 	    success, failed, max_ms);
+	if (calllog != NULL)
+		fclose(calllog);
 	return 0;
 }

@@ -45,7 +45,11 @@
 #
 # Tunables (environment): CW_RIG_TIMEOUT (seconds to wait for a server,
 # default 20), CW_RIG_SLAPD_DEBUG (slapd -d level, e.g. "stats", default 0;
-# logs go to DIR/slapd.log), CW_RIG_SCHEMA (schema file to include).
+# logs go to DIR/slapd.log), CW_RIG_SCHEMA (schema file to include),
+# CW_RIG_TLS_IPS (more IP addresses for the --tls certificate's
+# subjectAltName, space-separated) and CW_RIG_LISTEN (more slapd listener
+# URLs, e.g. "ldaps://10.232.0.2:636/", for tests whose clients live in
+# other network namespaces; give it again on every start-slapd).
 set -euo pipefail
 
 # slapd and slappasswd are in /usr/sbin, which an ordinary user's PATH lacks.
@@ -346,7 +350,7 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1
+subjectAltName = IP:127.0.0.1$(for ip in ${CW_RIG_TLS_IPS:-}; do printf ', IP:%s' "$ip"; done)
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
@@ -459,7 +463,7 @@ do_start_slapd() {
     [[ $CW_LDAP_TLS == yes ]] && ldaps="ldaps://127.0.0.1:$CW_LDAPS_PORT/"
     rm -f "$dir/ldapi"   # a socket left by a killed slapd blocks the listener
     echo "--- $(date -u +%FT%TZ) starting slapd" >>"$dir/slapd.log"
-    slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$CW_LDAP_PORT/ $ldapi${ldaps:+ $ldaps}" \
+    slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$CW_LDAP_PORT/ $ldapi${ldaps:+ $ldaps}${CW_RIG_LISTEN:+ $CW_RIG_LISTEN}" \
         -d "$slapd_debug" </dev/null >>"$dir/slapd.log" 2>&1 &
     pid=$!
     # Written now so that stop finds a server that hangs before writing its
