@@ -219,6 +219,8 @@ build_peers(struct cw_daemon *d, char *err, size_t errlen)
 	links.applied = &d->applied;
 	links.reread = cw_sync_bell(&d->sync);
 	links.revq = cw_revoker_bell(d->revoker);
+	links.filed = cw_sync_filed;
+	links.filed_arg = &d->sync;
 	if ((d->control = cw_control_start(d->cfg, d->control_redis, &links,
 	    err, errlen)) == NULL)
 		return -1;

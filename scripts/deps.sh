@@ -13,6 +13,8 @@ packages=(
     libcmocka-dev libpam-wrapper libpamtest0-dev pamtester
     slapd ldap-utils redis-server redis-tools
     python3 iproute2 procps openssl mandoc
+    # the fleet fault suite: a clock that one host daemon sees stepped
+    libfaketime
     # the shipped webhook notifier (etc/notify/notify-webhook)
     curl
 )

@@ -171,7 +171,8 @@ do_revocation(struct cw_control *c, struct cw_control_job *j,
     struct cw_response *resp, char *err, size_t errlen)
 {
 	struct cw_revocation_ctx x = { &c->store, &c->calendar,
-	    c->cfg->daemon.deadline_warning_percent / 100.0 };
+	    c->cfg->daemon.deadline_warning_percent / 100.0, c->links.filed,
+	    c->links.filed_arg };
 	bool changes = j->req.op == CW_OP_LEAVER || j->req.op == CW_OP_REVOKE ||
 	    j->req.op == CW_OP_REINSTATE;
 	long long gen = 0;

@@ -44,10 +44,16 @@ struct cw_control;
  * What the worker is connected to, by the wiring (daemon.c): it calls no
  * other subsystem, it only rings their doorbells and waits on the mark.
  */
+struct cw_revocation;
+
 struct cw_control_links {
 	struct cw_mark *applied;       /* the server thread's generation */
 	struct cw_wake *reread;         /* the follow thread: re-read Redis */
 	struct cw_wake *revq;           /* the revoker: work is queued */
+	/* Told of each revocation filed here (the sync's guard keeps a
+	 * copy: cw_sync_filed), with filed_arg; or NULL. */
+	void (*filed)(void *arg, const struct cw_revocation *r);
+	void *filed_arg;
 };
 
 /* Starts the worker with its own Redis connection. */

@@ -131,6 +131,8 @@ submit(const struct cw_revocation_ctx *x, const struct cw_request *req,
 	if (rc == 1)
 		r.state = r.effective_at > now ? CW_REVQ_SCHEDULED :
 		    CW_REVQ_QUEUED;
+	if (x->filed != NULL)
+		x->filed(x->filed_arg, &r);
 	/* Also when it stood already: its filer may never have heard back. */
 	cw_revocation_audit_requested(x->store, &r, now);
 	o = revocation_json(&r, now, x->warn_fraction);

@@ -15,6 +15,9 @@ struct cw_revocation_ctx {
 	struct cw_store *store;
 	const struct cw_calendar *calendar;
 	double warn_fraction;
+	/* Told of every revocation filed (cw_sync_filed), or NULL. */
+	void (*filed)(void *arg, const struct cw_revocation *r);
+	void *filed_arg;
 };
 
 /*

@@ -378,6 +378,7 @@ reload(struct cw_sync *s)
 	size_t skipped = 0;
 	bool gap = true, full, check, loss;
 
+	cw_sync_keep_filed(s);
 	/* A store that forgot or went back is a loss, not news (guard). */
 	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
 	    sizeof(err)) < 0) {

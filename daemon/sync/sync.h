@@ -29,6 +29,9 @@
 
 struct cw_mirror;
 
+/* Filed revocations waiting for the follow thread (sync_filed.c). */
+#define CW_SYNC_FILED_MAX 16
+
 /* What clearwayctl status shows about synchronization. */
 struct cw_sync_status {
 	bool ldap_enabled;
@@ -69,6 +72,10 @@ struct cw_sync {
 	struct cw_wake wake;
 	bool mirror_restart;            /* under lock: Redis lost data */
 	struct cw_delta *queue, *queue_tail;    /* under lock */
+	/* Under lock: revocations this daemon filed, for the guard to keep
+	 * copies of (cw_sync_filed; sync_filed.c). */
+	struct cw_revocation filed[CW_SYNC_FILED_MAX];
+	size_t nfiled;
 	struct cw_sync_status status;   /* under lock */
 	struct cw_contact contact;      /* under lock: last heard from Redis */
 
@@ -109,6 +116,21 @@ struct cw_sync {
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *follow, struct cw_redis *mirror,
     struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen);
+
+/*
+ * A revocation this daemon has just filed (the control worker calls it
+ * once Redis took it): the guard keeps a copy from the follow thread's
+ * next reload on (store_guard.h), so that a Redis that loses it, even
+ * before this host has seen it listed, gets it submitted again.  Without
+ * it, a revocation filed less than a refresh before Redis went back to an
+ * older AOF was gone from the queue and the report (the fault suite).
+ * Thread-safe; when CW_SYNC_FILED_MAX wait already, the oldest is
+ * dropped (the guard's own refresh still finds it listed).
+ */
+void cw_sync_filed(void *sync, const struct cw_revocation *r);
+
+/* The follow thread: moves the filed copies into the guard. */
+void cw_sync_keep_filed(struct cw_sync *s);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# Issue 15: the fault suite on a simulated fleet (tests/faults/fleet_faults.py,
+# tests/lib/fleet.py).  The fast cases; scripts/faults runs the long variant.
+#   fault_fleet_mixed       every fault kind at least once, at seeded random
+#                           points, under the mixed load; the checker's
+#                           counts must be 0
+#   fault_fleet_regressions what the long runs found, replayed in order:
+#                           a provider outage longer than max_deliveries
+#                           redeliveries while leavers are filed (a referral
+#                           from the consumer dead-lettered them), then
+#                           Redis back to an AOF taken before a suspension
+#                           in LDAP and a leaver (the suspended user was
+#                           allowed again; the leaver's record left the
+#                           report)
+add_test(NAME fault_fleet_mixed
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
+                 --build ${CMAKE_BINARY_DIR} --seed 3 --duration 80
+                 --hold 4 --gap 3)
+add_test(NAME fault_fleet_regressions
+         COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
+                 --build ${CMAKE_BINARY_DIR} --duration 200 --plan
+                 "kill9_provider,wait:1,leaver,revoke,wait:8,heal,wait:2,snapshot,wait:1,suspend,leaver,wait:3,redis_old_aof,wait:3,heal,wait:12")
+set_tests_properties(fault_fleet_mixed fault_fleet_regressions PROPERTIES
+                     LABELS faults TIMEOUT 600)
