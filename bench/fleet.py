@@ -30,6 +30,7 @@ polled in turn; the sweep time (printed) bounds the resolution.
 Asserts nothing about the numbers.
 """
 import argparse
+import importlib.util
 import json
 import selectors
 import os
@@ -45,6 +46,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
+# The wire exchange is the fault suite's (tests/lib/fleet.py), loaded by
+# path: this file's own name would shadow it on sys.path.
+_spec = importlib.util.spec_from_file_location(
+    "cw_fleet_lib", os.path.join(TOP, "tests", "lib", "fleet.py"))
+_lib = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_lib)
+ask = _lib.ask
 HOST_CLASS = "general-hosts"
 MASTER = "cw"
 
@@ -63,34 +71,6 @@ def free_ports(n, taken=()):
         if p not in ports and p not in taken:
             ports.append(p)
     return ports
-
-
-def ask(path, req, timeout=2.0):
-    """One framed JSON exchange with a daemon (core/wire.h)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect(path)
-        body = json.dumps(dict(req, v=1)).encode()
-        s.sendall(struct.pack(">I", len(body)) + body)
-        buf = b""
-        while len(buf) < 4:
-            chunk = s.recv(4 - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        (n,) = struct.unpack(">I", buf)
-        data = b""
-        while len(data) < n:
-            chunk = s.recv(n - len(data))
-            if not chunk:
-                return None
-            data += chunk
-        return json.loads(data)
-    except OSError:
-        return None
-    finally:
-        s.close()
 
 
 def decision(path, user):
@@ -336,16 +316,7 @@ class Fleet:
         return d is not None and d[1] not in (None, "policy_unavailable")
 
     def wait(self, pred, limit, what):
-        end = time.monotonic() + limit
-        while time.monotonic() < end:
-            try:
-                if pred():
-                    return
-            except Exception:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"timed out waiting for {what} (work dir "
-                           f"{self.work})")
+        _lib.wait_for(pred, limit, f"{what} (work dir {self.work})")
 
     def pick_users(self, n):
         """Staff every host allows now (checked on the first host)."""

@@ -92,6 +92,20 @@ def verdict(sock, user, mode="login"):
     return (r.get("verdict"), r.get("reason")) if r else (None, None)
 
 
+def wait_for(pred, limit, what):
+    """Until pred() is true (an exception counts as false), at most
+    limit seconds; RuntimeError naming what otherwise."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            if pred():
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
 class Node:
     """A network namespace with one veth link to the hub."""
 
@@ -482,16 +496,7 @@ class Fleet:
         return p.returncode
 
     def wait(self, pred, limit, what):
-        end = time.monotonic() + limit
-        while time.monotonic() < end:
-            try:
-                if pred():
-                    return
-            except Exception:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"timed out waiting for {what} (work dir "
-                           f"{self.work})")
+        wait_for(pred, limit, f"{what} (work dir {self.work})")
 
     def stop(self):
         for name in self.hosts + self.centrals if hasattr(self, "hosts") \
