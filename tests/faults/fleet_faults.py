@@ -78,7 +78,10 @@ def log(msg):
 class Run:
     def __init__(self, args, fleet):
         self.a, self.f = args, fleet
+        # The scheduler's generator, and the workload's own: the faults
+        # replay by seed whatever the workload's timing did.
         self.rng = random.Random(args.seed)
+        self.wrng = random.Random(args.seed + 2)
         self.events = []        # (t, kind, detail) load events
         self.faults = []        # dict(kind, target, start, end)
         self.revoked = {}       # user -> time the filing returned
@@ -152,7 +155,7 @@ class Run:
             if not self.pool:
                 return
             user = self.pool.pop()
-        central = self.rng.choice(self.f.centrals)
+        central = self.wrng.choice(self.f.centrals)
         for attempt in range(40):
             rc, out, err = self.f.ctl_run(
                 central, kind, user, "--reason", f"fault suite {kind}")
@@ -172,7 +175,7 @@ class Run:
                 break
             # Not recorded (the CLI says so): file again, as HR would,
             # on whichever central answers.
-            central = self.rng.choice(self.f.centrals)
+            central = self.wrng.choice(self.f.centrals)
             time.sleep(0.5)
         log(f"{kind} {user}: never recorded ({rc}: {err.strip()[:200]})")
         self.events.append((time.time(), kind + "_unrecorded", user))
@@ -196,23 +199,23 @@ class Run:
         log(f"suspend {user}: LDAP never took it")
 
     def refresh_training(self):
-        user = self.rng.choice(self.witness)
+        user = self.wrng.choice(self.witness)
         dn = f"uid={user},{self.f.env['CW_STAFF_BASE']}"
         now = time.strftime("%Y%m%d%H%M%SZ", time.gmtime())
         self.f.ldapmodify(f"dn: {dn}\nchangetype: modify\nreplace: "
                           f"cwTrainingCompleted\ncwTrainingCompleted: {now}\n")
 
     def elevate(self):
-        user = self.rng.choice(self.elev_users)
+        user = self.wrng.choice(self.elev_users)
         with self.lock:
             spans = self.elev_end.get(user, [])
             if spans and spans[-1][1] > time.time() - ELEVATION_SLACK_S:
                 return      # one elevation of a user at a time
-        for role in self.rng.sample(self.admin_roles, len(self.admin_roles)):
-            secs = self.rng.randint(3, 8)
+        for role in self.wrng.sample(self.admin_roles, len(self.admin_roles)):
+            secs = self.wrng.randint(3, 8)
             t0 = time.time()
             rc, out, err = self.f.ctl_run(
-                self.rng.choice(self.f.centrals), "elevate", user, "--role",
+                self.wrng.choice(self.f.centrals), "elevate", user, "--role",
                 role, "--for", f"{secs}s", "--reason", "fault suite")
             if rc != 0:
                 continue
@@ -224,9 +227,9 @@ class Run:
             with self.lock:
                 self.elev_end.setdefault(user, []).append([t0, end, role])
             self.events.append((t0, "elevate", f"{user} {role} {secs}s"))
-            if self.rng.random() < 0.3:
-                time.sleep(self.rng.uniform(0.5, secs - 1))
-                rc, _, _ = self.f.ctl_run(self.rng.choice(self.f.centrals),
+            if self.wrng.random() < 0.3:
+                time.sleep(self.wrng.uniform(0.5, secs - 1))
+                rc, _, _ = self.f.ctl_run(self.wrng.choice(self.f.centrals),
                                           "drop", user, "--role", role)
                 if rc == 0:
                     with self.lock:
