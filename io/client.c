@@ -315,25 +315,60 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
 }
 
 /*
- * One exchange: the encoded request (payload, len) out, the answer into
- * resp.  Returns as cw_client_call() does.
+ * Reads the answer's frame into resp with parse.  Short answers (all a
+ * PAM call gets) land in a buffer on the stack: no allocation.  0, or -1
+ * with err.
  */
 static int
-exchange(const char *socket_path, long long deadline, const char *payload,
-    size_t len, struct cw_response *resp, char *err, size_t errlen)
+read_answer(int fd, const char *socket_path, long long deadline,
+    const unsigned char hdr[CW_WIRE_HEADER], cw_reply_parser parse,
+    struct cw_response *resp, char *err, size_t errlen)
+{
+	char small[1024], *answer = small, msg[128];
+	uint32_t alen;
+	int rc = -1;
+
+	if (cw_frame_length(hdr, &alen) < 0) {
+		snprintf(err, errlen, "%s: bad frame length", socket_path);
+		return -1;
+	}
+	if (alen > sizeof(small) && (answer = malloc(alen)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", socket_path);
+		return -1;
+	}
+	if (recv_all(fd, answer, alen, deadline) < 0) {
+		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
+		goto out;
+	}
+	if (parse(answer, alen, resp, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: bad response: %s", socket_path, msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (answer != small)
+		free(answer);
+	return rc;
+}
+
+/*
+ * One exchange: the request's frame (header and payload, framelen bytes)
+ * out in one send, the answer into resp.  Returns as cw_client_call()
+ * does.
+ */
+static int
+exchange(const char *socket_path, long long deadline, const char *frame,
+    size_t framelen, cw_reply_parser parse, struct cw_response *resp,
+    char *err, size_t errlen)
 {
 	unsigned char hdr[CW_WIRE_HEADER];
-	char *answer = NULL, msg[128];
-	uint32_t alen;
 	int fd, rc = -1;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->decision.verdict = CW_VERDICT_DENY;
 	if ((fd = connect_daemon(socket_path, deadline, err, errlen)) < 0)
 		goto out;
-	cw_frame_header((uint32_t)len, hdr);
-	if (send_all(fd, hdr, sizeof(hdr), deadline) < 0 ||
-	    send_all(fd, payload, len, deadline) < 0) {
+	if (send_all(fd, frame, framelen, deadline) < 0) {
 		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
 		/*
 		 * A daemon that turns a caller away at the door answers
@@ -352,55 +387,36 @@ exchange(const char *socket_path, long long deadline, const char *payload,
 			goto out;
 		}
 	}
-	if (cw_frame_length(hdr, &alen) < 0) {
-		snprintf(err, errlen, "%s: bad frame length", socket_path);
+	if (read_answer(fd, socket_path, deadline, hdr, parse, resp, err,
+	    errlen) < 0)
 		goto out;
-	}
-	if ((answer = malloc(alen)) == NULL ||
-	    recv_all(fd, answer, alen, deadline) < 0) {
-		snprintf(err, errlen, "%s: %s", socket_path,
-		    answer == NULL ? "out of memory" : strerror(errno));
-		goto out;
-	}
-	if (cw_response_parse(answer, alen, resp, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "%s: bad response: %s", socket_path, msg);
-		goto out;
-	}
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	free(answer);
 	return rc;
 }
 
 int
-cw_client_call(const char *socket_path, int timeout_ms,
-    const struct cw_request *req, struct cw_response *resp,
-    char *err, size_t errlen)
+cw_client_exchange(const char *socket_path, int timeout_ms,
+    const char *frame, size_t framelen, cw_reply_parser parse,
+    struct cw_response *resp, char *err, size_t errlen)
 {
 	long long deadline = cw_now_ms() + timeout_ms;
-	char *payload;
-	size_t len;
 	int rc, pause_ms = 5;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->decision.verdict = CW_VERDICT_DENY;
-	if ((payload = cw_request_encode(req, &len)) == NULL) {
-		snprintf(err, errlen, "cannot encode request");
-		return -1;
-	}
 	/*
 	 * "busy" means the daemon turned the request away before doing
 	 * anything (the caller over a per-uid bound, a queue full): asking
 	 * again a little later, within the same deadline, is safe.
 	 */
-	while ((rc = exchange(socket_path, deadline, payload, len, resp, err,
-	    errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
+	while ((rc = exchange(socket_path, deadline, frame, framelen, parse,
+	    resp, err, errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
 	    cw_now_ms() + pause_ms < deadline) {
 		cw_response_free(resp);
 		retry_pause(&pause_ms, deadline);
 	}
-	free(payload);
 	return rc;
 }
