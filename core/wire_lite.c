@@ -212,6 +212,41 @@ cw_wire_request_format(const struct cw_request *r, char *buf, size_t bufsz,
 	return 0;
 }
 
+/* An answer without "data", as cw_response_encode writes it. */
+int
+cw_wire_response_format(const struct cw_response *r, char *buf,
+    size_t bufsz, size_t *len)
+{
+	struct out o = { buf + CW_WIRE_HEADER, 0, false, true };
+	size_t payload;
+
+	if (r->data != NULL || (unsigned)r->status >= CW_WIRE_STATUSES ||
+	    bufsz <= CW_WIRE_HEADER)
+		return -1;
+	o.left = bufsz - CW_WIRE_HEADER;
+	put(&o, "{", 1);
+	put_key(&o, "v");
+	put(&o, "1", 1);
+	put_key(&o, "status");
+	put_string(&o, cw_wire_status_names[r->status]);
+	if (r->status == CW_STATUS_OK) {
+		put_key(&o, "verdict");
+		put_string(&o, cw_verdict_name(r->decision.verdict));
+		put_key(&o, "reason");
+		put_string(&o, cw_reason_name(r->decision.reason));
+	}
+	put_opt(&o, "message", r->message);
+	put_int(&o, "training_expires", r->training_expires);
+	put_int(&o, "elevation_ends", r->elevation_ends);
+	put(&o, "}", 1);
+	if (o.bad)
+		return -1;
+	payload = (size_t)(o.p - (buf + CW_WIRE_HEADER));
+	cw_frame_header((uint32_t)payload, (unsigned char *)buf);
+	*len = CW_WIRE_HEADER + payload;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* The reply: one flat object, read strictly.                          */
 

@@ -5,7 +5,8 @@
  * libjansson into sshd for every logon (docs/performance.md).  The daemon
  * and clearwayctl keep core/wire.c.
  *
- * It formats any request, and parses the replies the PAM module gets
+ * It formats any request (and the daemon's plain answers, a fast path),
+ * and parses the replies the PAM module gets
  * (decide, session, breakglass): "v", "status", "verdict", "reason",
  * "message", "training_expires", "elevation_ends".  The parser is stricter
  * than the daemon's codec, never looser: anything it cannot read with
@@ -30,6 +31,15 @@
  * frame that does not fit buf is an error.  Returns 0 or -1.
  */
 int cw_wire_request_format(const struct cw_request *r, char *buf,
+    size_t bufsz, size_t *len);
+
+/*
+ * The daemon's fast path for the answers it writes most (every decision):
+ * r (which must have no data) as one whole frame into buf, byte for byte
+ * what cw_response_encode would make.  -1 when r has data, a message that
+ * is not UTF-8, or does not fit: the caller then uses cw_response_encode.
+ */
+int cw_wire_response_format(const struct cw_response *r, char *buf,
     size_t bufsz, size_t *len);
 
 /*

@@ -203,6 +203,43 @@ compare_parsers(const char *buf, size_t len, bool must_accept)
 	return rl;
 }
 
+/* The daemon's fast path writes what jansson writes, or declines. */
+static void
+assert_same_answer(const struct cw_response *r, const char *json, size_t len)
+{
+	char frame[1024];
+	size_t flen;
+
+	assert_int_equal(cw_wire_response_format(r, frame, sizeof(frame),
+	    &flen), 0);
+	assert_int_equal(flen, CW_WIRE_HEADER + len);
+	assert_memory_equal(frame + CW_WIRE_HEADER, json, len);
+	assert_int_equal(cw_wire_response_format(r, frame, flen - 1, &flen),
+	    -1);
+}
+
+static void
+test_answer_declined(void **state)
+{
+	struct cw_response r;
+	char frame[1024];
+	size_t len;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.message, "caf\xc3");         /* not UTF-8: jansson's job */
+	assert_int_equal(cw_wire_response_format(&r, frame, sizeof(frame),
+	    &len), -1);
+	memset(&r, 0, sizeof(r));
+	r.data = (char *)"{}";
+	assert_int_equal(cw_wire_response_format(&r, frame, sizeof(frame),
+	    &len), -1);
+	r.data = NULL;
+	r.status = (enum cw_status)99;
+	assert_int_equal(cw_wire_response_format(&r, frame, sizeof(frame),
+	    &len), -1);
+}
+
 /* Replies as the daemon encodes them, for every verdict and status. */
 static void
 test_reply_like_jansson(void **state)
@@ -226,6 +263,7 @@ test_reply_like_jansson(void **state)
 			s = cw_response_encode(&r, &len);
 			assert_non_null(s);
 			assert_int_equal(compare_parsers(s, len, true), 0);
+			assert_same_answer(&r, s, len);
 			free(s);
 		}
 	}
@@ -479,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_request_escaping),
 		cmocka_unit_test(test_request_refused),
 		cmocka_unit_test(test_reply_like_jansson),
+		cmocka_unit_test(test_answer_declined),
 		cmocka_unit_test(test_reply_escaped),
 		cmocka_unit_test(test_reply_hostile),
 		cmocka_unit_test(test_reply_bounds),
