@@ -18,41 +18,8 @@
 
 #include "policy.h"
 #include "wire_int.h"
+#include "wire_lex.h"
 #include "wire_lite.h"
-
-/*
- * The length of the well-formed UTF-8 sequence at p (left bytes), 0 when
- * there is none: RFC 3629, so no overlong forms, no surrogates, nothing
- * past U+10FFFF.  What jansson accepts, and nothing more.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
-{
-	uint32_t cp, min;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2, cp = p[0] & 0x1f, min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3, cp = p[0] & 0x0f, min = 0x800;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4, cp = p[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
 
 /* ------------------------------------------------------------------ */
 /* The request: formatted into the caller's buffer, never past it.    */
@@ -105,7 +72,7 @@ put_string(struct out *o, const char *s)
 			esc[4] = hex[u[i] >> 4];
 			esc[5] = hex[u[i] & 0xf];
 			put(o, esc, 6);
-		} else if ((n = utf8_len(u + i, len - i)) == 0) {
+		} else if ((n = cw_wire_utf8_len(u + i, len - i)) == 0) {
 			o->bad = true;
 		} else {
 			put(o, u + i, n);
@@ -250,185 +217,6 @@ cw_wire_response_format(const struct cw_response *r, char *buf,
 /* ------------------------------------------------------------------ */
 /* The reply: one flat object, read strictly.                          */
 
-struct lex {
-	const unsigned char *p, *end;
-	char *err;
-	size_t errlen;
-};
-
-static int
-fail(struct lex *x, const char *what)
-{
-	snprintf(x->err, x->errlen, "%s", what);
-	return -1;
-}
-
-static void
-skip_ws(struct lex *x)
-{
-	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' ||
-	    *x->p == '\n' || *x->p == '\r'))
-		x->p++;
-}
-
-/* The next non-blank byte, consumed when it is c.  0 or -1. */
-static int
-expect(struct lex *x, char c)
-{
-	skip_ws(x);
-	if (x->p >= x->end)
-		return fail(x, "truncated");
-	if (*x->p != (unsigned char)c)
-		return fail(x, "not the JSON object expected");
-	x->p++;
-	return 0;
-}
-
-/* Four hex digits of a \u escape. */
-static int
-hex4(struct lex *x, uint32_t *v)
-{
-	int i, d;
-
-	*v = 0;
-	if (x->end - x->p < 4)
-		return fail(x, "truncated escape");
-	for (i = 0; i < 4; i++, x->p++) {
-		d = *x->p >= '0' && *x->p <= '9' ? *x->p - '0' :
-		    *x->p >= 'a' && *x->p <= 'f' ? *x->p - 'a' + 10 :
-		    *x->p >= 'A' && *x->p <= 'F' ? *x->p - 'A' + 10 : -1;
-		if (d < 0)
-			return fail(x, "bad \\u escape");
-		*v = *v << 4 | (uint32_t)d;
-	}
-	return 0;
-}
-
-/* A \uXXXX escape (x->p after the u), a surrogate pair whole, as UTF-8. */
-static int
-unescape_u(struct lex *x, unsigned char utf8[4], size_t *n)
-{
-	uint32_t cp, lo;
-
-	if (hex4(x, &cp) < 0)
-		return -1;
-	if (cp >= 0xdc00 && cp <= 0xdfff)
-		return fail(x, "lone surrogate in \\u escape");
-	if (cp >= 0xd800 && cp <= 0xdbff) {
-		if (x->end - x->p < 2 || x->p[0] != '\\' || x->p[1] != 'u')
-			return fail(x, "lone surrogate in \\u escape");
-		x->p += 2;
-		if (hex4(x, &lo) < 0)
-			return -1;
-		if (lo < 0xdc00 || lo > 0xdfff)
-			return fail(x, "lone surrogate in \\u escape");
-		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-	}
-	if (cp == 0)
-		return fail(x, "NUL in a string");
-	if (cp < 0x80) {
-		utf8[0] = (unsigned char)cp, *n = 1;
-	} else if (cp < 0x800) {
-		utf8[0] = (unsigned char)(0xc0 | cp >> 6), *n = 2;
-	} else if (cp < 0x10000) {
-		utf8[0] = (unsigned char)(0xe0 | cp >> 12), *n = 3;
-	} else {
-		utf8[0] = (unsigned char)(0xf0 | cp >> 18), *n = 4;
-	}
-	for (size_t i = 1; i < *n; i++)
-		utf8[i] = (unsigned char)(0x80 |
-		    (cp >> (6 * (*n - 1 - i)) & 0x3f));
-	return 0;
-}
-
-/* One escape (x->p after the backslash), decoded into utf8[0..*n). */
-static int
-unescape(struct lex *x, unsigned char utf8[4], size_t *n)
-{
-	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-	const char *e;
-
-	if (x->p >= x->end)
-		return fail(x, "truncated escape");
-	if (*x->p == 'u') {
-		x->p++;
-		return unescape_u(x, utf8, n);
-	}
-	if (*x->p == '\0' || (e = strchr(from, *x->p)) == NULL)
-		return fail(x, "bad escape");
-	x->p++;
-	utf8[0] = (unsigned char)to[e - from];
-	*n = 1;
-	return 0;
-}
-
-/*
- * A JSON string (x->p at its opening quote), decoded into dst (dstsz
- * bytes, NUL-terminated).  Raw control bytes, bad UTF-8, an escaped NUL
- * and a string that does not fit are errors.
- */
-static int
-read_string(struct lex *x, char *dst, size_t dstsz)
-{
-	unsigned char piece[4];
-	size_t used = 0, n;
-
-	if (x->p >= x->end || *x->p != '"')
-		return fail(x, "a member has the wrong type");
-	x->p++;
-	for (;;) {
-		if (x->p >= x->end)
-			return fail(x, "truncated string");
-		if (*x->p == '"')
-			break;
-		if (*x->p == '\\') {
-			x->p++;
-			if (unescape(x, piece, &n) < 0)
-				return -1;
-		} else if (*x->p < 0x20) {
-			return fail(x, "control byte in a string");
-		} else if ((n = utf8_len(x->p, (size_t)(x->end - x->p))) == 0) {
-			return fail(x, "not UTF-8");
-		} else {
-			memcpy(piece, x->p, n);
-			x->p += n;
-		}
-		if (n >= dstsz - used)
-			return fail(x, "string too long");
-		memcpy(dst + used, piece, n);
-		used += n;
-	}
-	x->p++;
-	dst[used] = '\0';
-	return 0;
-}
-
-/* A non-negative integer that fits int64_t; no sign, fraction, exponent. */
-static int
-read_uint(struct lex *x, int64_t *v)
-{
-	const unsigned char *start = x->p;
-
-	*v = 0;
-	if (x->p < x->end && *x->p == '-')
-		return fail(x, "negative number");
-	while (x->p < x->end && *x->p >= '0' && *x->p <= '9') {
-		if (*v > (INT64_MAX - (*x->p - '0')) / 10)
-			return fail(x, "number too big");
-		*v = *v * 10 + (*x->p - '0');
-		x->p++;
-	}
-	if (x->p == start)
-		return fail(x, "a member has the wrong type");
-	if (x->p - start > 1 && *start == '0')
-		return fail(x, "leading zero");
-	if (x->p >= x->end)
-		return fail(x, "truncated");
-	if (*x->p == '.' || *x->p == 'e' || *x->p == 'E')
-		return fail(x, "not an integer");
-	return 0;
-}
-
 enum member { M_V, M_STATUS, M_VERDICT, M_REASON, M_MESSAGE, M_TRAINING,
     M_ELEVATION, M_COUNT };
 
@@ -446,109 +234,109 @@ struct reply {
 
 /* The value of member m (x->p at its first byte) into r or out. */
 static int
-read_value(struct lex *x, enum member m, struct reply *r,
+read_value(struct cw_lex *x, enum member m, struct reply *r,
     struct cw_response *out)
 {
 	switch (m) {
 	case M_V:
-		return read_uint(x, &r->v);
+		return cw_lex_read_uint(x, &r->v);
 	case M_STATUS:
-		return read_string(x, r->status, sizeof(r->status));
+		return cw_lex_read_string(x, r->status, sizeof(r->status));
 	case M_VERDICT:
-		return read_string(x, r->verdict, sizeof(r->verdict));
+		return cw_lex_read_string(x, r->verdict, sizeof(r->verdict));
 	case M_REASON:
-		return read_string(x, r->reason, sizeof(r->reason));
+		return cw_lex_read_string(x, r->reason, sizeof(r->reason));
 	case M_MESSAGE:
-		return read_string(x, out->message, sizeof(out->message));
+		return cw_lex_read_string(x, out->message, sizeof(out->message));
 	case M_TRAINING:
-		return read_uint(x, &out->training_expires);
+		return cw_lex_read_uint(x, &out->training_expires);
 	case M_ELEVATION:
-		return read_uint(x, &out->elevation_ends);
+		return cw_lex_read_uint(x, &out->elevation_ends);
 	case M_COUNT:
 		break;
 	}
-	return fail(x, "unknown member");
+	return cw_lex_fail(x, "unknown member");
 }
 
 /* One "key": value; a key met twice, unknown, or "data" is an error. */
 static int
-read_member(struct lex *x, struct reply *r, struct cw_response *out)
+read_member(struct cw_lex *x, struct reply *r, struct cw_response *out)
 {
 	char key[24];
 	unsigned m;
 
-	skip_ws(x);
-	if (read_string(x, key, sizeof(key)) < 0)
-		return fail(x, "unknown member");
+	cw_lex_skip_ws(x);
+	if (cw_lex_read_string(x, key, sizeof(key)) < 0)
+		return cw_lex_fail(x, "unknown member");
 	for (m = 0; m < M_COUNT; m++)
 		if (strcmp(key, member_names[m]) == 0)
 			break;
 	if (m == M_COUNT)
-		return fail(x, strcmp(key, "data") == 0 ? "a \"data\" member "
+		return cw_lex_fail(x, strcmp(key, "data") == 0 ? "a \"data\" member "
 		    "(not a reply to this client)" : "unknown member");
 	if (r->seen & 1u << m)
-		return fail(x, "duplicated member");
+		return cw_lex_fail(x, "duplicated member");
 	r->seen |= 1u << m;
-	if (expect(x, ':') < 0)
+	if (cw_lex_expect(x, ':') < 0)
 		return -1;
-	skip_ws(x);
+	cw_lex_skip_ws(x);
 	return read_value(x, (enum member)m, r, out);
 }
 
 /* The members, read together: version, status, then the decision. */
 static int
-check_reply(struct lex *x, const struct reply *r, struct cw_response *out)
+check_reply(struct cw_lex *x, const struct reply *r, struct cw_response *out)
 {
 	size_t i;
 
 	if (!(r->seen & 1u << M_V) || r->v != CW_WIRE_VERSION)
-		return fail(x, "unsupported protocol version");
+		return cw_lex_fail(x, "unsupported protocol version");
 	if (!(r->seen & 1u << M_STATUS))
-		return fail(x, "missing \"status\"");
+		return cw_lex_fail(x, "missing \"status\"");
 	for (i = 0; i < CW_WIRE_STATUSES; i++)
 		if (strcmp(r->status, cw_wire_status_names[i]) == 0)
 			break;
 	if (i == CW_WIRE_STATUSES)
-		return fail(x, "\"status\" has an unknown value");
+		return cw_lex_fail(x, "\"status\" has an unknown value");
 	out->status = (enum cw_status)i;
 	if (out->status != CW_STATUS_OK)
 		return 0;
 	if (!(r->seen & 1u << M_VERDICT) ||
 	    cw_verdict_parse(r->verdict, &out->decision.verdict) < 0)
-		return fail(x, "bad or missing \"verdict\"");
+		return cw_lex_fail(x, "bad or missing \"verdict\"");
 	if (!(r->seen & 1u << M_REASON) ||
 	    cw_reason_parse(r->reason, &out->decision.reason) < 0)
-		return fail(x, "bad or missing \"reason\"");
+		return cw_lex_fail(x, "bad or missing \"reason\"");
 	return 0;
 }
 
 /* The whole object, and nothing after it but blanks. */
 static int
-read_reply(struct lex *x, struct reply *r, struct cw_response *out)
+read_reply(struct cw_lex *x, struct reply *r, struct cw_response *out)
 {
-	if (expect(x, '{') < 0)
+	if (cw_lex_expect(x, '{') < 0)
 		return -1;
-	skip_ws(x);
+	cw_lex_skip_ws(x);
 	if (x->p < x->end && *x->p == '}') {
 		x->p++;
 	} else {
 		for (;;) {
 			if (read_member(x, r, out) < 0)
 				return -1;
-			skip_ws(x);
+			cw_lex_skip_ws(x);
 			if (x->p >= x->end)
-				return fail(x, "truncated");
+				return cw_lex_fail(x, "truncated");
 			if (*x->p == '}')
 				break;
 			if (*x->p != ',')
-				return fail(x, "not the JSON object expected");
+				return cw_lex_fail(x, "not the JSON object expected");
 			x->p++;
 		}
 		x->p++;
 	}
-	skip_ws(x);
+	cw_lex_skip_ws(x);
 	if (x->p != x->end)
-		return fail(x, "bytes after the object");
+		return cw_lex_fail(x, "bytes after the object");
 	return check_reply(x, r, out);
 }
 
@@ -556,7 +344,7 @@ int
 cw_wire_reply_parse(const char *buf, size_t len, struct cw_response *out,
     char *err, size_t errlen)
 {
-	struct lex x = { (const unsigned char *)buf,
+	struct cw_lex x = { (const unsigned char *)buf,
 	    (const unsigned char *)buf + len, err, errlen };
 	struct reply r;
 

@@ -30,6 +30,7 @@
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "wire.h"
+#include "wire_fast.h"
 #include "wire_lite.h"
 #include "serve/server_int.h"
 
@@ -210,7 +211,10 @@ handle_request(struct cw_server *srv, struct conn *c, const char *body,
 
 	memset(&resp, 0, sizeof(resp));
 	c->naming = false;
-	if (cw_request_parse(body, bodylen, &req, err, sizeof(err)) < 0) {
+	/* The PAM module's requests without jansson (wire_fast.c); the
+	 * rest, and every error, as before. */
+	if (cw_request_parse_fast(body, bodylen, &req) != 0 &&
+	    cw_request_parse(body, bodylen, &req, err, sizeof(err)) < 0) {
 		cw_warn("socket: bad request from uid %u pid %d: %s",
 		    (unsigned)c->uid, (int)c->pid, err);
 		resp.status = CW_STATUS_BAD_REQUEST;
