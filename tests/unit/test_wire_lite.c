@@ -259,7 +259,8 @@ test_reply_like_jansson(void **state)
 			r.training_expires = v == 0 ? 1800000000 : 0;
 			r.elevation_ends = v == 0 ? INT64_MAX : 0;
 			if (st != CW_STATUS_OK)
-				strcpy(r.message, "no \"policy\" data \\ yet");
+				strcpy(r.message, st % 2 ? "no \"policy\" data "
+				    "\\ yet" : "tab\there\x01\x1f\x7f caf\xc3\xa9");
 			s = cw_response_encode(&r, &len);
 			assert_non_null(s);
 			assert_int_equal(compare_parsers(s, len, true), 0);
