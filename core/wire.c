@@ -13,84 +13,14 @@
 
 #include <jansson.h>
 
-#include "wire.h"
-
-static const char *const op_names[] = {
-	[CW_OP_DECIDE] = "decide",
-	[CW_OP_CHECK] = "check",
-	[CW_OP_SESSION] = "session",
-	[CW_OP_BREAKGLASS] = "breakglass",
-	[CW_OP_STATUS] = "status",
-	[CW_OP_ELEVATE] = "elevate",
-	[CW_OP_DROP] = "drop",
-	[CW_OP_ELEVATIONS] = "elevations",
-	[CW_OP_LEAVER] = "leaver",
-	[CW_OP_REVOKE] = "revoke",
-	[CW_OP_REINSTATE] = "reinstate",
-	[CW_OP_QUEUE] = "queue",
-	[CW_OP_REPORT] = "report",
-	[CW_OP_EXPORT] = "export",
-	[CW_OP_ERASE] = "erase",
-	[CW_OP_RETRY] = "retry",
-	[CW_OP_WHO] = "who",
-	[CW_OP_EXPIRING] = "expiring",
-	[CW_OP_SUSPEND] = "suspend",
-	[CW_OP_UNSUSPEND] = "unsuspend",
-	[CW_OP_AUDIT_VERIFY] = "audit_verify",
-	[CW_OP_AUDIT_EXPORT] = "audit_export",
-	[CW_OP_REQUEST] = "request",
-	[CW_OP_REQUESTS] = "requests",
-	[CW_OP_APPROVE] = "approve",
-	[CW_OP_REJECT] = "reject",
-	[CW_OP_REVIEW] = "review",
-};
+#include "wire_int.h"
 
 static const char *const event_names[] = {
 	[CW_SESSION_OPEN] = "open",
 	[CW_SESSION_CLOSE] = "close",
 };
 
-static const char *const status_names[] = {
-	[CW_STATUS_OK] = "ok",
-	[CW_STATUS_BAD_REQUEST] = "bad_request",
-	[CW_STATUS_FORBIDDEN] = "forbidden",
-	[CW_STATUS_UNAVAILABLE] = "unavailable",
-	[CW_STATUS_INTERNAL] = "internal",
-	[CW_STATUS_REFUSED] = "refused",
-	[CW_STATUS_UNKNOWN] = "unknown",
-	[CW_STATUS_BUSY] = "busy",
-};
-
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-int
-cw_frame_length(const unsigned char hdr[CW_WIRE_HEADER], uint32_t *len)
-{
-	uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | (uint32_t)hdr[3];
-
-	if (n == 0 || n > CW_WIRE_MAX_FRAME)
-		return -1;
-	*len = n;
-	return 0;
-}
-
-void
-cw_frame_header(uint32_t len, unsigned char hdr[CW_WIRE_HEADER])
-{
-	hdr[0] = (unsigned char)(len >> 24);
-	hdr[1] = (unsigned char)(len >> 16);
-	hdr[2] = (unsigned char)(len >> 8);
-	hdr[3] = (unsigned char)len;
-}
-
-const char *
-cw_status_name(enum cw_status s)
-{
-	if ((unsigned)s >= NELEM(status_names))
-		return "invalid_status";
-	return status_names[s];
-}
 
 static int
 lookup(const char *const *names, size_t n, const char *name)
@@ -406,7 +336,7 @@ cw_request_parse(const char *buf, size_t len, struct cw_request *out,
 	if ((root = load_object(buf, len, err, errlen)) == NULL)
 		return -1;
 	if (only_keys(root, request_keys, err, errlen) < 0 ||
-	    get_enum(root, "op", op_names, NELEM(op_names), true, 0, &op,
+	    get_enum(root, "op", cw_wire_op_names, NELEM(cw_wire_op_names), true, 0, &op,
 	    err, errlen) < 0)
 		goto out;
 	need = &op_needs[op];
@@ -519,7 +449,7 @@ cw_response_parse(const char *buf, size_t len, struct cw_response *out,
 	if ((root = load_object(buf, len, err, errlen)) == NULL)
 		return -1;
 	if (only_keys(root, keys, err, errlen) < 0 ||
-	    get_enum(root, "status", status_names, NELEM(status_names), true,
+	    get_enum(root, "status", cw_wire_status_names, NELEM(cw_wire_status_names), true,
 	    0, &status, err, errlen) < 0 ||
 	    get_string(root, "message", FIELD_MESSAGE, false, out->message,
 	    sizeof(out->message), err, errlen) < 0)
@@ -562,13 +492,6 @@ out:
 	return rc;
 }
 
-void
-cw_response_free(struct cw_response *r)
-{
-	free(r->data);
-	r->data = NULL;
-}
-
 /* Dumps obj compactly; the result must fit one frame. */
 static char *
 dump(json_t *obj, size_t *len)
@@ -601,10 +524,10 @@ cw_request_encode(const struct cw_request *r, size_t *len)
 {
 	json_t *o;
 
-	if ((unsigned)r->op >= NELEM(op_names))
+	if ((unsigned)r->op >= NELEM(cw_wire_op_names))
 		return NULL;
 	o = json_pack("{s:i, s:s, s:s}", "v", CW_WIRE_VERSION, "op",
-	    op_names[r->op], "mode", cw_mode_name(r->mode));
+	    cw_wire_op_names[r->op], "mode", cw_mode_name(r->mode));
 	if (o == NULL)
 		return NULL;
 	set_optional(o, "user", r->user);

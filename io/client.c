@@ -170,31 +170,6 @@ send_all(int fd, const void *buf, size_t len, long long deadline)
 	return 0;
 }
 
-static int
-recv_all(int fd, void *buf, size_t len, long long deadline)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = recv(fd, p, len, 0);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		if (errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (wait_fd(fd, POLLIN, deadline) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 int
 cw_client_root_path(const char *socket_path, char *buf, size_t len)
 {
@@ -315,92 +290,153 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
 }
 
 /*
- * One exchange: the encoded request (payload, len) out, the answer into
- * resp.  Returns as cw_client_call() does.
+ * Up to max bytes, at least min, before the deadline.  Waits first: the
+ * daemon has only just been handed the request, so its answer is rarely
+ * there yet, and a recv that says EAGAIN would be one more syscall on
+ * every logon.  Returns the count, or -1 (errno set).
+ */
+static ssize_t
+recv_some(int fd, char *buf, size_t min, size_t max, long long deadline)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < min) {
+		if (wait_fd(fd, POLLIN, deadline) < 0)
+			return -1;
+		n = recv(fd, buf + got, max - got, 0);
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Reads the answer's frame into resp with parse.  A short answer (all a
+ * PAM call gets) comes in one recv onto the stack, header and payload
+ * together: no allocation, no second read.  0, or -1 with err.
  */
 static int
-exchange(const char *socket_path, long long deadline, const char *payload,
-    size_t len, struct cw_response *resp, char *err, size_t errlen)
+read_answer(int fd, const char *socket_path, long long deadline,
+    cw_reply_parser parse, struct cw_response *resp, char *err,
+    size_t errlen)
 {
-	unsigned char hdr[CW_WIRE_HEADER];
-	char *answer = NULL, msg[128];
+	char small[CW_WIRE_HEADER + 1024], *answer = small + CW_WIRE_HEADER;
+	char msg[128];
+	ssize_t got;
 	uint32_t alen;
-	int fd, rc = -1;
+	size_t have;
+	int rc = -1;
 
-	memset(resp, 0, sizeof(*resp));
-	resp->decision.verdict = CW_VERDICT_DENY;
-	if ((fd = connect_daemon(socket_path, deadline, err, errlen)) < 0)
-		goto out;
-	cw_frame_header((uint32_t)len, hdr);
-	if (send_all(fd, hdr, sizeof(hdr), deadline) < 0 ||
-	    send_all(fd, payload, len, deadline) < 0) {
+	if ((got = recv_some(fd, small, CW_WIRE_HEADER, sizeof(small),
+	    deadline)) < 0) {
 		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
-		/*
-		 * A daemon that turns a caller away at the door answers
-		 * "busy" without reading and hangs up, so the send breaks;
-		 * its answer is still there to read.  It did nothing.
-		 */
-		if ((errno != EPIPE && errno != ECONNRESET) ||
-		    recv_all(fd, hdr, sizeof(hdr), deadline) < 0)
-			goto out;
-	} else {
-		/* From here on the daemon has the request and may act on it. */
-		rc = -2;
-		if (recv_all(fd, hdr, sizeof(hdr), deadline) < 0) {
-			snprintf(err, errlen, "%s: %s", socket_path,
-			    strerror(errno));
-			goto out;
-		}
+		return -1;
 	}
-	if (cw_frame_length(hdr, &alen) < 0) {
+	if (cw_frame_length((unsigned char *)small, &alen) < 0) {
 		snprintf(err, errlen, "%s: bad frame length", socket_path);
+		return -1;
+	}
+	/* Bytes past the frame (there are none from clearwayd) are ignored. */
+	have = (size_t)got - CW_WIRE_HEADER;
+	if (have > alen)
+		have = alen;
+	if (CW_WIRE_HEADER + (size_t)alen > sizeof(small)) {
+		if ((answer = malloc(alen)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", socket_path);
+			return -1;
+		}
+		memcpy(answer, small + CW_WIRE_HEADER, have);
+	}
+	if (have < alen && recv_some(fd, answer + have, alen - have,
+	    alen - have, deadline) < 0) {
+		snprintf(err, errlen, "%s: %s", socket_path, strerror(errno));
 		goto out;
 	}
-	if ((answer = malloc(alen)) == NULL ||
-	    recv_all(fd, answer, alen, deadline) < 0) {
-		snprintf(err, errlen, "%s: %s", socket_path,
-		    answer == NULL ? "out of memory" : strerror(errno));
-		goto out;
-	}
-	if (cw_response_parse(answer, alen, resp, msg, sizeof(msg)) < 0) {
+	if (parse(answer, alen, resp, msg, sizeof(msg)) < 0) {
 		snprintf(err, errlen, "%s: bad response: %s", socket_path, msg);
 		goto out;
 	}
 	rc = 0;
 out:
+	if (answer != small + CW_WIRE_HEADER)
+		free(answer);
+	return rc;
+}
+
+/*
+ * One exchange: the request's frame (header and payload, framelen bytes)
+ * out in one send, the answer into resp.  Returns as cw_client_call()
+ * does.
+ */
+static int
+exchange(const char *socket_path, long long deadline, const char *frame,
+    size_t framelen, cw_reply_parser parse, struct cw_response *resp,
+    char *err, size_t errlen)
+{
+	int fd, rc = -1, send_errno;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->decision.verdict = CW_VERDICT_DENY;
+	if ((fd = connect_daemon(socket_path, deadline, err, errlen)) < 0)
+		goto out;
+	if (send_all(fd, frame, framelen, deadline) < 0) {
+		send_errno = errno;
+		/*
+		 * A daemon that turns a caller away at the door answers
+		 * "busy" without reading and hangs up, so the send breaks;
+		 * its answer is still there to read.  It did nothing.
+		 */
+		if ((send_errno != EPIPE && send_errno != ECONNRESET) ||
+		    read_answer(fd, socket_path, deadline, parse, resp, err,
+		    errlen) < 0) {
+			snprintf(err, errlen, "%s: %s", socket_path,
+			    strerror(send_errno));
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	/* From here on the daemon has the request and may act on it. */
+	rc = -2;
+	if (read_answer(fd, socket_path, deadline, parse, resp, err,
+	    errlen) < 0)
+		goto out;
+	rc = 0;
+out:
 	if (fd >= 0)
 		close(fd);
-	free(answer);
 	return rc;
 }
 
 int
-cw_client_call(const char *socket_path, int timeout_ms,
-    const struct cw_request *req, struct cw_response *resp,
-    char *err, size_t errlen)
+cw_client_exchange(const char *socket_path, int timeout_ms,
+    const char *frame, size_t framelen, cw_reply_parser parse,
+    struct cw_response *resp, char *err, size_t errlen)
 {
 	long long deadline = cw_now_ms() + timeout_ms;
-	char *payload;
-	size_t len;
 	int rc, pause_ms = 5;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->decision.verdict = CW_VERDICT_DENY;
-	if ((payload = cw_request_encode(req, &len)) == NULL) {
-		snprintf(err, errlen, "cannot encode request");
-		return -1;
-	}
 	/*
 	 * "busy" means the daemon turned the request away before doing
 	 * anything (the caller over a per-uid bound, a queue full): asking
 	 * again a little later, within the same deadline, is safe.
 	 */
-	while ((rc = exchange(socket_path, deadline, payload, len, resp, err,
-	    errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
+	while ((rc = exchange(socket_path, deadline, frame, framelen, parse,
+	    resp, err, errlen)) == 0 && resp->status == CW_STATUS_BUSY &&
 	    cw_now_ms() + pause_ms < deadline) {
 		cw_response_free(resp);
 		retry_pause(&pause_ms, deadline);
 	}
-	free(payload);
 	return rc;
 }

@@ -36,4 +36,19 @@ int cw_client_call(const char *socket_path, int timeout_ms,
     const struct cw_request *req, struct cw_response *resp,
     char *err, size_t errlen);
 
+/* A parser of the answer's payload: cw_response_parse or cw_wire_reply_parse. */
+typedef int (*cw_reply_parser)(const char *buf, size_t len,
+    struct cw_response *out, char *err, size_t errlen);
+
+/*
+ * The transport under cw_client_call: sends frame (a header and its
+ * payload, framelen bytes, already encoded) and reads the answer into
+ * resp with parse, retrying "busy" within the deadline.  Returns as
+ * cw_client_call() does.  The PAM module calls it with its own codec
+ * (core/wire_lite.h), so that it links no libjansson.
+ */
+int cw_client_exchange(const char *socket_path, int timeout_ms,
+    const char *frame, size_t framelen, cw_reply_parser parse,
+    struct cw_response *resp, char *err, size_t errlen);
+
 #endif

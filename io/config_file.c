@@ -171,31 +171,6 @@ out:
 }
 
 int
-cw_calendar_load(const char *holidays_path, enum cw_division division,
-    struct cw_calendar *cal, char *err, size_t errlen)
-{
-	char *buf = NULL, msg[256];
-	size_t len;
-	int rc = -1;
-
-	cw_calendar_init(cal, division);
-	if (holidays_path == NULL)
-		return 0;
-	if (cw_read_root_file(holidays_path, CW_HOLIDAYS_MAX_BYTES, &buf,
-	    &len, err, errlen) < 0)
-		goto out;
-	if (cw_holidays_json_parse(buf, len, division, cal, msg,
-	    sizeof(msg)) < 0) {
-		snprintf(err, errlen, "%s: %s", holidays_path, msg);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(buf);
-	return rc;
-}
-
-int
 cw_secret_read(const char *path, char *buf, size_t buflen, char *err,
     size_t errlen)
 {

@@ -33,6 +33,7 @@
 #include "pam_args.h"
 #include "policy.h"
 #include "wire.h"
+#include "wire_lite.h"
 
 /* The module is built with hidden visibility; only these are exported. */
 #define CW_PAM_EXPORT __attribute__((visibility("default")))
@@ -293,15 +294,23 @@ static int
 ask_daemon(const struct call *c, const struct cw_request *req,
     struct cw_response *resp)
 {
-	char err[512], msg[CW_MESSAGE_MAX];
+	char err[512], msg[CW_MESSAGE_MAX], frame[CW_WIRE_LITE_REQUEST_MAX];
+	size_t len;
 
 	if (c->args.debug)
 		pam_syslog(c->pamh, LOG_DEBUG, "asking clearwayd at %s: user=%s "
 		    "service=%s rhost=%s tty=%s", c->config.daemon.socket,
 		    req->user, req->service, req->rhost, req->tty);
-	if (cw_client_call(c->config.daemon.socket,
-	    c->config.daemon.client_timeout_ms, req, resp, err,
-	    sizeof(err)) < 0) {
+	memset(resp, 0, sizeof(*resp));
+	resp->decision.verdict = CW_VERDICT_DENY;
+	/* The module's own codec: no libjansson in sshd (wire_lite.h). */
+	if (cw_wire_request_format(req, frame, sizeof(frame), &len) < 0) {
+		pam_syslog(c->pamh, LOG_ERR, "cannot encode the request");
+		return -1;
+	}
+	if (cw_client_exchange(c->config.daemon.socket,
+	    c->config.daemon.client_timeout_ms, frame, len,
+	    cw_wire_reply_parse, resp, err, sizeof(err)) < 0) {
 		pam_syslog(c->pamh, LOG_ERR, "clearwayd unreachable: %s", err);
 		return -1;
 	}

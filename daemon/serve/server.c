@@ -30,6 +30,8 @@
 #include "audit/events.h"
 #include "serve/handlers.h"
 #include "wire.h"
+#include "wire_fast.h"
+#include "wire_lite.h"
 #include "serve/server_int.h"
 
 /* Closes c and frees what it holds; the slot is free again. */
@@ -45,27 +47,55 @@ serve_conn_close(struct conn *c)
 }
 
 /*
- * Queues resp on c; the connection closes once it is written.  If no answer
- * can be built the connection closes at once, and the client denies.
+ * Answers c with resp, at once: the frame is built on the stack (a plain
+ * answer by wire_lite.c, with no allocation; one with data by jansson)
+ * and sent; only what the socket does not take now waits in c->out for
+ * POLLOUT.  The connection closes once the answer is written.  If no
+ * answer can be built the connection closes at once, and the client
+ * denies.
  */
 static void
 conn_respond(struct conn *c, const struct cw_response *resp)
 {
-	size_t len;
-	char *payload = cw_response_encode(resp, &len);
+	char small[1024], *frame = small, *payload = NULL;
+	size_t len, plen;
+	ssize_t n;
 
 	free(c->out);
 	c->out = NULL;
-	if (payload == NULL || (c->out = malloc(CW_WIRE_HEADER + len)) == NULL) {
+	if (cw_wire_response_format(resp, small, sizeof(small), &len) < 0) {
+		if ((payload = cw_response_encode(resp, &plen)) == NULL ||
+		    (frame = malloc(CW_WIRE_HEADER + plen)) == NULL) {
+			free(payload);
+			serve_conn_close(c);
+			return;
+		}
+		cw_frame_header((uint32_t)plen, (unsigned char *)frame);
+		memcpy(frame + CW_WIRE_HEADER, payload, plen);
+		len = CW_WIRE_HEADER + plen;
 		free(payload);
+	}
+	n = send(c->fd, frame, len, MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		n = 0;
+	if (n < 0 || (size_t)n == len) {
+		serve_conn_close(c);    /* answered (or the client is gone) */
+		goto out;
+	}
+	/* The rest when the socket takes it (build_pollset: POLLOUT). */
+	if (frame == small && (frame = malloc(len)) != NULL)
+		memcpy(frame, small, len);
+	if (frame == NULL) {
 		serve_conn_close(c);
 		return;
 	}
-	cw_frame_header((uint32_t)len, (unsigned char *)c->out);
-	memcpy(c->out + CW_WIRE_HEADER, payload, len);
-	c->outlen = CW_WIRE_HEADER + len;
-	c->outoff = 0;
-	free(payload);
+	c->out = frame;
+	c->outlen = len;
+	c->outoff = (size_t)n;
+	frame = small;          /* owned by c now */
+out:
+	if (frame != small)
+		free(frame);
 }
 
 /*
@@ -148,8 +178,27 @@ caller_name(struct cw_server *srv, struct conn *c, char *name,
 	return false;
 }
 
+/* A parked request's payload, kept until its caller's name is known. */
 static void
-handle_request(struct cw_server *srv, struct conn *c)
+keep_body(struct conn *c, const char *body, size_t bodylen)
+{
+	if ((c->body = malloc(bodylen)) == NULL) {
+		serve_conn_close(c);    /* the client denies */
+		return;
+	}
+	memcpy(c->body, body, bodylen);
+	c->bodylen = (uint32_t)bodylen;
+	c->bodygot = bodylen;
+}
+
+/*
+ * The request whose payload is body (bodylen bytes: c->body, or a frame
+ * still on conn_read's stack, copied to c->body only when the request is
+ * parked for its caller's name).
+ */
+static void
+handle_request(struct cw_server *srv, struct conn *c, const char *body,
+    size_t bodylen)
 {
 	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync,
 	    &srv->denylist };
@@ -162,7 +211,10 @@ handle_request(struct cw_server *srv, struct conn *c)
 
 	memset(&resp, 0, sizeof(resp));
 	c->naming = false;
-	if (cw_request_parse(c->body, c->bodylen, &req, err, sizeof(err)) < 0) {
+	/* The PAM module's requests without jansson (wire_fast.c); the
+	 * rest, and every error, as before. */
+	if (cw_request_parse_fast(body, bodylen, &req) != 0 &&
+	    cw_request_parse(body, bodylen, &req, err, sizeof(err)) < 0) {
 		cw_warn("socket: bad request from uid %u pid %d: %s",
 		    (unsigned)c->uid, (int)c->pid, err);
 		resp.status = CW_STATUS_BAD_REQUEST;
@@ -171,8 +223,11 @@ handle_request(struct cw_server *srv, struct conn *c)
 		conn_respond(c, &resp);
 		return;
 	}
-	if (!caller_name(srv, c, name, &namep))
+	if (!caller_name(srv, c, name, &namep)) {
+		if (c->naming && body != c->body)
+			keep_body(c, body, bodylen);
 		return;
+	}
 	cw_caller_identify(&caller, c->uid, c->pid, namep, srv->db, srv->cfg,
 	    (int64_t)time(NULL));
 	if ((job = cw_handle_request(&h, &caller, &req, &resp)) != NULL) {
@@ -195,12 +250,60 @@ refuse_frame(struct conn *c, const char *why)
 	conn_respond(c, &resp);
 }
 
+/*
+ * The first read of a connection: one recv for the header and the payload
+ * together, which is all a PAM request needs (it is sent in one piece).
+ * A whole frame is answered from the stack; a part of one is kept for
+ * conn_read's slow path.  Bytes past the frame are ignored, as before.
+ */
+static void
+conn_read_first(struct cw_server *srv, struct conn *c)
+{
+	char frame[CW_WIRE_HEADER + 2048];
+	ssize_t n = recv(c->fd, frame, sizeof(frame), 0);
+	size_t got;
+
+	if (n <= 0) {
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		serve_conn_close(c);
+		return;
+	}
+	got = (size_t)n;
+	if (got < CW_WIRE_HEADER) {
+		memcpy(c->hdr, frame, got);
+		c->hdrgot = got;
+		return;
+	}
+	memcpy(c->hdr, frame, CW_WIRE_HEADER);
+	c->hdrgot = CW_WIRE_HEADER;
+	if (cw_frame_length(c->hdr, &c->bodylen) < 0) {
+		refuse_frame(c, "frame length out of bounds");
+		return;
+	}
+	got -= CW_WIRE_HEADER;
+	if (got >= c->bodylen) {
+		handle_request(srv, c, frame + CW_WIRE_HEADER, c->bodylen);
+		return;
+	}
+	if ((c->body = malloc(c->bodylen)) == NULL) {
+		serve_conn_close(c);
+		return;
+	}
+	memcpy(c->body, frame + CW_WIRE_HEADER, got);
+	c->bodygot = got;
+}
+
 /* Reads what is there; answers once a whole frame has arrived. */
 static void
 conn_read(struct cw_server *srv, struct conn *c)
 {
 	ssize_t n;
 
+	if (c->hdrgot == 0) {
+		conn_read_first(srv, c);
+		return;
+	}
 	if (c->hdrgot < CW_WIRE_HEADER) {
 		n = recv(c->fd, c->hdr + c->hdrgot, CW_WIRE_HEADER - c->hdrgot, 0);
 		if (n <= 0)
@@ -220,7 +323,7 @@ conn_read(struct cw_server *srv, struct conn *c)
 		goto gone;
 	c->bodygot += (size_t)n;
 	if (c->bodygot == c->bodylen)
-		handle_request(srv, c);
+		handle_request(srv, c, c->body, c->bodylen);
 	return;
 gone:
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -468,7 +571,8 @@ resume_named(struct cw_server *srv)
 	cw_caller_names_ack(srv->names);
 	for (i = 0; i < srv->nconns; i++)
 		if (srv->conns[i].fd >= 0 && srv->conns[i].naming)
-			handle_request(srv, &srv->conns[i]);
+			handle_request(srv, &srv->conns[i],
+			    srv->conns[i].body, srv->conns[i].bodylen);
 }
 
 /*

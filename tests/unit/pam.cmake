@@ -35,3 +35,21 @@ fi
 add_test(NAME pam_exports
   COMMAND sh -c "${CW_PAM_EXPORTS_CHECK}" pam_exports $<TARGET_FILE:pam_clearway>)
 set_tests_properties(pam_exports PROPERTIES LABELS unit)
+
+# The module brings its own small codec (core/wire_lite.c) so that a logon
+# does not load libjansson into sshd: no NEEDED entry for it, and no
+# json_* symbol left to resolve (docs/performance.md).
+set(CW_PAM_NO_JANSSON_CHECK [=[
+set -e
+n=$(readelf -d "$1" | grep -c -i 'jansson' || true)
+u=$(nm -D --undefined-only "$1" | grep -c ' json_' || true)
+readelf -d "$1" | grep NEEDED
+if [ "$n" -ne 0 ] || [ "$u" -ne 0 ]
+then
+  echo "pam_clearway.so needs libjansson ($n NEEDED, $u json_ symbols)" >&2
+  exit 1
+fi
+]=])
+add_test(NAME pam_no_jansson
+  COMMAND sh -c "${CW_PAM_NO_JANSSON_CHECK}" pam_no_jansson $<TARGET_FILE:pam_clearway>)
+set_tests_properties(pam_no_jansson PROPERTIES LABELS unit)
