@@ -189,8 +189,8 @@ report_staleness(struct cw_sync *s)
 	}
 }
 
-static void
-handoff(struct cw_sync *s, struct cw_delta *d)
+void
+cw_sync_handoff(struct cw_sync *s, struct cw_delta *d)
 {
 	uint64_t one = 1;
 
@@ -386,7 +386,7 @@ reload(struct cw_sync *s)
 	if (d->replace != NULL)
 		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
-	handoff(s, d);
+	cw_sync_handoff(s, d);
 	mark_contact(s);
 }
 
@@ -465,7 +465,7 @@ mirror_start(struct cw_sync *s)
 	int rc;
 
 	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
-	    sync_stopping, s, &rc, err, sizeof(err));
+	    sync_stopping, s, &s->early_hooks, &rc, err, sizeof(err));
 	if (s->mirror == NULL && stopping(s))
 		return;
 	if (s->mirror == NULL) {
@@ -552,6 +552,8 @@ mirror_main(void *arg)
 	while (!stopping(s)) {
 		/* Only the sync leader's mirror runs (sync_lead.h). */
 		if (!cw_sync_lead(s)) {
+			/* What this mirror did not write, the leader's will. */
+			cw_early_orphan(&s->early);
 			cw_sync_lead_wait(s);
 			continue;
 		}
@@ -573,6 +575,7 @@ mirror_main(void *arg)
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
 	cw_sync_lead_end(s);
+	cw_early_deny_free(&s->early);
 	return NULL;
 }
 
@@ -690,6 +693,10 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	    cfg->daemon.revoke_leavers);
 	cw_watch_set_stopping(&s->watch, sync_stopping, s);
 	cw_wake_init(&s->wake);
+	cw_early_deny_init(&s->early, s, cfg->policy.training_validity_days > 0 ?
+	    (unsigned)cfg->policy.training_validity_days : 0, true);
+	s->early_hooks = (struct cw_mirror_early){ cw_early_change,
+	    cw_early_written, &s->early };
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
 		goto fail;
 	s->follow_started = true;

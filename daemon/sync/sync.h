@@ -20,6 +20,8 @@
 #include "config.h"
 #include "lib/namebox.h"
 #include "lib/wake.h"
+#include "sync/early_deny.h"
+#include "sync/ldap_mirror.h"
 #include "sync/entry_watch.h"
 #include "model/policy_db.h"
 #include "store/redis.h"
@@ -84,6 +86,8 @@ struct cw_sync {
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
+	struct cw_early_deny early;     /* changes that deny, ahead */
+	struct cw_mirror_early early_hooks;
 	int backoff_ms;
 	long long next_ldap_ms;
 	/* The leader's lease (sync_lead.c), fencing mirror_store. */
@@ -103,6 +107,12 @@ struct cw_sync {
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
     struct cw_redis *follow, struct cw_redis *mirror,
     struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen);
+
+/*
+ * Queues d for the server and wakes it (the follow thread's deltas, and
+ * the mirror's early ones: sync/ only).
+ */
+void cw_sync_handoff(struct cw_sync *s, struct cw_delta *d);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);

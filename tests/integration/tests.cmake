@@ -90,7 +90,7 @@ add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_claim.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_report.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_steps.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                ${PROJECT_SOURCE_DIR}/daemon/sync/ldap_conn.c)

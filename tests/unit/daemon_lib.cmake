@@ -12,7 +12,7 @@ set_tests_properties(unit_daemon_lib PROPERTIES LABELS unit TIMEOUT 60)
 # daemon/model: the compact staff store gives the old path's records and
 # decisions (issue 14, small hosts).
 add_executable(test_staff_store ${CMAKE_CURRENT_LIST_DIR}/test_staff_store.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(test_staff_store PRIVATE cwredis PkgConfig::CMOCKA)
