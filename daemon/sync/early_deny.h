@@ -5,7 +5,8 @@
  * keeps them; sync.c hands deltas over).
  *
  * The mirror thread calls cw_early_change for every change of its persist
- * phase (the refresh is bulk, and written before anyone waits on it), and
+ * phase and of a refresh from a cookie (what changed while it was away,
+ * e.g. after a failed write; a full refresh is bulk, left to Redis), and
  * cw_early_written after each batch reached Redis.  A staff change that
  * makes the person denied by their own gates, or a removal, is handed
  * over at once as an early delta; its uuid is remembered until a batch

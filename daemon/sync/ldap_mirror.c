@@ -159,7 +159,9 @@ pending_add(struct cw_mirror *m, enum cw_kind kind, const char *uuid,
 	if ((p->uuid = strdup(uuid)) == NULL)
 		goto oom;
 	m->npending++;
-	if (!m->refreshing && m->early != NULL)
+	/* A refresh from a cookie brings what changed meanwhile (a full
+	 * one, everything: bulk, left to Redis). */
+	if ((!m->refreshing || m->had_cookie) && m->early != NULL)
 		m->early->change(m->early->arg, kind, uuid, json);
 	return 0;
 oom:

@@ -38,7 +38,8 @@ typedef bool (*cw_mirror_stopping_fn)(void *arg);
 
 /*
  * Optional hooks for changes ahead of their write (sync/early_deny.h):
- * change() for each change of the persist phase as it arrives (json
+ * change() for each change of the persist phase, or of a refresh from
+ * a cookie, as it arrives (json
  * NULL: removed), written() after each batch reached Redis.
  */
 struct cw_mirror_early {

@@ -174,3 +174,10 @@ set_tests_properties(audit_daemon PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME requests COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/requests_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(requests PROPERTIES LABELS integration TIMEOUT 300)
+
+# Changes that deny reach the decision ahead of Redis (issue 12): with
+# Redis refusing writes, a leaver written to LDAP is denied; Redis's
+# deltas never re-allow; a loosening goes through Redis; role host too.
+add_test(NAME early_deny COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/early_deny_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(early_deny PROPERTIES LABELS integration TIMEOUT 180)
