@@ -188,6 +188,15 @@ cw_db_set_revoked(struct cw_db *db, struct cw_strmap *revoked)
 }
 
 void
+cw_db_change_revoked(struct cw_db *db, const struct cw_strmap *add,
+    const struct cw_strmap *del)
+{
+	/* Out of memory for an addition: the next full set brings it. */
+	(void)cw_strmap_add_keys(&db->revoked, add);
+	cw_strmap_drop_keys(&db->revoked, del);
+}
+
+void
 cw_db_set_elevations(struct cw_db *db, struct cw_strmap *elevations)
 {
 	cw_strmap_clear(&db->elevations, cw_db_free_elevations);
@@ -472,6 +481,8 @@ cw_delta_new(long long generation)
 	cw_strmap_init(&d->revoked);
 	cw_strmap_init(&d->elevations);
 	cw_strmap_init(&d->suspended);
+	cw_strmap_init(&d->revoked_add);
+	cw_strmap_init(&d->revoked_del);
 	return d;
 }
 
@@ -512,6 +523,8 @@ cw_delta_free(struct cw_delta *d)
 	cw_strmap_clear(&d->revoked, NULL);
 	cw_strmap_clear(&d->elevations, cw_db_free_elevations);
 	cw_strmap_clear(&d->suspended, free);
+	cw_strmap_clear(&d->revoked_add, NULL);
+	cw_strmap_clear(&d->revoked_del, NULL);
 	cw_db_free(d->replace);
 	free(d);
 }
@@ -548,6 +561,8 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 	}
 	if (d->has_revoked)
 		cw_db_set_revoked(*dbp, &d->revoked);
+	else if (d->revoked_changes)
+		cw_db_change_revoked(*dbp, &d->revoked_add, &d->revoked_del);
 	if (d->has_elevations)
 		cw_db_set_elevations(*dbp, &d->elevations);
 	if (d->has_suspended)

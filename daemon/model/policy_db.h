@@ -111,6 +111,9 @@ void cw_db_remove(struct cw_db *db, const char *uuid);
 
 /* Replace the revoked set / elevations wholesale (they are small). */
 void cw_db_set_revoked(struct cw_db *db, struct cw_strmap *revoked);
+/* Adds the keys of add to the revoked set and removes those of del. */
+void cw_db_change_revoked(struct cw_db *db, const struct cw_strmap *add,
+    const struct cw_strmap *del);
 void cw_db_set_elevations(struct cw_db *db, struct cw_strmap *elevations);
 void cw_db_free_elevations(void *ue);
 
@@ -183,6 +186,13 @@ struct cw_delta {
 	size_t nchanges, cap;
 	bool has_revoked, has_elevations, has_suspended;
 	struct cw_strmap revoked, elevations, suspended;
+	/*
+	 * Instead of the whole revoked set (has_revoked false): uids now in
+	 * it and no longer in it (Redis's, then the deny-list's changes once
+	 * the loss guard has seen them: store_guard.h).
+	 */
+	bool revoked_changes;
+	struct cw_strmap revoked_add, revoked_del;
 	struct cw_delta *next;          /* hand-over queue */
 };
 

@@ -255,6 +255,37 @@ revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
 	cw_strmap_clear(&n.unsent, NULL);
 }
 
+/*
+ * Only the changes of the revoked set arrived (the guard has applied
+ * them to the deny-list): each user newly in it is handed over alone.
+ * A user who left it (a reinstate: rare) makes the whole deny-list go
+ * over, as the host thread then drops them from its journal.
+ */
+static void
+revoked_changes(struct cw_sync *s, const struct cw_delta *d)
+{
+	struct news n;
+
+	if (d->revoked_del.count > 0) {
+		struct cw_strmap all;
+
+		cw_strmap_init(&all);
+		if (cw_strmap_add_keys(&all, cw_guard_denied(&s->guard)) == 0)
+			revoked_changed(s, &all);
+		cw_strmap_clear(&all, NULL);
+		return;
+	}
+	n.s = s;
+	n.changed = false;
+	cw_strmap_init(&n.unsent);
+	cw_strmap_foreach(&d->revoked_add, note_revoked, &n);
+	if (n.changed) {
+		(void)cw_strmap_add_keys(&s->last_revoked, &d->revoked_add);
+		cw_strmap_drop_keys(&s->last_revoked, &n.unsent);
+	}
+	cw_strmap_clear(&n.unsent, NULL);
+}
+
 static bool stopping(struct cw_sync *);
 
 /* The mirror (during a long refresh), the entry watch (filing many
@@ -360,6 +391,8 @@ reload(struct cw_sync *s)
 	}
 	if (d->has_revoked)
 		cw_guard_revoked(&s->guard, d);
+	else if (d->revoked_changes)
+		cw_guard_revoked_changes(&s->guard, d);
 	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
 	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
 		/*
@@ -381,6 +414,8 @@ reload(struct cw_sync *s)
 		cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
 	if (d->has_revoked)
 		revoked_changed(s, &d->revoked);
+	else if (d->revoked_changes)
+		revoked_changes(s, d);
 	s->generation = d->generation;
 	s->have_db = true;
 	if (d->replace != NULL)
