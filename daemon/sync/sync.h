@@ -114,6 +114,14 @@ int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
  */
 void cw_sync_handoff(struct cw_sync *s, struct cw_delta *d);
 
+/*
+ * The follow thread's hand-over to the host thread (sync_revoked.c):
+ * the revoked set as it now is (the deny-list), or only its changes
+ * (d->revoked_changes); each user newly in it is put alone too.
+ */
+void cw_sync_revoked_set(struct cw_sync *s, const struct cw_strmap *revoked);
+void cw_sync_revoked_changes(struct cw_sync *s, const struct cw_delta *d);
+
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);
 
