@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "model/early.h"
 #include "model/policy_db.h"
 #include "revoke/revocation_steps.h"
 
@@ -24,6 +25,7 @@ cw_db_new(void)
 	cw_strmap_init(&db->revoked);
 	cw_strmap_init(&db->elevations);
 	cw_strmap_init(&db->suspended);
+	cw_strmap_init(&db->early);
 	return db;
 }
 
@@ -71,6 +73,7 @@ cw_db_free(struct cw_db *db)
 	cw_strmap_clear(&db->revoked, NULL);
 	cw_strmap_clear(&db->elevations, cw_db_free_elevations);
 	cw_strmap_clear(&db->suspended, free);
+	cw_early_clear(db);
 	free(db->host_classes);
 	free(db->roles);
 	free(db);
@@ -182,6 +185,15 @@ cw_db_set_revoked(struct cw_db *db, struct cw_strmap *revoked)
 	cw_strmap_clear(&db->revoked, NULL);
 	db->revoked = *revoked;
 	cw_strmap_init(revoked);
+}
+
+void
+cw_db_change_revoked(struct cw_db *db, const struct cw_strmap *add,
+    const struct cw_strmap *del)
+{
+	/* Out of memory for an addition: the next full set brings it. */
+	(void)cw_strmap_add_keys(&db->revoked, add);
+	cw_strmap_drop_keys(&db->revoked, del);
 }
 
 void
@@ -324,10 +336,14 @@ ambiguous(struct cw_db *db, const char *uid, size_t count)
 const struct cw_staff *
 cw_db_staff(struct cw_db *db, const char *uid)
 {
+	struct cw_db_entry *early;
 	size_t count;
-	uint32_t i = cw_sstore_find_uid(&db->staff, uid, &count);
+	uint32_t i;
 
-	if (i == CW_SREC_NONE)
+	/* A change that denies, ahead of Redis (early.h). */
+	if (cw_early_lookup(db, uid, &early))
+		return early != NULL ? &early->rec.staff : NULL;
+	if ((i = cw_sstore_find_uid(&db->staff, uid, &count)) == CW_SREC_NONE)
 		return NULL;
 	if (count > 1)
 		return ambiguous(db, uid, count);
@@ -337,9 +353,13 @@ cw_db_staff(struct cw_db *db, const char *uid)
 const struct cw_db_entry *
 cw_db_staff_entry(struct cw_db *db, const char *uid)
 {
+	struct cw_db_entry *early;
 	size_t count;
-	uint32_t i = cw_sstore_find_uid(&db->staff, uid, &count);
+	uint32_t i;
 
+	if (cw_early_lookup(db, uid, &early))
+		return early;
+	i = cw_sstore_find_uid(&db->staff, uid, &count);
 	return i != CW_SREC_NONE && count == 1 ? view_of(db, i) : NULL;
 }
 
@@ -461,6 +481,8 @@ cw_delta_new(long long generation)
 	cw_strmap_init(&d->revoked);
 	cw_strmap_init(&d->elevations);
 	cw_strmap_init(&d->suspended);
+	cw_strmap_init(&d->revoked_add);
+	cw_strmap_init(&d->revoked_del);
 	return d;
 }
 
@@ -501,6 +523,8 @@ cw_delta_free(struct cw_delta *d)
 	cw_strmap_clear(&d->revoked, NULL);
 	cw_strmap_clear(&d->elevations, cw_db_free_elevations);
 	cw_strmap_clear(&d->suspended, free);
+	cw_strmap_clear(&d->revoked_add, NULL);
+	cw_strmap_clear(&d->revoked_del, NULL);
 	cw_db_free(d->replace);
 	free(d);
 }
@@ -510,7 +534,14 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 {
 	size_t i;
 
+	if (d->origin != CW_DELTA_REDIS) {
+		cw_early_apply(*dbp, d);
+		cw_delta_free(d);
+		return;
+	}
 	if (d->replace != NULL) {
+		if (*dbp != NULL)
+			cw_early_move(*dbp, d->replace);
 		cw_db_free(*dbp);
 		*dbp = d->replace;
 		d->replace = NULL;
@@ -530,10 +561,13 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 	}
 	if (d->has_revoked)
 		cw_db_set_revoked(*dbp, &d->revoked);
+	else if (d->revoked_changes)
+		cw_db_change_revoked(*dbp, &d->revoked_add, &d->revoked_del);
 	if (d->has_elevations)
 		cw_db_set_elevations(*dbp, &d->elevations);
 	if (d->has_suspended)
 		cw_db_set_suspended(*dbp, &d->suspended);
 	(*dbp)->generation = d->generation;
+	cw_early_settle(*dbp, d);
 	cw_delta_free(d);
 }

@@ -76,6 +76,9 @@ struct cw_db {
 	struct cw_strmap revoked;       /* uid -> (void *)1 */
 	struct cw_strmap elevations;    /* uid -> struct cw_user_elevations */
 	struct cw_strmap suspended;     /* uid -> struct cw_suspension */
+	/* uid -> struct cw_early_entry: changes that deny, ahead of Redis
+	 * (model/early.h); read before the staff store. */
+	struct cw_strmap early;
 	size_t counts[CW_KIND_COUNT];
 
 	/* Host classes and roles are few: kept as sorted arrays, rebuilt
@@ -108,6 +111,9 @@ void cw_db_remove(struct cw_db *db, const char *uuid);
 
 /* Replace the revoked set / elevations wholesale (they are small). */
 void cw_db_set_revoked(struct cw_db *db, struct cw_strmap *revoked);
+/* Adds the keys of add to the revoked set and removes those of del. */
+void cw_db_change_revoked(struct cw_db *db, const struct cw_strmap *add,
+    const struct cw_strmap *del);
 void cw_db_set_elevations(struct cw_db *db, struct cw_strmap *elevations);
 void cw_db_free_elevations(void *ue);
 
@@ -158,13 +164,35 @@ struct cw_change {
 	struct cw_db_entry *entry;
 };
 
+/*
+ * Where a delta comes from: Redis (the follow thread), or the mirror
+ * ahead of Redis (model/early.h): an early one carries staff changes that
+ * deny (entry NULL: removed), a written one names the uuids of early
+ * changes that reached Redis at `generation`, an orphaned one those
+ * another daemon's mirror will write.
+ */
+enum cw_delta_origin {
+	CW_DELTA_REDIS = 0,
+	CW_DELTA_EARLY,
+	CW_DELTA_WRITTEN,
+	CW_DELTA_ORPHANED
+};
+
 struct cw_delta {
+	enum cw_delta_origin origin;
 	long long generation;
 	struct cw_db *replace;          /* non-NULL: use this db instead */
 	struct cw_change *changes;
 	size_t nchanges, cap;
 	bool has_revoked, has_elevations, has_suspended;
 	struct cw_strmap revoked, elevations, suspended;
+	/*
+	 * Instead of the whole revoked set (has_revoked false): uids now in
+	 * it and no longer in it (Redis's, then the deny-list's changes once
+	 * the loss guard has seen them: store_guard.h).
+	 */
+	bool revoked_changes;
+	struct cw_strmap revoked_add, revoked_del;
 	struct cw_delta *next;          /* hand-over queue */
 };
 
@@ -173,7 +201,11 @@ int cw_delta_add(struct cw_delta *d, const char *uuid,
     struct cw_db_entry *e);
 void cw_delta_free(struct cw_delta *d);
 
-/* Applies d to *db (replacing *db when d->replace is set); consumes d. */
+/*
+ * Applies d to *db (replacing *db when d->replace is set; the early
+ * overlay moves to the new db); consumes d.  A delta not from Redis
+ * changes only the overlay (early.h), never the generation.
+ */
 void cw_db_apply(struct cw_db **db, struct cw_delta *d);
 
 #endif

@@ -597,6 +597,11 @@ host_revoked(struct cw_revoker *r, const char *uid)
 	struct host_job *j;
 	void *old;
 
+	/* Revoked now, though no whole set says so yet (the sync hands
+	 * over a revocation alone: sync.c), so that journal_done records
+	 * its end. */
+	if (r->have_revoked_now)
+		(void)cw_strmap_put(&r->revoked_now, uid, (void *)1, &old);
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	snprintf(j->uid, sizeof(j->uid), "%s", uid);

@@ -537,3 +537,115 @@ cw_guard_revoked(struct cw_guard *g, struct cw_delta *d)
 	uids_free(&lost);
 	return repaired;
 }
+
+/*
+ * The users of del that this host denies: taken off when reinstated since
+ * it stamped them (then left in del), otherwise put in lost and dropped
+ * from del (Redis forgot them).  -1 when the markers cannot be read: all
+ * are kept, and dropped from del.
+ */
+static int
+changes_missing(struct cw_guard *g, struct cw_strmap *del, struct uids *lost,
+    bool *changed)
+{
+	struct cw_reinstate_mark *marks = NULL;
+	struct uids asked = { NULL, 0 };
+	char err[256];
+	size_t i;
+	int rc = -1;
+
+	if (keys_of(del, NULL, &asked) < 0)
+		return -1;
+	/* Only those the deny-list holds need a marker. */
+	for (i = 0; i < asked.n; i++)
+		if (cw_strmap_get(&g->hs.denied, asked.v[i]) == NULL) {
+			free(asked.v[i]);
+			asked.v[i--] = asked.v[--asked.n];
+		}
+	if (asked.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((marks = calloc(asked.n, sizeof(*marks))) == NULL ||
+	    (lost->v = calloc(asked.n, sizeof(*lost->v))) == NULL ||
+	    cw_store_reinstated(g->store, (const char *const *)asked.v,
+	    asked.n, marks, err, sizeof(err)) < 0) {
+		cw_strmap_clear(del, NULL);     /* keep denying them all */
+		goto out;
+	}
+	for (i = 0; i < asked.n; i++) {
+		const struct cw_stamp *st = cw_strmap_get(&g->hs.denied,
+		    asked.v[i]);
+
+		if (marks[i].epoch[0] != '\0' &&
+		    strcmp(marks[i].epoch, st->epoch) == 0 &&
+		    marks[i].gen > st->gen) {
+			free(cw_strmap_remove(&g->hs.denied, asked.v[i]));
+			cw_log_auth(LOG_NOTICE, "reinstated user %s: no longer "
+			    "denied as revoked on this host", asked.v[i]);
+			*changed = true;
+			continue;
+		}
+		(void)cw_strmap_remove(del, asked.v[i]);
+		lost->v[lost->n++] = asked.v[i];
+		asked.v[i] = NULL;
+	}
+	rc = 0;
+out:
+	uids_free(&asked);
+	free(marks);
+	return rc;
+}
+
+/* Puts lost back into Redis (not a read-only host), stamped anew. */
+static void
+reassert_lost(struct cw_guard *g, const struct uids *lost)
+{
+	char err[256];
+	long long gen;
+	size_t i;
+
+	if (g->read_only) {
+		cw_warn("redis: %zu revoked users this host denies are not in "
+		    "the store; they stay denied here (a central daemon "
+		    "re-asserts them)", lost->n);
+		return;
+	}
+	gen = cw_store_reassert(g->store, (const char *const *)lost->v,
+	    lost->n, err, sizeof(err));
+	if (gen < 0) {
+		cw_err("redis: cannot re-assert %zu revoked users: %s "
+		    "(retrying; they stay denied here)", lost->n, err);
+		g->verify = true;
+		return;
+	}
+	for (i = 0; i < lost->n; i++)
+		(void)cw_hoststate_stamp(&g->hs, lost->v[i], g->hs.epoch, gen);
+	report(g, lost, 0);
+}
+
+void
+cw_guard_revoked_changes(struct cw_guard *g, struct cw_delta *d)
+{
+	struct add a = { g, d->generation, false, 0 };
+	struct uids lost = { NULL, 0 };
+	bool changed;
+
+	if (d->generation > g->hs.gen)
+		g->hs.gen = d->generation;
+	cw_strmap_foreach(&d->revoked_add, add_revoked, &a);
+	changed = a.changed || g->dirty;
+	g->dirty = false;
+	/* Not on the deny-list: nothing to take off (del holds only what
+	 * the deny-list loses, for the server). */
+	if (changes_missing(g, &d->revoked_del, &lost, &changed) < 0)
+		g->verify = true;
+	if (lost.n > 0) {
+		reassert_lost(g, &lost);
+		changed = true;
+	}
+	if (changed)
+		persist(g);
+	uids_free(&lost);
+}
+

@@ -96,4 +96,16 @@ void cw_guard_suspect(struct cw_guard *g);
  */
 bool cw_guard_revoked(struct cw_guard *g, struct cw_delta *d);
 
+/*
+ * The same for a delta that carries only the changes of the revoked set
+ * (d->revoked_changes: the users its log names, in or out of it now):
+ * users now in it are added (stamped); users out of it leave the
+ * deny-list only with a newer reinstate marker, otherwise they are put
+ * back into Redis and stay denied.  Then d->revoked_add and revoked_del
+ * are the deny-list's changes (del keeps only those it lost), persisted.
+ * The whole set is compared at the guard's next check (a minute at most,
+ * or after any outage or loss).
+ */
+void cw_guard_revoked_changes(struct cw_guard *g, struct cw_delta *d);
+
 #endif

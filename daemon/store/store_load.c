@@ -3,7 +3,9 @@
  * store_load.c - the policy data as a delta for model/: everything in one
  * MULTI/EXEC (a cold start, or a change log that cannot explain the gap),
  * or what the change log names since a generation, re-read and parsed.
- * The revoked set and the elevations travel in full with either.
+ * The revoked set travels in full with a full load or check, otherwise as
+ * the membership of the users the log names; elevations and suspensions
+ * in full whenever the log names them.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -137,24 +139,31 @@ load_suspended(struct cw_delta *d, const redisReply *r, size_t *skipped,
 	return 0;
 }
 
-/* The small sets every delta carries in full. */
+/*
+ * The small sets, each in full: elevations and suspensions, and the
+ * revoked set when with_revoked (at 100,000 staff thousands of users:
+ * only for a full load or check, see catch_up).
+ */
 static int
-load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
-    char *err, size_t errlen)
+load_small(struct cw_store *st, struct cw_delta *d, bool with_revoked,
+    size_t *skipped, char *err, size_t errlen)
 {
 	char rkey[CW_KEY_MAX], ekey[CW_KEY_MAX], skey[CW_KEY_MAX];
 	const char *sm[] = { "SMEMBERS", rkey }, *hg[] = { "HGETALL", ekey };
 	const char *hs[] = { "HGETALL", skey };
 	redisReply *r;
-	int rc;
+	int rc = 0;
 
 	cw_key(rkey, sizeof(rkey), st->prefix, CW_KEY_REVOKED);
 	cw_key(ekey, sizeof(ekey), st->prefix, CW_KEY_ELEVATIONS);
 	cw_key(skey, sizeof(skey), st->prefix, CW_KEY_SUSPENDED);
-	if ((r = cw_redis_call(st->redis, err, errlen, 2, sm, NULL)) == NULL)
-		return -1;
-	rc = load_revoked(d, r);
-	freeReplyObject(r);
+	if (with_revoked) {
+		if ((r = cw_redis_call(st->redis, err, errlen, 2, sm,
+		    NULL)) == NULL)
+			return -1;
+		rc = load_revoked(d, r);
+		freeReplyObject(r);
+	}
 	if (rc < 0 || (r = cw_redis_call(st->redis, err, errlen, 2, hg,
 	    NULL)) == NULL)
 		return -1;
@@ -168,12 +177,87 @@ load_small(struct cw_store *st, struct cw_delta *d, size_t *skipped,
 	return rc;
 }
 
+struct members {
+	const char **uids;
+	size_t n;
+};
+
+static void
+list_uid(const char *uid, void *value, void *arg)
+{
+	struct members *m = arg;
+
+	(void)value;
+	m->uids[m->n++] = uid;
+}
+
 /*
- * Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1;
- * an item of the small sets ("r:", "e:", "s:") sets *sets instead.
+ * What the log's "r:" items changed: each named user's membership of the
+ * revoked set now (SMISMEMBER), into d->revoked_add (in it) and
+ * d->revoked_del (not in it), instead of the whole set.  0 or -1.
  */
 static int
-parse_log(const char *s, struct cw_strmap *touched, bool *sets)
+load_revoked_changes(struct cw_store *st, struct cw_delta *d,
+    const struct cw_strmap *revs, char *err, size_t errlen)
+{
+	const char *argv[2 + CHANGES_PAGE];
+	struct members m = { NULL, 0 };
+	char key[CW_KEY_MAX];
+	redisReply *r;
+	size_t i, j, page;
+	void *old;
+	int rc = -1;
+
+	if ((m.uids = calloc(revs->count + 1, sizeof(*m.uids))) == NULL)
+		goto oom;
+	cw_strmap_foreach(revs, list_uid, &m);
+	cw_key(key, sizeof(key), st->prefix, CW_KEY_REVOKED);
+	argv[0] = "SMISMEMBER";
+	argv[1] = key;
+	for (i = 0; i < m.n; i += page) {
+		page = m.n - i < CHANGES_PAGE ? m.n - i : CHANGES_PAGE;
+		for (j = 0; j < page; j++)
+			argv[2 + j] = m.uids[i + j];
+		if ((r = cw_redis_call(st->redis, err, errlen, (int)(2 + page),
+		    argv, NULL)) == NULL)
+			goto out;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != page) {
+			snprintf(err, errlen, "redis: %s: not an SMISMEMBER "
+			    "reply", key);
+			freeReplyObject(r);
+			goto out;
+		}
+		for (j = 0; j < page; j++) {
+			bool in = r->element[j]->type == REDIS_REPLY_INTEGER &&
+			    r->element[j]->integer == 1;
+
+			if (cw_strmap_put(in ? &d->revoked_add :
+			    &d->revoked_del, m.uids[i + j], (void *)1,
+			    &old) < 0) {
+				freeReplyObject(r);
+				goto oom;
+			}
+		}
+		freeReplyObject(r);
+	}
+	d->revoked_changes = true;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	free(m.uids);
+	return rc;
+}
+
+/*
+ * Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1;
+ * a revocation or reinstate item ("r:uid") goes into revs (uid -> 1),
+ * an elevation or suspension item ("e:", "s:") sets *sets.
+ */
+static int
+parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
+    bool *sets)
 {
 	char *copy = strdup(s), *item, *save = NULL;
 	void *old;
@@ -187,8 +271,13 @@ parse_log(const char *s, struct cw_strmap *touched, bool *sets)
 
 		if (strlen(item) < 3 || item[1] != ':')
 			continue;
+		if (item[0] == 'r' && cw_user_name_valid(item + 2,
+		    strlen(item + 2))) {
+			rc = cw_strmap_put(revs, item + 2, (void *)1, &old);
+			continue;
+		}
 		if (strchr("res", item[0]) != NULL) {
-			*sets = true;
+			*sets = true;   /* also "r:" of no valid name: in full */
 			continue;
 		}
 		kind = item[0] == 'x' ? 0 : (uintptr_t)(item[0] - '0') + 1;
@@ -209,7 +298,8 @@ parse_log(const char *s, struct cw_strmap *touched, bool *sets)
  */
 static int
 read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
-    bool *sets, long long *upto, char *err, size_t errlen)
+    struct cw_strmap *revs, bool *sets, long long *upto, char *err,
+    size_t errlen)
 {
 	char key[CW_KEY_MAX], start[40];
 	const char *argv[] = { "XRANGE", key, start, "+", "COUNT",
@@ -239,7 +329,7 @@ read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
 				return 1;
 			}
 			if (parse_log(e->element[1]->element[1]->str,
-			    touched, sets) < 0) {
+			    touched, revs, sets) < 0) {
 				freeReplyObject(r);
 				snprintf(err, errlen, "out of memory");
 				return -1;
@@ -354,14 +444,15 @@ static int
 catch_up(struct cw_store *st, struct cw_delta *d, long long from,
     size_t *skipped, char *err, size_t errlen)
 {
-	struct cw_strmap touched;
+	struct cw_strmap touched, revs;
 	long long gen, upto;
-	bool sets = st->load_sets || from == 0;
+	bool sets = false, full;
 	int rc;
 
 	cw_strmap_init(&touched);
+	cw_strmap_init(&revs);
 	if (cw_store_generation(st, &gen, err, errlen) < 0 ||
-	    (rc = read_log(st, from, &touched, &sets, &upto, err,
+	    (rc = read_log(st, from, &touched, &revs, &sets, &upto, err,
 	    errlen)) < 0) {
 		rc = -1;
 		goto out;
@@ -375,14 +466,28 @@ catch_up(struct cw_store *st, struct cw_delta *d, long long from,
 		rc = -1;
 		goto out;
 	}
-	/* The revoked set (at 100,000 staff thousands of users) travels
-	 * only with the deltas that need it (store.h, load_sets). */
-	if (sets || upto == from || touches_locked(d) || d->replace != NULL) {
-		if ((rc = load_small(st, d, skipped, err, errlen)) == 0)
+	/*
+	 * The revoked set (at 100,000 staff thousands of users) travels
+	 * whole only with a full load, a check the guard asks for
+	 * (store.h, load_sets), nothing new, or a locked entry (the entry
+	 * watch compares it); a revocation or reinstate travels as the
+	 * membership of the users it names (revoked_add, revoked_del).
+	 */
+	full = st->load_sets || from == 0 || upto == from ||
+	    touches_locked(d) || d->replace != NULL;
+	if (full) {
+		if ((rc = load_small(st, d, true, skipped, err, errlen)) == 0)
 			st->load_sets = false;
+		goto out;
 	}
+	if (sets && load_small(st, d, false, skipped, err, errlen) < 0)
+		rc = -1;
+	else if (revs.count > 0 && load_revoked_changes(st, d, &revs, err,
+	    errlen) < 0)
+		rc = -1;
 out:
 	cw_strmap_clear(&touched, NULL);
+	cw_strmap_clear(&revs, NULL);
 	return rc;
 }
 

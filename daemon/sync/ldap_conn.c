@@ -402,3 +402,28 @@ cw_uuid_text(const char *bytes, size_t len, char out[37])
 	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 	return 0;
 }
+
+/*
+ * The final syncInfo of a refresh says which mode it was in: libldap
+ * reports both as LDAP_SYNC_CAPI_DONE, so we read the tag ourselves.
+ */
+bool
+cw_ldap_refresh_was_present(LDAP *ld, LDAPMessage *msg)
+{
+	struct berval *data = NULL;
+	char *oid = NULL;
+	BerElement *ber;
+	ber_len_t len;
+	bool present = false;
+
+	if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) !=
+	    LDAP_SUCCESS)
+		return false;
+	if (data != NULL && (ber = ber_init(data)) != NULL) {
+		present = ber_peek_tag(ber, &len) == LDAP_TAG_SYNC_REFRESH_PRESENT;
+		ber_free(ber, 1);
+	}
+	ldap_memfree(oid);
+	ber_bvfree(data);
+	return present;
+}

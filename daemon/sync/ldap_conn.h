@@ -64,4 +64,8 @@ int cw_ldap_entry(LDAP *ld, LDAPMessage *msg, const char *uuid,
 /* RFC 4122 text form of a 16-byte UUID from a sync control (37 bytes). */
 int cw_uuid_text(const char *bytes, size_t len, char out[37]);
 
+/* Whether a refresh's final syncInfo (msg) says it ran in present
+ * mode (libldap reports both modes as LDAP_SYNC_CAPI_DONE). */
+bool cw_ldap_refresh_was_present(LDAP *ld, LDAPMessage *msg);
+
 #endif

@@ -49,6 +49,7 @@ struct cw_mirror {
 	cw_mirror_flushed_fn flushed;
 	cw_mirror_stopping_fn stopping;
 	void *flushed_arg;
+	const struct cw_mirror_early *early;    /* or NULL */
 
 	struct pending *pending;
 	size_t npending, cap;
@@ -158,6 +159,10 @@ pending_add(struct cw_mirror *m, enum cw_kind kind, const char *uuid,
 	if ((p->uuid = strdup(uuid)) == NULL)
 		goto oom;
 	m->npending++;
+	/* A refresh from a cookie brings what changed meanwhile (a full
+	 * one, everything: bulk, left to Redis). */
+	if ((!m->refreshing || m->had_cookie) && m->early != NULL)
+		m->early->change(m->early->arg, kind, uuid, json);
 	return 0;
 oom:
 	free(json);
@@ -174,6 +179,7 @@ flush(struct cw_mirror *m, bool with_cookie)
 	struct cw_store_change *c;
 	enum cw_cookie_op op = CW_COOKIE_KEEP;
 	struct berval *ck = &m->ls->ls_cookie;
+	long long gen;
 	size_t i;
 
 	if (m->npending == 0 && !with_cookie)
@@ -187,8 +193,8 @@ flush(struct cw_mirror *m, bool with_cookie)
 	for (i = 0; i < m->npending; i++)
 		c[i] = (struct cw_store_change){ m->pending[i].kind,
 		    m->pending[i].uuid, m->pending[i].json };
-	if (cw_store_write(m->st, c, m->npending, op, ck->bv_val,
-	    ck->bv_len, m->err, sizeof(m->err)) < 0) {
+	if ((gen = cw_store_write(m->st, c, m->npending, op, ck->bv_val,
+	    ck->bv_len, m->err, sizeof(m->err))) < 0) {
 		/* A stale leader: said per batch, so that it shows. */
 		if (strstr(m->err, "FENCED") != NULL)
 			cw_warn("sync: write of %zu changes refused: this "
@@ -197,6 +203,8 @@ flush(struct cw_mirror *m, bool with_cookie)
 		free(c);
 		return -1;
 	}
+	if (m->early != NULL && m->npending > 0)
+		m->early->written(m->early->arg, gen, c, m->npending);
 	free(c);
 	if (m->npending > 0) {
 		m->stats.written += m->npending;
@@ -380,31 +388,6 @@ on_uuid_set(struct cw_mirror *m, BerVarray uuids, bool deleted)
 	}
 }
 
-/*
- * The final syncInfo of a refresh says which mode it was in: libldap
- * reports both as LDAP_SYNC_CAPI_DONE, so we read the tag ourselves.
- */
-static bool
-refresh_was_present(ldap_sync_t *ls, LDAPMessage *msg)
-{
-	struct berval *data = NULL;
-	char *oid = NULL;
-	BerElement *ber;
-	ber_len_t len;
-	bool present = false;
-
-	if (ldap_parse_intermediate(ls->ls_ld, msg, &oid, &data, NULL, 0) !=
-	    LDAP_SUCCESS)
-		return false;
-	if (data != NULL && (ber = ber_init(data)) != NULL) {
-		present = ber_peek_tag(ber, &len) == LDAP_TAG_SYNC_REFRESH_PRESENT;
-		ber_free(ber, 1);
-	}
-	ldap_memfree(oid);
-	ber_bvfree(data);
-	return present;
-}
-
 struct sweep {
 	struct cw_mirror *m;
 	size_t removed;
@@ -476,7 +459,7 @@ on_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 		m->present_mode = true;
 		break;
 	case LDAP_SYNC_CAPI_DONE:
-		refresh_done(m, m->present_mode || refresh_was_present(ls, msg));
+		refresh_done(m, m->present_mode || cw_ldap_refresh_was_present(ls->ls_ld, msg));
 		break;
 	default:
 		break;
@@ -661,7 +644,8 @@ run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 struct cw_mirror *
 cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
     cw_mirror_flushed_fn flushed, cw_mirror_stopping_fn stopping, void *arg,
-    int *ldap_rc, char *err, size_t errlen)
+    const struct cw_mirror_early *early, int *ldap_rc, char *err,
+    size_t errlen)
 {
 	struct cw_mirror *m = calloc(1, sizeof(*m));
 	LDAP *ld;
@@ -677,6 +661,7 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 	m->flushed = flushed;
 	m->stopping = stopping;
 	m->flushed_arg = arg;
+	m->early = early;
 	cw_strmap_init(&m->seen);
 	if (set_bases(m, err, errlen) < 0 ||
 	    (ld = cw_ldap_connect_rc(cfg, ldap_rc, err, errlen)) == NULL)

@@ -37,6 +37,20 @@ typedef void (*cw_mirror_flushed_fn)(void *arg);
 typedef bool (*cw_mirror_stopping_fn)(void *arg);
 
 /*
+ * Optional hooks for changes ahead of their write (sync/early_deny.h):
+ * change() for each change of the persist phase, or of a refresh from
+ * a cookie, as it arrives (json
+ * NULL: removed), written() after each batch reached Redis.
+ */
+struct cw_mirror_early {
+	void (*change)(void *arg, enum cw_kind kind, const char *uuid,
+	    const char *json);
+	void (*written)(void *arg, long long gen,
+	    const struct cw_store_change *c, size_t n);
+	void *arg;
+};
+
+/*
  * Connects, resumes from the stored cookie (or refreshes fully when there
  * is none, or when the server refuses it), and runs the refresh phase,
  * writing batches as they come.  NULL with err on failure, and in
@@ -46,7 +60,8 @@ typedef bool (*cw_mirror_stopping_fn)(void *arg);
  */
 struct cw_mirror *cw_mirror_start(const struct cw_config *cfg,
     struct cw_store *st, cw_mirror_flushed_fn flushed,
-    cw_mirror_stopping_fn stopping, void *arg, int *ldap_rc, char *err,
+    cw_mirror_stopping_fn stopping, void *arg,
+    const struct cw_mirror_early *early, int *ldap_rc, char *err,
     size_t errlen);
 
 /* The connection's socket, to wait on. */

@@ -189,8 +189,8 @@ report_staleness(struct cw_sync *s)
 	}
 }
 
-static void
-handoff(struct cw_sync *s, struct cw_delta *d)
+void
+cw_sync_handoff(struct cw_sync *s, struct cw_delta *d)
 {
 	uint64_t one = 1;
 
@@ -203,56 +203,6 @@ handoff(struct cw_sync *s, struct cw_delta *d)
 	pthread_mutex_unlock(&s->wake.lock);
 	if (write(s->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		cw_err("sync: cannot wake the server: %s", strerror(errno));
-}
-
-struct news {
-	struct cw_sync *s;
-	bool changed;
-	struct cw_strmap unsent;        /* the box was full */
-};
-
-static void
-note_revoked(const char *uid, void *value, void *arg)
-{
-	struct news *n = arg;
-	void *old;
-
-	(void)value;
-	if (cw_strmap_get(&n->s->last_revoked, uid) != NULL)
-		return;
-	n->changed = true;
-	cw_log_auth(LOG_NOTICE, "revoked user %s: denied on this host from "
-	    "now on", uid);
-	if (cw_namebox_put(n->s->revoked_out, uid) < 0) {
-		/* Not remembered as seen: handed over at the next change. */
-		cw_err("revoked user %s: cannot hand over the end of their "
-		    "sessions (the hand-off is full)", uid);
-		(void)cw_strmap_put(&n->unsent, uid, (void *)1, &old);
-	}
-}
-
-/*
- * The revoked set arrived (the guard has made it this host's deny-list,
- * and persisted it): end the sessions of anyone newly in it.
- */
-static void
-revoked_changed(struct cw_sync *s, const struct cw_strmap *revoked)
-{
-	struct news n;
-
-	n.s = s;
-	n.changed = revoked->count != s->last_revoked.count;
-	cw_strmap_init(&n.unsent);
-	/* First, so that a session end finishing now is journaled only for
-	 * a user still revoked (the box hands the set over first). */
-	cw_namebox_put_set(s->revoked_out, revoked);
-	cw_strmap_foreach(revoked, note_revoked, &n);
-	if (n.changed) {
-		cw_strmap_clear(&s->last_revoked, NULL);
-		(void)cw_strmap_add_keys(&s->last_revoked, revoked);
-		cw_strmap_drop_keys(&s->last_revoked, &n.unsent);
-	}
-	cw_strmap_clear(&n.unsent, NULL);
 }
 
 static bool stopping(struct cw_sync *);
@@ -416,6 +366,8 @@ reload(struct cw_sync *s)
 	}
 	if (d->has_revoked)
 		cw_guard_revoked(&s->guard, d);
+	else if (d->revoked_changes)
+		cw_guard_revoked_changes(&s->guard, d);
 	if (loss && s->have_db && d->replace != NULL)
 		keep_memory(d);
 	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
@@ -438,13 +390,15 @@ reload(struct cw_sync *s)
 	if (s->cfg->daemon.role != CW_ROLE_HOST)
 		cw_watch_delta(&s->watch, d, (int64_t)time(NULL));
 	if (d->has_revoked)
-		revoked_changed(s, &d->revoked);
+		cw_sync_revoked_set(s, &d->revoked);
+	else if (d->revoked_changes)
+		cw_sync_revoked_changes(s, d);
 	s->generation = d->generation;
 	s->have_db = true;
 	if (d->replace != NULL)
 		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
-	handoff(s, d);
+	cw_sync_handoff(s, d);
 	mark_contact(s);
 }
 
@@ -523,7 +477,7 @@ mirror_start(struct cw_sync *s)
 	int rc;
 
 	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
-	    sync_stopping, s, &rc, err, sizeof(err));
+	    sync_stopping, s, &s->early_hooks, &rc, err, sizeof(err));
 	if (s->mirror == NULL && stopping(s))
 		return;
 	if (s->mirror == NULL) {
@@ -610,6 +564,8 @@ mirror_main(void *arg)
 	while (!stopping(s)) {
 		/* Only the sync leader's mirror runs (sync_lead.h). */
 		if (!cw_sync_lead(s)) {
+			/* What this mirror did not write, the leader's will. */
+			cw_early_orphan(&s->early);
 			cw_sync_lead_wait(s);
 			continue;
 		}
@@ -631,6 +587,7 @@ mirror_main(void *arg)
 	cw_mirror_stop(s->mirror);
 	s->mirror = NULL;
 	cw_sync_lead_end(s);
+	cw_early_deny_free(&s->early);
 	return NULL;
 }
 
@@ -749,6 +706,10 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	    cfg->daemon.revoke_leavers);
 	cw_watch_set_stopping(&s->watch, sync_stopping, s);
 	cw_wake_init(&s->wake);
+	cw_early_deny_init(&s->early, s, cfg->policy.training_validity_days > 0 ?
+	    (unsigned)cfg->policy.training_validity_days : 0, true);
+	s->early_hooks = (struct cw_mirror_early){ cw_early_change,
+	    cw_early_written, &s->early };
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
 		goto fail;
 	s->follow_started = true;

@@ -20,6 +20,8 @@
 #include "config.h"
 #include "lib/namebox.h"
 #include "lib/wake.h"
+#include "sync/early_deny.h"
+#include "sync/ldap_mirror.h"
 #include "sync/entry_watch.h"
 #include "model/policy_db.h"
 #include "store/redis.h"
@@ -97,6 +99,8 @@ struct cw_sync {
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
+	struct cw_early_deny early;     /* changes that deny, ahead */
+	struct cw_mirror_early early_hooks;
 	int backoff_ms;
 	long long next_ldap_ms;
 	/* The leader's lease (sync_lead.c), fencing mirror_store. */
@@ -131,6 +135,20 @@ void cw_sync_filed(void *sync, const struct cw_revocation *r);
 
 /* The follow thread: moves the filed copies into the guard. */
 void cw_sync_keep_filed(struct cw_sync *s);
+
+/*
+ * Queues d for the server and wakes it (the follow thread's deltas, and
+ * the mirror's early ones: sync/ only).
+ */
+void cw_sync_handoff(struct cw_sync *s, struct cw_delta *d);
+
+/*
+ * The follow thread's hand-over to the host thread (sync_revoked.c):
+ * the revoked set as it now is (the deny-list), or only its changes
+ * (d->revoked_changes); each user newly in it is put alone too.
+ */
+void cw_sync_revoked_set(struct cw_sync *s, const struct cw_strmap *revoked);
+void cw_sync_revoked_changes(struct cw_sync *s, const struct cw_delta *d);
 
 /* Takes every waiting delta, oldest first (a list via ->next). */
 struct cw_delta *cw_sync_take(struct cw_sync *s);

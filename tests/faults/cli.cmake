@@ -4,7 +4,7 @@
 # pending revocations through queue/report in every format, retry, check
 # without data, --effective range, audit verify without permission.
 add_executable(revq_fill ${CMAKE_CURRENT_LIST_DIR}/revq_fill.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(revq_fill PRIVATE cwrevq cwstore)

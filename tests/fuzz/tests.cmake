@@ -102,7 +102,7 @@ cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c
 cw_fuzz_target(elevations)
 cw_fuzz_target(audit_event SOURCES ${PROJECT_SOURCE_DIR}/daemon/audit/audit_codec.c
                INCLUDES ${PROJECT_SOURCE_DIR}/daemon LIBS cwaudit)
-cw_fuzz_target(resp SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+cw_fuzz_target(resp SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                     ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                     ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                LIBS cwstore cwrevq PkgConfig::JANSSON)

@@ -26,7 +26,7 @@ set_tests_properties(store_lua PROPERTIES LABELS integration TIMEOUT 60)
 # The lease with a fencing token (store/lease.h) and the fenced writes of
 # store.c: stale tokens refused whole, tokens only grow, takeover.
 add_executable(test_lease ${CMAKE_CURRENT_LIST_DIR}/test_lease.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(test_lease PRIVATE cwstore)

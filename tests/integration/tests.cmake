@@ -90,7 +90,7 @@ add_executable(test_revq ${CMAKE_CURRENT_LIST_DIR}/test_revq.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_claim.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_report.c
                ${CMAKE_CURRENT_LIST_DIR}/test_revq_steps.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                ${PROJECT_SOURCE_DIR}/daemon/sync/ldap_conn.c)
@@ -174,3 +174,10 @@ set_tests_properties(audit_daemon PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME requests COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/requests_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(requests PROPERTIES LABELS integration TIMEOUT 300)
+
+# Changes that deny reach the decision ahead of Redis (issue 12): with
+# Redis refusing writes, a leaver written to LDAP is denied; Redis's
+# deltas never re-allow; a loosening goes through Redis; role host too.
+add_test(NAME early_deny COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/early_deny_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+set_tests_properties(early_deny PROPERTIES LABELS integration TIMEOUT 180)

@@ -12,9 +12,20 @@ set_tests_properties(unit_daemon_lib PROPERTIES LABELS unit TIMEOUT 60)
 # daemon/model: the compact staff store gives the old path's records and
 # decisions (issue 14, small hosts).
 add_executable(test_staff_store ${CMAKE_CURRENT_LIST_DIR}/test_staff_store.c
-               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
 target_link_libraries(test_staff_store PRIVATE cwredis PkgConfig::CMOCKA)
 add_test(NAME unit_staff_store COMMAND test_staff_store)
 set_tests_properties(unit_staff_store PROPERTIES LABELS unit TIMEOUT 120)
+
+# daemon/model: changes that deny ahead of Redis (issue 12): a stale
+# delta from Redis cannot re-allow a user the mirror denied early.
+add_executable(test_early ${CMAKE_CURRENT_LIST_DIR}/test_early.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/early.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
+target_link_libraries(test_early PRIVATE cwredis PkgConfig::CMOCKA)
+add_test(NAME unit_early COMMAND test_early)
+set_tests_properties(unit_early PROPERTIES LABELS unit TIMEOUT 60)
