@@ -528,7 +528,18 @@ def wait_drained(f, limit):
     return False
 
 
+def save_run(run, f):
+    """What the load and the scheduler did, beside the calls' logs in the
+    work directory, for reading a kept run again."""
+    with open(os.path.join(f.work, "run.json"), "w") as fh:
+        json.dump({"t_start": run.t_start, "faults": run.faults,
+                   "revoked": run.revoked, "filed_ids": run.filed_ids,
+                   "dir_denied": run.dir_denied, "elevations": run.elev_end,
+                   "witness": run.witness, "events": run.events}, fh)
+
+
 def check(run, f):
+    save_run(run, f)
     res = {"seed": run.a.seed, "duration_s": run.a.duration,
            "hosts": len(f.hosts), "faults_injected": len(run.faults),
            "faults_by_kind": dict(collections.Counter(
@@ -680,11 +691,12 @@ def check(run, f):
                                                 if n > 1)
     keys = os.path.join(f.work, "keys")
     trail = os.path.join(f.work, "trail")
+    # A long run's trail under ASan takes minutes to verify.
     p1 = fl.run([f.ctl, "-c", "/nonexistent", "audit", "verify", "--dir",
-                 trail, "--keys", keys], check=False)
+                 trail, "--keys", keys], check=False, timeout=1800)
     p2 = fl.run([sys.executable, os.path.join(TOP, "scripts",
                                               "audit-verify.py"),
-                 "--keys", keys, trail], check=False)
+                 "--keys", keys, trail], check=False, timeout=1800)
     res["chain_clearwayctl"] = (p1.stdout + p1.stderr).strip()[:200]
     res["chain_audit_verify_py"] = (p2.stdout + p2.stderr).strip()[:200]
     must_zero["chain_broken"] = int(p1.returncode != 0) + \
