@@ -279,13 +279,13 @@ state_open(enum cw_revq_state s)
 }
 
 /*
- * The copy of a done revocation, in refresh_records: 1 when nothing more
- * is to be done with it (dropped when old or when the copies fill up;
- * outside a loss, kept as it is without asking Redis, so that a refresh
- * costs nothing per done copy), 0 when Redis must be asked (a loss is
- * being repaired: absent means forgotten, submitted again), -1 on error.
+ * The copy of a done revocation, in refresh_records: true when nothing
+ * more is to be done with it (dropped when old or when the copies fill
+ * up; outside a loss, kept as it is without asking Redis, so that a
+ * refresh costs nothing per done copy), false when Redis must be asked (a
+ * loss is being repaired: absent means forgotten, submitted again).
  */
-static int
+static bool
 done_copy(struct cw_guard *g, const struct cw_revocation *copy, int64_t now,
     bool *changed)
 {
@@ -293,9 +293,9 @@ done_copy(struct cw_guard *g, const struct cw_revocation *copy, int64_t now,
 	    g->hs.open.count >= CW_HOSTSTATE_MAX_OPEN / 2) {
 		free(cw_strmap_remove(&g->hs.open, copy->id));
 		*changed = true;
-		return 1;
+		return true;
 	}
-	return g->loss ? 0 : 1;
+	return !g->loss;
 }
 
 /*
@@ -342,11 +342,8 @@ refresh_records(struct cw_guard *g, int64_t now, bool *changed)
 	for (i = 0; i < ids.n; i++) {
 		copy = cw_strmap_get(&g->hs.open, ids.v[i]);
 		if (copy->state == CW_REVQ_DONE &&
-		    (rc = done_copy(g, copy, now, changed)) != 0) {
-			if (rc < 0)
-				break;
+		    done_copy(g, copy, now, changed))
 			continue;
-		}
 		if ((rc = cw_revq_get(g->store, ids.v[i], &r, err,
 		    sizeof(err))) < 0) {
 			g->verify = true;
