@@ -153,6 +153,8 @@ do_drop(struct cw_control *c, struct cw_control_job *j,
 	    err, errlen);
 	if (*gen < 0)
 		return;
+	if (*gen > 0 && c->links.dropped != NULL)
+		c->links.dropped(c->links.filed_arg, j->req.user, j->req.role);
 	if (*gen == 0) {
 		resp->status = CW_STATUS_REFUSED;
 		snprintf(resp->message, sizeof(resp->message), "%s has no "

@@ -54,6 +54,9 @@ struct cw_control_links {
 	 * copy: cw_sync_filed), with filed_arg; or NULL. */
 	void (*filed)(void *arg, const struct cw_revocation *r);
 	void *filed_arg;
+	/* Told of each elevation dropped early here (cw_sync_dropped),
+	 * with filed_arg; or NULL. */
+	void (*dropped)(void *arg, const char *uid, const char *role);
 };
 
 /* Starts the worker with its own Redis connection. */

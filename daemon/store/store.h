@@ -150,6 +150,11 @@ long long cw_store_elevate(struct cw_store *st, const char *uid,
 long long cw_store_drop(struct cw_store *st, const char *uid,
     const char *role, const char *actor, int64_t now, char *err,
     size_t errlen);
+/* The same, ending only a grant that started before `before` (a drop
+ * made again after a loss must not end a grant made since). */
+long long cw_store_drop_before(struct cw_store *st, const char *uid,
+    const char *role, const char *actor, int64_t now, int64_t before,
+    char *err, size_t errlen);
 /*
  * Suspensions (store_suspension.c, keys.h: suspended).  cw_store_suspend
  * sets uid's (replacing one there); cw_store_unsuspend lifts it.  Each

@@ -74,13 +74,24 @@ long long
 cw_store_drop(struct cw_store *st, const char *uid, const char *role,
     const char *actor, int64_t now, char *err, size_t errlen)
 {
-	char snow[24];
-	const char *args[4] = { uid, role, actor, snow };
+	return cw_store_drop_before(st, uid, role, actor, now, 0, err,
+	    errlen);
+}
+
+long long
+cw_store_drop_before(struct cw_store *st, const char *uid, const char *role,
+    const char *actor, int64_t now, int64_t before, char *err,
+    size_t errlen)
+{
+	char snow[24], sbefore[24];
+	const char *args[5] = { uid, role, actor, snow, sbefore };
 	redisReply *r;
 	long long gen = -1;
 
 	snprintf(snow, sizeof(snow), "%lld", (long long)now);
-	if ((r = run(st, cw_lua_elevation_drop, args, 4, err, errlen)) == NULL)
+	snprintf(sbefore, sizeof(sbefore), "%lld", (long long)before);
+	if ((r = run(st, cw_lua_elevation_drop, args, before > 0 ? 5 : 4, err,
+	    errlen)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
 		gen = r->integer;

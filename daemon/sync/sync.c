@@ -339,6 +339,7 @@ reload(struct cw_sync *s)
 	loss = full;
 	if (full) {
 		cw_watch_forget(&s->watch);
+		s->redrop_pending = s->cfg->daemon.role != CW_ROLE_HOST;
 		request_mirror_restart(s);
 		s->refill_pending = true;
 		note_loss_cookie(s);
@@ -346,6 +347,10 @@ reload(struct cw_sync *s)
 		/* Drops from memory what the lost store no longer holds. */
 		full = check = true;
 	}
+	/* Until every early drop is in again (NOREPLICAS right after a
+	 * restart is common): each reload tries again. */
+	if (s->redrop_pending && cw_sync_redrop(s) == 0)
+		s->redrop_pending = false;
 	if (s->have_db && gen == s->generation && !check) {
 		mark_contact(s);
 		return;

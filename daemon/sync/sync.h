@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "names.h"
+
 #include "config.h"
 #include "lib/namebox.h"
 #include "lib/wake.h"
@@ -33,6 +35,15 @@ struct cw_mirror;
 
 /* Filed revocations waiting for the follow thread (sync_filed.c). */
 #define CW_SYNC_FILED_MAX 16
+/* Elevations dropped early here, remembered for a loss (sync_filed.c). */
+#define CW_SYNC_DROPS_MAX 256
+#define CW_SYNC_DROP_KEEP_S (24 * 3600)
+
+struct cw_sync_drop {
+	char uid[CW_USER_MAX + 1];
+	char role[CW_NAME_MAX + 1];
+	int64_t at;                     /* 0: a free slot */
+};
 
 /* What clearwayctl status shows about synchronization. */
 struct cw_sync_status {
@@ -78,6 +89,9 @@ struct cw_sync {
 	 * copies of (cw_sync_filed; sync_filed.c). */
 	struct cw_revocation filed[CW_SYNC_FILED_MAX];
 	size_t nfiled;
+	/* Under lock: a ring of the elevations dropped early here. */
+	struct cw_sync_drop drops[CW_SYNC_DROPS_MAX];
+	size_t drop_next;
 	struct cw_sync_status status;   /* under lock */
 	struct cw_contact contact;      /* under lock: last heard from Redis */
 
@@ -90,6 +104,7 @@ struct cw_sync {
 	bool have_db;
 	bool offline_logged, admin_logged;      /* staleness last reported */
 	bool refill_pending;            /* a loss: reload all once refilled */
+	bool redrop_pending;            /* a loss: early drops to redo */
 	/* The sync cookie Redis held when the loss was seen (NULL: none):
 	 * data come back from an old AOF carry the old cookie too, so only
 	 * another one shows that the mirror has refilled the store. */
@@ -135,6 +150,21 @@ void cw_sync_filed(void *sync, const struct cw_revocation *r);
 
 /* The follow thread: moves the filed copies into the guard. */
 void cw_sync_keep_filed(struct cw_sync *s);
+
+/*
+ * An elevation dropped early here (the control worker, once Redis took
+ * it).  A Redis that goes back to data older than the drop holds the
+ * grant again, running to its old end; after a loss the follow thread
+ * drops again what this daemon dropped in the last CW_SYNC_DROP_KEEP_S
+ * (cw_sync_redrop).  Remembered in memory only, the last
+ * CW_SYNC_DROPS_MAX: a central restarted since forgets them (a loss then
+ * lets such a grant run to its end: docs/architecture.md).  Thread-safe.
+ */
+void cw_sync_dropped(void *sync, const char *uid, const char *role);
+
+/* The follow thread, after a loss, on a daemon that may write: 0, or -1
+ * when a drop could not be made (logged; call again). */
+int cw_sync_redrop(struct cw_sync *s);
 
 /*
  * Queues d for the server and wakes it (the follow thread's deltas, and

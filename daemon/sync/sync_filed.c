@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sync_filed.c - copies of the revocations this daemon filed, handed from
- * the control worker to the follow thread's guard (sync.h).
+ * sync_filed.c - what this daemon wrote that a Redis gone back to older
+ * data would take back: copies of the revocations it filed, handed from
+ * the control worker to the follow thread's guard, and the elevations it
+ * dropped early, dropped again after a loss (sync.h).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/log.h"
 #include "model/hoststate.h"
@@ -47,4 +51,54 @@ cw_sync_keep_filed(struct cw_sync *s)
 	if (failed > 0)
 		cw_warn("sync: no room for the copies of %zu filed revocations",
 		    failed);
+}
+
+void
+cw_sync_dropped(void *sync, const char *uid, const char *role)
+{
+	struct cw_sync *s = sync;
+	struct cw_sync_drop *d;
+
+	pthread_mutex_lock(&s->wake.lock);
+	d = &s->drops[s->drop_next];
+	s->drop_next = (s->drop_next + 1) % CW_SYNC_DROPS_MAX;
+	snprintf(d->uid, sizeof(d->uid), "%s", uid);
+	snprintf(d->role, sizeof(d->role), "%s", role);
+	d->at = (int64_t)time(NULL);
+	pthread_mutex_unlock(&s->wake.lock);
+}
+
+int
+cw_sync_redrop(struct cw_sync *s)
+{
+	struct cw_sync_drop d;
+	int64_t now = (int64_t)time(NULL);
+	char err[256];
+	size_t i, again = 0;
+	long long gen;
+	int rc = 0;
+
+	for (i = 0; i < CW_SYNC_DROPS_MAX; i++) {
+		/* One at a time under the lock: the Redis call is made
+		 * without it. */
+		pthread_mutex_lock(&s->wake.lock);
+		d = s->drops[i];
+		pthread_mutex_unlock(&s->wake.lock);
+		if (d.at == 0 || now - d.at > CW_SYNC_DROP_KEEP_S)
+			continue;
+		gen = cw_store_drop_before(&s->follow_store, d.uid, d.role,
+		    "clearwayd", now, d.at, err, sizeof(err));
+		if (gen < 0) {
+			cw_err("redis: cannot drop %s's elevation to %s again "
+			    "after the loss: %s (retried with the next reload)",
+			    d.uid, d.role, err);
+			rc = -1;
+		} else if (gen > 0)
+			again++;
+	}
+	if (again > 0)
+		cw_log(LOG_ALERT, "redis: the store had %zu elevations back "
+		    "that were dropped early here; dropped them again",
+		    again);
+	return rc;
 }

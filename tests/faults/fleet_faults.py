@@ -136,9 +136,15 @@ class Run:
                             f"config={conf}\n")
         secs = str(self.a.duration + 5)
         self.loaders = []
-        loader = os.path.join(self.a.build, "tests", "pam_load")
-        if not os.path.exists(loader):
-            loader = os.path.join(self.a.build, "pam_load")
+        # A release tree has no test programs: the sanitizer tree's loader
+        # drives its module just as well.
+        loader = next((p for p in (
+            os.path.join(self.a.build, "tests", "pam_load"),
+            os.path.join(self.a.build, "pam_load"),
+            os.path.join(TOP, "build", "sanitize", "tests", "pam_load"))
+            if os.path.exists(p)), None)
+        if loader is None:
+            raise RuntimeError("no pam_load: build the tests first")
         for h in self.f.hosts:
             for svc, rate, users in ((h, self.a.rate, self.load_users),
                                      (h + "-admin", max(2, self.a.rate // 4),
@@ -205,14 +211,32 @@ class Run:
         self.f.ldapmodify(f"dn: {dn}\nchangetype: modify\nreplace: "
                           f"cwTrainingCompleted\ncwTrainingCompleted: {now}\n")
 
-    def elevate(self):
+    def drop_last(self):
+        """Drops the elevation granted last (a --plan step)."""
+        with self.lock:
+            last = max(((sp[0], u, sp) for u, spans in self.elev_end.items()
+                        for sp in spans), default=None)
+        if last is None:
+            return
+        _, user, span = last
+        rc, _, err = self.f.ctl_run(self.wrng.choice(self.f.centrals),
+                                    "drop", user, "--role", span[2])
+        if rc == 0:
+            with self.lock:
+                span[1] = min(span[1], time.time())
+            self.events.append((time.time(), "drop", user))
+        else:
+            log(f"drop {user}: {rc} {err.strip()[:200]}")
+
+    def elevate(self, secs=None):
+        secs_given = secs
         user = self.wrng.choice(self.elev_users)
         with self.lock:
             spans = self.elev_end.get(user, [])
             if spans and spans[-1][1] > time.time() - ELEVATION_SLACK_S:
                 return      # one elevation of a user at a time
         for role in self.wrng.sample(self.admin_roles, len(self.admin_roles)):
-            secs = self.wrng.randint(3, 8)
+            secs = secs or self.wrng.randint(3, 8)
             t0 = time.time()
             rc, out, err = self.f.ctl_run(
                 self.wrng.choice(self.f.centrals), "elevate", user, "--role",
@@ -227,7 +251,7 @@ class Run:
             with self.lock:
                 self.elev_end.setdefault(user, []).append([t0, end, role])
             self.events.append((t0, "elevate", f"{user} {role} {secs}s"))
-            if self.wrng.random() < 0.3:
+            if secs_given is None and self.wrng.random() < 0.3:
                 time.sleep(self.wrng.uniform(0.5, secs - 1))
                 rc, _, _ = self.f.ctl_run(self.wrng.choice(self.f.centrals),
                                           "drop", user, "--role", role)
@@ -403,6 +427,8 @@ class Run:
         acts = {"leaver": lambda: self.file_revocation("leaver"),
                 "revoke": lambda: self.file_revocation("revoke"),
                 "suspend": self.suspend_in_ldap, "elevate": self.elevate,
+                "elevate_long": lambda: self.elevate(120),
+                "drop": self.drop_last,
                 "training": self.refresh_training,
                 "snapshot": self.snapshot_aof}
         pending = []
@@ -728,7 +754,8 @@ def main():
     ap.add_argument("--faults", default=",".join(KINDS))
     ap.add_argument("--plan", help="steps instead of the random scheduler: "
                     "KIND (inject), heal, wait:S, leaver, revoke, suspend, "
-                    "elevate, training, snapshot")
+                    "elevate, elevate_long (120 s), drop (the last one), "
+                    "training, snapshot")
     ap.add_argument("--hold", type=float, default=6.0)
     ap.add_argument("--gap", type=float, default=6.0)
     ap.add_argument("--workload-gap", type=float, default=2.0)
