@@ -442,5 +442,9 @@ spool_forward_main(void *arg)
 		}
 	}
 	spool_save_offset(sp);
+	/* A last look at the mark, so that a stop after the writer sealed
+	 * everything leaves no segment behind (only while Redis answers). */
+	if (sp->redis_up && spool_retain_due_in(sp) >= 0)
+		(void)spool_retain_poll(sp, true, err, sizeof(err));
 	return NULL;
 }

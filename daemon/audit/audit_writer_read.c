@@ -182,8 +182,8 @@ take_entry(struct cw_audit_writer *w, struct writer_stream *s,
 	if (missing > 0) {
 		cw_metrics_add(w->log->metrics, CW_COUNTER_MISSING, missing);
 		cw_log(LOG_WARNING, "audit writer: %" PRIu64 " events of host %s"
-		    " (run %s) before %" PRIu64 " never arrived", missing,
-		    ev->host, run, counter);
+		    " (run %s) before %" PRIu64 " have not arrived (sealed "
+		    "late if they come)", missing, ev->host, run, counter);
 	}
 	(*n)++;
 }
