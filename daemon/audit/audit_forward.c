@@ -316,6 +316,7 @@ forward_once(struct cw_audit_spool *sp)
 			redis_state(sp, false, err);
 			return -1;
 		}
+		redis_state(sp, true, NULL);
 		return 1;
 	}
 	if (open_for_reading(sp, seq, complete, &limit) < 0) {
@@ -357,8 +358,8 @@ forward_once(struct cw_audit_spool *sp)
 	redis_state(sp, true, NULL);
 	if (!sp->fsync_checked)
 		check_fsync_policy(sp);
-	advance(sp, seq, off + used, n, used, &last);
-	spool_retain_batch(sp, &before, &last);
+	if (!spool_retain_batch(sp, &before, &last))
+		advance(sp, seq, off + used, n, used, &last);
 	return 1;
 }
 
@@ -412,14 +413,15 @@ spool_forward_main(void *arg)
 	struct cw_audit_spool *sp = arg;
 	long long deadline, idle, due;
 	char err[512];
-	int r;
+	int r, rc;
 
 	pthread_setname_np(pthread_self(), "cw-forward");
 	for (;;) {
 		r = forward_once(sp);
 		/* Deletes what the writer sealed; resends if Redis went back. */
-		if (r >= 0 && spool_retain_poll(sp, false, err, sizeof(err)) < 0)
-			redis_state(sp, false, err);
+		if (r >= 0 && (rc = spool_retain_poll(sp, false, err,
+		    sizeof(err))) != 0)
+			redis_state(sp, rc > 0, err);
 		if (forward_stopping(sp, &deadline) && (r <= 0 ||
 		    cw_now_ms() >= deadline))
 			break;

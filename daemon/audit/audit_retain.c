@@ -314,13 +314,14 @@ sweep(struct cw_audit_spool *sp)
 }
 
 /*
- * Redis went back past what we sent: the forwarder starts again at the
- * oldest segment kept (nothing kept: nothing to send again), and saves
- * that position at once, so that a restart sends it too.
+ * Redis went back past what we sent (its stream's last id is now): the
+ * forwarder starts again at the oldest segment kept (nothing kept:
+ * nothing to send again), and saves that position at once with sent,
+ * the highest id this history gave us, so that a restart sends it too.
  */
 static void
 rewind_to_kept(struct cw_audit_spool *sp, const struct cw_stream_id *now,
-    const char *how)
+    const struct cw_stream_id *sent, const char *how)
 {
 	struct spool_retain *rt = &sp->ret;
 	char was[CW_STREAM_ID_TEXT], is[CW_STREAM_ID_TEXT];
@@ -342,29 +343,38 @@ rewind_to_kept(struct cw_audit_spool *sp, const struct cw_stream_id *now,
 		sp->fwd_off = 0;
 		sp->save_seq = sp->fwd_seq;
 		sp->save_off = 0;
-		sp->offset_dirty = true;
 	}
-	/* Resent lines get ids above now: no old mark may cover them. */
+	/* Lines sent again get ids above now: no old mark may cover them. */
 	rt->mark.ms = rt->mark.seq = 0;
 	spool_publish_levels(sp);
 	pthread_mutex_unlock(&sp->lock);
-	cw_log(events > 0 ? LOG_ALERT : LOG_NOTICE, "audit: redis went back (%s: the stream's last id is "
-	    "%s, it had given us %s); sending again the %" PRIu64 " forwarded "
-	    "events the writer had not sealed", how, is, was, events);
-	rt->sent = *now;
+	cw_log(events > 0 ? LOG_ALERT : LOG_NOTICE, "audit: redis went back "
+	    "(%s: the stream's last id is %s, it had given us %s); sending "
+	    "again the %" PRIu64 " forwarded events the writer had not "
+	    "sealed", how, is, was, events);
+	rt->sent = *sent;
+	if (!sp->offset_dirty)
+		sp->dirty_since_ms = cw_now_ms();
+	sp->offset_dirty = true;
 	spool_save_offset(sp);
 }
 
-void
+bool
 spool_retain_batch(struct cw_audit_spool *sp, const struct cw_stream_id *before,
     const struct cw_stream_id *last)
 {
 	struct spool_retain *rt = &sp->ret;
 
-	if (cw_stream_id_cmp(&rt->sent, before) > 0)
-		rewind_to_kept(sp, before, "seen by a batch");
+	if (cw_stream_id_cmp(&rt->sent, before) > 0) {
+		/* The batch stands in the new history; it is sent again
+		 * with what it lost, as copies the writer drops. */
+		rewind_to_kept(sp, before, last, "seen by a batch");
+		return true;
+	}
+	/* Before the position moves: a saved offset's id covers it. */
 	if (cw_stream_id_cmp(last, &rt->sent) > 0)
 		rt->sent = *last;
+	return false;
 }
 
 long long
@@ -436,8 +446,8 @@ spool_retain_poll(struct cw_audit_spool *sp, bool force, char *err,
 	}
 	rt->check = false;
 	if (cw_stream_id_cmp(&rt->sent, &last) > 0) {
-		rewind_to_kept(sp, &last, "seen by a poll");
-		return 0;
+		rewind_to_kept(sp, &last, &last, "seen by a poll");
+		return 1;
 	}
 	/* A mark beyond the stream's last id is from a lost history. */
 	if (cw_stream_id_cmp(&mark, &last) > 0)
@@ -447,5 +457,5 @@ spool_retain_poll(struct cw_audit_spool *sp, bool force, char *err,
 		rt->mark = mark;
 	pthread_mutex_unlock(&sp->lock);
 	sweep(sp);
-	return 0;
+	return 1;
 }

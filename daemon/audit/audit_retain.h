@@ -92,18 +92,20 @@ void spool_retain_finish(struct cw_audit_spool *sp, uint64_t seq,
     uint64_t size);
 
 /*
- * The forwarder's: a batch was confirmed whose MULTI found the stream's
- * last-generated-id at before, and Redis gave its entries ids up to
- * last.  Redis went back when before is below what it gave us earlier:
- * then everything kept is sent again.
+ * The forwarder's, before it moves its position past a batch Redis
+ * confirmed: the batch's MULTI found the stream's last-generated-id at
+ * before, and Redis gave its entries ids up to last.  Redis went back
+ * when before is below what it gave us earlier: then the position is
+ * rewound to everything kept, and true returned (the batch is not to be
+ * counted: it is sent again too).
  */
-void spool_retain_batch(struct cw_audit_spool *sp,
+bool spool_retain_batch(struct cw_audit_spool *sp,
     const struct cw_stream_id *before, const struct cw_stream_id *last);
 /*
  * Looks at the stream and the mark when due (or when forced: before
  * the first send, after a failure), deletes the segments sealed, lets
  * the oldest go past the bound, and rewinds when Redis went back.
- * 0, or -1 when Redis could not be asked.
+ * 1 when Redis answered, 0 when not due, -1 when it could not be asked.
  */
 int spool_retain_poll(struct cw_audit_spool *sp, bool force, char *err,
     size_t errlen);

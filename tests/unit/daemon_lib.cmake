@@ -18,3 +18,11 @@ add_executable(test_staff_store ${CMAKE_CURRENT_LIST_DIR}/test_staff_store.c
 target_link_libraries(test_staff_store PRIVATE cwredis PkgConfig::CMOCKA)
 add_test(NAME unit_staff_store COMMAND test_staff_store)
 set_tests_properties(unit_staff_store PROPERTIES LABELS unit TIMEOUT 120)
+
+# daemon/audit: the writer's duplicate marks with gaps, and the stream
+# ids a host compares with the writer's sealed mark (issue 15).
+add_executable(test_audit_dedup ${CMAKE_CURRENT_LIST_DIR}/test_audit_dedup.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/log.c)
+target_link_libraries(test_audit_dedup PRIVATE cwauditd PkgConfig::CMOCKA)
+add_test(NAME unit_audit_dedup COMMAND test_audit_dedup)
+set_tests_properties(unit_audit_dedup PROPERTIES LABELS unit TIMEOUT 60)
