@@ -3,8 +3,9 @@
  * audit_forward.c - the forwarder thread (audit_spool_int.h): reads the
  * synced part of the spool's segments and sends it to this host's Redis
  * audit stream, <prefix>audit:<host> (its Redis user may write no other
- * audit stream: docs/security.md), in MULTI/EXEC batches, saves the offset Redis confirmed, deletes
- * wholly forwarded segments, and backs off while Redis is away.  It never
+ * audit stream: docs/security.md), in MULTI/EXEC batches, saves the offset Redis confirmed, hands
+ * wholly forwarded segments to audit_retain.c (deleted once sealed; sent
+ * again if Redis went back), and backs off while Redis is away.  It never
  * takes the emit mutex the answer path uses, only the spool's lock.
  */
 #include <dirent.h>

@@ -35,7 +35,7 @@
  * emitters write: the spool thread starts a new segment once the current
  * one holds SEGMENT_MAX bytes, or is wholly forwarded and idle (or the
  * backlog waits for room), and the forwarder deletes a segment once Redis
- * confirmed all of it.  So no lock is shared between a decision and the
+ * confirmed all of it and the writer sealed it (audit_retain.c).  So no lock is shared between a decision and the
  * forwarder, and the offset file never names bytes that were replaced.
  *
  * Invariants: the forwarder reads only below what the spool thread

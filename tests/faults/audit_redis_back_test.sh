@@ -22,7 +22,8 @@ if [[ $(id -u) != 0 ]] || ! ip netns list >/dev/null 2>&1 ||
     exit 0
 fi
 work=$(mktemp -d /tmp/cw-auditback.XXXXXX)
-chmod 0755 "$work"
+mkdir -p "$work/fleet"
+chmod 0755 "$work" "$work/fleet"
 plan="snapshot,wait:2,stop_writers,wait:5,redis_old_aof,wait:3,heal,wait:3,heal,wait:20"
 rc=0
 python3 "$here/fleet_faults.py" --build "$build" --duration 240 --hosts 2 \
