@@ -52,11 +52,14 @@ for h in "$work"/fleet/host*.log; do
     n=$(grep -c 'audit: redis went back' "$h")
     if [[ $n -ge 1 ]]; then
         echo "ok - $(basename "$h" .log) saw the stream go back and sent again"
+        grep -o 'redis went back.*' "$h" | sed 's/^/    /'
     else
         echo "not ok - $(basename "$h" .log) never logged 'redis went back'"
         fail=1
     fi
 done
+grep -ho 'audit writer: [0-9]* events of host .* have not arrived.*' \
+    "$work"/fleet/central*.log | sed 's/^/    writer: /'
 if [[ $fail == 0 ]]; then
     rm -rf "$work"
     echo "PASS"
