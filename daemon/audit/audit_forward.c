@@ -158,10 +158,12 @@ send_batch(struct cw_audit_spool *sp, const char **lines,
 		return -1;
 	if (exec_ok(rep, n, err, errlen)) {
 		id = rep[n + 2]->element[n];
-		if (cw_stream_xinfo_last(rep[n + 2]->element[0], before) < 0 ||
-		    cw_stream_id_parse(id->str, id->len, last) < 0)
-			/* Cannot tell: the batch stands, and a poll looks. */
+		/* Replies Redis does not give: the batch stands, as if the
+		 * stream had not gone back, and the next poll looks. */
+		if (cw_stream_xinfo_last(rep[n + 2]->element[0], before) < 0)
 			*before = sp->ret.sent;
+		if (cw_stream_id_parse(id->str, id->len, last) < 0)
+			*last = sp->ret.sent;
 		rc = 0;
 	}
 	for (i = 0; i < n + 3; i++)
