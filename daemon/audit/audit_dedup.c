@@ -24,11 +24,21 @@
 #define DEDUP_SLOTS 16384       /* hosts; a power of two */
 #define DEDUP_PROBE 32
 #define DEDUP_RUNS 8
+#define DEDUP_HOLES 16          /* gaps remembered per run */
+
+/* Counters lo..hi skipped: not sealed yet, so not copies when they come. */
+struct hole {
+	uint64_t lo, hi;
+};
 
 struct run_mark {
 	char run[CW_AUDIT_RUN_LEN + 1];
 	uint64_t hi;            /* highest counter sealed */
 	uint64_t used;          /* tick of last use, for eviction */
+	/* Gaps below hi, oldest first (allocated at the first gap): what a
+	 * host sends again after Redis went back fills them. */
+	struct hole *holes;
+	size_t nholes;
 };
 
 struct dedup_slot {
@@ -59,11 +69,26 @@ cw_audit_dedup_new(void)
 	return dd;
 }
 
+/* Forgets the gaps of every run of slot s. */
+static void
+slot_clear(struct dedup_slot *s)
+{
+	size_t i;
+
+	for (i = 0; i < DEDUP_RUNS; i++)
+		free(s->runs[i].holes);
+	memset(s, 0, sizeof(*s));
+}
+
 void
 cw_audit_dedup_free(struct cw_audit_dedup *dd)
 {
+	size_t i;
+
 	if (dd == NULL)
 		return;
+	for (i = 0; dd->slots != NULL && i < DEDUP_SLOTS; i++)
+		slot_clear(&dd->slots[i]);
 	free(dd->slots);
 	free(dd->record);
 	free(dd);
@@ -100,10 +125,56 @@ dedup_host(struct cw_audit_dedup *dd, const char *host)
 	victim = cw_probe_find(&table, host, NULL, &found);
 	if (found)
 		return victim;
-	memset(victim, 0, sizeof(*victim));
+	slot_clear(victim);
 	victim->used = true;
 	snprintf(victim->host, sizeof(victim->host), "%s", host);
 	return victim;
+}
+
+/* Remembers the gap lo..hi of m; the oldest gap gives way to it. */
+static void
+hole_add(struct run_mark *m, uint64_t lo, uint64_t hi)
+{
+	if (m->holes == NULL &&
+	    (m->holes = calloc(DEDUP_HOLES, sizeof(*m->holes))) == NULL)
+		return;         /* then a late event is taken for a copy */
+	if (m->nholes == DEDUP_HOLES) {
+		memmove(m->holes, m->holes + 1, (DEDUP_HOLES - 1) *
+		    sizeof(*m->holes));
+		m->nholes--;
+	}
+	m->holes[m->nholes].lo = lo;
+	m->holes[m->nholes].hi = hi;
+	m->nholes++;
+}
+
+/* Whether counter is in a gap of m: then it is taken out of it. */
+static bool
+hole_fill(struct run_mark *m, uint64_t counter)
+{
+	struct hole *h;
+	uint64_t hi;
+	size_t i;
+
+	for (i = 0; i < m->nholes; i++) {
+		h = &m->holes[i];
+		if (counter < h->lo || counter > h->hi)
+			continue;
+		if (h->lo == h->hi) {
+			memmove(h, h + 1, (m->nholes - i - 1) * sizeof(*h));
+			m->nholes--;
+		} else if (counter == h->lo) {
+			h->lo++;
+		} else if (counter == h->hi) {
+			h->hi--;
+		} else {
+			hi = h->hi;
+			h->hi = counter - 1;
+			hole_add(m, counter + 1, hi);
+		}
+		return true;
+	}
+	return false;
 }
 
 bool
@@ -124,17 +195,19 @@ cw_audit_dedup_see(struct cw_audit_dedup *dd, const char *host,
 		if (m == NULL || s->runs[i].used < m->used)
 			m = &s->runs[i];
 	}
+	m->used = dd->tick;
 	if (strcmp(m->run, run) != 0) {
 		memcpy(m->run, run, CW_AUDIT_RUN_LEN + 1);
-		m->hi = 0;
+		m->nholes = 0;
 	} else if (counter <= m->hi) {
-		m->used = dd->tick;
-		return false;
+		/* A copy, unless it comes late into a gap (sent again after
+		 * Redis went back): sealed then, after later events. */
+		return hole_fill(m, counter);
 	} else if (counter > m->hi + 1) {
 		*missing = counter - m->hi - 1;
+		hole_add(m, m->hi + 1, counter - 1);
 	}
 	m->hi = counter;
-	m->used = dd->tick;
 	return true;
 }
 
@@ -170,25 +243,20 @@ scan_lines(struct cw_audit_dedup *dd, const char *buf, size_t len)
 	return (size_t)(p - buf);
 }
 
-/* Scans the last *budget bytes of dir/name. */
+/* Scans dir/name from byte start to its end. */
 static void
-scan_tail(struct cw_audit_dedup *dd, int dirfd, const char *name,
-    size_t *budget)
+scan_from(struct cw_audit_dedup *dd, int dirfd, const char *name,
+    off_t start)
 {
 	static const size_t cap = CW_AUDIT_LINE_MAX * 4;
 	size_t have = 0, used;
 	char *buf = NULL;
-	struct stat st;
-	off_t start;
 	ssize_t n;
 	int fd;
 
 	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0 || (buf = malloc(cap)) == NULL)
-		goto out;
-	start = st.st_size > (off_t)*budget ? st.st_size - (off_t)*budget : 0;
-	*budget -= (size_t)(st.st_size - start);
-	if (lseek(fd, start, SEEK_SET) < 0)
+	if (fd < 0 || (buf = malloc(cap)) == NULL ||
+	    lseek(fd, start, SEEK_SET) < 0)
 		goto out;
 	while ((n = read(fd, buf + have, cap - have)) > 0) {
 		have += (size_t)n;
@@ -234,21 +302,37 @@ newest_files(int dirfd, int64_t days[2])
 	closedir(d);
 }
 
+/*
+ * The last TAIL_BYTES of the two newest files, read oldest first: the
+ * gaps are learnt in the order they were left, so an event sent again
+ * later (Redis went back) still fills its gap after a rebuild.
+ */
 void
 cw_audit_dedup_rebuild(struct cw_audit_dedup *dd, const char *dir)
 {
-	char name[CW_AUDIT_FILE_NAME_SIZE];
-	size_t budget = TAIL_BYTES;
+	char name[2][CW_AUDIT_FILE_NAME_SIZE];
+	off_t start[2];
+	size_t budget = TAIL_BYTES, i;
+	struct stat st;
 	int64_t days[2];
-	int dirfd, i;
+	int dirfd, k, n = 0;
 
-	memset(dd->slots, 0, sizeof(*dd->slots) * DEDUP_SLOTS);
+	for (i = 0; i < DEDUP_SLOTS; i++)
+		slot_clear(&dd->slots[i]);
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return;
 	newest_files(dirfd, days);
-	for (i = 0; i < 2 && budget > 0 && days[i] >= 0; i++)
-		if (cw_audit_file_name(days[i], name) == 0)
-			scan_tail(dd, dirfd, name, &budget);
+	for (k = 0; k < 2 && budget > 0 && days[k] >= 0; k++) {
+		if (cw_audit_file_name(days[k], name[n]) < 0 ||
+		    fstatat(dirfd, name[n], &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		start[n] = st.st_size > (off_t)budget ? st.st_size -
+		    (off_t)budget : 0;
+		budget -= (size_t)(st.st_size - start[n]);
+		n++;
+	}
+	while (n-- > 0)
+		scan_from(dd, dirfd, name[n], start[n]);
 	close(dirfd);
 }

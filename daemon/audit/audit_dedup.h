@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit_dedup.h - the central writer's memory of what it has sealed, per
- * (host, run): the highest event counter.  At-least-once delivery repeats
- * a suffix of what was sent, and per host and run the counters arrive in
- * order, so an event is a copy exactly when its counter is at most the
- * highest seen.  Used by the writer thread only (audit_writer_read.c).
+ * (host, run): the highest event counter, and the gaps below it (at
+ * most 16).  At-least-once delivery repeats a suffix of what was sent,
+ * and per host and run the counters arrive in order, so an event is a
+ * copy exactly when its counter is at most the highest seen and in no
+ * gap.  A gap is left when Redis went back and a host's newer batch came
+ * before it sent the lost ones again (audit_retain.c): those fill it
+ * late.  Used by the writer thread only (audit_writer_read.c).
  */
 #ifndef CW_AUDIT_DEDUP_H
 #define CW_AUDIT_DEDUP_H
@@ -23,7 +26,8 @@ void cw_audit_dedup_free(struct cw_audit_dedup *dd);
 
 /*
  * Marks (host, run, counter) as sealed.  Returns false for a copy of an
- * event already sealed; *missing gets the counters skipped before it.
+ * event already sealed; *missing gets the counters skipped before it
+ * (a new gap: they may still come, and are then not copies).
  */
 bool cw_audit_dedup_see(struct cw_audit_dedup *dd, const char *host,
     const char *run, uint64_t counter, uint64_t *missing);

@@ -3,8 +3,9 @@
  * audit_forward.c - the forwarder thread (audit_spool_int.h): reads the
  * synced part of the spool's segments and sends it to this host's Redis
  * audit stream, <prefix>audit:<host> (its Redis user may write no other
- * audit stream: docs/security.md), in MULTI/EXEC batches, saves the offset Redis confirmed, deletes
- * wholly forwarded segments, and backs off while Redis is away.  It never
+ * audit stream: docs/security.md), in MULTI/EXEC batches, saves the offset Redis confirmed, hands
+ * wholly forwarded segments to audit_retain.c (deleted once sealed; sent
+ * again if Redis went back), and backs off while Redis is away.  It never
  * takes the emit mutex the answer path uses, only the spool's lock.
  */
 #include <dirent.h>
@@ -82,24 +83,27 @@ out:
 		freeReplyObject(r);
 }
 
-/* Whether the EXEC of n XADDs succeeded; else why, in err. */
+/*
+ * Whether the EXEC of XINFO and n XADDs succeeded; else why, in err.
+ * The XINFO's answer may be an error (no stream yet, or lost).
+ */
 static bool
 exec_ok(redisReply **rep, size_t n, char *err, size_t errlen)
 {
 	size_t i;
 
-	for (i = 0; i < n + 2; i++)
+	for (i = 0; i < n + 3; i++)
 		if (rep[i]->type == REDIS_REPLY_ERROR) {
 			snprintf(err, errlen, "%.200s", rep[i]->str);
 			return false;
 		}
-	if (rep[n + 1]->type != REDIS_REPLY_ARRAY ||
-	    rep[n + 1]->elements != n) {
+	if (rep[n + 2]->type != REDIS_REPLY_ARRAY ||
+	    rep[n + 2]->elements != n + 1) {
 		snprintf(err, errlen, "the transaction was not executed");
 		return false;
 	}
-	for (i = 0; i < n; i++)
-		if (rep[n + 1]->element[i]->type != REDIS_REPLY_STRING) {
+	for (i = 1; i <= n; i++)
+		if (rep[n + 2]->element[i]->type != REDIS_REPLY_STRING) {
 			snprintf(err, errlen, "an XADD failed");
 			return false;
 		}
@@ -107,26 +111,35 @@ exec_ok(redisReply **rep, size_t n, char *err, size_t errlen)
 }
 
 /*
- * MULTI, XADD <prefix>audit:<host> * e <line> for each line, EXEC: all
- * or nothing.  A user that may not write the stream gets NOPERM here:
- * the batch stays in the spool and is retried (logged once per outage).
+ * MULTI, XINFO STREAM <prefix>audit:<host>, XADD <prefix>audit:<host> * e
+ * <line> for each line, EXEC: all or nothing.  The XINFO says where the
+ * stream was just before these entries (*before, its last-generated-id:
+ * audit_retain.c tells from it whether Redis went back); *last is the id
+ * of the last entry added.  A user that may not write the stream gets
+ * NOPERM here: the batch stays in the spool and is retried (logged once
+ * per outage).
  */
 static int
 send_batch(struct cw_audit_spool *sp, const char **lines,
-    const size_t *lens, size_t n, char *err, size_t errlen)
+    const size_t *lens, size_t n, struct cw_stream_id *before,
+    struct cw_stream_id *last, char *err, size_t errlen)
 {
 	static const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	const char *const *argv[FORWARD_EVENTS + 2];
-	const size_t *argl[FORWARD_EVENTS + 2];
-	redisReply *rep[FORWARD_EVENTS + 2];
-	int argc[FORWARD_EVENTS + 2];
+	const char *xinfo[] = { "XINFO", "STREAM", sp->stream_key };
+	const char *const *argv[FORWARD_EVENTS + 3];
+	const size_t *argl[FORWARD_EVENTS + 3];
+	redisReply *rep[FORWARD_EVENTS + 3];
+	int argc[FORWARD_EVENTS + 3];
+	const redisReply *id;
 	size_t i;
 	int rc = -1;
 
-	argc[0] = argc[n + 1] = 1;
+	argc[0] = argc[n + 2] = 1;
+	argc[1] = 3;
 	argv[0] = multi;
-	argv[n + 1] = exec;
-	argl[0] = argl[n + 1] = NULL;
+	argv[1] = xinfo;
+	argv[n + 2] = exec;
+	argl[0] = argl[1] = argl[n + 2] = NULL;
 	for (i = 0; i < n; i++) {
 		const char **a = sp->argv[i];
 		size_t *l = sp->argl[i];
@@ -136,16 +149,24 @@ send_batch(struct cw_audit_spool *sp, const char **lines,
 		a[2] = "*"; l[2] = 1;
 		a[3] = "e"; l[3] = 1;
 		a[4] = lines[i]; l[4] = lens[i];
-		argc[i + 1] = 5;
-		argv[i + 1] = a;
-		argl[i + 1] = l;
+		argc[i + 2] = 5;
+		argv[i + 2] = a;
+		argl[i + 2] = l;
 	}
-	if (cw_redis_pipeline(sp->redis, err, errlen, n + 2, argc, argv, argl,
+	if (cw_redis_pipeline(sp->redis, err, errlen, n + 3, argc, argv, argl,
 	    rep) < 0)
 		return -1;
-	if (exec_ok(rep, n, err, errlen))
+	if (exec_ok(rep, n, err, errlen)) {
+		id = rep[n + 2]->element[n];
+		/* Replies Redis does not give: the batch stands, as if the
+		 * stream had not gone back, and the next poll looks. */
+		if (cw_stream_xinfo_last(rep[n + 2]->element[0], before) < 0)
+			*before = sp->ret.sent;
+		if (cw_stream_id_parse(id->str, id->len, last) < 0)
+			*last = sp->ret.sent;
 		rc = 0;
-	for (i = 0; i < n + 2; i++)
+	}
+	for (i = 0; i < n + 3; i++)
 		freeReplyObject(rep[i]);
 	return rc;
 }
@@ -173,8 +194,8 @@ split_lines(const char *chunk, size_t len, const char **lines,
 }
 
 /* Writes the confirmed position to spool.offset, if it moved. */
-static void
-save_offset(struct cw_audit_spool *sp)
+void
+spool_save_offset(struct cw_audit_spool *sp)
 {
 	if (!sp->offset_dirty)
 		return;
@@ -199,11 +220,14 @@ save_offset(struct cw_audit_spool *sp)
  */
 static void
 advance(struct cw_audit_spool *sp, uint64_t seq, uint64_t off, size_t n,
-    size_t bytes)
+    size_t bytes, const struct cw_stream_id *last)
 {
 	bool segment_changed = seq != sp->save_seq;
 
 	pthread_mutex_lock(&sp->lock);
+	/* Kept until the writer's mark covers last (audit_retain.c). */
+	if (bytes > 0)
+		spool_retain_sent(sp, seq, bytes, n, last);
 	sp->fwd_seq = seq;
 	sp->fwd_off = off;
 	sp->events -= n <= sp->events ? n : sp->events;
@@ -219,35 +243,24 @@ advance(struct cw_audit_spool *sp, uint64_t seq, uint64_t off, size_t n,
 	sp->save_off = off;
 	sp->unsaved_events += n;
 	if (segment_changed || n == 0 || sp->unsaved_events >= FORWARD_EVENTS)
-		save_offset(sp);
+		spool_save_offset(sp);
 }
 
 /*
  * Segment seq (size bytes) is all in Redis and no one appends to it any
- * more: delete it first (that is what frees the disk; even if the offset
- * cannot be saved, a restart skips a segment that is gone), then move on.
+ * more: deleted at once if the writer sealed all of it (that is what
+ * frees the disk; even if the offset cannot be saved, a restart skips a
+ * segment that is gone), else kept until it did (audit_retain.c); then
+ * the forwarder moves on.
  */
 void
 spool_finish_segment(struct cw_audit_spool *sp, uint64_t seq, uint64_t size)
 {
-	char name[SEGMENT_NAME_SIZE];
-
 	if (sp->rfd >= 0)
 		close(sp->rfd);
 	sp->rfd = -1;
-	spool_segment_name(name, seq);
-	if (unlinkat(sp->dir_fd, name, 0) < 0 && errno != ENOENT)
-		cw_log(LOG_ERR, "audit: cannot remove %s/%s: %s", sp->dir, name,
-		    strerror(errno));
-	pthread_mutex_lock(&sp->emit);
-	sp->disk_bytes -= size <= sp->disk_bytes ? size : sp->disk_bytes;
-	if (sp->bl_events > 0) {
-		/* Room again: the backlog need not wait for its timer. */
-		sp->next_drain_ms = 0;
-		pthread_cond_signal(&sp->emit_cond);
-	}
-	pthread_mutex_unlock(&sp->emit);
-	advance(sp, seq + 1, 0, 0, 0);
+	spool_retain_finish(sp, seq, size);
+	advance(sp, seq + 1, 0, 0, 0, NULL);
 }
 
 /* Opens segment seq for reading; its size when complete.  0 or -1. */
@@ -285,6 +298,7 @@ forward_once(struct cw_audit_spool *sp)
 	const char *lines[FORWARD_EVENTS];
 	size_t lens[FORWARD_EVENTS], len, used, n;
 	uint64_t seq, off, limit, sseq;
+	struct cw_stream_id before, last;
 	bool complete;
 	char err[512];
 
@@ -297,11 +311,22 @@ forward_once(struct cw_audit_spool *sp)
 	complete = seq < sseq;
 	if (!complete && off >= limit)
 		return 0;
+	/* First contact, or after a failure (Redis may have restarted on
+	 * older data): look before sending, so that a rewind comes first;
+	 * then start again from the position, which it may have moved. */
+	if (sp->ret.check) {
+		if (spool_retain_poll(sp, true, err, sizeof(err)) < 0) {
+			redis_state(sp, false, err);
+			return -1;
+		}
+		redis_state(sp, true, NULL);
+		return 1;
+	}
 	if (open_for_reading(sp, seq, complete, &limit) < 0) {
 		if (errno == ENOENT && complete) {
 			cw_log(LOG_ERR, "audit: spool segment %" PRIu64 " is "
 			    "missing; going on with the next", seq);
-			advance(sp, seq + 1, 0, 0, 0);
+			advance(sp, seq + 1, 0, 0, 0, NULL);
 			return 1;
 		}
 		cw_log(LOG_ERR, "audit: cannot read the spool: %s",
@@ -324,17 +349,20 @@ forward_once(struct cw_audit_spool *sp)
 		/* No newline in what is left: not a line we wrote whole. */
 		cw_log(LOG_ERR, "audit: skipping %zu bytes of the spool that "
 		    "hold no line", len);
-		advance(sp, seq, off + len, 0, len);
+		advance(sp, seq, off + len, 0, len, NULL);
 		return 1;
 	}
-	if (send_batch(sp, lines, lens, n, err, sizeof(err)) < 0) {
+	if (send_batch(sp, lines, lens, n, &before, &last, err,
+	    sizeof(err)) < 0) {
+		sp->ret.check = true;
 		redis_state(sp, false, err);
 		return -1;
 	}
 	redis_state(sp, true, NULL);
 	if (!sp->fsync_checked)
 		check_fsync_policy(sp);
-	advance(sp, seq, off + used, n, used);
+	if (!spool_retain_batch(sp, &before, &last))
+		advance(sp, seq, off + used, n, used, &last);
 	return 1;
 }
 
@@ -386,12 +414,17 @@ void *
 spool_forward_main(void *arg)
 {
 	struct cw_audit_spool *sp = arg;
-	long long deadline, idle;
-	int r;
+	long long deadline, idle, due;
+	char err[512];
+	int r, rc;
 
 	pthread_setname_np(pthread_self(), "cw-forward");
 	for (;;) {
 		r = forward_once(sp);
+		/* Deletes what the writer sealed; resends if Redis went back. */
+		if (r >= 0 && (rc = spool_retain_poll(sp, false, err,
+		    sizeof(err))) != 0)
+			redis_state(sp, rc > 0, err);
 		if (forward_stopping(sp, &deadline) && (r <= 0 ||
 		    cw_now_ms() >= deadline))
 			break;
@@ -401,16 +434,22 @@ spool_forward_main(void *arg)
 			/* Idle with an unsaved position: save it soon. */
 			idle = cw_now_ms() - sp->dirty_since_ms;
 			if (idle >= OFFSET_SAVE_MS)
-				save_offset(sp);
+				spool_save_offset(sp);
 			else
 				forward_wait(sp, (int)(OFFSET_SAVE_MS - idle));
 		} else if (r == 0) {
-			forward_wait(sp, IDLE_MS);
+			due = spool_retain_due_in(sp);
+			forward_wait(sp, due >= 0 && due < IDLE_MS ? (int)due + 1 :
+			    IDLE_MS);
 		} else {
-			save_offset(sp);
+			spool_save_offset(sp);
 			backoff_wait(sp);
 		}
 	}
-	save_offset(sp);
+	spool_save_offset(sp);
+	/* A last look at the mark, so that a stop after the writer sealed
+	 * everything leaves no segment behind (only while Redis answers). */
+	if (sp->redis_up && spool_retain_due_in(sp) >= 0)
+		(void)spool_retain_poll(sp, true, err, sizeof(err));
 	return NULL;
 }

@@ -35,7 +35,7 @@
  * emitters write: the spool thread starts a new segment once the current
  * one holds SEGMENT_MAX bytes, or is wholly forwarded and idle (or the
  * backlog waits for room), and the forwarder deletes a segment once Redis
- * confirmed all of it.  So no lock is shared between a decision and the
+ * confirmed all of it and the writer sealed it (audit_retain.c).  So no lock is shared between a decision and the
  * forwarder, and the offset file never names bytes that were replaced.
  *
  * Invariants: the forwarder reads only below what the spool thread
@@ -346,7 +346,9 @@ forwarded_all(struct cw_audit_spool *sp, uint64_t seq, uint64_t bytes)
 	bool done;
 
 	pthread_mutex_lock(&sp->lock);
-	done = sp->fwd_seq == seq && sp->fwd_off >= bytes;
+	/* And sealed: a segment is deleted only then (audit_retain.c). */
+	done = sp->fwd_seq == seq && sp->fwd_off >= bytes &&
+	    spool_retain_sealed(sp, seq);
 	pthread_mutex_unlock(&sp->lock);
 	return done;
 }
@@ -598,6 +600,7 @@ spool_free(struct cw_audit_spool *sp)
 	pthread_mutex_destroy(&sp->lock);
 	pthread_cond_destroy(&sp->cond);
 	cw_redis_free(sp->redis);
+	spool_retain_free(sp);
 	free(sp->backlog);
 	free(sp->drain);
 	free(sp->chunk);
@@ -630,6 +633,11 @@ spool_init(struct cw_audit_spool *sp, struct cw_audit_log *log,
 		return -1;
 	}
 	sp->stream_key_len = strlen(sp->stream_key);
+	if (spool_retain_init(sp, cfg->redis.key_prefix, log->host) < 0) {
+		snprintf(err, errlen, "audit: bad [redis] key_prefix or host "
+		    "name");
+		return -1;
+	}
 	if ((sp->dir = strdup(cfg->audit.spool_dir)) == NULL ||
 	    (sp->backlog = malloc(CW_AUDIT_BACKLOG_BYTES)) == NULL ||
 	    (sp->drain = malloc(DRAIN_BYTES)) == NULL ||

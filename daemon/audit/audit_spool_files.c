@@ -75,10 +75,13 @@ segment_seq(const char *name, uint64_t *seq)
 int
 spool_offset_save(struct cw_audit_spool *sp, uint64_t seq, uint64_t off)
 {
-	char buf[64];
+	char buf[128], id[CW_STREAM_ID_TEXT];
 	int fd, n, rc = -1;
 
-	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 "\n", seq, off);
+	/* With the highest stream id Redis gave us (audit_retain.c). */
+	spool_retain_save_id(sp, id);
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 " %" PRIu64 " %s\n", seq,
+	    off, id);
 	fd = openat(sp->dir_fd, OFFSET_TMP, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -117,7 +120,7 @@ take_number(const char **p, uint64_t *out)
 static void
 offset_load(struct cw_audit_spool *sp, uint64_t *seq, uint64_t *off)
 {
-	char buf[64];
+	char buf[128];
 	const char *p = buf;
 	ssize_t n;
 	int fd;
@@ -140,6 +143,12 @@ offset_load(struct cw_audit_spool *sp, uint64_t *seq, uint64_t *off)
 			p++;
 			*seq = *off;
 			if (!take_number(&p, off))
+				p = "";
+		}
+		/* "<seq> <off> <stream id>": the id is audit_retain.c's. */
+		if (*p == ' ') {
+			p++;
+			if (spool_retain_load_id(sp, &p) < 0)
 				p = "";
 		}
 		if (*p == '\n')
@@ -378,7 +387,7 @@ spool_open(struct cw_audit_spool *sp, char *err, size_t errlen)
 {
 	char name[SEGMENT_NAME_SIZE];
 	struct seq_list l;
-	uint64_t oseq, ooff, size, from, next = 0;
+	uint64_t oseq, ooff, size, from, kept, next = 0;
 	bool found = false;
 	size_t i;
 	int fd = -1, rc = -1;
@@ -396,22 +405,22 @@ spool_open(struct cw_audit_spool *sp, char *err, size_t errlen)
 	if (list_segments(sp, &l) < 0)
 		goto fail;
 	for (i = 0; i < l.n; i++) {
-		spool_segment_name(name, l.seq[i]);
-		if (l.seq[i] < oseq) {
-			if (unlinkat(sp->dir_fd, name, 0) < 0)
-				goto fail;
-			continue;
-		}
 		if ((fd = open_old_segment(sp, l.seq[i], &size)) < 0)
 			goto fail;
-		from = 0;
-		if (!found) {
+		/* Before the position: forwarded, kept until the writer
+		 * sealed it (audit_retain.c). */
+		from = l.seq[i] < oseq ? size : 0;
+		if (!found && l.seq[i] >= oseq) {
 			found = true;
 			if (l.seq[i] == oseq)
 				from = resume_at(sp, fd, size, ooff);
 			sp->fwd_seq = l.seq[i];
 			sp->fwd_off = from;
 		}
+		kept = 0;
+		if (from > 0 && (count_lines(fd, 0, from, &kept) < 0 ||
+		    spool_retain_keep(sp, l.seq[i], from, kept) < 0))
+			goto fail;
 		if (count_lines(fd, from, size, &sp->events) < 0)
 			goto fail;
 		close(fd);

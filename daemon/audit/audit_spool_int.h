@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "audit/audit_pipeline.h"
+#include "audit/audit_retain.h"
 #include "store/redis.h"
 
 
@@ -99,6 +100,8 @@ struct cw_audit_spool {
 	uint64_t pending_bytes;         /* their bytes */
 	bool stop_fwd;
 	long long fwd_deadline_ms;
+	/* Forwarded, kept until sealed (audit_retain.c; its v, mark). */
+	struct spool_retain ret;
 
 	pthread_t spool_thread, fwd_thread;
 	bool spool_started, fwd_started;

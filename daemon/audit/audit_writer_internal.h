@@ -56,6 +56,7 @@ enum stream_phase {
 struct writer_stream {
 	char *key;
 	const char *host;       /* inside key; NULL for the legacy stream */
+	char *sealed_key;       /* <prefix>audit-sealed:<host>; NULL: legacy */
 	enum stream_phase phase;
 	char cursor[STREAM_ID_MAX];
 	long long retry_ms;     /* SP_OTHERS: next XAUTOCLAIM */
@@ -103,6 +104,7 @@ struct cw_audit_writer {
 	/* The streams (audit_writer_streams.c), sorted by key. */
 	char legacy_key[CW_AUDIT_REDIS_KEY_MAX];        /* <prefix>audit */
 	char host_prefix[CW_AUDIT_REDIS_KEY_MAX];       /* <prefix>audit: */
+	char sealed_prefix[CW_AUDIT_REDIS_KEY_MAX];     /* <prefix>audit-sealed: */
 	char scan_match[CW_AUDIT_REDIS_KEY_MAX + 1];    /* <prefix>audit* */
 	struct writer_stream **streams;
 	size_t nstreams, streams_cap;

@@ -182,8 +182,8 @@ take_entry(struct cw_audit_writer *w, struct writer_stream *s,
 	if (missing > 0) {
 		cw_metrics_add(w->log->metrics, CW_COUNTER_MISSING, missing);
 		cw_log(LOG_WARNING, "audit writer: %" PRIu64 " events of host %s"
-		    " (run %s) before %" PRIu64 " never arrived", missing,
-		    ev->host, run, counter);
+		    " (run %s) before %" PRIu64 " have not arrived (sealed "
+		    "late if they come)", missing, ev->host, run, counter);
 	}
 	(*n)++;
 }
@@ -198,7 +198,7 @@ take_entry(struct cw_audit_writer *w, struct writer_stream *s,
 static int
 ack(struct cw_audit_writer *w)
 {
-	const char *argv[ACK_IDS * 8];
+	const char *argv[ACK_IDS * 9];
 	const char *const *cmd[ACK_IDS];
 	redisReply *rep[ACK_IDS];
 	const char *token = cw_lease_held(&w->lease) ? w->lease.token : "none";
@@ -211,12 +211,14 @@ ack(struct cw_audit_writer *w)
 		for (j = i; j < w->nids && w->id_stream[j] == w->id_stream[i];)
 			j++;
 		cmd[c] = &argv[a];
-		argc[c++] = (int)(j - i) + 7;
+		argc[c++] = (int)(j - i) + (w->id_stream[i]->sealed_key ? 8 : 7);
 		argv[a++] = "EVAL";
 		argv[a++] = cw_lua_audit_ack;
-		argv[a++] = "2";
+		argv[a++] = w->id_stream[i]->sealed_key ? "3" : "2";
 		argv[a++] = w->lock_key;
 		argv[a++] = w->id_stream[i]->key;
+		if (w->id_stream[i]->sealed_key != NULL)
+			argv[a++] = w->id_stream[i]->sealed_key;
 		argv[a++] = token;
 		argv[a++] = GROUP;
 		for (k = i; k < j; k++)

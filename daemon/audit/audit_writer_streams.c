@@ -42,7 +42,9 @@ writer_streams_init(struct cw_audit_writer *w, const char *prefix)
 {
 	if (cw_audit_redis_key(w->legacy_key, sizeof(w->legacy_key), prefix,
 	    CW_KEY_AUDIT) < 0 || cw_audit_redis_key(w->host_prefix,
-	    sizeof(w->host_prefix), prefix, CW_KEY_AUDIT_HOST) < 0)
+	    sizeof(w->host_prefix), prefix, CW_KEY_AUDIT_HOST) < 0 ||
+	    cw_audit_redis_key(w->sealed_prefix, sizeof(w->sealed_prefix),
+	    prefix, CW_KEY_AUDIT_SEALED) < 0)
 		return -1;
 	/* The prefix holds no glob character ([A-Za-z0-9:_-]). */
 	snprintf(w->scan_match, sizeof(w->scan_match), "%s*", w->legacy_key);
@@ -53,8 +55,10 @@ writer_streams_init(struct cw_audit_writer *w, const char *prefix)
 static void
 stream_free(struct writer_stream *s)
 {
-	if (s != NULL)
+	if (s != NULL) {
 		free(s->key);
+		free(s->sealed_key);
+	}
 	free(s);
 }
 
@@ -186,6 +190,13 @@ add_key(struct cw_audit_writer *w, const char *key, size_t len,
 		return -1;
 	}
 	s->host = legacy ? NULL : s->key + (host - key);
+	/* Where the host learns how far its stream is sealed (audit_ack.lua). */
+	if (!legacy && asprintf(&s->sealed_key, "%s%s", w->sealed_prefix,
+	    s->host) < 0) {
+		s->sealed_key = NULL;
+		stream_free(s);
+		return -1;
+	}
 	s->phase = SP_CHECK;
 	w->streams[w->nstreams++] = s;
 	if (legacy)

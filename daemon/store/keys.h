@@ -123,6 +123,12 @@
 #define CW_KEY_AUDIT_WRITER     "audit:writer"
 /* STRING integer: INCR'd for each new audit writer's token. */
 #define CW_KEY_AUDIT_FENCE      "audit:fence"
+/* STRING audit-sealed:<host>: the id of the last entry of audit:<host>
+ * the writer sealed and acknowledged (set in the same script as its
+ * XACK/XDEL, lua/audit_ack.lua; never lowered).  The host reads it and
+ * keeps what it forwarded until this covers it (daemon/audit/
+ * audit_retain.c).  Outside audit:* so that no host user may write it. */
+#define CW_KEY_AUDIT_SEALED     "audit-sealed:"
 
 #define CW_PREFIX_MAX 32
 /* Room for a prefix and any fixed name above. */

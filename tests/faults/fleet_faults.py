@@ -62,6 +62,9 @@ KINDS = ["kill9_central", "kill9_host", "kill9_master", "kill9_replica",
          "kill9_provider", "kill9_consumer", "stop_central", "stop_master",
          "part_host_redis", "part_central_ldap", "part_master_replicas",
          "spool_full", "redis_old_aof", "clock_step"]
+# --plan only: every central daemon stopped (SIGSTOP) at once, so no
+# audit writer seals anything until healed (a deterministic window).
+PLAN_KINDS = KINDS + ["stop_writers"]
 # Faults that cut one host off (its decisions may use offline_grace).
 HOST_FAULTS = {"kill9_host", "part_host_redis", "spool_full", "clock_step"}
 PAM_SUCCESS, PAM_PERM_DENIED = 0, 6
@@ -309,6 +312,11 @@ class Run:
                 else f.master()
             f.procs[name].signal(signal.SIGSTOP)
             return name, lambda: f.procs[name].signal(signal.SIGCONT)
+        if kind == "stop_writers":
+            for name in f.centrals:
+                f.procs[name].signal(signal.SIGSTOP)
+            return "all centrals", lambda: [
+                f.procs[n].signal(signal.SIGCONT) for n in f.centrals]
         if kind == "part_host_redis":
             name = rng.choice(f.hosts)
             f.nodes[name].link(False)
@@ -443,7 +451,7 @@ class Run:
                                     "start": t0, "end": time.time()})
             elif name in acts:
                 acts[name]()
-            elif name in KINDS:
+            elif name in PLAN_KINDS:
                 t0 = time.time()
                 target, heal = self.inject(name)
                 log(f"fault {name} on {target}")
@@ -753,8 +761,9 @@ def main():
     ap.add_argument("--rate", type=int, default=20)
     ap.add_argument("--faults", default=",".join(KINDS))
     ap.add_argument("--plan", help="steps instead of the random scheduler: "
-                    "KIND (inject), heal, wait:S, leaver, revoke, suspend, "
-                    "elevate, elevate_long (120 s), drop (the last one), "
+                    "KIND (inject; also stop_writers), heal (the last "
+                    "injected), wait:S, leaver, revoke, suspend, elevate, "
+                    "elevate_long (120 s), drop (the last one), "
                     "training, snapshot")
     ap.add_argument("--hold", type=float, default=6.0)
     ap.add_argument("--gap", type=float, default=6.0)

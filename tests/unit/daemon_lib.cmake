@@ -29,3 +29,11 @@ add_executable(test_early ${CMAKE_CURRENT_LIST_DIR}/test_early.c
 target_link_libraries(test_early PRIVATE cwredis PkgConfig::CMOCKA)
 add_test(NAME unit_early COMMAND test_early)
 set_tests_properties(unit_early PROPERTIES LABELS unit TIMEOUT 60)
+
+# daemon/audit: the writer's duplicate marks with gaps, and the stream
+# ids a host compares with the writer's sealed mark (issue 15).
+add_executable(test_audit_dedup ${CMAKE_CURRENT_LIST_DIR}/test_audit_dedup.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/log.c)
+target_link_libraries(test_audit_dedup PRIVATE cwauditd PkgConfig::CMOCKA)
+add_test(NAME unit_audit_dedup COMMAND test_audit_dedup)
+set_tests_properties(unit_audit_dedup PROPERTIES LABELS unit TIMEOUT 60)
