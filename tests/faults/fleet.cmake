@@ -9,9 +9,10 @@
 #                           redeliveries while leavers are filed (a referral
 #                           from the consumer dead-lettered them), then
 #                           Redis back to an AOF taken before a suspension
-#                           in LDAP and a leaver (the suspended user was
-#                           allowed again; the leaver's record left the
-#                           report)
+#                           in LDAP, a leaver and an elevation dropped
+#                           early (the suspended user was allowed again;
+#                           the leaver's record left the report; the
+#                           dropped elevation came back to its old end)
 add_test(NAME fault_fleet_mixed
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
                  --build ${CMAKE_BINARY_DIR} --seed 3 --duration 80
@@ -19,6 +20,6 @@ add_test(NAME fault_fleet_mixed
 add_test(NAME fault_fleet_regressions
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
                  --build ${CMAKE_BINARY_DIR} --duration 200 --plan
-                 "kill9_provider,wait:1,leaver,revoke,wait:8,heal,wait:2,snapshot,wait:1,suspend,leaver,wait:3,redis_old_aof,wait:3,heal,wait:12")
+                 "kill9_provider,wait:1,leaver,revoke,wait:8,heal,wait:2,elevate_long,wait:2,snapshot,wait:1,suspend,leaver,drop,wait:3,redis_old_aof,wait:3,heal,wait:20")
 set_tests_properties(fault_fleet_mixed fault_fleet_regressions PROPERTIES
                      LABELS faults TIMEOUT 600)
