@@ -270,18 +270,13 @@ store_refilled(struct cw_sync *s)
 }
 
 /*
- * A loss (the guard's identity check): Redis went back to older data (an
- * old AOF or RDB, a failover to a replica that missed writes), so its
- * directory entries, elevations and suspensions are older than what this
- * host answers from.  Handing them over would undo every change made
- * since Redis's copy was taken: a user suspended in LDAP since would be
- * allowed again until the mirror refilled the store (the fault suite
- * saw 9 s of it), an elevation dropped early would be back.  So the
- * host keeps answering from memory, where those changes already are, and
- * takes only the revoked set, which the guard has made the union of both.
- * Changes written after this generation still apply on top; the whole
- * directory is taken again once the mirror has refilled the store from
- * LDAP (refill_pending, store_refilled).
+ * A loss: Redis went back to older data (an old AOF, a failover that
+ * lost writes), so its entries, elevations and suspensions are older
+ * than memory's.  Handing them over undid every change since Redis's
+ * copy (a user suspended in LDAP since was allowed again for 9 s in the
+ * fault suite), so memory stays and only the revoked set (the guard's
+ * union of both) is taken.  Later changes apply on top; everything is
+ * taken again once the mirror's refill is in (store_refilled).
  */
 static void
 keep_memory(struct cw_delta *d)
@@ -316,6 +311,30 @@ log_loaded(const struct cw_delta *d, size_t skipped, const char *err,
 }
 
 /*
+ * Before a reload: a loss the guard has just seen (*full) starts the
+ * repair (the mirror refreshes from LDAP, early drops made again); once
+ * the refill is in, the next reload takes everything (*full, *check).
+ */
+static void
+after_loss(struct cw_sync *s, bool *full, bool *check)
+{
+	if (*full) {
+		cw_watch_forget(&s->watch);
+		s->redrop_pending = s->cfg->daemon.role != CW_ROLE_HOST;
+		request_mirror_restart(s);
+		s->refill_pending = true;
+		note_loss_cookie(s);
+	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
+		/* Drops from memory what the lost store no longer holds. */
+		*full = *check = true;
+	}
+	/* Until every early drop is in again (NOREPLICAS right after a
+	 * restart is common): each reload tries again. */
+	if (s->redrop_pending && cw_sync_redrop(s) == 0)
+		s->redrop_pending = false;
+}
+
+/*
  * Brings the server up to the Redis generation: the changes since the
  * last one when the change log explains them, everything otherwise.
  */
@@ -337,20 +356,7 @@ reload(struct cw_sync *s)
 	}
 	redis_state(s, true, NULL);
 	loss = full;
-	if (full) {
-		cw_watch_forget(&s->watch);
-		s->redrop_pending = s->cfg->daemon.role != CW_ROLE_HOST;
-		request_mirror_restart(s);
-		s->refill_pending = true;
-		note_loss_cookie(s);
-	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
-		/* Drops from memory what the lost store no longer holds. */
-		full = check = true;
-	}
-	/* Until every early drop is in again (NOREPLICAS right after a
-	 * restart is common): each reload tries again. */
-	if (s->redrop_pending && cw_sync_redrop(s) == 0)
-		s->redrop_pending = false;
+	after_loss(s, &full, &check);
 	if (s->have_db && gen == s->generation && !check) {
 		mark_contact(s);
 		return;
