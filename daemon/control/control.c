@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,27 @@ redis_failure(struct cw_control *c, const struct cw_control_job *j,
 	}
 }
 
+/*
+ * A request that grants or gives back (elevate, approve, reinstate,
+ * unsuspend) whose client has hung up before it ran.  The client told its
+ * user "outcome unknown" when it gave up; carrying the grant out later
+ * (a daemon paused, then resumed, runs its queue) gave privileges nobody
+ * was waiting for (the fleet fault suite: elevations the approver had
+ * seen fail, running after the SIGSTOPped central woke).  Requests that
+ * take away still run: a leaver filed once is never lost by a timeout.
+ */
+static bool
+abandoned_grant(const struct cw_control_job *j)
+{
+	struct pollfd p = { .fd = j->fd, .events = POLLRDHUP };
+
+	if (j->req.op != CW_OP_ELEVATE && j->req.op != CW_OP_APPROVE &&
+	    j->req.op != CW_OP_REINSTATE && j->req.op != CW_OP_UNSUSPEND)
+		return false;
+	return poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static void
 run_job(struct cw_control *c, struct cw_control_job *j)
 {
@@ -314,6 +336,19 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 	memset(&resp, 0, sizeof(resp));
 	err[0] = '\0';
 	cw_caller_label(&j->caller, who, sizeof(who));
+	if (abandoned_grant(j)) {
+		cw_log_auth(LOG_WARNING, "request op=%s caller=%s subject=%s "
+		    "role=%s outcome=abandoned detail=its client hung up "
+		    "before it ran: nothing done", job_name(j->req.op), who,
+		    j->req.user[0] ? j->req.user : "-", j->req.role);
+		cw_ev_request(who, job_name(j->req.op), j->req.user,
+		    CW_STATUS_UNAVAILABLE, "abandoned: its client hung up "
+		    "before it ran; nothing done", j->caller.uid,
+		    j->caller.pid);
+		close(j->fd);
+		free(j);
+		return;
+	}
 	switch (j->req.op) {
 	case CW_OP_ELEVATE:
 		do_elevate(c, j, &resp, &gen, err, sizeof(err));

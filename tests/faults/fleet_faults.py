@@ -231,19 +231,42 @@ class Run:
         else:
             log(f"drop {user}: {rc} {err.strip()[:200]}")
 
-    def elevate(self, secs=None):
+    def elevate_on_stopped(self):
+        """A --plan step: an elevation asked of a central paused by
+        SIGSTOP; the CLI gives up (outcome unknown) before it wakes."""
+        c = self.f.centrals[0]
+        t0 = time.time()
+        self.f.procs[c].signal(signal.SIGSTOP)
+        self.elevate(8, central=c, roles=["fault-admin"])
+        time.sleep(5)       # a grant run on waking would outlive its span
+        self.f.procs[c].signal(signal.SIGCONT)
+        self.faults.append({"kind": "stop_central", "target": c,
+                            "start": t0, "end": time.time()})
+
+    def elevate(self, secs=None, central=None, roles=None):
         secs_given = secs
         user = self.wrng.choice(self.elev_users)
         with self.lock:
             spans = self.elev_end.get(user, [])
             if spans and spans[-1][1] > time.time() - ELEVATION_SLACK_S:
                 return      # one elevation of a user at a time
-        for role in self.wrng.sample(self.admin_roles, len(self.admin_roles)):
+        roles = roles or self.wrng.sample(self.admin_roles,
+                                          len(self.admin_roles))
+        for role in roles:
             secs = secs or self.wrng.randint(3, 8)
             t0 = time.time()
             rc, out, err = self.f.ctl_run(
-                self.wrng.choice(self.f.centrals), "elevate", user, "--role",
-                role, "--for", f"{secs}s", "--reason", "fault suite")
+                central or self.wrng.choice(self.f.centrals), "elevate",
+                user, "--role", role, "--for", f"{secs}s", "--reason",
+                "fault suite")
+            if rc == 3 and "may have been recorded" in err + out:
+                # Outcome unknown: the grant may have been made before the
+                # CLI gave up, never after (an abandoned grant is not run).
+                with self.lock:
+                    self.elev_end.setdefault(user, []).append(
+                        [t0, time.time() + secs, role])
+                self.events.append((t0, "elevate_unknown", f"{user} {role}"))
+                return
             if rc != 0:
                 continue
             end = t0 + secs
@@ -436,6 +459,7 @@ class Run:
                 "revoke": lambda: self.file_revocation("revoke"),
                 "suspend": self.suspend_in_ldap, "elevate": self.elevate,
                 "elevate_long": lambda: self.elevate(120),
+                "elevate_on_stopped": self.elevate_on_stopped,
                 "drop": self.drop_last,
                 "training": self.refresh_training,
                 "snapshot": self.snapshot_aof}
@@ -764,6 +788,7 @@ def main():
                     "KIND (inject; also stop_writers), heal (the last "
                     "injected), wait:S, leaver, revoke, suspend, elevate, "
                     "elevate_long (120 s), drop (the last one), "
+                    "elevate_on_stopped, "
                     "training, snapshot")
     ap.add_argument("--hold", type=float, default=6.0)
     ap.add_argument("--gap", type=float, default=6.0)
