@@ -222,6 +222,7 @@ build_peers(struct cw_daemon *d, char *err, size_t errlen)
 	links.filed = cw_sync_filed;
 	links.filed_arg = &d->sync;
 	links.dropped = cw_sync_dropped;
+	links.suspended = cw_sync_suspended;
 	if ((d->control = cw_control_start(d->cfg, d->control_redis, &links,
 	    err, errlen)) == NULL)
 		return -1;

@@ -168,6 +168,22 @@ do_drop(struct cw_control *c, struct cw_control_job *j,
 	json_decref(o);
 }
 
+/* suspend, unsuspend (suspensions.c); the sync remembers them for a loss. */
+static long long
+do_suspension(struct cw_control *c, struct cw_control_job *j,
+    struct cw_response *resp, char *err, size_t errlen)
+{
+	struct cw_suspension set;
+	long long gen;
+
+	gen = cw_suspension_request(&c->store, j, j->caller.root ? "root" :
+	    j->caller.name, resp, &set, err, errlen);
+	if (gen > 0 && c->links.suspended != NULL)
+		c->links.suspended(c->links.filed_arg, j->req.user,
+		    j->req.op == CW_OP_SUSPEND ? &set : NULL);
+	return gen;
+}
+
 /* leaver, revoke, reinstate, retry, queue, report (revocations.c). */
 static long long
 do_revocation(struct cw_control *c, struct cw_control_job *j,
@@ -375,8 +391,7 @@ run_job(struct cw_control *c, struct cw_control_job *j)
 		break;
 	case CW_OP_SUSPEND:
 	case CW_OP_UNSUSPEND:
-		gen = cw_suspension_request(&c->store, j, j->caller.root ?
-		    "root" : j->caller.name, &resp, err, sizeof(err));
+		gen = do_suspension(c, j, &resp, err, sizeof(err));
 		break;
 	default:
 		gen = do_revocation(c, j, &resp, err, sizeof(err));

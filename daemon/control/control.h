@@ -57,6 +57,10 @@ struct cw_control_links {
 	/* Told of each elevation dropped early here (cw_sync_dropped),
 	 * with filed_arg; or NULL. */
 	void (*dropped)(void *arg, const char *uid, const char *role);
+	/* Told of each suspension set (s) or lifted (NULL) here
+	 * (cw_sync_suspended), with filed_arg; or NULL. */
+	void (*suspended)(void *arg, const char *uid,
+	    const struct cw_suspension *s);
 };
 
 /* Starts the worker with its own Redis connection. */

@@ -15,7 +15,8 @@
 
 long long
 cw_suspension_request(struct cw_store *st, const struct cw_control_job *j,
-    const char *actor, struct cw_response *resp, char *err, size_t errlen)
+    const char *actor, struct cw_response *resp, struct cw_suspension *set,
+    char *err, size_t errlen)
 {
 	const struct cw_request *r = &j->req;
 	int64_t now = (int64_t)time(NULL);
@@ -54,6 +55,7 @@ cw_suspension_request(struct cw_store *st, const struct cw_control_job *j,
 	snprintf(s.reason, sizeof(s.reason), "%s", r->reason);
 	if ((gen = cw_store_suspend(st, r->user, &s, err, errlen)) <= 0)
 		return gen < 0 ? -1 : 0;
+	*set = s;
 	cw_ev_suspension(CW_AUDIT_SUSPENDED, actor, r->user, s.until,
 	    s.reason);
 	o = json_pack("{s:s, s:I, s:I, s:s, s:s}", "user", r->user, "until",

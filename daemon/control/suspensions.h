@@ -12,12 +12,14 @@
 #include "store/store.h"
 
 /*
- * Writes (or lifts) the suspension and fills resp.  Returns the
- * generation to wait for, 0 when nothing changed (resp says why), or -1
- * with err when Redis failed.  Audits what it did.
+ * Writes (or lifts) the suspension and fills resp; *set is the
+ * suspension written (when one was).  Returns the generation to wait
+ * for, 0 when nothing changed (resp says why), or -1 with err when Redis
+ * failed.  Audits what it did.
  */
 long long cw_suspension_request(struct cw_store *st,
     const struct cw_control_job *j, const char *actor,
-    struct cw_response *resp, char *err, size_t errlen);
+    struct cw_response *resp, struct cw_suspension *set, char *err,
+    size_t errlen);
 
 #endif

@@ -164,6 +164,10 @@ long long cw_store_suspend(struct cw_store *st, const char *uid,
     const struct cw_suspension *s, char *err, size_t errlen);
 long long cw_store_unsuspend(struct cw_store *st, const char *uid,
     char *err, size_t errlen);
+/* The same as cw_store_suspend, but only when uid has none (made again
+ * after a loss: never shortens one set since); 0 when one is there. */
+long long cw_store_suspend_again(struct cw_store *st, const char *uid,
+    const struct cw_suspension *s, char *err, size_t errlen);
 /* Parses a stored suspension ({"until","since","by","reason"}): 0 or -1. */
 int cw_suspension_parse(const char *json, size_t len,
     struct cw_suspension *out);

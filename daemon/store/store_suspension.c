@@ -13,15 +13,16 @@
 #include "store/lua_scripts.h"
 #include "store/store.h"
 
-/* Runs suspend.lua for uid with json ("" lifts it). */
+/* Runs suspend.lua for uid with json ("" lifts it) in mode ("" or
+ * "absent"). */
 static long long
-run(struct cw_store *st, const char *uid, const char *json, char *err,
-    size_t errlen)
+run(struct cw_store *st, const char *uid, const char *json, const char *mode,
+    char *err, size_t errlen)
 {
 	static const char *const names[3] = { CW_KEY_SUSPENDED, CW_KEY_GEN,
 	    CW_KEY_CHANGES };
 	char keys[3][CW_KEY_MAX];
-	const char *argv[3 + 3 + 2];
+	const char *argv[3 + 3 + 3];
 	long long gen = -1;
 	redisReply *r;
 	int i, a = 0;
@@ -35,6 +36,7 @@ run(struct cw_store *st, const char *uid, const char *json, char *err,
 	}
 	argv[a++] = uid;
 	argv[a++] = json;
+	argv[a++] = mode;
 	if ((r = cw_redis_call(st->redis, err, errlen, a, argv, NULL)) == NULL)
 		return -1;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -45,9 +47,9 @@ run(struct cw_store *st, const char *uid, const char *json, char *err,
 	return gen;
 }
 
-long long
-cw_store_suspend(struct cw_store *st, const char *uid,
-    const struct cw_suspension *s, char *err, size_t errlen)
+static long long
+suspend(struct cw_store *st, const char *uid, const struct cw_suspension *s,
+    const char *mode, char *err, size_t errlen)
 {
 	json_t *o = json_pack("{s:I, s:I, s:s, s:s}", "until",
 	    (json_int_t)s->until, "since", (json_int_t)s->since, "by", s->by,
@@ -60,16 +62,30 @@ cw_store_suspend(struct cw_store *st, const char *uid,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	gen = run(st, uid, json, err, errlen);
+	gen = run(st, uid, json, mode, err, errlen);
 	free(json);
 	return gen;
+}
+
+long long
+cw_store_suspend(struct cw_store *st, const char *uid,
+    const struct cw_suspension *s, char *err, size_t errlen)
+{
+	return suspend(st, uid, s, "", err, errlen);
+}
+
+long long
+cw_store_suspend_again(struct cw_store *st, const char *uid,
+    const struct cw_suspension *s, char *err, size_t errlen)
+{
+	return suspend(st, uid, s, "absent", err, errlen);
 }
 
 long long
 cw_store_unsuspend(struct cw_store *st, const char *uid, char *err,
     size_t errlen)
 {
-	return run(st, uid, "", err, errlen);
+	return run(st, uid, "", "", err, errlen);
 }
 
 int

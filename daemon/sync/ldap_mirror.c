@@ -23,6 +23,7 @@
 
 #include <ldap.h>
 
+#include "ldap_cookie.h"
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
 #include "lib/log.h"
@@ -552,28 +553,6 @@ oom:
 	return NULL;
 }
 
-/*
- * A syncprov cookie names at least one CSN ("csn=YYYYMMDDhhmmss.uuuuuuZ#
- * cccccc#sid#mmmmmm").  slapd answers a cookie it cannot parse with the
- * full content, as if there were none, but without saying so: so a
- * cookie that is not of this shape is not sent at all, and the refresh
- * is treated as the full one it will be (everything not sent is gone).
- */
-static bool
-cookie_plausible(const char *c)
-{
-	const char *p = strstr(c, "csn=");
-	size_t i;
-
-	if (p == NULL)
-		return false;
-	p += 4;
-	for (i = 0; i < 14; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-	return p[14] == '.' && strchr(p, 'Z') != NULL && strchr(p, '#') != NULL;
-}
-
 /* Loads the stored cookie into ls (libldap frees it with ldap_memfree). */
 static int
 load_cookie(struct cw_mirror *m, char *err, size_t errlen)
@@ -584,7 +563,10 @@ load_cookie(struct cw_mirror *m, char *err, size_t errlen)
 	if (cw_store_cookie(m->st, &cookie, &len, err, errlen) < 0)
 		return -1;
 	if (cookie != NULL && (len != strlen(cookie) ||
-	    !cookie_plausible(cookie))) {
+	    !cw_cookie_plausible(cookie))) {
+		/* slapd would answer a cookie it cannot parse with
+		 * everything, without saying so: not sent at all, the
+		 * refresh is the full one it will be. */
 		cw_warn("ldap: stored sync cookie is malformed; full refresh");
 		free(cookie);
 		cookie = NULL;

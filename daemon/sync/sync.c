@@ -29,6 +29,8 @@
  * Only a directory that answers and refuses us is backed off.
  */
 #define PROBE_MS 500
+/* The follow thread's longest wait while a loss's writes are to redo. */
+#define REDROP_RETRY_MS 200
 
 static void
 status_update(struct cw_sync *s, void (*fn)(struct cw_sync_status *,
@@ -216,79 +218,12 @@ sync_stopping(void *arg)
 }
 
 /* Redis lost data: the mirror must refresh everything from LDAP. */
-static void
-request_mirror_restart(struct cw_sync *s)
+void
+cw_sync_mirror_restart(struct cw_sync *s)
 {
 	pthread_mutex_lock(&s->wake.lock);
 	s->mirror_restart = s->cfg->daemon.ldap_sync;
 	pthread_mutex_unlock(&s->wake.lock);
-}
-
-/* At a loss: remembers the cookie the store holds now (store_refilled). */
-static void
-note_loss_cookie(struct cw_sync *s)
-{
-	char err[256];
-
-	free(s->loss_cookie);
-	s->loss_cookie = NULL;
-	s->loss_cookie_len = 0;
-	s->loss_cookie_known = cw_store_cookie(&s->follow_store,
-	    &s->loss_cookie, &s->loss_cookie_len, err, sizeof(err)) == 0;
-	if (!s->loss_cookie_known)
-		cw_warn("redis: reading the sync cookie after a loss: %s", err);
-}
-
-/*
- * After a loss: a cookie is stored again once a mirror has refreshed the
- * whole directory into the store (the mirror deleted it to refresh).  A
- * store come back from an old AOF holds the cookie of its time, which
- * proves nothing: only a cookie other than the one held when the loss
- * was seen (note_loss_cookie) does.  (The same cookie after a refresh
- * means the directory had not changed since the store's copy: memory,
- * as new, stays in use.)
- */
-static bool
-store_refilled(struct cw_sync *s)
-{
-	char *cookie = NULL, err[256];
-	size_t len;
-	bool r;
-
-	if (!s->loss_cookie_known) {
-		note_loss_cookie(s);
-		return false;
-	}
-	if (cw_store_cookie(&s->follow_store, &cookie, &len, err,
-	    sizeof(err)) < 0)
-		return false;
-	r = cookie != NULL && (s->loss_cookie == NULL ||
-	    len != s->loss_cookie_len || memcmp(cookie, s->loss_cookie,
-	    len) != 0);
-	free(cookie);
-	return r;
-}
-
-/*
- * A loss: Redis went back to older data (an old AOF, a failover that
- * lost writes), so its entries, elevations and suspensions are older
- * than memory's.  Handing them over undid every change since Redis's
- * copy (a user suspended in LDAP since was allowed again for 9 s in the
- * fault suite), so memory stays and only the revoked set (the guard's
- * union of both) is taken.  Later changes apply on top; everything is
- * taken again once the mirror's refill is in (store_refilled).
- */
-static void
-keep_memory(struct cw_delta *d)
-{
-	cw_db_free(d->replace);
-	d->replace = NULL;
-	d->has_elevations = false;
-	d->has_suspended = false;
-	cw_log(LOG_ALERT, "redis: the store went back to older data: "
-	    "answering from the policy data in memory (newer) until the "
-	    "directory is refilled from LDAP; only its revoked users are "
-	    "taken");
 }
 
 /* What a reload brought, for the log. */
@@ -311,76 +246,22 @@ log_loaded(const struct cw_delta *d, size_t skipped, const char *err,
 }
 
 /*
- * Before a reload: a loss the guard has just seen (*full) starts the
- * repair (the mirror refreshes from LDAP, early drops made again); once
- * the refill is in, the next reload takes everything (*full, *check).
+ * Hands a loaded delta over: the revoked set to the guard and the
+ * revoker, the rest to the server.  current: the store's data is not
+ * older than memory's (refill.h), else only its revoked users are taken.
  */
 static void
-after_loss(struct cw_sync *s, bool *full, bool *check)
+take(struct cw_sync *s, struct cw_delta *d, bool current, size_t skipped,
+    const char *err, long long t0)
 {
-	if (*full) {
-		cw_watch_forget(&s->watch);
-		s->redrop_pending = s->cfg->daemon.role != CW_ROLE_HOST;
-		request_mirror_restart(s);
-		s->refill_pending = true;
-		note_loss_cookie(s);
-	} else if (s->refill_pending && s->have_db && store_refilled(s)) {
-		/* Drops from memory what the lost store no longer holds. */
-		*full = *check = true;
-	}
-	/* Until every early drop is in again (NOREPLICAS right after a
-	 * restart is common): each reload tries again. */
-	if (s->redrop_pending && cw_sync_redrop(s) == 0)
-		s->redrop_pending = false;
-}
+	char *cookie = NULL, cerr[256];
 
-/*
- * Brings the server up to the Redis generation: the changes since the
- * last one when the change log explains them, everything otherwise.
- */
-static void
-reload(struct cw_sync *s)
-{
-	struct cw_delta *d = NULL;
-	char err[512];
-	long long gen, t0 = cw_now_ms();
-	size_t skipped = 0;
-	bool gap = true, full, check, loss;
-
-	cw_sync_keep_filed(s);
-	/* A store that forgot or went back is a loss, not news (guard). */
-	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
-	    sizeof(err)) < 0) {
-		redis_state(s, false, err);
-		return;
-	}
-	redis_state(s, true, NULL);
-	loss = full;
-	after_loss(s, &full, &check);
-	if (s->have_db && gen == s->generation && !check) {
-		mark_contact(s);
-		return;
-	}
-	err[0] = '\0';
-	if (s->have_db && !full)
-		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
-		    &skipped, err, sizeof(err));
-	if (d == NULL && gap)
-		d = cw_store_load_all(&s->follow_store, sync_stopping, s,
-		    &skipped, err, sizeof(err));
-	if (d == NULL && stopping(s))
-		return;         /* a load abandoned for a stop: nothing wrong */
-	if (d == NULL) {
-		cw_guard_suspect(&s->guard);
-		redis_state(s, false, err);
-		return;
-	}
 	if (d->has_revoked)
 		cw_guard_revoked(&s->guard, d);
 	else if (d->revoked_changes)
 		cw_guard_revoked_changes(&s->guard, d);
-	if (loss && s->have_db && d->replace != NULL)
-		keep_memory(d);
+	if (!current && d->replace != NULL)
+		cw_sync_keep_memory(d);
 	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
 	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
 		/*
@@ -406,11 +287,69 @@ reload(struct cw_sync *s)
 		cw_sync_revoked_changes(s, d);
 	s->generation = d->generation;
 	s->have_db = true;
-	if (d->replace != NULL)
-		s->refill_pending = false;
 	status_update(s, set_reload, &s->generation);
 	cw_sync_handoff(s, d);
 	mark_contact(s);
+	/* Read after the load: what memory holds is not newer than this
+	 * (a restart must never take data older than it). */
+	if (current && cw_sync_store_cookie(s, &cookie, cerr, sizeof(cerr)) == 0)
+		cw_refill_answered(&s->refill, cookie);
+	free(cookie);
+}
+
+/*
+ * Brings the server up to the Redis generation: the changes since the
+ * last one when the change log explains them, everything otherwise.
+ */
+static void
+reload(struct cw_sync *s)
+{
+	struct cw_delta *d = NULL;
+	char err[512], *cookie = NULL;
+	long long gen, t0 = cw_now_ms();
+	size_t skipped = 0;
+	bool gap = true, full, check, current;
+
+	cw_sync_keep_filed(s);
+	/* A store that forgot or went back is a loss, not news (guard). */
+	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
+	    sizeof(err)) < 0) {
+		redis_state(s, false, err);
+		return;
+	}
+	if (cw_sync_store_cookie(s, &cookie, err, sizeof(err)) < 0) {
+		cw_guard_suspect(&s->guard);
+		redis_state(s, false, err);
+		return;
+	}
+	redis_state(s, true, NULL);
+	cw_sync_after_loss(s, cookie, &full, &check);
+	/* Read before the load: data loaded after it is at least this new. */
+	current = cw_refill_current(&s->refill, cookie);
+	free(cookie);
+	if (s->have_db && gen == s->generation && !check) {
+		mark_contact(s);
+		return;
+	}
+	if (!s->have_db && !current) {
+		cw_sync_wait_refill(s);
+		return;
+	}
+	err[0] = '\0';
+	if (s->have_db && !full)
+		d = cw_store_delta_since(&s->follow_store, s->generation, &gap,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && gap)
+		d = cw_store_load_all(&s->follow_store, sync_stopping, s,
+		    &skipped, err, sizeof(err));
+	if (d == NULL && stopping(s))
+		return;         /* a load abandoned for a stop: nothing wrong */
+	if (d == NULL) {
+		cw_guard_suspect(&s->guard);
+		redis_state(s, false, err);
+		return;
+	}
+	take(s, d, current, skipped, err, t0);
 }
 
 struct cw_wake *
@@ -581,7 +520,7 @@ mirror_main(void *arg)
 			continue;
 		}
 		if (take_mirror_restart(s) && !mirror_refresh_all(s))
-			request_mirror_restart(s);      /* again shortly */
+			cw_sync_mirror_restart(s);      /* again shortly */
 		if (s->mirror == NULL && cw_now_ms() >= s->next_ldap_ms)
 			mirror_start(s);
 		if (!directory_has_data(s, s->mirror ? cw_now_ms() + 200 :
@@ -624,7 +563,7 @@ static bool
 follow_wait(struct cw_sync *s)
 {
 	const struct cw_config *cfg = s->cfg;
-	int block = cfg->daemon.reload_interval_ms;
+	int block = cfg->daemon.reload_interval_ms, nap = block;
 	bool up;
 	char err[256];
 	int rc;
@@ -634,13 +573,17 @@ follow_wait(struct cw_sync *s)
 	pthread_mutex_unlock(&s->wake.lock);
 	if (block > cfg->redis.timeout_ms - 200)
 		block = cfg->redis.timeout_ms - 200;
+	/* Early drops and suspensions to make again after a loss: each
+	 * moment Redis still lacks them, hosts may allow (sync_filed.c). */
+	if (s->redrop_pending && nap > REDROP_RETRY_MS)
+		nap = block = REDROP_RETRY_MS;
 	if (!s->have_db || !up || block < 10)
-		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
+		return cw_wake_nap(&s->wake, nap);
 	if ((rc = cw_store_wait_change(&s->follow_store, s->generation, block,
 	    err, sizeof(err))) < 0) {
 		/* Perhaps a restart: what comes back is compared in full. */
 		cw_guard_suspect(&s->guard);
-		return cw_wake_nap(&s->wake, cfg->daemon.reload_interval_ms);
+		return cw_wake_nap(&s->wake, nap);
 	}
 	if (rc == 0)
 		mark_contact(s);        /* "nothing new" is an answer */
@@ -666,7 +609,7 @@ follow_main(void *arg)
 	s->follow_store.parser = NULL;
 	cw_watch_free(&s->watch);
 	cw_guard_free(&s->guard);
-	free(s->loss_cookie);
+	cw_refill_free(&s->refill);
 	cw_strmap_clear(&s->last_revoked, NULL);
 	return NULL;
 }
@@ -707,6 +650,13 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	}
 	if (cw_guard_init(&s->guard, &s->follow_store, cfg->daemon.state_dir,
 	    err, errlen) < 0) {
+		cw_calendar_free(&s->calendar);
+		s->cfg = NULL;
+		return -1;
+	}
+	if (cw_refill_init(&s->refill, cfg->daemon.state_dir, err,
+	    errlen) < 0) {
+		cw_guard_free(&s->guard);
 		cw_calendar_free(&s->calendar);
 		s->cfg = NULL;
 		return -1;
@@ -788,7 +738,7 @@ cw_sync_stop(struct cw_sync *s)
 	else {
 		cw_watch_free(&s->watch);
 		cw_guard_free(&s->guard);
-	free(s->loss_cookie);
+		cw_refill_free(&s->refill);
 	}
 	for (d = cw_sync_take(s); d != NULL; d = next) {
 		next = d->next;

@@ -25,6 +25,7 @@
 #include "sync/early_deny.h"
 #include "sync/ldap_mirror.h"
 #include "sync/entry_watch.h"
+#include "sync/refill.h"
 #include "model/policy_db.h"
 #include "store/redis.h"
 #include "store/store.h"
@@ -38,11 +39,20 @@ struct cw_mirror;
 /* Elevations dropped early here, remembered for a loss (sync_filed.c). */
 #define CW_SYNC_DROPS_MAX 256
 #define CW_SYNC_DROP_KEEP_S (24 * 3600)
+/* Suspensions set here, remembered for a loss (sync_filed.c). */
+#define CW_SYNC_SUSPS_MAX 256
 
 struct cw_sync_drop {
 	char uid[CW_USER_MAX + 1];
 	char role[CW_NAME_MAX + 1];
 	int64_t at;                     /* 0: a free slot */
+};
+
+/* A suspension set here (clearwayctl suspend), to make again after a
+ * loss while it runs. */
+struct cw_sync_susp {
+	char uid[CW_USER_MAX + 1];      /* "": free slot */
+	struct cw_suspension s;
 };
 
 /* What clearwayctl status shows about synchronization. */
@@ -92,6 +102,9 @@ struct cw_sync {
 	/* Under lock: a ring of the elevations dropped early here. */
 	struct cw_sync_drop drops[CW_SYNC_DROPS_MAX];
 	size_t drop_next;
+	/* Under lock: a ring of the suspensions set here. */
+	struct cw_sync_susp susps[CW_SYNC_SUSPS_MAX];
+	size_t susp_next;
 	struct cw_sync_status status;   /* under lock */
 	struct cw_contact contact;      /* under lock: last heard from Redis */
 
@@ -103,14 +116,11 @@ struct cw_sync {
 	struct cw_namebox *revoked_out; /* to the revoker's host thread */
 	bool have_db;
 	bool offline_logged, admin_logged;      /* staleness last reported */
-	bool refill_pending;            /* a loss: reload all once refilled */
 	bool redrop_pending;            /* a loss: early drops to redo */
-	/* The sync cookie Redis held when the loss was seen (NULL: none):
-	 * data come back from an old AOF carry the old cookie too, so only
-	 * another one shows that the mirror has refilled the store. */
-	char *loss_cookie;
-	size_t loss_cookie_len;
-	bool loss_cookie_known;         /* read since the loss */
+	/* What this daemon answered from, and a loss awaiting the
+	 * mirror's refill, kept across restarts (refill.h). */
+	struct cw_refill refill;
+	bool empty_logged;              /* wait_for_refill said so */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
@@ -162,9 +172,38 @@ void cw_sync_keep_filed(struct cw_sync *s);
  */
 void cw_sync_dropped(void *sync, const char *uid, const char *role);
 
-/* The follow thread, after a loss, on a daemon that may write: 0, or -1
- * when a drop could not be made (logged; call again). */
+/*
+ * A suspension set here (s), or lifted here (s NULL: forgotten), by the
+ * control worker once Redis took it.  Redis gone back to older data
+ * would lift it; after a loss the follow thread sets again those still
+ * running that Redis no longer holds (cw_sync_redrop).  Memory only, the
+ * last CW_SYNC_SUSPS_MAX; one lifted on another daemon is set again
+ * here after a loss (fail closed, logged).  Thread-safe.
+ */
+void cw_sync_suspended(void *sync, const char *uid,
+    const struct cw_suspension *s);
+
+/* The follow thread, after a loss, on a daemon that may write: the early
+ * drops and the suspensions made again.  0, or -1 when one could not be
+ * made (logged; call again). */
 int cw_sync_redrop(struct cw_sync *s);
+
+/* Asks the mirror thread to start again and refresh from LDAP. */
+void cw_sync_mirror_restart(struct cw_sync *s);
+
+/*
+ * The follow thread when Redis went back (sync_loss.c).  The store's
+ * sync cookie (*cookie NULL: none; 0, or -1 with err); before a reload
+ * with it, the loss seen or repaired (*full and *check set as the
+ * reload must load); the data in memory kept while a loaded delta is
+ * older (only its revoked set taken); with no memory, nothing answered.
+ */
+int cw_sync_store_cookie(struct cw_sync *s, char **cookie, char *err,
+    size_t errlen);
+void cw_sync_after_loss(struct cw_sync *s, const char *cookie, bool *full,
+    bool *check);
+void cw_sync_keep_memory(struct cw_delta *d);
+void cw_sync_wait_refill(struct cw_sync *s);
 
 /*
  * Queues d for the server and wakes it (the follow thread's deltas, and

@@ -3,7 +3,8 @@
  * sync_filed.c - what this daemon wrote that a Redis gone back to older
  * data would take back: copies of the revocations it filed, handed from
  * the control worker to the follow thread's guard, and the elevations it
- * dropped early, dropped again after a loss (sync.h).
+ * dropped early and the suspensions it set, made again after a loss
+ * (sync.h).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -68,6 +69,58 @@ cw_sync_dropped(void *sync, const char *uid, const char *role)
 	pthread_mutex_unlock(&s->wake.lock);
 }
 
+void
+cw_sync_suspended(void *sync, const char *uid, const struct cw_suspension *su)
+{
+	struct cw_sync *s = sync;
+	size_t i;
+
+	pthread_mutex_lock(&s->wake.lock);
+	/* Lifted here, or replaced: the older entries of uid go. */
+	for (i = 0; i < CW_SYNC_SUSPS_MAX; i++)
+		if (strcmp(s->susps[i].uid, uid) == 0)
+			s->susps[i].uid[0] = '\0';
+	if (su != NULL) {
+		snprintf(s->susps[s->susp_next].uid,
+		    sizeof(s->susps[0].uid), "%s", uid);
+		s->susps[s->susp_next].s = *su;
+		s->susp_next = (s->susp_next + 1) % CW_SYNC_SUSPS_MAX;
+	}
+	pthread_mutex_unlock(&s->wake.lock);
+}
+
+/* The suspensions set here that still run, set again where Redis has
+ * none: 0, or -1 when one could not be (logged). */
+static int
+resuspend(struct cw_sync *s, int64_t now)
+{
+	struct cw_sync_susp x;
+	char err[256];
+	size_t i;
+	long long gen;
+	int rc = 0;
+
+	for (i = 0; i < CW_SYNC_SUSPS_MAX; i++) {
+		pthread_mutex_lock(&s->wake.lock);
+		x = s->susps[i];
+		pthread_mutex_unlock(&s->wake.lock);
+		if (x.uid[0] == '\0' || x.s.until <= now)
+			continue;
+		gen = cw_store_suspend_again(&s->follow_store, x.uid, &x.s, err,
+		    sizeof(err));
+		if (gen < 0) {
+			cw_err("redis: cannot suspend %s again after the loss: "
+			    "%s (retried with the next reload)", x.uid, err);
+			rc = -1;
+		} else if (gen > 0) {
+			cw_log(LOG_ALERT, "redis: the store had lost %s's "
+			    "suspension (until %lld) set here; set it again",
+			    x.uid, (long long)x.s.until);
+		}
+	}
+	return rc;
+}
+
 int
 cw_sync_redrop(struct cw_sync *s)
 {
@@ -100,5 +153,5 @@ cw_sync_redrop(struct cw_sync *s)
 		cw_log(LOG_ALERT, "redis: the store had %zu elevations back "
 		    "that were dropped early here; dropped them again",
 		    again);
-	return rc;
+	return resuspend(s, now) < 0 ? -1 : rc;
 }

@@ -89,7 +89,7 @@ class Run:
         self.faults = []        # dict(kind, target, start, end)
         self.revoked = {}       # user -> time the filing returned
         self.filed_ids = {}     # revocation id -> user
-        self.dir_denied = {}    # user -> time LDAP said no
+        self.dir_denied = {}    # user -> time LDAP (or a suspension) said no
         self.elev_end = {}      # user -> [(start, end)]
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -206,6 +206,28 @@ class Run:
                 return
             time.sleep(0.5)     # the provider is down: try again
         log(f"suspend {user}: LDAP never took it")
+
+    def suspend_with_ctl(self):
+        """clearwayctl suspend for an hour: held in Redis, not in LDAP,
+        so a Redis gone back loses it unless the central sets it again."""
+        with self.lock:
+            if not self.pool:
+                return
+            user = self.pool.pop()
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                              time.gmtime(time.time() + 3600))
+        for _ in range(40):
+            rc, _, err = self.f.ctl_run(self.wrng.choice(self.f.centrals),
+                                        "suspend", user, "--until", until,
+                                        "--reason", "fault suite")
+            if rc == 0:
+                t = time.time()
+                with self.lock:
+                    self.dir_denied[user] = t
+                self.events.append((t, "suspend_ctl", user))
+                return
+            time.sleep(0.5)
+        log(f"suspend_ctl {user}: never recorded ({err.strip()[:200]})")
 
     def refresh_training(self):
         user = self.wrng.choice(self.witness)
@@ -458,6 +480,7 @@ class Run:
         acts = {"leaver": lambda: self.file_revocation("leaver"),
                 "revoke": lambda: self.file_revocation("revoke"),
                 "suspend": self.suspend_in_ldap, "elevate": self.elevate,
+                "suspend_ctl": self.suspend_with_ctl,
                 "elevate_long": lambda: self.elevate(120),
                 "elevate_on_stopped": self.elevate_on_stopped,
                 "drop": self.drop_last,
@@ -786,7 +809,8 @@ def main():
     ap.add_argument("--faults", default=",".join(KINDS))
     ap.add_argument("--plan", help="steps instead of the random scheduler: "
                     "KIND (inject; also stop_writers), heal (the last "
-                    "injected), wait:S, leaver, revoke, suspend, elevate, "
+                    "injected), wait:S, leaver, revoke, suspend, "
+                    "suspend_ctl, elevate, "
                     "elevate_long (120 s), drop (the last one), "
                     "elevate_on_stopped, "
                     "training, snapshot")

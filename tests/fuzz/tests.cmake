@@ -91,6 +91,7 @@ cw_fuzz_target(audit SOURCES ${cw_trail_sources}
                INCLUDES ${PROJECT_SOURCE_DIR}/trail ${PROJECT_SOURCE_DIR}/io
                LIBS PkgConfig::OPENSSL)
 cw_fuzz_target(duration)
+cw_fuzz_target(ldap_cookie)
 cw_fuzz_target(denylist SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
                INCLUDES ${PROJECT_SOURCE_DIR}/daemon)
 cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c

@@ -16,6 +16,7 @@ function(cw_unit_test name)
 endfunction()
 
 cw_unit_test(gentime)
+cw_unit_test(ldap_cookie)
 cw_unit_test(names)
 cw_unit_test(entry)
 cw_unit_test(entry_fast)

@@ -5,9 +5,15 @@
 -- full with every delta, like the revoked set and the elevations).
 --
 -- KEYS: suspended gen changes
--- ARGV: uid json   (json "": lift it)
--- Returns the new generation, or 0 when lifting one that was not there.
+-- ARGV: uid json [mode]   (json "": lift it; mode "absent": set only
+--       when the user has none: one made again after Redis lost data
+--       never shortens one set since)
+-- Returns the new generation, or 0 when lifting one that was not there
+-- or when one is there in mode "absent".
 
+if ARGV[3] == 'absent' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return 0
+end
 if ARGV[2] == '' then
   if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 else
