@@ -204,6 +204,31 @@ cw_db_set_elevations(struct cw_db *db, struct cw_strmap *elevations)
 	cw_strmap_init(elevations);
 }
 
+struct keep_unnamed {
+	struct cw_strmap *into;
+	const struct cw_strmap *named;
+};
+
+/* A suspension of the old db that the new set lacks and no lift named. */
+static void
+keep_unnamed(const char *uid, void *value, void *arg)
+{
+	struct keep_unnamed *k = arg;
+	struct cw_suspension *copy;
+	void *old;
+
+	if (cw_strmap_get(k->into, uid) != NULL ||
+	    cw_strmap_get(k->named, uid) != NULL)
+		return;
+	/* Out of memory: it goes, as Redis says (logged by the caller's
+	 * central re-setting it). */
+	if ((copy = malloc(sizeof(*copy))) == NULL)
+		return;
+	*copy = *(const struct cw_suspension *)value;
+	if (cw_strmap_put(k->into, uid, copy, &old) < 0)
+		free(copy);
+}
+
 void
 cw_db_set_suspended(struct cw_db *db, struct cw_strmap *suspended)
 {
@@ -483,6 +508,7 @@ cw_delta_new(long long generation)
 	cw_strmap_init(&d->suspended);
 	cw_strmap_init(&d->revoked_add);
 	cw_strmap_init(&d->revoked_del);
+	cw_strmap_init(&d->suspended_named);
 	return d;
 }
 
@@ -525,6 +551,7 @@ cw_delta_free(struct cw_delta *d)
 	cw_strmap_clear(&d->suspended, free);
 	cw_strmap_clear(&d->revoked_add, NULL);
 	cw_strmap_clear(&d->revoked_del, NULL);
+	cw_strmap_clear(&d->suspended_named, NULL);
 	cw_db_free(d->replace);
 	free(d);
 }
@@ -538,6 +565,12 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 		cw_early_apply(*dbp, d);
 		cw_delta_free(d);
 		return;
+	}
+	/* Before a replace drops the old db: what no lift named stays. */
+	if (d->has_suspended && d->suspended_keep && *dbp != NULL) {
+		struct keep_unnamed k = { &d->suspended, &d->suspended_named };
+
+		cw_strmap_foreach(&(*dbp)->suspended, keep_unnamed, &k);
 	}
 	if (d->replace != NULL) {
 		if (*dbp != NULL)

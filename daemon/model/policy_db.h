@@ -193,6 +193,17 @@ struct cw_delta {
 	 */
 	bool revoked_changes;
 	struct cw_strmap revoked_add, revoked_del;
+	/*
+	 * With suspended_keep, a suspension in memory that the set lacks
+	 * stays unless suspended_named (uid -> 1: the users the change log
+	 * named with "s:" in this delta's range, set or lifted) lists it:
+	 * a lift is always logged, a Redis that went back logs nothing, and
+	 * the central that set it sets it again (sync_filed.c).  Set for
+	 * every delta read from the log, and for the full reload after a
+	 * loss's refill (no log: every one kept until named).
+	 */
+	bool suspended_keep;
+	struct cw_strmap suspended_named;
 	struct cw_delta *next;          /* hand-over queue */
 };
 

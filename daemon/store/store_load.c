@@ -252,12 +252,13 @@ out:
 
 /*
  * Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1;
- * a revocation or reinstate item ("r:uid") goes into revs (uid -> 1),
- * an elevation or suspension item ("e:", "s:") sets *sets.
+ * a revocation or reinstate item ("r:uid") goes into revs (uid -> 1), a
+ * suspension's ("s:uid") into susp; an elevation or suspension item
+ * ("e:", "s:") sets *sets.
  */
 static int
 parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
-    bool *sets)
+    struct cw_strmap *susp, bool *sets)
 {
 	char *copy = strdup(s), *item, *save = NULL;
 	void *old;
@@ -276,6 +277,10 @@ parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
 			rc = cw_strmap_put(revs, item + 2, (void *)1, &old);
 			continue;
 		}
+		if (item[0] == 's' && cw_user_name_valid(item + 2,
+		    strlen(item + 2)) &&
+		    cw_strmap_put(susp, item + 2, (void *)1, &old) < 0)
+			rc = -1;
 		if (strchr("res", item[0]) != NULL) {
 			*sets = true;   /* also "r:" of no valid name: in full */
 			continue;
@@ -298,8 +303,8 @@ parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
  */
 static int
 read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
-    struct cw_strmap *revs, bool *sets, long long *upto, char *err,
-    size_t errlen)
+    struct cw_strmap *revs, struct cw_strmap *susp, bool *sets,
+    long long *upto, char *err, size_t errlen)
 {
 	char key[CW_KEY_MAX], start[40];
 	const char *argv[] = { "XRANGE", key, start, "+", "COUNT",
@@ -329,7 +334,7 @@ read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
 				return 1;
 			}
 			if (parse_log(e->element[1]->element[1]->str,
-			    touched, revs, sets) < 0) {
+			    touched, revs, susp, sets) < 0) {
 				freeReplyObject(r);
 				snprintf(err, errlen, "out of memory");
 				return -1;
@@ -452,8 +457,8 @@ catch_up(struct cw_store *st, struct cw_delta *d, long long from,
 	cw_strmap_init(&touched);
 	cw_strmap_init(&revs);
 	if (cw_store_generation(st, &gen, err, errlen) < 0 ||
-	    (rc = read_log(st, from, &touched, &revs, &sets, &upto, err,
-	    errlen)) < 0) {
+	    (rc = read_log(st, from, &touched, &revs, &d->suspended_named,
+	    &sets, &upto, err, errlen)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -509,6 +514,9 @@ cw_store_delta_since(struct cw_store *st, long long from, bool *gap,
 		cw_delta_free(d);
 		return NULL;
 	}
+	/* The log explains the whole range: a suspension it does not name
+	 * was not lifted (policy_db.h, suspended_keep). */
+	d->suspended_keep = true;
 	return d;
 }
 
