@@ -30,6 +30,12 @@
 #define CW_KEY_CHANGES          "changes"
 /* STRING: the RFC 4533 cookie the stored entries cover. */
 #define CW_KEY_LDAP_COOKIE      "ldap:cookie"
+/* STRING integer: how many batches the sync mirrors wrote (0 when
+ * absent); only their writes INCR it, each in the script that writes
+ * the batch (lua/store_write.lua), and each is refused ("BEHIND ...")
+ * unless it still holds the value the mirror last wrote: a store that
+ * went back to older data is never written over with a newer cookie. */
+#define CW_KEY_MIRROR_SEQ       "sync:mirror_seq"
 /* HASH: sync status for clearwayctl status (connected, ...). */
 #define CW_KEY_LDAP_STATE       "ldap:state"
 /* STRING: the sync leader's lease (store/lease.h): its fencing token,

@@ -43,6 +43,7 @@ cw_store_init(struct cw_store *st, struct cw_redis *redis, const char *prefix)
 	memcpy(st->prefix, prefix, len + 1);
 	st->parser = NULL;
 	st->lease = NULL;
+	st->mirror_seq = NULL;
 	st->read_only = false;
 	st->load_sets = false;
 	return 0;
@@ -97,34 +98,44 @@ fenced(struct cw_store *st, const char *op, const char *key,
 	return r;
 }
 
+/* store_write.lua's KEYS, the lease first (fence_token fills it). */
+#define WRITE_NKEYS 8
+/* argv index of the cookie (EVAL, script, nkeys, keys, token, op). */
+#define WRITE_COOKIE_ARG (3 + WRITE_NKEYS + 2)
+
 /*
  * The arguments of store_write.lua: script, keys (the lease first),
- * token, cookie op, cookie, changes.
+ * token, cookie op, cookie, expected mirror sequence (seq, "" when st
+ * has none), changes.
  */
 static size_t
 write_args(const struct cw_store *st, const struct cw_store_change *changes,
     size_t n, enum cw_cookie_op op, const char *cookie,
-    char keys[7][CW_KEY_MAX], const char **argv)
+    char keys[WRITE_NKEYS][CW_KEY_MAX], char seq[24], const char **argv)
 {
 	static const char *const ops[] = { "keep", "set", "clear" };
 	static const char kinds[CW_KIND_COUNT][2] = { "0", "1", "2" };
-	static const char *const names[7] = { NULL, CW_KEY_STAFF,
+	static const char *const names[WRITE_NKEYS] = { NULL, CW_KEY_STAFF,
 	    CW_KEY_HOSTCLASS, CW_KEY_ROLE, CW_KEY_GEN, CW_KEY_CHANGES,
-	    CW_KEY_LDAP_COOKIE };
+	    CW_KEY_LDAP_COOKIE, CW_KEY_MIRROR_SEQ };
 	const char *token = fence_token(st, keys[0]);
 	size_t i, a = 0;
 
 	argv[a++] = "EVAL";
 	argv[a++] = cw_lua_store_write;
-	argv[a++] = "7";
+	argv[a++] = "8";
 	argv[a++] = keys[0];
-	for (i = 1; i < 7; i++) {
+	for (i = 1; i < WRITE_NKEYS; i++) {
 		cw_key(keys[i], CW_KEY_MAX, st->prefix, names[i]);
 		argv[a++] = keys[i];
 	}
 	argv[a++] = token;
 	argv[a++] = ops[op];
 	argv[a++] = op == CW_COOKIE_SET ? cookie : "";
+	seq[0] = '\0';
+	if (st->mirror_seq != NULL)
+		snprintf(seq, 24, "%lld", *st->mirror_seq);
+	argv[a++] = seq;
 	for (i = 0; i < n; i++) {
 		argv[a++] = kinds[changes[i].kind];
 		argv[a++] = changes[i].uuid;
@@ -138,8 +149,8 @@ cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
     size_t n, enum cw_cookie_op op, const char *cookie, size_t cookie_len,
     char *err, size_t errlen)
 {
-	char keys[7][CW_KEY_MAX];
-	size_t argc = 2 + 1 + 7 + 3 + 3 * n, i, a;
+	char keys[WRITE_NKEYS][CW_KEY_MAX], seq[24];
+	size_t argc = 3 + WRITE_NKEYS + 4 + 3 * n, i, a;
 	const char **argv = calloc(argc, sizeof(*argv));
 	size_t *lens = calloc(argc, sizeof(*lens));
 	redisReply *r = NULL;
@@ -149,10 +160,11 @@ cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	a = write_args(st, changes, n, op, cookie, keys, argv);
+	a = write_args(st, changes, n, op, cookie, keys, seq, argv);
 	for (i = 0; i < a; i++)
 		lens[i] = strlen(argv[i]);
-	lens[12] = op == CW_COOKIE_SET ? cookie_len : 0;  /* may hold NUL */
+	/* The cookie may hold NUL. */
+	lens[WRITE_COOKIE_ARG] = op == CW_COOKIE_SET ? cookie_len : 0;
 	if ((r = cw_redis_call(st->redis, err, errlen, (int)a, argv,
 	    lens)) == NULL) {
 		if (st->lease != NULL)
@@ -165,6 +177,9 @@ cw_store_write(struct cw_store *st, const struct cw_store_change *changes,
 		goto out;
 	}
 	gen = r->integer;
+	/* The script advanced Redis's copy with the batch. */
+	if (st->mirror_seq != NULL)
+		(*st->mirror_seq)++;
 out:
 	freeReplyObject(r);
 	free(argv);

@@ -57,6 +57,14 @@ struct cw_store {
 	 * lease still holds it; with no token held, writes are refused too.
 	 */
 	struct cw_lease *lease;
+	/*
+	 * Optional (NULL after cw_store_init): the sync mirror's copy of
+	 * sync:mirror_seq (keys.h), set by the mirror for its session
+	 * (ldap_mirror.c).  When set, cw_store_write is refused whole (err
+	 * "... BEHIND ...") unless Redis still holds *mirror_seq there,
+	 * and on success Redis and *mirror_seq both advance by one.
+	 */
+	long long *mirror_seq;
 
 	/* Its Redis user may only read ([daemon] role = host): scripts
 	 * that only read run as EVAL_RO (false after cw_store_init). */
@@ -85,7 +93,16 @@ enum cw_cookie_op { CW_COOKIE_KEEP, CW_COOKIE_SET, CW_COOKIE_CLEAR };
 int cw_store_init(struct cw_store *st, struct cw_redis *redis,
     const char *prefix);
 
-/* Writes n changes and the cookie atomically; returns the new generation. */
+/*
+ * Writes n changes and the cookie atomically (store_write.lua); returns
+ * the new generation, or -1 with err.  Refused whole, with nothing
+ * written, when st->lease is set and no longer holds its token (err
+ * "... FENCED ..."), or when st->mirror_seq is set and Redis's
+ * sync:mirror_seq is not *st->mirror_seq (err "... BEHIND ...": Redis
+ * went back under the mirror, or another writer advanced it); on
+ * success *st->mirror_seq is one more, as in Redis.  With both NULL
+ * (tools, tests) the write is unchecked and advances no sequence.
+ */
 long long cw_store_write(struct cw_store *st,
     const struct cw_store_change *changes, size_t n, enum cw_cookie_op op,
     const char *cookie, size_t cookie_len, char *err, size_t errlen);
@@ -103,6 +120,14 @@ int cw_store_all_uuids(struct cw_store *st, struct cw_strmap *out,
 
 /* The generation (0 when there is none yet).  0 or -1. */
 int cw_store_generation(struct cw_store *st, long long *gen, char *err,
+    size_t errlen);
+
+/*
+ * sync:mirror_seq (keys.h; 0 when absent), for a mirror starting a
+ * session (st->mirror_seq).  0, or -1 when unreadable or not what INCR
+ * writes.
+ */
+int cw_store_mirror_seq(struct cw_store *st, long long *seq, char *err,
     size_t errlen);
 
 /* "staff", "hostclass", "role": the hash (keys.h) of an entry kind. */

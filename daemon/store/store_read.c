@@ -99,6 +99,34 @@ cw_store_generation(struct cw_store *st, long long *gen, char *err,
 }
 
 int
+cw_store_mirror_seq(struct cw_store *st, long long *seq, char *err,
+    size_t errlen)
+{
+	char key[CW_KEY_MAX], back[24];
+	const char *argv[] = { "GET", key };
+	redisReply *r;
+	int rc = -1;
+
+	cw_key(key, sizeof(key), st->prefix, CW_KEY_MIRROR_SEQ);
+	if ((r = cw_redis_call(st->redis, err, errlen, 2, argv, NULL)) == NULL)
+		return -1;
+	*seq = 0;
+	if (r->type == REDIS_REPLY_NIL) {
+		rc = 0;
+	} else if (r->type == REDIS_REPLY_STRING && r->len > 0 &&
+	    r->len < 20) {
+		/* Exactly what INCR writes: the script compares strings. */
+		*seq = strtoll(r->str, NULL, 10);
+		snprintf(back, sizeof(back), "%lld", *seq);
+		rc = *seq >= 0 && strcmp(back, r->str) == 0 ? 0 : -1;
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "redis: %s is not a counter", key);
+	freeReplyObject(r);
+	return rc;
+}
+
+int
 cw_store_wait_change(struct cw_store *st, long long after, int block_ms,
     char *err, size_t errlen)
 {

@@ -60,6 +60,7 @@ struct cw_mirror {
 	bool ended;                     /* the server ended the search */
 	unsigned long events;           /* callbacks run, to see progress */
 	struct cw_strmap seen;          /* uuids mentioned in this refresh */
+	long long seq;                  /* sync:mirror_seq as last written */
 	int error;                      /* first failure inside a callback */
 	char err[256];
 	struct cw_mirror_stats stats;
@@ -201,6 +202,11 @@ flush(struct cw_mirror *m, bool with_cookie)
 			cw_warn("sync: write of %zu changes refused: this "
 			    "daemon no longer holds the sync leader lease",
 			    m->npending);
+		/* The session ends; the next resumes from the older cookie
+		 * Redis holds, so LDAP sends again what Redis lost. */
+		if (strstr(m->err, "BEHIND ") != NULL)
+			cw_warn("ldap: Redis went back under the mirror (%s): "
+			    "starting again from its cookie", m->err);
 		free(c);
 		return -1;
 	}
@@ -553,13 +559,20 @@ oom:
 	return NULL;
 }
 
-/* Loads the stored cookie into ls (libldap frees it with ldap_memfree). */
+/*
+ * Loads the stored cookie into ls (libldap frees it with ldap_memfree),
+ * and fences the session's writes on sync:mirror_seq, read first: if
+ * Redis goes back after that read, the first write is refused.
+ */
 static int
 load_cookie(struct cw_mirror *m, char *err, size_t errlen)
 {
 	char *cookie;
 	size_t len;
 
+	if (cw_store_mirror_seq(m->st, &m->seq, err, errlen) < 0)
+		return -1;
+	m->st->mirror_seq = &m->seq;
 	if (cw_store_cookie(m->st, &cookie, &len, err, errlen) < 0)
 		return -1;
 	if (cookie != NULL && (len != strlen(cookie) ||
@@ -716,8 +729,11 @@ cw_mirror_poll(struct cw_mirror *m, char *err, size_t errlen)
 		idle = m->events == before && !data_buffered(m->ls->ls_ld) ?
 		    idle + 1 : 0;
 	} while (rc == 0 && m->error == 0 && !m->ended && idle < 2);
-	if (rc == 0 && m->error == 0 && !m->ended && flush(m, true) == 0)
-		return 0;
+	if (rc == 0 && m->error == 0 && !m->ended) {
+		if (flush(m, true) == 0)
+			return 0;
+		fail_in_callback(m, NULL);      /* its reason in m->err */
+	}
 	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
 		/* Next session starts from nothing and converges exactly. */
 		forget_cookie(m);
@@ -751,6 +767,8 @@ cw_mirror_stop(struct cw_mirror *m)
 
 	if (m == NULL)
 		return;
+	if (m->st->mirror_seq == &m->seq)
+		m->st->mirror_seq = NULL;
 	if (m->ls != NULL)
 		ldap_sync_destroy(m->ls, 1);    /* also unbinds ls_ld */
 	pending_clear(m);

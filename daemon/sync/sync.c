@@ -313,20 +313,22 @@ reload(struct cw_sync *s)
 	bool gap = true, full, check, current;
 
 	cw_sync_keep_filed(s);
-	/* A store that forgot or went back is a loss, not news (guard). */
-	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
-	    sizeof(err)) < 0) {
+	/* The cookie first: data loaded after it is at least this new. */
+	if (cw_sync_store_cookie(s, &cookie, err, sizeof(err)) < 0) {
 		redis_state(s, false, err);
 		return;
 	}
-	if (cw_sync_store_cookie(s, &cookie, err, sizeof(err)) < 0) {
-		cw_guard_suspect(&s->guard);
+	/* A store that forgot or went back is a loss, not news (guard). */
+	if (cw_guard_identity(&s->guard, &gen, &full, &check, err,
+	    sizeof(err)) < 0) {
+		free(cookie);
 		redis_state(s, false, err);
 		return;
 	}
 	redis_state(s, true, NULL);
+	if (s->have_db && gen == s->generation && cw_sync_reused(s, cookie))
+		full = check = true;
 	cw_sync_after_loss(s, cookie, &full, &check);
-	/* Read before the load: data loaded after it is at least this new. */
 	current = cw_refill_current(&s->refill, cookie);
 	free(cookie);
 	if (s->have_db && gen == s->generation && !check) {

@@ -203,6 +203,13 @@ int cw_sync_store_cookie(struct cw_sync *s, char **cookie, char *err,
 void cw_sync_after_loss(struct cw_sync *s, const char *cookie, bool *full,
     bool *check);
 void cw_sync_keep_memory(struct cw_delta *d);
+/*
+ * Whether the generation this daemon holds came back with other data:
+ * the store's cookie (read before its generation) is not the one
+ * answered from, yet the generation is the same (Redis went back and
+ * the mirror refilled it up to the same number).  Logged when true.
+ */
+bool cw_sync_reused(const struct cw_sync *s, const char *cookie);
 void cw_sync_wait_refill(struct cw_sync *s);
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldap_cookie.h"
 #include "lib/log.h"
 #include "sync/sync.h"
 
@@ -29,6 +30,19 @@ cw_sync_store_cookie(struct cw_sync *s, char **cookie, char *err,
 		*cookie = NULL;
 	}
 	return 0;
+}
+
+bool
+cw_sync_reused(const struct cw_sync *s, const char *cookie)
+{
+	if (s->refill.loss || s->refill.known == NULL ||
+	    !cw_cookie_plausible(cookie) || strcmp(cookie, s->refill.known) == 0)
+		return false;
+	cw_log(LOG_ALERT, "redis: generation %lld came back with other "
+	    "directory data (its sync cookie changed): Redis went back and "
+	    "was refilled up to the same number; loading everything",
+	    s->generation);
+	return true;
 }
 
 /*

@@ -47,3 +47,16 @@ add_test(NAME redis_fleet_tls
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_fleet_test.sh
                  $<TARGET_FILE:test_redis_fleet> --tls)
 set_tests_properties(redis_fleet_tls PROPERTIES LABELS integration TIMEOUT 90)
+
+# The mirror's sequence fence of store_write.lua (sync:mirror_seq): a batch
+# expecting another value than Redis holds is refused whole ("BEHIND"),
+# "" is unchecked.
+add_executable(test_mirror_seq ${CMAKE_CURRENT_LIST_DIR}/test_mirror_seq.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
+target_link_libraries(test_mirror_seq PRIVATE cwstore)
+add_test(NAME store_mirror_seq
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/redis_test.sh
+                 $<TARGET_FILE:test_mirror_seq>)
+set_tests_properties(store_mirror_seq PROPERTIES LABELS integration TIMEOUT 60)
