@@ -313,8 +313,8 @@ class Run:
     def workload(self):
         acts = [(lambda: self.file_revocation("leaver"), 3),
                 (lambda: self.file_revocation("revoke"), 2),
-                (self.suspend_in_ldap, 1), (self.refresh_training, 2),
-                (self.elevate, 3)]
+                (self.suspend_in_ldap, 1), (self.suspend_with_ctl, 1),
+                (self.refresh_training, 2), (self.elevate, 3)]
         total = sum(w for _, w in acts)
         rng = random.Random(self.a.seed + 1)
         while not self.stop.is_set():
