@@ -35,7 +35,8 @@ cw_suspension_request(struct cw_store *st, const struct cw_control_job *j,
 		if ((gen = cw_store_unsuspend(st, r->user, err, errlen)) == 0) {
 			resp->status = CW_STATUS_REFUSED;
 			snprintf(resp->message, sizeof(resp->message), "%s is "
-			    "not suspended", r->user);
+			    "not suspended (in Redis: a daemon that kept one "
+			    "Redis lost lets it go)", r->user);
 		} else if (gen > 0) {
 			cw_ev_suspension(CW_AUDIT_UNSUSPENDED, actor, r->user,
 			    0, r->reason);

@@ -8,7 +8,8 @@
 #     before and at its end, and logons on either side of it;
 #   - unsuspend ends it early; a suspended approver may approve nothing;
 #   - no one suspends themself; HR and auditors may not; a TIME in the
-#     past or too far ahead is refused; every step is in the audit trail.
+#     past or too far ahead is refused; every step is in the audit trail;
+#   - a suspension Redis lost stays in force until a lift is logged.
 #   suspend_test.sh CLEARWAYD CLEARWAYCTL PAM_MODULE
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -103,6 +104,24 @@ expect_exit 4 "a suspended approver may not suspend anyone" as anna suspend alic
 grep -c "suspended" "$CW_LAST_OUT" >/dev/null && pass "... and is told her own standing" ||
     fail "message: $(cat "$CW_LAST_OUT")"
 
+# --- Redis loses a suspension ------------------------------------------------------------
+# Its entry gone and a change logged that does not name alice: what a
+# Redis gone back to older data looks like to a running daemon.  The
+# daemon keeps her suspended until a lift is logged; an unsuspend (Redis
+# holds none to lift, so it says no) still logs one, and lets it go.
+expect_exit 0 "suspend alice for an hour, once more" "$ctl" -c "$conf" suspend alice --until "$soon" --reason "third"
+redis-cli -s "$CW_REDIS_SOCKET" EVAL "redis.call('HDEL', KEYS[1], ARGV[1])
+    local g = redis.call('INCR', KEYS[2])
+    redis.call('XADD', KEYS[3], g .. '-1', 'c', 'e:nobody')
+    return g" 3 cw:suspended cw:gen cw:changes alice >/dev/null
+sleep 1.5
+[ "$(reason alice)" = suspended ] && pass "Redis lost alice's suspension: still suspended here" ||
+    fail "Redis lost alice's suspension: reason $(reason alice)"
+expect_exit 1 "unsuspend of one Redis lost says it holds none" "$ctl" -c "$conf" unsuspend alice --reason "cleared"
+for _ in $(seq 30); do [ "$(reason alice)" = ok ] && break; sleep 0.1; done
+[ "$(reason alice)" = ok ] && pass "... and the suspension kept here is lifted all the same" ||
+    fail "kept suspension not lifted: reason $(reason alice)"
+
 # --- audited ------------------------------------------------------------------------
 # On their way to the writer: the audit stream (and whatever the spool
 # has not forwarded yet).
@@ -110,6 +129,6 @@ sleep 1
 redis-cli -s "$CW_REDIS_SOCKET" XRANGE "cw:audit:$(hostname)" - + >"$work/stream" 2>&1
 n_s=$(grep -c '"type":"suspended"' "$work/stream")
 n_u=$(grep -c '"type":"unsuspended"' "$work/stream")
-[ "$n_s" -eq 3 ] && [ "$n_u" -eq 1 ] && pass "audited: 3 suspended, 1 unsuspended records" ||
+[ "$n_s" -eq 4 ] && [ "$n_u" -eq 1 ] && pass "audited: 4 suspended, 1 unsuspended records" ||
     fail "audited: $n_s suspended, $n_u unsuspended"
 finish
