@@ -26,6 +26,7 @@ set_tests_properties(store_lua PROPERTIES LABELS integration TIMEOUT 60)
 # The lease with a fencing token (store/lease.h) and the fenced writes of
 # store.c: stale tokens refused whole, tokens only grow, takeover.
 add_executable(test_lease ${CMAKE_CURRENT_LIST_DIR}/test_lease.c
+               ${CMAKE_CURRENT_LIST_DIR}/redis_client.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
@@ -52,6 +53,7 @@ set_tests_properties(redis_fleet_tls PROPERTIES LABELS integration TIMEOUT 90)
 # expecting another value than Redis holds is refused whole ("BEHIND"),
 # "" is unchecked.
 add_executable(test_mirror_seq ${CMAKE_CURRENT_LIST_DIR}/test_mirror_seq.c
+               ${CMAKE_CURRENT_LIST_DIR}/redis_client.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)

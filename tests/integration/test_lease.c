@@ -16,36 +16,7 @@
 
 #include "store/lease.h"
 #include "store/store.h"
-
-static int failures;
-
-#define CHECK(c) check((c), #c, __LINE__)
-
-static void
-check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-	}
-}
-
-static struct cw_redis *
-client(void)
-{
-	struct cw_redis_options o = {
-		.transport = &cw_redis_transport_unix,
-		.where = getenv("CW_REDIS_SOCKET"),
-		.timeout_ms = 2000,
-	};
-	struct cw_redis *r;
-
-	if (o.where == NULL || (r = cw_redis_new(&o)) == NULL) {
-		fprintf(stderr, "no CW_REDIS_SOCKET, or no memory\n");
-		exit(2);
-	}
-	return r;
-}
+#include "redis_client.h"
 
 /* The string value of key (static buffer; "" when none). */
 static const char *
@@ -145,7 +116,7 @@ fenced_writes(struct cw_lease *a, struct cw_lease *b, struct cw_redis *r)
 int
 main(void)
 {
-	struct cw_redis *r = client();
+	struct cw_redis *r = cw_test_client();
 	struct cw_lease a, b, c;
 	char err[256], holder[CW_LEASE_TOKEN_MAX];
 	long long tb;
@@ -171,7 +142,7 @@ main(void)
 	CHECK(cw_lease_acquire(&a, NULL, NULL, 0, err, sizeof(err)) == 1);
 	cw_lease_release(&a);
 	cw_redis_free(r);
-	if (failures == 0)
+	if (cw_test_failures == 0)
 		printf("lease: all checks passed\n");
-	return failures == 0 ? 0 : 1;
+	return cw_test_failures == 0 ? 0 : 1;
 }

@@ -17,36 +17,7 @@
 #include <string.h>
 
 #include "store/store.h"
-
-static int failures;
-
-#define CHECK(c) check((c), #c, __LINE__)
-
-static void
-check(int ok, const char *what, int line)
-{
-	if (!ok) {
-		failures++;
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-	}
-}
-
-static struct cw_redis *
-client(void)
-{
-	struct cw_redis_options o = {
-		.transport = &cw_redis_transport_unix,
-		.where = getenv("CW_REDIS_SOCKET"),
-		.timeout_ms = 2000,
-	};
-	struct cw_redis *r;
-
-	if (o.where == NULL || (r = cw_redis_new(&o)) == NULL) {
-		fprintf(stderr, "no CW_REDIS_SOCKET, or no memory\n");
-		exit(2);
-	}
-	return r;
-}
+#include "redis_client.h"
 
 /* A command with up to 4 arguments; its integer or string reply as a
  * string (static buffer; "" for nil or an error). */
@@ -167,7 +138,7 @@ unchecked(struct cw_redis *r)
 int
 main(void)
 {
-	struct cw_redis *r = client();
+	struct cw_redis *r = cw_test_client();
 	struct cw_store st;
 	long long seq = -1;
 
@@ -176,7 +147,7 @@ main(void)
 	refused(&st, r, &seq);
 	unchecked(r);
 	cw_redis_free(r);
-	if (failures == 0)
+	if (cw_test_failures == 0)
 		printf("mirror_seq: all checks passed\n");
-	return failures == 0 ? 0 : 1;
+	return cw_test_failures == 0 ? 0 : 1;
 }
