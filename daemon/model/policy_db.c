@@ -229,6 +229,47 @@ keep_unnamed(const char *uid, void *value, void *arg)
 		free(copy);
 }
 
+struct keep_grants {
+	struct cw_db *old;
+	struct cw_strmap *into;
+};
+
+/* uid, not named: memory's grants instead of the set's (none: none). */
+static void
+keep_grants_of(const char *uid, void *value, void *arg)
+{
+	struct keep_grants *k = arg;
+	void *mine = cw_strmap_remove(&k->old->elevations, uid), *prev;
+
+	(void)value;
+	cw_db_free_elevations(cw_strmap_remove(k->into, uid));
+	if (mine != NULL && cw_strmap_put(k->into, uid, mine, &prev) < 0)
+		cw_db_free_elevations(mine);    /* out of memory: fewer */
+}
+
+/*
+ * The users of the set `into` that the log did not name take memory's
+ * grants (old's, moved): a grant Redis brought back is never taken.
+ */
+static void
+keep_grants(struct cw_db *old, struct cw_strmap *into,
+    const struct cw_strmap *named)
+{
+	struct keep_grants k = { old, into };
+	struct cw_strmap unnamed;
+
+	cw_strmap_init(&unnamed);
+	if (cw_strmap_add_keys(&unnamed, into) < 0) {
+		/* Out of memory: nothing the set has is taken. */
+		cw_strmap_clear(into, cw_db_free_elevations);
+		cw_strmap_clear(&unnamed, NULL);
+		return;
+	}
+	cw_strmap_drop_keys(&unnamed, named);
+	cw_strmap_foreach(&unnamed, keep_grants_of, &k);
+	cw_strmap_clear(&unnamed, NULL);
+}
+
 void
 cw_db_set_suspended(struct cw_db *db, struct cw_strmap *suspended)
 {
@@ -509,6 +550,7 @@ cw_delta_new(long long generation)
 	cw_strmap_init(&d->revoked_add);
 	cw_strmap_init(&d->revoked_del);
 	cw_strmap_init(&d->suspended_named);
+	cw_strmap_init(&d->elevations_named);
 	return d;
 }
 
@@ -552,6 +594,7 @@ cw_delta_free(struct cw_delta *d)
 	cw_strmap_clear(&d->revoked_add, NULL);
 	cw_strmap_clear(&d->revoked_del, NULL);
 	cw_strmap_clear(&d->suspended_named, NULL);
+	cw_strmap_clear(&d->elevations_named, NULL);
 	cw_db_free(d->replace);
 	free(d);
 }
@@ -566,12 +609,15 @@ cw_db_apply(struct cw_db **dbp, struct cw_delta *d)
 		cw_delta_free(d);
 		return;
 	}
-	/* Before a replace drops the old db: what no lift named stays. */
-	if (d->has_suspended && d->suspended_keep && *dbp != NULL) {
+	/* Before a replace drops the old db: what the log did not name
+	 * stays as memory has it. */
+	if (d->has_suspended && d->keep_unlogged && *dbp != NULL) {
 		struct keep_unnamed k = { &d->suspended, &d->suspended_named };
 
 		cw_strmap_foreach(&(*dbp)->suspended, keep_unnamed, &k);
 	}
+	if (d->has_elevations && d->keep_unlogged && *dbp != NULL)
+		keep_grants(*dbp, &d->elevations, &d->elevations_named);
 	if (d->replace != NULL) {
 		if (*dbp != NULL)
 			cw_early_move(*dbp, d->replace);

@@ -194,16 +194,20 @@ struct cw_delta {
 	bool revoked_changes;
 	struct cw_strmap revoked_add, revoked_del;
 	/*
-	 * With suspended_keep, a suspension in memory that the set lacks
-	 * stays unless suspended_named (uid -> 1: the users the change log
-	 * named with "s:" in this delta's range, set or lifted) lists it:
-	 * a lift is always logged, a Redis that went back logs nothing, and
-	 * the central that set it sets it again (sync_filed.c).  Set for
-	 * every delta read from the log, and for the full reload after a
-	 * loss's refill (no log: every one kept until named).
+	 * With keep_unlogged, the sets change only where the change log
+	 * named a user in this delta's range (suspended_named: "s:<uid>",
+	 * elevations_named: "e:<uid>"; uid -> 1): every lift and grant is
+	 * logged, while a Redis that went back to older data logs nothing.
+	 * So a suspension in memory that the set lacks stays unless named,
+	 * and a user's grants that the set has take effect only when named
+	 * (memory's stay: a grant dropped here and brought back by old data
+	 * is not taken); a grant the set lacks goes (fewer rights).  The
+	 * central that wrote them writes them again (sync_filed.c).  Set
+	 * for every delta read from the log, and for the full reload after
+	 * a loss's refill (no log: nothing named).
 	 */
-	bool suspended_keep;
-	struct cw_strmap suspended_named;
+	bool keep_unlogged;
+	struct cw_strmap suspended_named, elevations_named;
 	struct cw_delta *next;          /* hand-over queue */
 };
 

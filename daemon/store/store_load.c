@@ -253,12 +253,13 @@ out:
 /*
  * Parses one log entry "k:uuid,k:uuid,..." into the map uuid -> kind+1;
  * a revocation or reinstate item ("r:uid") goes into revs (uid -> 1), a
- * suspension's ("s:uid") into susp; an elevation or suspension item
- * ("e:", "s:") sets *sets.
+ * suspension's ("s:uid") and an elevation's ("e:uid") into d's named
+ * maps (policy_db.h, keep_unlogged); an elevation or suspension item
+ * sets *sets.
  */
 static int
 parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
-    struct cw_strmap *susp, bool *sets)
+    struct cw_delta *d, bool *sets)
 {
 	char *copy = strdup(s), *item, *save = NULL;
 	void *old;
@@ -277,9 +278,10 @@ parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
 			rc = cw_strmap_put(revs, item + 2, (void *)1, &old);
 			continue;
 		}
-		if (item[0] == 's' && cw_user_name_valid(item + 2,
-		    strlen(item + 2)) &&
-		    cw_strmap_put(susp, item + 2, (void *)1, &old) < 0)
+		if ((item[0] == 's' || item[0] == 'e') &&
+		    cw_user_name_valid(item + 2, strlen(item + 2)) &&
+		    cw_strmap_put(item[0] == 's' ? &d->suspended_named :
+		    &d->elevations_named, item + 2, (void *)1, &old) < 0)
 			rc = -1;
 		if (strchr("res", item[0]) != NULL) {
 			*sets = true;   /* also "r:" of no valid name: in full */
@@ -303,7 +305,7 @@ parse_log(const char *s, struct cw_strmap *touched, struct cw_strmap *revs,
  */
 static int
 read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
-    struct cw_strmap *revs, struct cw_strmap *susp, bool *sets,
+    struct cw_strmap *revs, struct cw_delta *d, bool *sets,
     long long *upto, char *err, size_t errlen)
 {
 	char key[CW_KEY_MAX], start[40];
@@ -334,7 +336,7 @@ read_log(struct cw_store *st, long long from, struct cw_strmap *touched,
 				return 1;
 			}
 			if (parse_log(e->element[1]->element[1]->str,
-			    touched, revs, susp, sets) < 0) {
+			    touched, revs, d, sets) < 0) {
 				freeReplyObject(r);
 				snprintf(err, errlen, "out of memory");
 				return -1;
@@ -457,8 +459,8 @@ catch_up(struct cw_store *st, struct cw_delta *d, long long from,
 	cw_strmap_init(&touched);
 	cw_strmap_init(&revs);
 	if (cw_store_generation(st, &gen, err, errlen) < 0 ||
-	    (rc = read_log(st, from, &touched, &revs, &d->suspended_named,
-	    &sets, &upto, err, errlen)) < 0) {
+	    (rc = read_log(st, from, &touched, &revs, d, &sets, &upto, err,
+	    errlen)) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -515,8 +517,9 @@ cw_store_delta_since(struct cw_store *st, long long from, bool *gap,
 		return NULL;
 	}
 	/* The log explains the whole range: a suspension it does not name
-	 * was not lifted (policy_db.h, suspended_keep). */
-	d->suspended_keep = true;
+	 * was not lifted, a grant it does not name not made (policy_db.h,
+	 * keep_unlogged). */
+	d->keep_unlogged = true;
 	return d;
 }
 

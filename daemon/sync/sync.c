@@ -263,7 +263,7 @@ take(struct cw_sync *s, struct cw_delta *d, bool current, size_t skipped,
 	if (!current && d->replace != NULL)
 		cw_sync_keep_memory(d);
 	else if (d->replace != NULL && s->refill.loss && s->have_db)
-		d->suspended_keep = true;       /* the refill: lifts unlogged */
+		d->keep_unlogged = true;        /* the refill: nothing logged */
 	if (d->replace != NULL && d->replace->counts[CW_KIND_STAFF] == 0 &&
 	    d->replace->counts[CW_KIND_HOST_CLASS] == 0) {
 		/*

@@ -51,13 +51,14 @@ target_link_libraries(test_refill PRIVATE cwcore PkgConfig::CMOCKA
 add_test(NAME unit_refill COMMAND test_refill)
 set_tests_properties(unit_refill PROPERTIES LABELS unit TIMEOUT 60)
 
-# daemon/model: a suspension Redis lost stays until the change log names
-# it (issue 15: clearwayctl suspend and a Redis gone back).
-add_executable(test_db_suspended ${CMAKE_CURRENT_LIST_DIR}/test_db_suspended.c
+# daemon/model: a suspension Redis lost stays, and a grant it brought back
+# is not taken, until the change log names the user (issue 15: a Redis
+# gone back).
+add_executable(test_db_unlogged ${CMAKE_CURRENT_LIST_DIR}/test_db_unlogged.c
                ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c
                ${PROJECT_SOURCE_DIR}/daemon/model/early.c
                ${PROJECT_SOURCE_DIR}/daemon/model/staff_store.c
                ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c)
-target_link_libraries(test_db_suspended PRIVATE cwredis PkgConfig::CMOCKA)
-add_test(NAME unit_db_suspended COMMAND test_db_suspended)
-set_tests_properties(unit_db_suspended PROPERTIES LABELS unit TIMEOUT 60)
+target_link_libraries(test_db_unlogged PRIVATE cwredis PkgConfig::CMOCKA)
+add_test(NAME unit_db_unlogged COMMAND test_db_unlogged)
+set_tests_properties(unit_db_unlogged PROPERTIES LABELS unit TIMEOUT 60)
