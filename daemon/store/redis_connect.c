@@ -180,7 +180,7 @@ static int master_offset(struct cw_redis *r, long long *offset, char *err,
 static int catch_up(struct cw_redis *r, struct call *c, struct role *role,
     char *err, size_t errlen)
 {
-	long long want;
+	long long want, deadline = c->deadline;
 
 	if (strcmp(role->state, "connected") != 0) {
 		fail(r, err, errlen, "a replica whose link to its master is %s",
@@ -189,8 +189,12 @@ static int catch_up(struct cw_redis *r, struct call *c, struct role *role,
 	}
 	if (master_offset(r, &want, err, errlen) != 0)
 		return -1;
+	/* One that does not catch up at once is not following (a
+	 * partition): the next server, rather than the whole timeout. */
+	if (deadline > cw_now_ms() + READER_LAG_MS)
+		deadline = cw_now_ms() + READER_LAG_MS;
 	while (role->offset < want) {
-		if (cw_now_ms() + CATCH_UP_POLL_MS >= c->deadline) {
+		if (cw_now_ms() + CATCH_UP_POLL_MS >= deadline) {
 			fail(r, err, errlen, "a replica %lld bytes behind its "
 			    "master", want - role->offset);
 			return -1;
@@ -387,6 +391,8 @@ int cw_redis_ensure_connected(struct cw_redis *r, struct call *c,
 int cw_redis_recheck_replica(struct cw_redis *r, struct call *c)
 {
 	struct role role;
+	struct call lag;
+	long long want;
 	char err[256];
 
 	if (r->conn == NULL || !r->is_reader || r->on_master ||
@@ -397,5 +403,21 @@ int cw_redis_recheck_replica(struct cw_redis *r, struct call *c)
 	    strcmp(role.kind, "slave") != 0 ||
 	    strcmp(role.state, "connected") != 0)
 		return -1;
+	/* The master out of reach: nothing to compare (a failover may be
+	 * under way); the replica's own word stands. */
+	if (master_offset(r, &want, err, sizeof err) != 0)
+		return 0;
+	/* Not reaching what the master has now, within READER_LAG_MS: it
+	 * stopped following (a partition), however "connected" it says. */
+	lag = *c;
+	if (lag.deadline > cw_now_ms() + READER_LAG_MS)
+		lag.deadline = cw_now_ms() + READER_LAG_MS;
+	while (role.offset < want) {
+		if (cw_now_ms() + CATCH_UP_POLL_MS >= lag.deadline)
+			return -1;
+		(void)poll(NULL, 0, CATCH_UP_POLL_MS);
+		if (role_query(r, &lag, &role, err, sizeof err) != 0)
+			return -1;
+	}
 	return 0;
 }

@@ -68,9 +68,14 @@ struct cw_redis {
 /*
  * A reader on a replica asks it ROLE again this often: a replica whose
  * link to its master broke still answers (replica-serve-stale-data), and
- * a reader blocked on it would never hear of another change.
+ * a reader blocked on it would never hear of another change.  A link cut
+ * without a reset (a partition) still says "connected" until Redis's
+ * repl-timeout (60 s by default), so each look also asks the master its
+ * offset, which the replica must reach within READER_LAG_MS: a replica
+ * that stopped following is left at the first look.
  */
-#define READER_RECHECK_MS 5000
+#define READER_RECHECK_MS 1000
+#define READER_LAG_MS 200
 
 /* Why a call's replies were not taken as answers (redis.h). */
 enum refusal {
