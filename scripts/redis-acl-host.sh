@@ -50,4 +50,4 @@ fi
 # The daemon reads the password without its line end.
 sha=$(tr -d '\n' <"$pwfile" | sha256sum | cut -d' ' -f1)
 
-echo "user clearway-host-$host on #$sha resetkeys %R~${prefix}* %RW~${prefix}audit:$host resetchannels -@all +@read +@transaction +@connection +xadd +eval_ro -@dangerous +role"
+echo "user clearway-host-$host on #$sha resetkeys %R~${prefix}* %RW~${prefix}audit:$host resetchannels -@all +@read +@transaction +@connection +xadd +eval_ro +time -@dangerous +role"

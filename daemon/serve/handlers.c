@@ -129,11 +129,12 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	struct cw_staleness st;
 	const char *detail;
 
+	/* The data's age is measured here, the policy stays pure; its now
+	 * is Redis's when this host's clock is off (staleness.h). */
+	cw_sync_staleness(h->sync, &st);
 	/* check --at asks about another instant (wire.c lets only check). */
 	cw_query_input(h, req->user, req->host_class, req->mode,
-	    req->at > 0 ? req->at : (int64_t)time(NULL), &in);
-	/* The data's age is measured here, the policy stays pure. */
-	cw_sync_staleness(h->sync, &st);
+	    req->at > 0 ? req->at : st.now, &in);
 	in.offline_expired = st.offline_expired;
 	in.admin_stale = st.admin_stale;
 	if (h->db == NULL && !in.breakglass && !in.exempt &&
@@ -211,7 +212,7 @@ status(const struct cw_handler_ctx *h, const struct cw_request *req,
 	cw_sync_get_status(h->sync, &ss);
 	cw_sync_staleness(h->sync, &st);
 	resp->data = cw_status_json(h->db, &ss, &st, h->cfg, req->user,
-	    (int64_t)time(NULL));
+	    st.now);
 	if (resp->data == NULL)
 		resp->status = CW_STATUS_INTERNAL;
 }

@@ -2,6 +2,7 @@
 /*
  * staleness.c - see staleness.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "sync/staleness.h"
@@ -13,6 +14,7 @@ cw_staleness_eval(const struct cw_config *cfg, const struct cw_contact *c,
 	long long age_ms;
 
 	memset(out, 0, sizeof(*out));
+	out->now = now;
 	if (c->mono_ms == 0) {
 		out->age_s = -1;
 		return;
@@ -30,4 +32,16 @@ cw_staleness_eval(const struct cw_config *cfg, const struct cw_contact *c,
 		    now >= c->offline_at;
 	out->admin_stale = age_ms >
 	    (long long)cfg->daemon.admin_max_staleness_s * 1000;
+}
+
+int64_t
+cw_staleness_now(const struct cw_contact *c, long long now_ms, int64_t wall)
+{
+	int64_t redis;
+
+	if (c->clock_redis_ms <= 0)
+		return wall;
+	redis = (int64_t)((c->clock_redis_ms + (now_ms - c->clock_mono_ms)) /
+	    1000);
+	return llabs(wall - redis) > CW_CLOCK_TOLERANCE_S ? redis : wall;
 }

@@ -19,14 +19,27 @@
 
 #include "config.h"
 
+/*
+ * A host clock further than this from Redis's is not trusted: decisions
+ * read Redis's time instead, carried forward from the last look on the
+ * monotonic clock (which a step does not move).  A clock stepped by hand
+ * or by a broken NTP must not end a suspension early, stretch a grant or
+ * move a date on one host of the fleet, not even between two looks.
+ */
+#define CW_CLOCK_TOLERANCE_S 30
+
 /* The last contact, as the follow thread recorded it. */
 struct cw_contact {
 	long long mono_ms;      /* cw_now_ms() of the contact; 0: never */
-	int64_t at;             /* the same instant, Unix s */
+	int64_t at;             /* the same instant, Unix s (decision clock) */
 	int64_t offline_at;     /* offline_grace ends (Unix s); 0: never */
+	/* Redis's TIME at the last look (ms; 0: never) and cw_now_ms()
+	 * then.  Kept through outages. */
+	long long clock_redis_ms, clock_mono_ms;
 };
 
 struct cw_staleness {
+	int64_t now;            /* the decision clock, Unix s */
 	int64_t age_s;          /* since the last contact; -1: never */
 	int64_t offline_at;     /* Unix s; 0: no contact yet */
 	bool offline_expired;   /* past offline_grace: no allow from data */
@@ -43,5 +56,13 @@ struct cw_staleness {
 void cw_staleness_eval(const struct cw_config *cfg,
     const struct cw_contact *c, long long now_ms, int64_t now,
     struct cw_staleness *out);
+
+/*
+ * The decision clock at now_ms (cw_now_ms()): wall (this host's, Unix s)
+ * unless it is more than CW_CLOCK_TOLERANCE_S from Redis's time carried
+ * forward from c's last look; then that.  Pure.
+ */
+int64_t cw_staleness_now(const struct cw_contact *c, long long now_ms,
+    int64_t wall);
 
 #endif

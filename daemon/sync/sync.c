@@ -127,8 +127,10 @@ mark_contact(struct cw_sync *s)
 	struct cw_contact c;
 
 	c.mono_ms = cw_now_ms();
-	c.at = (int64_t)time(NULL);
 	pthread_mutex_lock(&s->wake.lock);
+	c.clock_redis_ms = s->contact.clock_redis_ms;
+	c.clock_mono_ms = s->contact.clock_mono_ms;
+	c.at = cw_staleness_now(&c, c.mono_ms, (int64_t)time(NULL));
 	c.offline_at = s->contact.offline_at;
 	if (c.at != s->contact.at || c.offline_at <= 0)
 		c.offline_at = s->cfg->daemon.offline_grace_s > 0 ?
@@ -144,11 +146,13 @@ void
 cw_sync_staleness(struct cw_sync *s, struct cw_staleness *out)
 {
 	struct cw_contact c;
+	long long now_ms = cw_now_ms();
 
 	pthread_mutex_lock(&s->wake.lock);
 	c = s->contact;
 	pthread_mutex_unlock(&s->wake.lock);
-	cw_staleness_eval(s->cfg, &c, cw_now_ms(), (int64_t)time(NULL), out);
+	cw_staleness_eval(s->cfg, &c, now_ms, cw_staleness_now(&c, now_ms,
+	    (int64_t)time(NULL)), out);
 }
 
 /*
@@ -326,6 +330,7 @@ reload(struct cw_sync *s)
 		return;
 	}
 	redis_state(s, true, NULL);
+	cw_sync_check_clock(s);
 	if (s->have_db && gen == s->generation && cw_sync_reused(s, cookie))
 		full = check = true;
 	cw_sync_after_loss(s, cookie, &full, &check);

@@ -121,6 +121,8 @@ struct cw_sync {
 	 * mirror's refill, kept across restarts (refill.h). */
 	struct cw_refill refill;
 	bool empty_logged;              /* wait_for_refill said so */
+	bool clock_unchecked;           /* TIME refused (no +time) */
+	bool clock_off;                 /* check_clock found it off */
 	long long generation;
 	/* Owned by the mirror thread. */
 	struct cw_mirror *mirror;
@@ -187,6 +189,13 @@ void cw_sync_suspended(void *sync, const char *uid,
  * drops and the suspensions made again.  0, or -1 when one could not be
  * made (logged; call again). */
 int cw_sync_redrop(struct cw_sync *s);
+
+/*
+ * The follow thread, at each reload (sync_clock.c): Redis's TIME noted
+ * with the monotonic instant, for the decision clock; logged when this
+ * host's clock goes further than CW_CLOCK_TOLERANCE_S off and back.
+ */
+void cw_sync_check_clock(struct cw_sync *s);
 
 /* Asks the mirror thread to start again and refresh from LDAP. */
 void cw_sync_mirror_restart(struct cw_sync *s);

@@ -26,7 +26,9 @@
 #                           elevation dropped while the master is cut
 #                           off from its replicas (hosts reading a
 #                           replica that still said "connected" allowed
-#                           it until the partition healed)
+#                           it until the partition healed); and a host
+#                           clock stepped 2 h ahead (it ended an hour's
+#                           clearwayctl suspension there)
 add_test(NAME fault_fleet_mixed
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
                  --build ${CMAKE_BINARY_DIR} --seed 3 --duration 80
@@ -34,6 +36,6 @@ add_test(NAME fault_fleet_mixed
 add_test(NAME fault_fleet_regressions
          COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/fleet_faults.py
                  --build ${CMAKE_BINARY_DIR} --duration 200 --plan
-                 "elevate_on_stopped,wait:3,kill9_provider,wait:1,leaver,revoke,wait:8,heal,wait:2,elevate_long,wait:2,snapshot,wait:1,suspend,suspend_ctl,leaver,drop,wait:3,kill9_provider,kill9_consumer,redis_old_aof,wait:3,heal,wait:2,kill9_host,wait:4,heal,wait:4,heal,heal,wait:20,elevate_long,wait:12,part_master_replicas,wait:1,drop,wait:8,heal,wait:5")
+                 "suspend_ctl,elevate_on_stopped,wait:3,kill9_provider,wait:1,leaver,revoke,wait:8,heal,clock_step:+7200,wait:5,heal,wait:2,elevate_long,wait:2,snapshot,wait:1,suspend,suspend_ctl,leaver,drop,wait:3,kill9_provider,kill9_consumer,redis_old_aof,wait:3,heal,wait:2,kill9_host,wait:4,heal,wait:4,heal,heal,wait:20,elevate_long,wait:12,part_master_replicas,wait:1,drop,wait:8,heal,wait:5")
 set_tests_properties(fault_fleet_mixed fault_fleet_regressions PROPERTIES
                      LABELS faults TIMEOUT 600)

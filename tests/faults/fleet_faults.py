@@ -330,8 +330,9 @@ class Run:
             self.stop.wait(rng.uniform(0.5, self.a.workload_gap))
 
     # ------------------------------------------------------------ faults
-    def inject(self, kind):
-        """Starts fault KIND; returns (target, heal function)."""
+    def inject(self, kind, arg=None):
+        """Starts fault KIND (arg: clock_step's step, e.g. +7200);
+        returns (target, heal function)."""
         f, rng = self.f, self.rng
         if kind in ("kill9_central", "kill9_host"):
             name = rng.choice(f.centrals if kind == "kill9_central"
@@ -393,7 +394,7 @@ class Run:
         if kind == "redis_old_aof":
             return "all redis", self.redis_rollback()
         if kind == "clock_step":
-            step = rng.choice(["+600", "-600", "+7200", "-7200"])
+            step = arg or rng.choice(["+600", "-600", "+7200", "-7200"])
             with open(f.clock_file, "w") as fh:
                 fh.write(step + "\n")
 
@@ -500,7 +501,7 @@ class Run:
                 acts[name]()
             elif name in PLAN_KINDS:
                 t0 = time.time()
-                target, heal = self.inject(name)
+                target, heal = self.inject(name, arg or None)
                 log(f"fault {name} on {target}")
                 pending.append((name, target, t0, heal))
             else:
@@ -809,7 +810,8 @@ def main():
     ap.add_argument("--faults", default=",".join(KINDS))
     ap.add_argument("--plan", help="steps instead of the random scheduler: "
                     "KIND (inject; also stop_writers), heal (the last "
-                    "injected), wait:S, leaver, revoke, suspend, "
+                    "injected; clock_step:+S a given step), wait:S, "
+                    "leaver, revoke, suspend, "
                     "suspend_ctl, elevate, "
                     "elevate_long (120 s), drop (the last one), "
                     "elevate_on_stopped, "
