@@ -378,7 +378,16 @@ account_decide(const struct call *c)
 		v = resp.decision.verdict;
 		r = resp.decision.reason;
 	}
-	log_decision(c, v, r);
+	/*
+	 * An allow the daemon made is already on authpriv (its decision
+	 * line) and sealed in the audit trail: a second line from here
+	 * would double the journal's work on every logon (a datagram to
+	 * journald and its wakeup, in the caller's time).  Everything else
+	 * keeps the module's line, so that the host's auth log shows why a
+	 * logon failed even when the daemon could not be reached.
+	 */
+	if (v != CW_VERDICT_ALLOW || c->args.debug)
+		log_decision(c, v, r);
 	if (v == CW_VERDICT_ALLOW)
 		tell_user_allowed(c, &resp);
 	cw_response_free(&resp);
