@@ -17,13 +17,18 @@
 # (tests/rig/rig.sh: slapd + Redis) loaded from bench/gen-directory.py, with
 # posixAccount added so that the peers can resolve the users, and runs:
 #   floor     account required pam_permit.so
+#   module    the floor and one more no-op module (a copy of pam_permit.so
+#             under another name): what loading, calling and unloading any
+#             second module costs, the least that Clearway, pam_ldap or
+#             pam_sss can add to the floor
 #   clearway  pam_clearway.so host_class=general-hosts, our clearwayd
 #   nslcd     pam_ldap.so, nslcd with pam_authz_search = the rule as a filter
 #   sssd      pam_sss.so, sssd (its own config, -c) with access_provider =
 #             ldap and ldap_access_filter = the same filter
 #   before    with --baseline BUILD: the same as clearway, from another build
 #             tree (e.g. main's), in the same run, for before/after figures
-# --only runs a subset (e.g. floor,clearway,before; no apt if no peer).
+# --only runs a subset (e.g. floor,module,clearway,before; no apt if no
+# peer).
 # Before measuring, waits (at most --settle seconds, default 900) for
 # Clearway's revocation queue to drain: the generated directory's leavers
 # are revoked on first sight, with LDAP writes that come back by syncrepl.
@@ -367,6 +372,17 @@ start_sssd() {
 sssd_pids() { echo "$sssd_pid $(pgrep -P "$sssd_pid" | tr '\n' ' ')"; }
 
 # Daemon pids of a system, and of its backend (slapd or Redis).
+# pam_permit.so, where libpam finds it.
+permit_path() {
+    local d
+    for d in /usr/lib/x86_64-linux-gnu/security /lib/x86_64-linux-gnu/security \
+        /usr/lib/security /lib/security; do
+        [[ ! -r $d/pam_permit.so ]] || { echo "$d/pam_permit.so"; return 0; }
+    done
+    echo "peers: pam_permit.so not found" >&2
+    return 1
+}
+
 own_pids() {
     case $1 in
         clearway) echo "$CW_DAEMON_PID" ;;
@@ -384,18 +400,18 @@ backend_pids() {
     esac
 }
 
-systems=(floor clearway)
+systems=(floor module clearway)
 [[ -z $baseline ]] || systems+=(before)
 systems+=(nslcd sssd)
 if [[ -n $only ]]; then
     systems=()
-    for s in floor clearway before nslcd sssd; do
+    for s in floor module clearway before nslcd sssd; do
         [[ ,$only, != *,$s,* ]] || systems+=("$s")
     done
 fi
 has() { [[ " ${systems[*]} " == *" $1 "* ]]; }
 leaver_systems=()
-for s in "${systems[@]}"; do [[ $s == floor ]] || leaver_systems+=("$s"); done
+for s in "${systems[@]}"; do [[ $s == floor || $s == module ]] || leaver_systems+=("$s"); done
 
 # One warm round of n logons for system s, appended to its latency file;
 # CPU ticks of its daemons and backend added to the running totals.
@@ -428,6 +444,11 @@ run_size() {
     set -a; . "$rig/env"; set +a
     rm -rf "$work/pam.d"; mkdir -m 0755 "$work/pam.d"
     echo "account required pam_permit.so" >"$work/pam.d/floor"
+    # A second object for libpam to load: the same path would be one
+    # dlopen handle shared with the first line.
+    cp "$(permit_path)" "$work/pam_noop.so"
+    printf 'account required pam_permit.so\naccount required %s\n' \
+        "$work/pam_noop.so" >"$work/pam.d/module"
 
     # Users every system must allow: the filter's, that Clearway allows.
     filter=$(rule_filter)

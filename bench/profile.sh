@@ -8,7 +8,8 @@
 # clearwayd): profile-TAG.txt (perf report --stdio, by symbol, with
 # callers), profile-TAG.folded and profile-TAG.svg (bench/flame.py, all
 # threads), profile-TAG-answer.svg (the answer thread), and
-# profile-TAG-threads.txt (CPU per decision of each thread, from /proc).
+# profile-TAG-threads.txt (CPU per decision of each thread, from /proc),
+# and profile-TAG-client.{svg,folded}: the PAM client's side of a logon.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 calls=${1:-20000}
@@ -63,4 +64,13 @@ python3 "$top/bench/flame.py" --min-pct 0.2 --folded "$out/profile-$tag.folded" 
 awk -v p="$CW_DAEMON_PID" '/^[^ \t]/ { keep = ($2 == p) } keep' "$work/script.txt" |
     python3 "$top/bench/flame.py" --min-pct 0.2 --title "clearwayd answer thread, $calls warm logons" \
     >"$out/profile-$tag-answer.svg"
-echo "profile: $out/profile-$tag.{txt,svg,folded}, profile-$tag-answer.svg, profile-$tag-threads.txt"
+
+# The other half of a logon: the PAM client (libpam loading the module,
+# the exchange, pam_end unloading it), a quarter as many logons.
+perf record -q -F 4000 --call-graph dwarf,16384 -o "$work/client.data" \
+    "$pb" lat "$work/pam.d" bench "$work/users" $((calls / 4)) "$work/client.csv" >/dev/null
+perf script -i "$work/client.data" 2>/dev/null |
+    python3 "$top/bench/flame.py" --min-pct 0.2 --folded "$out/profile-$tag-client.folded" \
+    --title "PAM client (peer_bench), $((calls / 4)) warm logons" >"$out/profile-$tag-client.svg"
+echo "profile: $out/profile-$tag.{txt,svg,folded}, profile-$tag-answer.svg," \
+    "profile-$tag-client.{svg,folded}, profile-$tag-threads.txt"

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,20 +291,41 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
 }
 
 /*
- * Up to max bytes, at least min, before the deadline.  Waits first: the
- * daemon has only just been handed the request, so its answer is rarely
- * there yet, and a recv that says EAGAIN would be one more syscall on
- * every logon.  Returns the count, or -1 (errno set).
+ * How long a client keeps the CPU, giving it away at every turn, before
+ * it sleeps for the answer.  clearwayd answers a logon in a few tens of
+ * microseconds, and on a virtual machine waking a thread that sleeps on
+ * the other CPU costs about as much again (an interrupt to a halted
+ * vCPU): a sleeping client paid it once more for the answer.  Measured on
+ * this project's 2-vCPU VM (docs/performance.md, "The third pass"): the
+ * exchange took 120 us at the median with the client asleep, 66 us with
+ * it yielding; when the kernel ran both on one CPU, 35 us either way.
+ */
+#define ANSWER_SPIN_US 150
+
+static long long
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Up to max bytes, at least min, before the deadline.  For the first
+ * ANSWER_SPIN_US it tries the socket and yields the CPU in between
+ * (sched_yield lets clearwayd's thread run first if the kernel put it on
+ * this CPU), then waits in poll().  Bounded either way; the fd is
+ * non-blocking.  Returns the count, or -1 (errno set).
  */
 static ssize_t
 recv_some(int fd, char *buf, size_t min, size_t max, long long deadline)
 {
+	long long spin_until = now_us() + ANSWER_SPIN_US;
 	size_t got = 0;
 	ssize_t n;
 
 	while (got < min) {
-		if (wait_fd(fd, POLLIN, deadline) < 0)
-			return -1;
 		n = recv(fd, buf + got, max - got, 0);
 		if (n > 0) {
 			got += (size_t)n;
@@ -314,6 +336,12 @@ recv_some(int fd, char *buf, size_t min, size_t max, long long deadline)
 			return -1;
 		}
 		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (errno == EAGAIN && now_us() < spin_until) {
+			sched_yield();
+			continue;
+		}
+		if (wait_fd(fd, POLLIN, deadline) < 0)
 			return -1;
 	}
 	return (ssize_t)got;
