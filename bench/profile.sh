@@ -9,7 +9,9 @@
 # callers), profile-TAG.folded and profile-TAG.svg (bench/flame.py, all
 # threads), profile-TAG-answer.svg (the answer thread), and
 # profile-TAG-threads.txt (CPU per decision of each thread, from /proc),
-# and profile-TAG-client.{svg,folded}: the PAM client's side of a logon.
+# profile-TAG-client.{svg,folded}: the PAM client's side of a logon, and
+# profile-TAG-wakeups.txt: the answer thread's waits for a CPU once woken,
+# and what ran there meanwhile (bench/wakeups.py, from a sched trace).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 calls=${1:-20000}
@@ -72,5 +74,14 @@ perf record -q -F 4000 --call-graph dwarf,16384 -o "$work/client.data" \
 perf script -i "$work/client.data" 2>/dev/null |
     python3 "$top/bench/flame.py" --min-pct 0.2 --folded "$out/profile-$tag-client.folded" \
     --title "PAM client (peer_bench), $((calls / 4)) warm logons" >"$out/profile-$tag-client.svg"
+
+# The tail: how long the answer thread waits for a CPU once a logon wakes
+# it, and behind whom (every CPU's scheduler switches, a quarter as many
+# logons again).
+perf record -q -e sched:sched_switch,sched:sched_wakeup -a -o "$work/sched.data" \
+    "$pb" lat "$work/pam.d" bench "$work/users" $((calls / 4)) "$work/sched.csv" >/dev/null
+perf script -i "$work/sched.data" -F cpu,time,event,trace 2>/dev/null |
+    python3 "$top/bench/wakeups.py" "$CW_DAEMON_PID" | tee "$out/profile-$tag-wakeups.txt"
 echo "profile: $out/profile-$tag.{txt,svg,folded}, profile-$tag-answer.svg," \
-    "profile-$tag-client.{svg,folded}, profile-$tag-threads.txt"
+    "profile-$tag-client.{svg,folded}, profile-$tag-threads.txt," \
+    "profile-$tag-wakeups.txt"

@@ -302,15 +302,6 @@ connect_daemon(const char *socket_path, long long deadline, char *err,
  */
 #define ANSWER_SPIN_US 150
 
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /*
  * Up to max bytes, at least min, before the deadline.  For the first
  * ANSWER_SPIN_US it tries the socket and yields the CPU in between
@@ -321,7 +312,7 @@ now_us(void)
 static ssize_t
 recv_some(int fd, char *buf, size_t min, size_t max, long long deadline)
 {
-	long long spin_until = now_us() + ANSWER_SPIN_US;
+	long long spin_until = cw_now_us() + ANSWER_SPIN_US;
 	size_t got = 0;
 	ssize_t n;
 
@@ -337,7 +328,7 @@ recv_some(int fd, char *buf, size_t min, size_t max, long long deadline)
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (errno == EAGAIN && now_us() < spin_until) {
+		if (errno == EAGAIN && cw_now_us() < spin_until) {
 			sched_yield();
 			continue;
 		}

@@ -9,9 +9,15 @@
 long long
 cw_now_ms(void)
 {
+	return cw_now_us() / 1000;
+}
+
+long long
+cw_now_us(void)
+{
 	struct timespec ts;
 
 	/* CLOCK_MONOTONIC: deadlines must not jump with the wall clock. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -12,4 +12,7 @@
  */
 long long cw_now_ms(void);
 
+/* The same clock in microseconds, for waits shorter than a millisecond. */
+long long cw_now_us(void);
+
 #endif
