@@ -647,8 +647,8 @@ struct sched_attr_v0 {
  * runs Redis, the audit forwarder's batch every 10 ms keeps redis-server
  * (and this daemon's spool and forwarder threads) on a CPU for a few
  * hundred microseconds, and a logon that came then waited for them:
- * 1-1.5% of this thread's wakeups waited over 100 us, most behind
- * redis-server (docs/performance.md, "The third pass").  Since Linux 6.12
+ * 51-67 of this thread's wakeups in 4,000 logons waited over 100 us,
+ * most behind redis-server (docs/performance.md, "The third pass").  Since Linux 6.12
  * a thread with a shorter slice than the running one preempts it when it
  * wakes; older kernels ignore the request.  It needs no privilege and
  * keeps the thread's nice value (Nice= of the unit), so it cannot raise
