@@ -139,6 +139,7 @@ build_base(struct cw_daemon *d, char *err, size_t errlen)
 	 * first use). */
 	if ((d->follow_redis = new_reader(&d->factory)) == NULL ||
 	    (d->mirror_redis = new_client(&d->factory)) == NULL ||
+	    (d->writer_redis = new_client(&d->factory)) == NULL ||
 	    (d->control_redis = new_client(&d->factory)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -213,7 +214,8 @@ build_peers(struct cw_daemon *d, char *err, size_t errlen)
 	    d->host, err, errlen)) == NULL)
 		return -1;
 	if (cw_sync_start(&d->sync, d->cfg, d->follow_redis, d->mirror_redis,
-	    cw_revoker_inbox(d->revoker), d->wake_fd, err, errlen) < 0)
+	    d->writer_redis, cw_revoker_inbox(d->revoker), d->wake_fd, err,
+	    errlen) < 0)
 		return -1;
 	d->sync_started = true;
 	links.applied = &d->applied;
@@ -303,6 +305,7 @@ cw_daemon_teardown(struct cw_daemon *d)
 		close(d->sig_fd);
 	cw_redis_free(d->follow_redis);
 	cw_redis_free(d->mirror_redis);
+	cw_redis_free(d->writer_redis);
 	cw_redis_free(d->control_redis);
 	/* After every client that used it (the revoker's and the audit
 	 * pipeline's are gone by now too). */

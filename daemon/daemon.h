@@ -66,7 +66,8 @@ struct cw_daemon {
 	char host[256];
 	struct cw_redis_factory factory;
 	int sig_fd, wake_fd;            /* TERM/INT/HUP; deltas waiting */
-	struct cw_redis *follow_redis, *mirror_redis, *control_redis;
+	struct cw_redis *follow_redis, *mirror_redis, *writer_redis;
+	struct cw_redis *control_redis;
 	struct cw_mark applied;        /* server -> control */
 	struct cw_audit_log *audit;
 	struct cw_strmap denylist;      /* until the server takes it */

@@ -43,6 +43,18 @@ set_token(struct cw_lease *l, const char *t, size_t len)
 }
 
 void
+cw_lease_snapshot(struct cw_lease *dst, const struct cw_lease *src)
+{
+	dst->redis = NULL;
+	memcpy(dst->key, src->key, sizeof(dst->key));
+	memcpy(dst->fence_key, src->fence_key, sizeof(dst->fence_key));
+	dst->ttl_ms = src->ttl_ms;
+	dst->renewed_ms = src->renewed_ms;
+	set_token(dst, src->token, strlen(src->token));
+	atomic_store(&dst->refused, 0);
+}
+
+void
 cw_lease_forget(struct cw_lease *l)
 {
 	set_token(l, "", 0);

@@ -55,6 +55,13 @@ int cw_lease_init(struct cw_lease *l, struct cw_redis *redis,
     int ttl_ms);
 
 /*
+ * What a write on another thread's connection needs of src, copied into
+ * dst: the names and the token held now (no connection: dst only fences
+ * writes, and a refused write forgets dst's token, not src's).
+ */
+void cw_lease_snapshot(struct cw_lease *dst, const struct cw_lease *src);
+
+/*
  * Takes the lease if it is free, already ours (then it is renewed), or
  * held by dead_token (a token the caller proved dead; NULL or "" when
  * none).  1 when held now (l->token set; holder, if not NULL, gets the

@@ -2,6 +2,7 @@
 /*
  * early_deny.c - see early_deny.h.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,8 @@ denying_record(struct cw_early_deny *ed, const char *json, bool *deny)
 }
 
 void
-cw_early_change(void *arg, enum cw_kind kind, const char *uuid,
-    const char *json)
+cw_early_change(void *arg, unsigned long batch, enum cw_kind kind,
+    const char *uuid, const char *json)
 {
 	struct cw_early_deny *ed = arg;
 	struct cw_db_entry *e = NULL;
@@ -76,7 +77,8 @@ cw_early_change(void *arg, enum cw_kind kind, const char *uuid,
 	/* Remembered first: a written notice must follow whatever the
 	 * server was handed.  No memory: the Redis path alone. */
 	if ((d = cw_delta_new(0)) == NULL ||
-	    cw_strmap_put(&ed->sent, uuid, (void *)1, &old) < 0 ||
+	    cw_strmap_put(&ed->sent, uuid, (void *)(uintptr_t)batch,
+	    &old) < 0 ||
 	    cw_delta_add(d, uuid, e) < 0) {
 		cw_db_entry_free(e);
 		cw_delta_free(d);
@@ -89,19 +91,26 @@ cw_early_change(void *arg, enum cw_kind kind, const char *uuid,
 	cw_sync_handoff(ed->sync, d);
 }
 
-/* A notice naming every remembered uuid of c[] (or all, c NULL). */
+/*
+ * A notice naming every uuid of c[] remembered for batch number batch or
+ * an earlier one (a later one's early record stays until its own batch
+ * is written).
+ */
 static struct cw_delta *
-notice(struct cw_early_deny *ed, enum cw_delta_origin origin, long long gen,
-    const struct cw_store_change *c, size_t n)
+notice(struct cw_early_deny *ed, enum cw_delta_origin origin,
+    unsigned long batch, long long gen, const struct cw_store_change *c,
+    size_t n)
 {
 	struct cw_delta *d = cw_delta_new(gen);
+	void *tag;
 	size_t i;
 
 	if (d == NULL)
 		return NULL;    /* kept: the next write names them again */
 	d->origin = origin;
 	for (i = 0; i < n; i++) {
-		if (cw_strmap_get(&ed->sent, c[i].uuid) == NULL)
+		tag = cw_strmap_get(&ed->sent, c[i].uuid);
+		if (tag == NULL || (uintptr_t)tag > batch)
 			continue;
 		if (cw_delta_add(d, c[i].uuid, NULL) < 0)
 			break;
@@ -115,14 +124,14 @@ notice(struct cw_early_deny *ed, enum cw_delta_origin origin, long long gen,
 }
 
 void
-cw_early_written(void *arg, long long gen, const struct cw_store_change *c,
-    size_t n)
+cw_early_written(void *arg, unsigned long batch, long long gen,
+    const struct cw_store_change *c, size_t n)
 {
 	struct cw_early_deny *ed = arg;
 	struct cw_delta *d;
 
 	if (ed->sent.count == 0 ||
-	    (d = notice(ed, CW_DELTA_WRITTEN, gen, c, n)) == NULL)
+	    (d = notice(ed, CW_DELTA_WRITTEN, batch, gen, c, n)) == NULL)
 		return;
 	cw_sync_handoff(ed->sync, d);
 }

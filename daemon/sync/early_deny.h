@@ -9,10 +9,12 @@
  * e.g. after a failed write; a full refresh is bulk, left to Redis), and
  * cw_early_written after each batch reached Redis.  A staff change that
  * makes the person denied by their own gates, or a removal, is handed
- * over at once as an early delta; its uuid is remembered until a batch
- * holding it is written, and then a written delta with that generation
- * follows, so that the server keeps the early record until Redis has
- * caught up.  cw_early_orphan is called when this daemon stops leading:
+ * over at once as an early delta; its uuid is remembered, with the
+ * number of the batch that carries it, until that batch is written, and
+ * then a written delta with that generation follows, so that the server
+ * keeps the early record until Redis has caught up.  An earlier batch
+ * written meanwhile (the mirror's writer works while it reads on) does
+ * not end it: that batch may hold an older record of the same person.  cw_early_orphan is called when this daemon stops leading:
  * the changes it had not written are another mirror's to write.
  *
  * Owned by the mirror thread.
@@ -32,20 +34,23 @@ struct cw_early_deny {
 	struct cw_sync *sync;           /* to hand deltas over */
 	unsigned training_days;         /* [policy], as at start */
 	bool on;                        /* [daemon] role serves decisions */
-	struct cw_strmap sent;          /* uuid -> 1: handed, not written */
+	struct cw_strmap sent;          /* uuid -> its batch: not written */
 	unsigned long handed;           /* early deltas, for the log */
+	unsigned long batches;          /* the mirror's batches, all sessions */
 };
 
 void cw_early_deny_init(struct cw_early_deny *ed, struct cw_sync *sync,
     unsigned training_days, bool on);
 void cw_early_deny_free(struct cw_early_deny *ed);
 
-/* A change the mirror is about to write (json NULL: the entry is gone). */
-void cw_early_change(void *arg, enum cw_kind kind, const char *uuid,
-    const char *json);
+/* A change the mirror is about to write in batch number batch (json
+ * NULL: the entry is gone). */
+void cw_early_change(void *arg, unsigned long batch, enum cw_kind kind,
+    const char *uuid, const char *json);
 
-/* The mirror wrote changes c[0..n) at generation gen. */
-void cw_early_written(void *arg, long long gen,
+/* The mirror wrote batch number batch, changes c[0..n), at generation
+ * gen. */
+void cw_early_written(void *arg, unsigned long batch, long long gen,
     const struct cw_store_change *c, size_t n);
 
 /* This daemon's mirror stopped leading: what it did not write is

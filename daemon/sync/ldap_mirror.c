@@ -26,6 +26,7 @@
 #include "ldap_cookie.h"
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
+#include "sync/mirror_writer.h"
 #include "lib/log.h"
 
 /* Changes written per Redis transaction during a refresh. */
@@ -44,6 +45,21 @@ struct pending {
 struct cw_mirror {
 	const struct cw_config *cfg;
 	struct cw_store *st;
+	/*
+	 * The persist phase's writes (mirror_writer.h), on wst, its own
+	 * connection: the batch handed over and its store changes, kept
+	 * untouched until its result is taken.  NULL writer: the mirror
+	 * thread writes them itself (no writer store, or the refresh).
+	 */
+	struct cw_store *wst;
+	struct cw_mirror_writer *writer;
+	struct pending *handed;
+	size_t nhanded, handed_cap;
+	struct cw_store_change *handed_c;
+	unsigned long handed_batch;
+	char *handed_cookie;            /* the last cookie handed over */
+	size_t handed_cookie_len;
+	unsigned long batch;            /* batches written or handed over */
 	ldap_sync_t *ls;
 	char *uri;
 	char *bases[CW_KIND_COUNT];     /* normalized */
@@ -164,7 +180,8 @@ pending_add(struct cw_mirror *m, enum cw_kind kind, const char *uuid,
 	/* A refresh from a cookie brings what changed meanwhile (a full
 	 * one, everything: bulk, left to Redis). */
 	if ((!m->refreshing || m->had_cookie) && m->early != NULL)
-		m->early->change(m->early->arg, kind, uuid, json);
+		m->early->change(m->early->arg, m->batch + 1, kind, uuid,
+		    json);
 	return 0;
 oom:
 	free(json);
@@ -172,8 +189,70 @@ oom:
 }
 
 /*
- * Writes what is pending.  The cookie goes with it only outside the
- * refresh phase: then it covers exactly the changes written.
+ * Numbers the batch about to be written (or handed over), and keeps the
+ * count where the early hooks' owner asked: numbers never come back in a
+ * later session, where an early record of an older one may still wait.
+ */
+static unsigned long
+next_batch(struct cw_mirror *m)
+{
+	m->batch++;
+	if (m->early != NULL && m->early->batches != NULL)
+		*m->early->batches = m->batch;
+	return m->batch;
+}
+
+/* The store changes of p[0..n): they point into its strings. */
+static struct cw_store_change *
+changes_of(const struct pending *p, size_t n)
+{
+	struct cw_store_change *c = calloc(n + 1, sizeof(*c));
+	size_t i;
+
+	if (c == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		c[i] = (struct cw_store_change){ p[i].kind, p[i].uuid,
+		    p[i].json };
+	return c;
+}
+
+/*
+ * After batch number batch (c[0..n)) was written at generation gen, or
+ * refused (gen < 0, m->err says why): a refusal's warnings; or the early
+ * notices, the stats and the owner's callback.  0, or -1 when refused.
+ */
+static int
+batch_done(struct cw_mirror *m, long long gen, unsigned long batch,
+    const struct cw_store_change *c, size_t n)
+{
+	if (gen < 0) {
+		/* A stale leader: said per batch, so that it shows. */
+		if (strstr(m->err, "FENCED") != NULL)
+			cw_warn("sync: write of %zu changes refused: this "
+			    "daemon no longer holds the sync leader lease", n);
+		/* The session ends; the next resumes from the older cookie
+		 * Redis holds, so LDAP sends again what Redis lost. */
+		if (strstr(m->err, "BEHIND ") != NULL)
+			cw_warn("ldap: Redis went back under the mirror (%s): "
+			    "starting again from its cookie", m->err);
+		return -1;
+	}
+	if (m->early != NULL && n > 0)
+		m->early->written(m->early->arg, batch, gen, c, n);
+	if (n > 0) {
+		m->stats.written += n;
+		m->stats.last_change = (int64_t)time(NULL);
+	}
+	if (m->flushed != NULL)
+		m->flushed(m->flushed_arg);
+	return 0;
+}
+
+/*
+ * Writes what is pending, on this thread (the refresh, or no writer).
+ * The cookie goes with it only outside the refresh phase: then it covers
+ * exactly the changes written.
  */
 static int
 flush(struct cw_mirror *m, bool with_cookie)
@@ -182,45 +261,129 @@ flush(struct cw_mirror *m, bool with_cookie)
 	enum cw_cookie_op op = CW_COOKIE_KEEP;
 	struct berval *ck = &m->ls->ls_cookie;
 	long long gen;
-	size_t i;
+	int rc;
 
 	if (m->npending == 0 && !with_cookie)
 		return 0;
 	if (with_cookie && ck->bv_val != NULL)
 		op = CW_COOKIE_SET;
-	if ((c = calloc(m->npending + 1, sizeof(*c))) == NULL) {
+	if ((c = changes_of(m->pending, m->npending)) == NULL) {
 		snprintf(m->err, sizeof(m->err), "out of memory");
 		return -1;
 	}
-	for (i = 0; i < m->npending; i++)
-		c[i] = (struct cw_store_change){ m->pending[i].kind,
-		    m->pending[i].uuid, m->pending[i].json };
-	if ((gen = cw_store_write(m->st, c, m->npending, op, ck->bv_val,
-	    ck->bv_len, m->err, sizeof(m->err))) < 0) {
-		/* A stale leader: said per batch, so that it shows. */
-		if (strstr(m->err, "FENCED") != NULL)
-			cw_warn("sync: write of %zu changes refused: this "
-			    "daemon no longer holds the sync leader lease",
-			    m->npending);
-		/* The session ends; the next resumes from the older cookie
-		 * Redis holds, so LDAP sends again what Redis lost. */
-		if (strstr(m->err, "BEHIND ") != NULL)
-			cw_warn("ldap: Redis went back under the mirror (%s): "
-			    "starting again from its cookie", m->err);
-		free(c);
-		return -1;
-	}
-	if (m->early != NULL && m->npending > 0)
-		m->early->written(m->early->arg, gen, c, m->npending);
+	next_batch(m);
+	gen = cw_store_write(m->st, c, m->npending, op, ck->bv_val,
+	    ck->bv_len, m->err, sizeof(m->err));
+	rc = batch_done(m, gen, m->batch, c, m->npending);
 	free(c);
-	if (m->npending > 0) {
-		m->stats.written += m->npending;
-		m->stats.last_change = (int64_t)time(NULL);
+	if (rc == 0)
+		pending_clear(m);
+	return rc;
+}
+
+/* Frees the batch handed over, once its result is taken. */
+static void
+handed_clear(struct cw_mirror *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nhanded; i++) {
+		free(m->handed[i].uuid);
+		free(m->handed[i].json);
 	}
-	pending_clear(m);
-	if (m->flushed != NULL)
-		m->flushed(m->flushed_arg);
-	return 0;
+	m->nhanded = 0;
+	free(m->handed_c);
+	m->handed_c = NULL;
+}
+
+/*
+ * The result of the batch handed to the writer, if it is in (settle:
+ * waits for it), with what follows a write (batch_done).  0, or -1 when
+ * it was refused (m->err).
+ */
+static int
+take_result(struct cw_mirror *m, bool settle)
+{
+	long long gen = -1;
+	int rc;
+
+	if (m->writer == NULL)
+		return 0;
+	rc = settle ? cw_mirror_writer_settle(m->writer, &gen, m->err,
+	    sizeof(m->err)) : cw_mirror_writer_take(m->writer, &gen, m->err,
+	    sizeof(m->err));
+	if (rc == 0)
+		return 0;
+	/* The writer fenced with a copy of the lease: tell the lease. */
+	if (gen < 0 && m->st->lease != NULL)
+		(void)cw_lease_refused(m->st->lease, m->err);
+	rc = batch_done(m, gen, m->handed_batch, m->handed_c, m->nhanded);
+	handed_clear(m);
+	return rc;
+}
+
+/* Whether the cookie has moved since the last batch handed over. */
+static bool
+cookie_moved(const struct cw_mirror *m)
+{
+	const struct berval *ck = &m->ls->ls_cookie;
+
+	if (ck->bv_val == NULL)
+		return false;
+	return m->handed_cookie == NULL || ck->bv_len != m->handed_cookie_len ||
+	    memcmp(ck->bv_val, m->handed_cookie, ck->bv_len) != 0;
+}
+
+/*
+ * The persist phase: takes the result of the batch in flight if it is
+ * in, and hands what is pending over to the writer when it is free,
+ * with the cookie, which covers it (and every batch before: one batch
+ * at a time, in order).  What arrives meanwhile waits for the next
+ * batch; a change that denies has already gone to the server
+ * (early_deny.h).  0, or -1 (m->err).
+ */
+static int
+write_async(struct cw_mirror *m)
+{
+	struct berval *ck = &m->ls->ls_cookie;
+	struct pending *buf;
+	size_t cap;
+	char *copy;
+
+	if (take_result(m, false) < 0)
+		return -1;
+	if (cw_mirror_writer_busy(m->writer) ||
+	    (m->npending == 0 && !cookie_moved(m)))
+		return 0;
+	if ((m->handed_c = changes_of(m->pending, m->npending)) == NULL)
+		goto oom;
+	if (ck->bv_val != NULL) {
+		if ((copy = malloc(ck->bv_len + 1)) == NULL)
+			goto oom;
+		memcpy(copy, ck->bv_val, ck->bv_len);
+		copy[ck->bv_len] = '\0';
+		free(m->handed_cookie);
+		m->handed_cookie = copy;
+		m->handed_cookie_len = ck->bv_len;
+	}
+	/* The pending list becomes the batch; the old batch's buffer
+	 * (emptied by handed_clear) the pending list. */
+	buf = m->handed;
+	cap = m->handed_cap;
+	m->handed = m->pending;
+	m->handed_cap = m->cap;
+	m->nhanded = m->npending;
+	m->pending = buf;
+	m->cap = cap;
+	m->npending = 0;
+	m->handed_batch = next_batch(m);
+	if (cw_mirror_writer_put(m->writer, m->handed_c, m->nhanded,
+	    ck->bv_val != NULL ? CW_COOKIE_SET : CW_COOKIE_KEEP, ck->bv_val,
+	    ck->bv_len, m->st->lease, &m->seq) == 0)
+		return 0;
+oom:
+	snprintf(m->err, sizeof(m->err), "out of memory");
+	return -1;
 }
 
 static void
@@ -636,9 +799,28 @@ run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * The persist phase's writer, on wst (mirror_writer.h).  Without one (no
+ * writer store, no lease to fence with, or it cannot start) the mirror
+ * thread writes itself, as during the refresh.
+ */
+static void
+start_writer(struct cw_mirror *m, struct cw_store *wst)
+{
+	char err[256];
+
+	if (wst == NULL || m->st->lease == NULL)
+		return;
+	if ((m->writer = cw_mirror_writer_start(wst, err, sizeof(err))) ==
+	    NULL)
+		cw_warn("ldap: %s: the mirror thread writes its batches itself",
+		    err);
+}
+
 struct cw_mirror *
 cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
-    cw_mirror_flushed_fn flushed, cw_mirror_stopping_fn stopping, void *arg,
+    struct cw_store *wst, cw_mirror_flushed_fn flushed,
+    cw_mirror_stopping_fn stopping, void *arg,
     const struct cw_mirror_early *early, int *ldap_rc, char *err,
     size_t errlen)
 {
@@ -657,6 +839,8 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 	m->stopping = stopping;
 	m->flushed_arg = arg;
 	m->early = early;
+	if (early != NULL && early->batches != NULL)
+		m->batch = *early->batches;
 	cw_strmap_init(&m->seen);
 	if (set_bases(m, err, errlen) < 0 ||
 	    (ld = cw_ldap_connect_rc(cfg, ldap_rc, err, errlen)) == NULL)
@@ -684,10 +868,24 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 		    "a full refresh: %s", m->uri, ldap_err2string(*ldap_rc));
 	if (rc != 0)
 		goto fail;
+	start_writer(m, wst);
 	return m;
 fail:
 	cw_mirror_stop(m);
 	return NULL;
+}
+
+void
+cw_mirror_settle(struct cw_mirror *m)
+{
+	if (m != NULL)
+		(void)take_result(m, true);
+}
+
+int
+cw_mirror_wake_fd(const struct cw_mirror *m)
+{
+	return m->writer != NULL ? cw_mirror_writer_fd(m->writer) : -1;
 }
 
 int
@@ -730,12 +928,15 @@ cw_mirror_poll(struct cw_mirror *m, char *err, size_t errlen)
 		    idle + 1 : 0;
 	} while (rc == 0 && m->error == 0 && !m->ended && idle < 2);
 	if (rc == 0 && m->error == 0 && !m->ended) {
-		if (flush(m, true) == 0)
+		if ((m->writer != NULL ? write_async(m) : flush(m, true)) == 0)
 			return 0;
 		fail_in_callback(m, NULL);      /* its reason in m->err */
 	}
 	if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
-		/* Next session starts from nothing and converges exactly. */
+		/* Next session starts from nothing and converges exactly;
+		 * the batch in flight first, or its cookie would land after
+		 * the clear. */
+		(void)take_result(m, true);
 		forget_cookie(m);
 		(void)cw_store_write(m->st, NULL, 0, CW_COOKIE_CLEAR, NULL, 0,
 		    err, errlen);
@@ -767,6 +968,16 @@ cw_mirror_stop(struct cw_mirror *m)
 
 	if (m == NULL)
 		return;
+	/* A batch in flight is waited for: written, it still gets its
+	 * notices (the server may drop its early denials at that
+	 * generation); refused, the next session writes it again. */
+	if (m->writer != NULL) {
+		(void)take_result(m, true);
+		cw_mirror_writer_stop(m->writer);
+	}
+	handed_clear(m);
+	free(m->handed);
+	free(m->handed_cookie);
 	if (m->st->mirror_seq == &m->seq)
 		m->st->mirror_seq = NULL;
 	if (m->ls != NULL)

@@ -39,33 +39,53 @@ typedef bool (*cw_mirror_stopping_fn)(void *arg);
 /*
  * Optional hooks for changes ahead of their write (sync/early_deny.h):
  * change() for each change of the persist phase, or of a refresh from
- * a cookie, as it arrives (json
- * NULL: removed), written() after each batch reached Redis.
+ * a cookie, as it arrives (json NULL: removed), with the number of the
+ * batch that will carry it; written() after batch number batch reached
+ * Redis at generation gen.  Batches are numbered from 1, written in
+ * order, and a change may arrive while an earlier batch is being
+ * written.  Both on the mirror thread.
  */
 struct cw_mirror_early {
-	void (*change)(void *arg, enum cw_kind kind, const char *uuid,
-	    const char *json);
-	void (*written)(void *arg, long long gen,
+	void (*change)(void *arg, unsigned long batch, enum cw_kind kind,
+	    const char *uuid, const char *json);
+	void (*written)(void *arg, unsigned long batch, long long gen,
 	    const struct cw_store_change *c, size_t n);
 	void *arg;
+	/* The batch count, kept by the owner across sessions (or NULL). */
+	unsigned long *batches;
 };
 
 /*
  * Connects, resumes from the stored cookie (or refreshes fully when there
  * is none, or when the server refuses it), and runs the refresh phase,
- * writing batches as they come.  NULL with err on failure, and in
+ * writing batches as they come, through st.  The persist phase's batches
+ * go through wst (its own connection) on a writer thread
+ * (mirror_writer.h); NULL: through st, on the caller's thread.  NULL with err on failure, and in
  * *ldap_rc libldap's code for it (LDAP_OTHER when our side failed), so
  * the caller can tell an unreachable directory (cw_ldap_unreachable())
  * from one that refuses us.
  */
 struct cw_mirror *cw_mirror_start(const struct cw_config *cfg,
-    struct cw_store *st, cw_mirror_flushed_fn flushed,
+    struct cw_store *st, struct cw_store *wst, cw_mirror_flushed_fn flushed,
     cw_mirror_stopping_fn stopping, void *arg,
     const struct cw_mirror_early *early, int *ldap_rc, char *err,
     size_t errlen);
 
 /* The connection's socket, to wait on. */
 int cw_mirror_fd(const struct cw_mirror *m);
+
+/*
+ * Readable when the writer's batch is done (call cw_mirror_poll: the
+ * next batch may be waiting for it); -1 without a writer.
+ */
+int cw_mirror_wake_fd(const struct cw_mirror *m);
+
+/*
+ * Waits for the batch the writer has in flight, if any, and takes its
+ * result: nothing of this session reaches Redis after it returns, until
+ * the next cw_mirror_poll.  NULL is fine.
+ */
+void cw_mirror_settle(struct cw_mirror *m);
 
 /*
  * Handles whatever the server has sent (persist phase) and writes it.

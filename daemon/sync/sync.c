@@ -435,7 +435,9 @@ mirror_start(struct cw_sync *s)
 	char err[512];
 	int rc;
 
-	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store, mirror_flushed,
+	s->mirror = cw_mirror_start(s->cfg, &s->mirror_store,
+	    s->writer_store.redis != NULL ? &s->writer_store : NULL,
+	    mirror_flushed,
 	    sync_stopping, s, &s->early_hooks, &rc, err, sizeof(err));
 	if (s->mirror == NULL && stopping(s))
 		return;
@@ -454,21 +456,27 @@ mirror_start(struct cw_sync *s)
 	s->backoff_ms = BACKOFF_MIN_MS;
 }
 
-/* Waits (at most 200 ms, to see a stop request) for the directory. */
+/*
+ * Waits (at most 200 ms, to see a stop request) for the directory, or
+ * for the mirror's writer to finish a batch (the next may be waiting).
+ */
 static bool
 directory_has_data(struct cw_sync *s, long long until_ms)
 {
-	struct pollfd p = { .fd = -1, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = -1, .events = POLLIN },
+	    { .fd = -1, .events = POLLIN } };
 	long long left = until_ms - cw_now_ms();
 
-	if (s->mirror != NULL)
-		p.fd = cw_mirror_fd(s->mirror);
+	if (s->mirror != NULL) {
+		p[0].fd = cw_mirror_fd(s->mirror);
+		p[1].fd = cw_mirror_wake_fd(s->mirror);
+	}
 	if (left < 0)
 		left = 0;
 	if (left > 200)
 		left = 200;
-	return poll(&p, 1, (int)left) > 0 && (p.revents & (POLLIN | POLLHUP |
-	    POLLERR));
+	return poll(p, 2, (int)left) > 0 && ((p[0].revents | p[1].revents) &
+	    (POLLIN | POLLHUP | POLLERR));
 }
 
 static bool
@@ -487,6 +495,8 @@ mirror_refresh_all(struct cw_sync *s)
 {
 	char err[512];
 
+	/* A batch in flight carries a cookie: it must not land after. */
+	cw_mirror_settle(s->mirror);
 	if (cw_store_forget_cookie(&s->mirror_store, err, sizeof(err)) < 0)
 		return false;
 	cw_warn("ldap: Redis lost data: refreshing everything from the "
@@ -625,7 +635,7 @@ follow_main(void *arg)
 
 int
 cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_redis *follow, struct cw_redis *mirror, struct cw_redis *writer,
     struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen)
 {
 	int rc;
@@ -642,7 +652,9 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	    cfg->daemon.ldap_sync ? "connecting" : "off");
 	if (cw_store_init(&s->follow_store, follow, cfg->redis.key_prefix) < 0 ||
 	    cw_store_init(&s->mirror_store, mirror,
-	    cfg->redis.key_prefix) < 0) {
+	    cfg->redis.key_prefix) < 0 || (writer != NULL &&
+	    cw_store_init(&s->writer_store, writer,
+	    cfg->redis.key_prefix) < 0)) {
 		snprintf(err, errlen, "[redis] key_prefix must be at most %d "
 		    "characters of [A-Za-z0-9:_-]", CW_PREFIX_MAX);
 		return -1;
@@ -679,7 +691,7 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 	cw_early_deny_init(&s->early, s, cfg->policy.training_validity_days > 0 ?
 	    (unsigned)cfg->policy.training_validity_days : 0, true);
 	s->early_hooks = (struct cw_mirror_early){ cw_early_change,
-	    cw_early_written, &s->early };
+	    cw_early_written, &s->early, &s->early.batches };
 	if ((rc = pthread_create(&s->follow_thread, NULL, follow_main, s)) != 0)
 		goto fail;
 	s->follow_started = true;

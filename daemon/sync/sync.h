@@ -83,6 +83,7 @@ struct cw_sync {
 	const struct cw_config *cfg;
 	struct cw_store follow_store;   /* the follow thread's connection */
 	struct cw_store mirror_store;   /* the mirror thread's connection */
+	struct cw_store writer_store;   /* its writer's (redis NULL: none) */
 	int wake_fd;                    /* eventfd the server polls */
 
 	pthread_t follow_thread, mirror_thread;
@@ -139,13 +140,14 @@ struct cw_sync {
 };
 
 /*
- * follow and mirror are two connections to the same Redis.  The revoked
- * set, and each user newly in it, are put in revoked_out (whose consumer
- * ends their sessions here); wake_fd (an eventfd) is written when deltas
- * wait for the server.
+ * follow, mirror and writer are three connections to the same Redis (the
+ * mirror's writer thread uses writer; NULL: the mirror thread writes
+ * itself).  The revoked set, and each user newly in it, are put in
+ * revoked_out (whose consumer ends their sessions here); wake_fd (an
+ * eventfd) is written when deltas wait for the server.
  */
 int cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
-    struct cw_redis *follow, struct cw_redis *mirror,
+    struct cw_redis *follow, struct cw_redis *mirror, struct cw_redis *writer,
     struct cw_namebox *revoked_out, int wake_fd, char *err, size_t errlen);
 
 /*
