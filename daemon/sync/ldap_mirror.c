@@ -145,15 +145,22 @@ fail:
 
 /* ------------------------------------------------------------- batching */
 
+/* Frees the strings of p[0..n). */
 static void
-pending_clear(struct cw_mirror *m)
+items_free(struct pending *p, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < m->npending; i++) {
-		free(m->pending[i].uuid);
-		free(m->pending[i].json);
+	for (i = 0; i < n; i++) {
+		free(p[i].uuid);
+		free(p[i].json);
 	}
+}
+
+static void
+pending_clear(struct cw_mirror *m)
+{
+	items_free(m->pending, m->npending);
 	m->npending = 0;
 }
 
@@ -285,12 +292,7 @@ flush(struct cw_mirror *m, bool with_cookie)
 static void
 handed_clear(struct cw_mirror *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->nhanded; i++) {
-		free(m->handed[i].uuid);
-		free(m->handed[i].json);
-	}
+	items_free(m->handed, m->nhanded);
 	m->nhanded = 0;
 	free(m->handed_c);
 	m->handed_c = NULL;
