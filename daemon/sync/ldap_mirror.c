@@ -27,6 +27,7 @@
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
 #include "sync/mirror_writer.h"
+#include "sync/ldap_mirror_int.h"
 #include "lib/log.h"
 
 /* Changes written per Redis transaction during a refresh. */
@@ -34,52 +35,6 @@
 
 static const char *const kind_classes[CW_KIND_COUNT] = {
 	"cwStaff", "cwHostClass", "cwRoleDef"
-};
-
-struct pending {
-	enum cw_kind kind;
-	char *uuid;
-	char *json;             /* NULL: delete */
-};
-
-struct cw_mirror {
-	const struct cw_config *cfg;
-	struct cw_store *st;
-	/*
-	 * The persist phase's writes (mirror_writer.h), on wst, its own
-	 * connection: the batch handed over and its store changes, kept
-	 * untouched until its result is taken.  NULL writer: the mirror
-	 * thread writes them itself (no writer store, or the refresh).
-	 */
-	struct cw_store *wst;
-	struct cw_mirror_writer *writer;
-	struct pending *handed;
-	size_t nhanded, handed_cap;
-	struct cw_store_change *handed_c;
-	unsigned long handed_batch;
-	char *handed_cookie;            /* the last cookie handed over */
-	size_t handed_cookie_len;
-	unsigned long batch;            /* batches written or handed over */
-	ldap_sync_t *ls;
-	char *uri;
-	char *bases[CW_KIND_COUNT];     /* normalized */
-	cw_mirror_flushed_fn flushed;
-	cw_mirror_stopping_fn stopping;
-	void *flushed_arg;
-	const struct cw_mirror_early *early;    /* or NULL */
-
-	struct pending *pending;
-	size_t npending, cap;
-	bool refreshing;                /* refresh phase not done yet */
-	bool had_cookie;
-	bool present_mode;              /* unmentioned entries are gone */
-	bool ended;                     /* the server ended the search */
-	unsigned long events;           /* callbacks run, to see progress */
-	struct cw_strmap seen;          /* uuids mentioned in this refresh */
-	long long seq;                  /* sync:mirror_seq as last written */
-	int error;                      /* first failure inside a callback */
-	char err[256];
-	struct cw_mirror_stats stats;
 };
 
 /* ------------------------------------------------------------ DN helpers */
@@ -141,251 +96,6 @@ cw_common_base(const char *const *bases, size_t n)
 fail:
 	free(common);
 	return NULL;
-}
-
-/* ------------------------------------------------------------- batching */
-
-/* Frees the strings of p[0..n). */
-static void
-items_free(struct pending *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(p[i].uuid);
-		free(p[i].json);
-	}
-}
-
-static void
-pending_clear(struct cw_mirror *m)
-{
-	items_free(m->pending, m->npending);
-	m->npending = 0;
-}
-
-static int
-pending_add(struct cw_mirror *m, enum cw_kind kind, const char *uuid,
-    char *json)
-{
-	struct pending *p;
-
-	if (m->npending == m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 256;
-
-		if ((p = reallocarray(m->pending, ncap, sizeof(*p))) == NULL)
-			goto oom;
-		m->pending = p;
-		m->cap = ncap;
-	}
-	p = &m->pending[m->npending];
-	p->kind = kind;
-	p->json = json;
-	if ((p->uuid = strdup(uuid)) == NULL)
-		goto oom;
-	m->npending++;
-	/* A refresh from a cookie brings what changed meanwhile (a full
-	 * one, everything: bulk, left to Redis). */
-	if ((!m->refreshing || m->had_cookie) && m->early != NULL)
-		m->early->change(m->early->arg, m->batch + 1, kind, uuid,
-		    json);
-	return 0;
-oom:
-	free(json);
-	return -1;
-}
-
-/*
- * Numbers the batch about to be written (or handed over), and keeps the
- * count where the early hooks' owner asked: numbers never come back in a
- * later session, where an early record of an older one may still wait.
- */
-static unsigned long
-next_batch(struct cw_mirror *m)
-{
-	m->batch++;
-	if (m->early != NULL && m->early->batches != NULL)
-		*m->early->batches = m->batch;
-	return m->batch;
-}
-
-/* The store changes of p[0..n): they point into its strings. */
-static struct cw_store_change *
-changes_of(const struct pending *p, size_t n)
-{
-	struct cw_store_change *c = calloc(n + 1, sizeof(*c));
-	size_t i;
-
-	if (c == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		c[i] = (struct cw_store_change){ p[i].kind, p[i].uuid,
-		    p[i].json };
-	return c;
-}
-
-/*
- * After batch number batch (c[0..n)) was written at generation gen, or
- * refused (gen < 0, m->err says why): a refusal's warnings; or the early
- * notices, the stats and the owner's callback.  0, or -1 when refused.
- */
-static int
-batch_done(struct cw_mirror *m, long long gen, unsigned long batch,
-    const struct cw_store_change *c, size_t n)
-{
-	if (gen < 0) {
-		/* A stale leader: said per batch, so that it shows. */
-		if (strstr(m->err, "FENCED") != NULL)
-			cw_warn("sync: write of %zu changes refused: this "
-			    "daemon no longer holds the sync leader lease", n);
-		/* The session ends; the next resumes from the older cookie
-		 * Redis holds, so LDAP sends again what Redis lost. */
-		if (strstr(m->err, "BEHIND ") != NULL)
-			cw_warn("ldap: Redis went back under the mirror (%s): "
-			    "starting again from its cookie", m->err);
-		return -1;
-	}
-	if (m->early != NULL && n > 0)
-		m->early->written(m->early->arg, batch, gen, c, n);
-	if (n > 0) {
-		m->stats.written += n;
-		m->stats.last_change = (int64_t)time(NULL);
-	}
-	if (m->flushed != NULL)
-		m->flushed(m->flushed_arg);
-	return 0;
-}
-
-/*
- * Writes what is pending, on this thread (the refresh, or no writer).
- * The cookie goes with it only outside the refresh phase: then it covers
- * exactly the changes written.
- */
-static int
-flush(struct cw_mirror *m, bool with_cookie)
-{
-	struct cw_store_change *c;
-	enum cw_cookie_op op = CW_COOKIE_KEEP;
-	struct berval *ck = &m->ls->ls_cookie;
-	long long gen;
-	int rc;
-
-	if (m->npending == 0 && !with_cookie)
-		return 0;
-	if (with_cookie && ck->bv_val != NULL)
-		op = CW_COOKIE_SET;
-	if ((c = changes_of(m->pending, m->npending)) == NULL) {
-		snprintf(m->err, sizeof(m->err), "out of memory");
-		return -1;
-	}
-	next_batch(m);
-	gen = cw_store_write(m->st, c, m->npending, op, ck->bv_val,
-	    ck->bv_len, m->err, sizeof(m->err));
-	rc = batch_done(m, gen, m->batch, c, m->npending);
-	free(c);
-	if (rc == 0)
-		pending_clear(m);
-	return rc;
-}
-
-/* Frees the batch handed over, once its result is taken. */
-static void
-handed_clear(struct cw_mirror *m)
-{
-	items_free(m->handed, m->nhanded);
-	m->nhanded = 0;
-	free(m->handed_c);
-	m->handed_c = NULL;
-}
-
-/*
- * The result of the batch handed to the writer, if it is in (settle:
- * waits for it), with what follows a write (batch_done).  0, or -1 when
- * it was refused (m->err).
- */
-static int
-take_result(struct cw_mirror *m, bool settle)
-{
-	long long gen = -1;
-	int rc;
-
-	if (m->writer == NULL)
-		return 0;
-	rc = settle ? cw_mirror_writer_settle(m->writer, &gen, m->err,
-	    sizeof(m->err)) : cw_mirror_writer_take(m->writer, &gen, m->err,
-	    sizeof(m->err));
-	if (rc == 0)
-		return 0;
-	/* The writer fenced with a copy of the lease: tell the lease. */
-	if (gen < 0 && m->st->lease != NULL)
-		(void)cw_lease_refused(m->st->lease, m->err);
-	rc = batch_done(m, gen, m->handed_batch, m->handed_c, m->nhanded);
-	handed_clear(m);
-	return rc;
-}
-
-/* Whether the cookie has moved since the last batch handed over. */
-static bool
-cookie_moved(const struct cw_mirror *m)
-{
-	const struct berval *ck = &m->ls->ls_cookie;
-
-	if (ck->bv_val == NULL)
-		return false;
-	return m->handed_cookie == NULL || ck->bv_len != m->handed_cookie_len ||
-	    memcmp(ck->bv_val, m->handed_cookie, ck->bv_len) != 0;
-}
-
-/*
- * The persist phase: takes the result of the batch in flight if it is
- * in, and hands what is pending over to the writer when it is free,
- * with the cookie, which covers it (and every batch before: one batch
- * at a time, in order).  What arrives meanwhile waits for the next
- * batch; a change that denies has already gone to the server
- * (early_deny.h).  0, or -1 (m->err).
- */
-static int
-write_async(struct cw_mirror *m)
-{
-	struct berval *ck = &m->ls->ls_cookie;
-	struct pending *buf;
-	size_t cap;
-	char *copy;
-
-	if (take_result(m, false) < 0)
-		return -1;
-	if (cw_mirror_writer_busy(m->writer) ||
-	    (m->npending == 0 && !cookie_moved(m)))
-		return 0;
-	if ((m->handed_c = changes_of(m->pending, m->npending)) == NULL)
-		goto oom;
-	if (ck->bv_val != NULL) {
-		if ((copy = malloc(ck->bv_len + 1)) == NULL)
-			goto oom;
-		memcpy(copy, ck->bv_val, ck->bv_len);
-		copy[ck->bv_len] = '\0';
-		free(m->handed_cookie);
-		m->handed_cookie = copy;
-		m->handed_cookie_len = ck->bv_len;
-	}
-	/* The pending list becomes the batch; the old batch's buffer
-	 * (emptied by handed_clear) the pending list. */
-	buf = m->handed;
-	cap = m->handed_cap;
-	m->handed = m->pending;
-	m->handed_cap = m->cap;
-	m->nhanded = m->npending;
-	m->pending = buf;
-	m->cap = cap;
-	m->npending = 0;
-	m->handed_batch = next_batch(m);
-	if (cw_mirror_writer_put(m->writer, m->handed_c, m->nhanded,
-	    ck->bv_val != NULL ? CW_COOKIE_SET : CW_COOKIE_KEEP, ck->bv_val,
-	    ck->bv_len, m->st->lease, &m->seq) == 0)
-		return 0;
-oom:
-	snprintf(m->err, sizeof(m->err), "out of memory");
-	return -1;
 }
 
 static void
@@ -499,7 +209,7 @@ entry_changed(struct cw_mirror *m, LDAPMessage *msg, const char *uuid)
 	if (kind >= 0 && (json = cw_entry_to_json(&e)) == NULL)
 		cw_warn("ldap: %s: cannot be stored; treated as removed", e.dn);
 	cw_entry_free(&e);
-	if (pending_add(m, json != NULL ? (enum cw_kind)kind : CW_KIND_STAFF,
+	if (mirror_pending_add(m, json != NULL ? (enum cw_kind)kind : CW_KIND_STAFF,
 	    uuid, json) < 0)
 		fail_in_callback(m, "out of memory");
 }
@@ -531,13 +241,13 @@ on_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *bv,
 		mark_seen(m, uuid);
 		break;
 	case LDAP_SYNC_CAPI_DELETE:
-		if (pending_add(m, CW_KIND_STAFF, uuid, NULL) < 0)
+		if (mirror_pending_add(m, CW_KIND_STAFF, uuid, NULL) < 0)
 			fail_in_callback(m, "out of memory");
 		break;
 	default:
 		break;
 	}
-	if (m->refreshing && m->npending >= BATCH && flush(m, false) < 0)
+	if (m->refreshing && m->npending >= BATCH && mirror_flush(m, false) < 0)
 		fail_in_callback(m, NULL);
 	return m->error == 0 ? LDAP_SUCCESS : LDAP_OTHER;
 }
@@ -552,7 +262,7 @@ on_uuid_set(struct cw_mirror *m, BerVarray uuids, bool deleted)
 		if (cw_uuid_text(uuids[i].bv_val, uuids[i].bv_len, uuid) < 0)
 			continue;
 		if (deleted) {
-			if (pending_add(m, CW_KIND_STAFF, uuid, NULL) < 0)
+			if (mirror_pending_add(m, CW_KIND_STAFF, uuid, NULL) < 0)
 				fail_in_callback(m, "out of memory");
 		} else {
 			mark_seen(m, uuid);
@@ -573,7 +283,7 @@ sweep_one(const char *uuid, void *value, void *arg)
 	(void)value;
 	if (cw_strmap_get(&s->m->seen, uuid) != NULL)
 		return;
-	if (pending_add(s->m, CW_KIND_STAFF, uuid, NULL) < 0)
+	if (mirror_pending_add(s->m, CW_KIND_STAFF, uuid, NULL) < 0)
 		fail_in_callback(s->m, "out of memory");
 	s->removed++;
 }
@@ -601,7 +311,7 @@ refresh_done(struct cw_mirror *m, bool present)
 	}
 	m->refreshing = false;
 	m->stats.refreshed = true;
-	if (flush(m, true) < 0)
+	if (mirror_flush(m, true) < 0)
 		fail_in_callback(m, NULL);
 out:
 	cw_strmap_clear(&m->seen, NULL);
@@ -782,7 +492,7 @@ run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 	m->error = 0;
 	m->stats.full_refresh = !m->had_cookie;
 	cw_strmap_clear(&m->seen, NULL);
-	pending_clear(m);
+	mirror_pending_clear(m);
 	rc = ldap_sync_init(m->ls, LDAP_SYNC_REFRESH_AND_PERSIST);
 	*rcp = m->error != 0 ? LDAP_OTHER : rc;
 	if (m->error != 0) {
@@ -799,24 +509,6 @@ run_refresh(struct cw_mirror *m, int *rcp, char *err, size_t errlen)
 	snprintf(err, errlen, "ldap: sync with %s: %s", m->uri,
 	    m->error ? m->err : ldap_err2string(rc));
 	return -1;
-}
-
-/*
- * The persist phase's writer, on wst (mirror_writer.h).  Without one (no
- * writer store, no lease to fence with, or it cannot start) the mirror
- * thread writes itself, as during the refresh.
- */
-static void
-start_writer(struct cw_mirror *m, struct cw_store *wst)
-{
-	char err[256];
-
-	if (wst == NULL || m->st->lease == NULL)
-		return;
-	if ((m->writer = cw_mirror_writer_start(wst, err, sizeof(err))) ==
-	    NULL)
-		cw_warn("ldap: %s: the mirror thread writes its batches itself",
-		    err);
 }
 
 struct cw_mirror *
@@ -870,7 +562,7 @@ cw_mirror_start(const struct cw_config *cfg, struct cw_store *st,
 		    "a full refresh: %s", m->uri, ldap_err2string(*ldap_rc));
 	if (rc != 0)
 		goto fail;
-	start_writer(m, wst);
+	mirror_start_writer(m, wst);
 	return m;
 fail:
 	cw_mirror_stop(m);
@@ -881,7 +573,7 @@ void
 cw_mirror_settle(struct cw_mirror *m)
 {
 	if (m != NULL)
-		(void)take_result(m, true);
+		(void)mirror_take_result(m, true);
 }
 
 int
@@ -930,7 +622,7 @@ cw_mirror_poll(struct cw_mirror *m, char *err, size_t errlen)
 		    idle + 1 : 0;
 	} while (rc == 0 && m->error == 0 && !m->ended && idle < 2);
 	if (rc == 0 && m->error == 0 && !m->ended) {
-		if ((m->writer != NULL ? write_async(m) : flush(m, true)) == 0)
+		if ((m->writer != NULL ? mirror_write_async(m) : mirror_flush(m, true)) == 0)
 			return 0;
 		fail_in_callback(m, NULL);      /* its reason in m->err */
 	}
@@ -938,7 +630,7 @@ cw_mirror_poll(struct cw_mirror *m, char *err, size_t errlen)
 		/* Next session starts from nothing and converges exactly;
 		 * the batch in flight first, or its cookie would land after
 		 * the clear. */
-		(void)take_result(m, true);
+		(void)mirror_take_result(m, true);
 		forget_cookie(m);
 		(void)cw_store_write(m->st, NULL, 0, CW_COOKIE_CLEAR, NULL, 0,
 		    err, errlen);
@@ -974,17 +666,17 @@ cw_mirror_stop(struct cw_mirror *m)
 	 * notices (the server may drop its early denials at that
 	 * generation); refused, the next session writes it again. */
 	if (m->writer != NULL) {
-		(void)take_result(m, true);
+		(void)mirror_take_result(m, true);
 		cw_mirror_writer_stop(m->writer);
 	}
-	handed_clear(m);
+	mirror_handed_clear(m);
 	free(m->handed);
 	free(m->handed_cookie);
 	if (m->st->mirror_seq == &m->seq)
 		m->st->mirror_seq = NULL;
 	if (m->ls != NULL)
 		ldap_sync_destroy(m->ls, 1);    /* also unbinds ls_ld */
-	pending_clear(m);
+	mirror_pending_clear(m);
 	free(m->pending);
 	cw_strmap_clear(&m->seen, NULL);
 	for (k = 0; k < CW_KIND_COUNT; k++)
