@@ -648,13 +648,13 @@ struct sched_attr_v0 {
  * (and this daemon's spool and forwarder threads) on a CPU for a few
  * hundred microseconds, and a logon that came then waited for them:
  * 51-67 of this thread's wakeups in 4,000 logons waited over 100 us,
- * most behind redis-server (docs/performance.md, "The third pass").  Since Linux 6.12
- * a thread with a shorter slice than the running one preempts it when it
- * wakes; older kernels ignore the request.  It needs no privilege and
- * keeps the thread's nice value (Nice= of the unit), so it cannot raise
- * its priority.  Threads and commands started from this thread get the
- * defaults (RESET_ON_FORK).  A refusal (a seccomp filter without
- * sched_setattr) changes nothing else and is said once.
+ * most behind redis-server (docs/performance.md, "The third pass").
+ * Since Linux 6.12 a thread with a shorter slice than the running one
+ * preempts it when it wakes; older kernels ignore the request.  It needs
+ * no privilege and keeps the thread's nice value (Nice= of the unit), so
+ * it cannot raise its priority.  Threads and commands started from this
+ * thread get the defaults (RESET_ON_FORK).  A refusal (a seccomp filter
+ * without sched_setattr) changes nothing else and is said once.
  */
 static void
 ask_short_slice(void)

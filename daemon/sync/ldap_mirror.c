@@ -209,8 +209,8 @@ entry_changed(struct cw_mirror *m, LDAPMessage *msg, const char *uuid)
 	if (kind >= 0 && (json = cw_entry_to_json(&e)) == NULL)
 		cw_warn("ldap: %s: cannot be stored; treated as removed", e.dn);
 	cw_entry_free(&e);
-	if (mirror_pending_add(m, json != NULL ? (enum cw_kind)kind : CW_KIND_STAFF,
-	    uuid, json) < 0)
+	if (mirror_pending_add(m, json != NULL ? (enum cw_kind)kind :
+	    CW_KIND_STAFF, uuid, json) < 0)
 		fail_in_callback(m, "out of memory");
 }
 
@@ -262,7 +262,8 @@ on_uuid_set(struct cw_mirror *m, BerVarray uuids, bool deleted)
 		if (cw_uuid_text(uuids[i].bv_val, uuids[i].bv_len, uuid) < 0)
 			continue;
 		if (deleted) {
-			if (mirror_pending_add(m, CW_KIND_STAFF, uuid, NULL) < 0)
+			if (mirror_pending_add(m, CW_KIND_STAFF, uuid,
+			    NULL) < 0)
 				fail_in_callback(m, "out of memory");
 		} else {
 			mark_seen(m, uuid);
@@ -622,7 +623,8 @@ cw_mirror_poll(struct cw_mirror *m, char *err, size_t errlen)
 		    idle + 1 : 0;
 	} while (rc == 0 && m->error == 0 && !m->ended && idle < 2);
 	if (rc == 0 && m->error == 0 && !m->ended) {
-		if ((m->writer != NULL ? mirror_write_async(m) : mirror_flush(m, true)) == 0)
+		if ((m->writer != NULL ? mirror_write_async(m) :
+		    mirror_flush(m, true)) == 0)
 			return 0;
 		fail_in_callback(m, NULL);      /* its reason in m->err */
 	}
