@@ -33,7 +33,10 @@ written as JSON with --json):
   revoked users allowed again on a host that had denied them (0); audit
   records sealed vs decisions answered (0 lost, 0 duplicated, chain
   verified by clearwayctl and by scripts/audit-verify.py); elevations
-  used after their end (0); refusals of valid users outside any fault
+  used after their end (0; after an early drop, as for a revocation,
+  within offline_grace on a host during a fault is counted apart: a host
+  cut off from Redis cannot know of the drop); refusals of valid users
+  outside any fault
   (reported); the longest PAM call (bounded by the module's timeout).
 Exit 0 when every "must be 0" count is 0, 1 otherwise, 2 on a harness
 error (the fleet did not come up).
@@ -249,6 +252,7 @@ class Run:
         if rc == 0:
             with self.lock:
                 span[1] = min(span[1], time.time())
+                span.append(time.time())        # [3]: dropped at
             self.events.append((time.time(), "drop", user))
         else:
             log(f"drop {user}: {rc} {err.strip()[:200]}")
@@ -307,6 +311,7 @@ class Run:
                     with self.lock:
                         self.elev_end[user][-1][1] = min(
                             self.elev_end[user][-1][1], time.time())
+                        self.elev_end[user][-1].append(time.time())
                     self.events.append((time.time(), "drop", user))
             return
 
@@ -688,19 +693,31 @@ def check(run, f):
     must_zero["revoked_allowed_after_deny"] = again
     res["revoked_allowed_within_grace_during_faults"] = excused
 
-    # Elevations used after their end.
-    outlived = 0
+    # Elevations used after their end.  An end the host knew (the grant's
+    # own) is never excused.  A drop is news that a host cut off from
+    # Redis cannot have had: like a revocation, an allow within the grace
+    # after it, during a fault, is counted apart.
+    outlived, dropped_excused = 0, 0
     for h in f.hosts:
+        windows = fault_windows(run.faults, h)
         for t, user, rc, _ in calls[h + "-admin"]:
             if rc != PAM_SUCCESS:
                 continue
             spans = run.elev_end.get(user, [])
-            if not any(a - 1 <= t <= b + ELEVATION_SLACK_S
-                       for a, b, _ in spans):
-                outlived += 1
-                examples.append(f"{h} {user} admin allowed at {t:.3f} "
-                                f"outside every elevation")
+            if any(sp[0] - 1 <= t <= sp[1] + ELEVATION_SLACK_S
+                   for sp in spans):
+                continue
+            if in_windows(t, windows) and any(
+                    len(sp) > 3 and sp[3] <= t <= sp[3] + f.grace + SLACK_S
+                    for sp in spans):
+                dropped_excused += 1
+                continue
+            outlived += 1
+            examples.append(f"{h} {user} admin allowed at {t:.3f} "
+                            f"outside every elevation")
     must_zero["elevations_outlived"] = outlived
+    res["dropped_elevations_used_within_grace_during_faults"] = \
+        dropped_excused
 
     # Valid users refused.
     refused = {"outside_faults": 0, "during_own_fault": 0,
