@@ -254,9 +254,12 @@ mirror_write_async(struct cw_mirror *m)
 	m->cap = cap;
 	m->npending = 0;
 	m->handed_batch = next_batch(m);
+	/* The writer reads the cookie from handed_cookie, which stays until
+	 * the result is taken (the next hand-over replaces it). */
 	if (cw_mirror_writer_put(m->writer, m->handed_c, m->nhanded,
-	    ck->bv_val != NULL ? CW_COOKIE_SET : CW_COOKIE_KEEP, ck->bv_val,
-	    ck->bv_len, m->st->lease, &m->seq) == 0)
+	    ck->bv_val != NULL ? CW_COOKIE_SET : CW_COOKIE_KEEP,
+	    m->handed_cookie, m->handed_cookie_len, m->st->lease,
+	    &m->seq) == 0)
 		return 0;
 oom:
 	snprintf(m->err, sizeof(m->err), "out of memory");

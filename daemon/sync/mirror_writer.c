@@ -27,7 +27,7 @@ struct cw_mirror_writer {
 	const struct cw_store_change *c;
 	size_t n;
 	enum cw_cookie_op op;
-	char *cookie;
+	const char *cookie;
 	size_t cookie_len;
 	struct cw_lease lease;          /* the token the batch carries */
 	long long gen;                  /* the result; -1: err */
@@ -116,23 +116,13 @@ cw_mirror_writer_put(struct cw_mirror_writer *w,
     const char *cookie, size_t cookie_len, const struct cw_lease *lease,
     long long *mirror_seq)
 {
-	char *copy = NULL;
-
 	if (w->busy)
 		return -1;
-	if (op == CW_COOKIE_SET) {
-		/* The cookie may hold NUL: its bytes, and one more. */
-		if ((copy = malloc(cookie_len + 1)) == NULL)
-			return -1;
-		memcpy(copy, cookie, cookie_len);
-		copy[cookie_len] = '\0';
-	}
 	pthread_mutex_lock(&w->lock);
-	free(w->cookie);
 	w->c = c;
 	w->n = n;
 	w->op = op;
-	w->cookie = copy;
+	w->cookie = cookie;
 	w->cookie_len = cookie_len;
 	cw_lease_snapshot(&w->lease, lease);
 	w->st->mirror_seq = mirror_seq;
@@ -203,7 +193,6 @@ cw_mirror_writer_stop(struct cw_mirror_writer *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	close(w->fd);
-	free(w->cookie);
 	w->st->lease = NULL;
 	w->st->mirror_seq = NULL;
 	pthread_cond_destroy(&w->cond);

@@ -43,11 +43,11 @@ int cw_mirror_writer_fd(const struct cw_mirror_writer *w);
 bool cw_mirror_writer_busy(const struct cw_mirror_writer *w);
 
 /*
- * Hands over a batch: c[0..n) (the caller keeps the strings alive and
- * untouched until the result is taken), the cookie op and the cookie's
- * bytes (copied), fenced by lease's token now and *mirror_seq (which the
- * writer advances on success; the caller reads it only once the result
- * is taken).  Only when not busy.  0, or -1 (out of memory).
+ * Hands over a batch: c[0..n), the cookie op and the cookie's bytes (the
+ * caller keeps both alive and untouched until the result is taken),
+ * fenced by lease's token now and *mirror_seq (which the writer advances
+ * on success; the caller reads it only once the result is taken).  0, or
+ * -1 when busy.
  */
 int cw_mirror_writer_put(struct cw_mirror_writer *w,
     const struct cw_store_change *c, size_t n, enum cw_cookie_op op,
