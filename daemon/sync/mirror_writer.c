@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "lib/wake.h"
 #include "sync/mirror_writer.h"
 
 struct cw_mirror_writer {
@@ -18,12 +19,11 @@ struct cw_mirror_writer {
 	int fd;                         /* eventfd: a result is in */
 	bool busy;                      /* the mirror thread's */
 
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	/* Under lock; the batch's fields are read by the writer between
-	 * taking "queued" and setting "done", and left alone by the mirror
-	 * thread meanwhile. */
-	bool stop, queued, done;
+	/* Its lock guards the rest; the batch's fields are read by the
+	 * writer between taking "queued" and setting "done", and left alone
+	 * by the mirror thread meanwhile.  Its stop ends the thread. */
+	struct cw_wake wake;
+	bool queued, done;
 	const struct cw_store_change *c;
 	size_t n;
 	enum cw_cookie_op op;
@@ -42,25 +42,25 @@ writer_main(void *arg)
 	long long gen;
 
 	pthread_setname_np(pthread_self(), "cw-mirror-w");
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->wake.lock);
 	for (;;) {
-		while (!w->queued && !w->stop)
-			pthread_cond_wait(&w->cond, &w->lock);
+		while (!w->queued && !w->wake.stop)
+			pthread_cond_wait(&w->wake.cond, &w->wake.lock);
 		if (!w->queued)
 			break;
 		w->queued = false;
-		pthread_mutex_unlock(&w->lock);
+		pthread_mutex_unlock(&w->wake.lock);
 		err[0] = '\0';
 		gen = cw_store_write(w->st, w->c, w->n, w->op, w->cookie,
 		    w->cookie_len, err, sizeof(err));
-		pthread_mutex_lock(&w->lock);
+		pthread_mutex_lock(&w->wake.lock);
 		w->gen = gen;
 		memcpy(w->err, err, sizeof(err));
 		w->done = true;
 		(void)eventfd_write(w->fd, 1);
-		pthread_cond_broadcast(&w->cond);
+		pthread_cond_broadcast(&w->wake.cond);
 	}
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->wake.lock);
 	return NULL;
 }
 
@@ -76,8 +76,7 @@ cw_mirror_writer_start(struct cw_store *st, char *err, size_t errlen)
 	}
 	w->st = st;
 	st->lease = &w->lease;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
+	cw_wake_init(&w->wake);
 	if ((w->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
@@ -91,8 +90,7 @@ cw_mirror_writer_start(struct cw_store *st, char *err, size_t errlen)
 fail:
 	if (w->fd >= 0)
 		close(w->fd);
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	cw_wake_destroy(&w->wake);
 	st->lease = NULL;
 	free(w);
 	return NULL;
@@ -118,7 +116,7 @@ cw_mirror_writer_put(struct cw_mirror_writer *w,
 {
 	if (w->busy)
 		return -1;
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->wake.lock);
 	w->c = c;
 	w->n = n;
 	w->op = op;
@@ -128,8 +126,8 @@ cw_mirror_writer_put(struct cw_mirror_writer *w,
 	w->st->mirror_seq = mirror_seq;
 	w->done = false;
 	w->queued = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	pthread_cond_signal(&w->wake.cond);
+	pthread_mutex_unlock(&w->wake.lock);
 	w->busy = true;
 	return 0;
 }
@@ -160,9 +158,9 @@ cw_mirror_writer_take(struct cw_mirror_writer *w, long long *gen, char *err,
 
 	if (!w->busy)
 		return 0;
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->wake.lock);
 	rc = take_locked(w, gen, err, errlen);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->wake.lock);
 	return rc;
 }
 
@@ -174,11 +172,11 @@ cw_mirror_writer_settle(struct cw_mirror_writer *w, long long *gen,
 
 	if (w == NULL || !w->busy)
 		return 0;
-	pthread_mutex_lock(&w->lock);
+	pthread_mutex_lock(&w->wake.lock);
 	while (!w->done)
-		pthread_cond_wait(&w->cond, &w->lock);
+		pthread_cond_wait(&w->wake.cond, &w->wake.lock);
 	rc = take_locked(w, gen, err, errlen);
-	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_unlock(&w->wake.lock);
 	return rc;
 }
 
@@ -187,15 +185,11 @@ cw_mirror_writer_stop(struct cw_mirror_writer *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	cw_wake_stop(&w->wake);
 	pthread_join(w->thread, NULL);
 	close(w->fd);
 	w->st->lease = NULL;
 	w->st->mirror_seq = NULL;
-	pthread_cond_destroy(&w->cond);
-	pthread_mutex_destroy(&w->lock);
+	cw_wake_destroy(&w->wake);
 	free(w);
 }
