@@ -17,6 +17,9 @@ packages=(
     libfaketime
     # the shipped webhook notifier (etc/notify/notify-webhook)
     curl
+    # the Debian package test (scripts/package-test.sh): without these a
+    # fresh machine skips it
+    dpkg-dev debhelper mmdebstrap
 )
 
 missing=()
