@@ -22,9 +22,10 @@ daemon=$1 ctl=$2 probe=$3 example=$4
 work=$(mktemp -d /tmp/cw-redisacl.XXXXXX)
 chmod 0755 "$work"
 rig=$work/rig
-redis_pid= host_pid=
+redis_pid= host_pid= central_pid=
 cleanup() {
     cw_stop_daemon
+    [[ -n $central_pid ]] && CW_DAEMON_PID=$central_pid cw_stop_daemon
     [[ -n $host_pid ]] && CW_DAEMON_PID=$host_pid cw_stop_daemon
     [[ -n $redis_pid ]] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
     bash "$here/../rig/rig.sh" stop "$rig" >/dev/null 2>&1
@@ -71,6 +72,7 @@ conf() {
 chmod 0600 "$work/central.pw" "$work/host.pw"
 conf "$work/central" clearway-central "$work/central.pw"
 cw_start_daemon "$daemon" "$work/central/clearway.conf" "$work/central.log"
+central_pid=$CW_DAEMON_PID     # CW_DAEMON_PID is the host's below
 cw_wait_answer "$ctl" "$work/central/clearway.conf" alice sc-hosts 20 || { tail -n 20 "$work/central.log"; exit 1; }
 [[ $("$ctl" -c "$work/central/clearway.conf" check alice --host-class sc-hosts 2>&1) == *allow* ]] &&
     pass "central daemon syncs and decides as clearway-central" || fail "central: alice not allowed"
