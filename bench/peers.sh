@@ -22,6 +22,9 @@
 #             second module costs, the least that Clearway, pam_ldap or
 #             pam_sss can add to the floor
 #   clearway  pam_clearway.so host_class=general-hosts, our clearwayd
+#   polling   the same with answer_poll_us = 200 (clearway.conf(5)): the
+#             answer thread polls for the next request during a burst
+#             instead of sleeping at once (not in the leaver trials)
 #   nslcd     pam_ldap.so, nslcd with pam_authz_search = the rule as a filter
 #   sssd      pam_sss.so, sssd (its own config, -c) with access_provider =
 #             ldap and ldap_access_filter = the same filter
@@ -296,14 +299,20 @@ posix_ldif() {
     printf '\ndn: cn=bench-staff,ou=groups,dc=clearway,dc=test\nobjectClass: posixGroup\ncn: bench-staff\ngidNumber: 200000\n'
 }
 
-# start_clearway NAME BUILD: a clearwayd of that build tree, its service.
+# start_clearway NAME BUILD [LINE...]: a clearwayd of that build tree with
+# these lines added to its config, and its service.
 start_clearway() {
     local name=$1 b=$2 d=$work/$1
+    shift 2
     mkdir -p "$d/run"
     chmod 0755 "$d" "$d/run"
-    cw_write_config "$d/clearway.conf" "$d/run/clearwayd.sock"
+    cw_write_config "$d/clearway.conf" "$d/run/clearwayd.sock" "$@"
     "$b/daemon/clearwayd" -c "$d/clearway.conf" -f >"$d/clearwayd.log" 2>&1 &
-    if [[ $name == clearway ]]; then CW_DAEMON_PID=$!; else before_pid=$!; our_pids+=("$before_pid"); fi
+    case $name in
+        clearway) CW_DAEMON_PID=$! ;;
+        before) before_pid=$!; our_pids+=("$before_pid") ;;
+        polling) polling_pid=$!; our_pids+=("$polling_pid") ;;
+    esac
     cw_wait_answer "$b/cli/clearwayctl" "$d/clearway.conf" s000001 general-hosts 120
     echo "account required $b/pam_module/pam_clearway.so host_class=general-hosts config=$d/clearway.conf" \
         >"$work/pam.d/$name"
@@ -387,6 +396,7 @@ own_pids() {
     case $1 in
         clearway) echo "$CW_DAEMON_PID" ;;
         before) echo "$before_pid" ;;
+        polling) echo "$polling_pid" ;;
         nslcd) echo "$nslcd_pid" ;;
         sssd) sssd_pids ;;
         *) echo "" ;;
@@ -394,24 +404,24 @@ own_pids() {
 }
 backend_pids() {
     case $1 in
-        clearway | before) echo "$CW_REDIS_PID" ;;
+        clearway | before | polling) echo "$CW_REDIS_PID" ;;
         nslcd | sssd) echo "$CW_SLAPD_PID" ;;
         *) echo "" ;;
     esac
 }
 
-systems=(floor module clearway)
+systems=(floor module clearway polling)
 [[ -z $baseline ]] || systems+=(before)
 systems+=(nslcd sssd)
 if [[ -n $only ]]; then
     systems=()
-    for s in floor module clearway before nslcd sssd; do
+    for s in floor module clearway polling before nslcd sssd; do
         [[ ,$only, != *,$s,* ]] || systems+=("$s")
     done
 fi
 has() { [[ " ${systems[*]} " == *" $1 "* ]]; }
 leaver_systems=()
-for s in "${systems[@]}"; do [[ $s == floor || $s == module ]] || leaver_systems+=("$s"); done
+for s in "${systems[@]}"; do [[ $s == floor || $s == module || $s == polling ]] || leaver_systems+=("$s"); done
 
 # One warm round of n logons for system s, appended to its latency file;
 # CPU ticks of its daemons and backend added to the running totals.
@@ -456,6 +466,7 @@ run_size() {
         -b "$CW_STAFF_BASE" -z 0 "$filter" uid | sed -n 's/^uid: //p' | sort >"$work/filter-users"
     echo "== starting ${systems[*]}" >&2
     start_clearway clearway "$build"
+    ! has polling || start_clearway polling "$build" "answer_poll_us = 200"
     ! has before || start_clearway before "$baseline"
     ! has nslcd || start_nslcd
     ! has sssd || start_sssd
@@ -555,11 +566,11 @@ run_size() {
     plot "$n"
     # Stop this size's daemons before the next.
     local p
-    for p in ${sssd_pid:-} ${nslcd_pid:-} ${before_pid:-}; do
+    for p in ${sssd_pid:-} ${nslcd_pid:-} ${before_pid:-} ${polling_pid:-}; do
         kill -TERM "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
-    sssd_pid= nslcd_pid= before_pid=
+    sssd_pid= nslcd_pid= before_pid= polling_pid=
     [[ -z ${sss_db_snap:-} ]] || restore_sss_db
     cw_stop_daemon
     bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
@@ -600,7 +611,8 @@ machine() {
         echo "steal since boot: $(awk '/^cpu / {s = 0; for (i = 2; i <= NF; i++) s += $i; printf "%.2f%%", 100 * $9 / s}' /proc/stat)"
         echo "load: $(cat /proc/loadavg)"
         dpkg-query -W -f '${Package} ${Version}\n' slapd libldap-2.5-0 redis-server libpam0g \
-            libpam-modules sssd-ldap sssd-common libpam-sss nslcd libpam-ldapd gnuplot-nox 2>/dev/null
+            libpam-modules sssd-ldap sssd-common libpam-sss nslcd libpam-ldapd gnuplot-nox \
+            2>/dev/null || true     # fails when one is not installed (--only without peers)
     } >"$out/machine.txt"
 }
 
@@ -635,13 +647,15 @@ for n in sizes:
           f"{v.get((n, 'all', 'allowed_users'), '?')} allowed users)")
     systems = sys.argv[2].split()
     others = [s for s in systems if s != "clearway"]
-    hdr = [""] + systems + ["cw/" + s for s in others]
+    poll = ["floor"] if "polling" in systems and "floor" in systems else []
+    hdr = [""] + systems + ["cw/" + s for s in others] + ["polling/" + s for s in poll]
     print("| " + " | ".join(hdr) + " |")
     print("|" + "---|" * len(hdr))
     for m, label in metrics:
         c = {s: v.get((n, s, m), "-") or "-" for s in systems}
         print("| " + " | ".join([label] + [c[s] for s in systems] +
-                                [ratio(c.get("clearway"), c[s]) for s in others]) + " |")
+                                [ratio(c.get("clearway"), c[s]) for s in others] +
+                                [ratio(c.get("polling"), c[s]) for s in poll]) + " |")
 EOF
 }
 

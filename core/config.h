@@ -122,6 +122,9 @@ struct cw_config {
 		int client_timeout_ms;  /* PAM module and CLI waiting for us */
 		int reload_interval_ms;
 		int max_clients;
+		/* How long the answer thread polls for the next request
+		 * before it sleeps, at most (serve/answer_wait.h). */
+		int answer_poll_us;
 		/* The revocation queue (daemon/revoke/revoker.c). */
 		int revocation_workers;         /* 0: this host runs no steps */
 		char *end_sessions_command;     /* %u = the user */

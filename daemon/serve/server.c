@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -623,61 +621,6 @@ got_stop_signal(struct cw_server *srv, int signal_fd)
 	return true;
 }
 
-/*
- * sched_setattr(2)'s argument (SCHED_ATTR_SIZE_VER0): glibc 2.36 has no
- * wrapper, and <linux/sched/types.h> clashes with <sched.h>.
- */
-struct sched_attr_v0 {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
-
-#define SCHED_OTHER_POLICY 0            /* SCHED_OTHER */
-#define SCHED_RESET_ON_FORK_FLAG 0x01   /* SCHED_FLAG_RESET_ON_FORK */
-#define ANSWER_SLICE_NS 100000          /* 100 us */
-
-/*
- * The answer thread asks the scheduler for a short slice.  On a host that
- * runs Redis, the audit forwarder's batch every 10 ms keeps redis-server
- * (and this daemon's spool and forwarder threads) on a CPU for a few
- * hundred microseconds, and a logon that came then waited for them:
- * 51-67 of this thread's wakeups in 4,000 logons waited over 100 us,
- * most behind redis-server (docs/performance.md, "The third pass").
- * Since Linux 6.12 a thread with a shorter slice than the running one
- * preempts it when it wakes; older kernels ignore the request.  It needs
- * no privilege and keeps the thread's nice value (Nice= of the unit), so
- * it cannot raise its priority.  Threads and commands started from this
- * thread get the defaults (RESET_ON_FORK).  A refusal (a seccomp filter
- * without sched_setattr) changes nothing else and is said once.
- */
-static void
-ask_short_slice(void)
-{
-	struct sched_attr_v0 a;
-	int nice;
-
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);    /* this thread's */
-	if (nice == -1 && errno != 0)
-		nice = 0;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.sched_policy = SCHED_OTHER_POLICY;
-	a.sched_flags = SCHED_RESET_ON_FORK_FLAG;
-	a.sched_nice = nice;
-	a.sched_runtime = ANSWER_SLICE_NS;
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-		cw_info("server: cannot ask for a short scheduler slice "
-		    "(sched_setattr: %s); logons may wait behind other work",
-		    strerror(errno));
-}
-
 int
 cw_server_run(struct cw_server *srv, struct cw_control *control,
     struct cw_sync *sync, int wake_fd, int signal_fd)
@@ -686,21 +629,23 @@ cw_server_run(struct cw_server *srv, struct cw_control *control,
 	int timeout;
 	struct conn *c;
 
-	ask_short_slice();
+	cw_answer_wait_short_slice();
 	srv->control = control;
 	srv->sync = sync;
 	for (;;) {
 		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
 		timeout = cw_sd_loop_tick(sync, timeout);       /* watchdog */
-		if (poll(srv->pfds, n, timeout) < 0) {
+		if (cw_answer_wait_poll(&srv->wait, srv->pfds, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			cw_err("server: poll: %s", strerror(errno));
 			return -1;
 		}
 		if (srv->pfds[PFD_SIGNAL].revents &&
-		    got_stop_signal(srv, signal_fd))
+		    got_stop_signal(srv, signal_fd)) {
+			cw_answer_wait_report(&srv->wait);
 			return 0;
+		}
 		if (srv->pfds[PFD_WAKE].revents)
 			apply_deltas(srv, sync, wake_fd);
 		if (srv->pfds[PFD_NAMES].revents)

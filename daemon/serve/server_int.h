@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "serve/answer_wait.h"
 #include "serve/caller_names.h"
 #include "serve/ratelimit.h"
 #include "serve/server.h"
@@ -109,6 +110,7 @@ struct cw_server {
 	unsigned long busy_count;
 	char *busy_frame;               /* the answer to those turned away */
 	size_t busy_len;
+	struct cw_answer_wait wait;     /* answer_wait.h */
 };
 
 /* Closes c and frees what it holds; the slot is free again. */

@@ -165,6 +165,7 @@ cw_server_open(struct cw_config *cfg, const struct cw_server_deps *deps,
 	cw_strmap_init(deps->denylist);
 	srv->listen_fd = srv->root_fd = -1;
 	srv->nconns = n;
+	cw_answer_wait_init(&srv->wait, cfg->daemon.answer_poll_us);
 	reserve = n / 4;
 	if (reserve < ROOT_RESERVE_MIN)
 		reserve = ROOT_RESERVE_MIN;

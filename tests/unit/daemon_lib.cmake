@@ -62,3 +62,14 @@ add_executable(test_db_unlogged ${CMAKE_CURRENT_LIST_DIR}/test_db_unlogged.c
 target_link_libraries(test_db_unlogged PRIVATE cwredis PkgConfig::CMOCKA)
 add_test(NAME unit_db_unlogged COMMAND test_db_unlogged)
 set_tests_properties(unit_db_unlogged PROPERTIES LABELS unit TIMEOUT 60)
+
+# daemon/serve: how the answer thread waits for the next request (issue
+# 12): the polling window's growth and shrinking, and a wait over a pipe.
+add_executable(test_answer_wait ${CMAKE_CURRENT_LIST_DIR}/test_answer_wait.c
+               ${PROJECT_SOURCE_DIR}/daemon/serve/answer_wait.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/log.c)
+target_include_directories(test_answer_wait PRIVATE ${PROJECT_SOURCE_DIR}/daemon)
+target_link_libraries(test_answer_wait PRIVATE cwio PkgConfig::CMOCKA
+                      Threads::Threads)
+add_test(NAME unit_answer_wait COMMAND test_answer_wait)
+set_tests_properties(unit_answer_wait PROPERTIES LABELS unit TIMEOUT 60)

@@ -150,6 +150,8 @@ static const struct bad_case bad_cases[] = {
 	{ "[daemon]\nldap_sync = no\nmax_clients = -5\n", "max_clients" },
 	{ "[daemon]\nldap_sync = no\nmax_clients = 99999999999999999999\n",
 	  "max_clients" },
+	{ "[daemon]\nldap_sync = no\nanswer_poll_us = 5000\n",
+	  "answer_poll_us must be a number from 0 to 1000" },
 	{ "[daemon]\nldap_sync = no\n[audit]\nretention_days = 30\n",
 	  "retention_days must be a number from 183" },
 	{ "[daemon]\nldap_sync = no\nsocket = relative/path\n",
