@@ -223,7 +223,7 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.client_timeout_ms = 1000;
 	c->daemon.reload_interval_ms = 1000;
 	c->daemon.max_clients = 256;
-	c->daemon.answer_poll_us = 200;
+	c->daemon.answer_poll_us = 0;       /* sleep at once */
 	c->daemon.revocation_workers = 1;
 	c->daemon.end_sessions_timeout_ms = 10000;
 	c->daemon.max_deliveries = 5;

@@ -85,11 +85,14 @@ cw_answer_wait_poll(struct cw_answer_wait *w, struct pollfd *pfds, size_t n,
 		r = poll_window(pfds, n, window, &spent);
 		w->polled_us += (unsigned long long)spent;
 		if (r != 0) {
-			w->caught++;
+			w->caught += r > 0;
 			return r;
 		}
+		/* Never below 0: poll() would wait for ever (the thread may
+		 * have been kept off its CPU for longer than the timeout). */
 		if (timeout_ms > 0)
-			timeout_ms -= (int)(spent / 1000);
+			timeout_ms = spent / 1000 >= timeout_ms ? 0 :
+			    timeout_ms - (int)(spent / 1000);
 	}
 	r = poll(pfds, n, timeout_ms);
 	if (r > 0) {

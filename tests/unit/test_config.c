@@ -45,6 +45,7 @@ test_minimal_and_defaults(void **state)
 	assert_int_equal(c.policy.training_validity_days, 365);
 	assert_int_equal(c.audit.retention_days, 183);
 	assert_true(c.daemon.ldap_sync);
+	assert_int_equal(c.daemon.answer_poll_us, 0);  /* off: it costs CPU */
 	assert_string_equal(c.redis.key_prefix, "cw:");
 	assert_int_equal(c.redis.port, 6379);
 	cw_config_free(&c);
