@@ -15,6 +15,7 @@
 #include "audit/events.h"
 #include "sync/ldap_conn.h"
 #include "sync/ldap_mirror.h"
+#include "sync/set_again.h"
 #include "lib/log.h"
 #include "sync/sync.h"
 #include "sync/sync_lead.h"
@@ -682,6 +683,14 @@ cw_sync_start(struct cw_sync *s, const struct cw_config *cfg,
 		s->cfg = NULL;
 		return -1;
 	}
+	if (cw_set_again_load(s, cfg->daemon.state_dir, err, errlen) < 0) {
+		cw_set_again_free(s);
+		cw_refill_free(&s->refill);
+		cw_guard_free(&s->guard);
+		cw_calendar_free(&s->calendar);
+		s->cfg = NULL;
+		return -1;
+	}
 	s->guard.read_only = cfg->daemon.role == CW_ROLE_HOST;
 	s->follow_store.read_only = s->guard.read_only;
 	cw_watch_init(&s->watch, &s->follow_store, &s->calendar,
@@ -766,6 +775,7 @@ cw_sync_stop(struct cw_sync *s)
 		cw_delta_free(d);
 	}
 	cw_wake_destroy(&s->wake);
+	cw_set_again_free(s);
 	cw_calendar_free(&s->calendar);
 	s->cfg = NULL;
 }

@@ -106,6 +106,9 @@ struct cw_sync {
 	/* Under lock: a ring of the suspensions set here. */
 	struct cw_sync_susp susps[CW_SYNC_SUSPS_MAX];
 	size_t susp_next;
+	/* Both rings on disk (set_again.c): one writer at a time. */
+	pthread_mutex_t set_again_lock;
+	char set_again_path[512];
 	struct cw_sync_status status;   /* under lock */
 	struct cw_contact contact;      /* under lock: last heard from Redis */
 
@@ -170,9 +173,8 @@ void cw_sync_keep_filed(struct cw_sync *s);
  * it).  A Redis that goes back to data older than the drop holds the
  * grant again, running to its old end; after a loss the follow thread
  * drops again what this daemon dropped in the last CW_SYNC_DROP_KEEP_S
- * (cw_sync_redrop).  Remembered in memory only, the last
- * CW_SYNC_DROPS_MAX: a central restarted since forgets them (a loss then
- * lets such a grant run to its end: docs/architecture.md).  Thread-safe.
+ * (cw_sync_redrop).  The last CW_SYNC_DROPS_MAX, kept in state_dir too
+ * (set_again.h), so that a restart does not forget them.  Thread-safe.
  */
 void cw_sync_dropped(void *sync, const char *uid, const char *role);
 
@@ -180,9 +182,10 @@ void cw_sync_dropped(void *sync, const char *uid, const char *role);
  * A suspension set here (s), or lifted here (s NULL: forgotten), by the
  * control worker once Redis took it.  Redis gone back to older data
  * would lift it; after a loss the follow thread sets again those still
- * running that Redis no longer holds (cw_sync_redrop).  Memory only, the
- * last CW_SYNC_SUSPS_MAX; one lifted on another daemon is set again
- * here after a loss (fail closed, logged).  Thread-safe.
+ * running that Redis no longer holds (cw_sync_redrop).  The last
+ * CW_SYNC_SUSPS_MAX, kept in state_dir too (set_again.h); one lifted on
+ * another daemon is set again here after a loss (fail closed, logged).
+ * Thread-safe.
  */
 void cw_sync_suspended(void *sync, const char *uid,
     const struct cw_suspension *s);

@@ -4,7 +4,7 @@
  * data would take back: copies of the revocations it filed, handed from
  * the control worker to the follow thread's guard, and the elevations it
  * dropped early and the suspensions it set, made again after a loss
- * (sync.h).
+ * (sync.h), and kept on disk for that (set_again.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 
 #include "lib/log.h"
 #include "model/hoststate.h"
+#include "sync/set_again.h"
 #include "sync/sync.h"
 
 void
@@ -67,6 +68,7 @@ cw_sync_dropped(void *sync, const char *uid, const char *role)
 	snprintf(d->role, sizeof(d->role), "%s", role);
 	d->at = (int64_t)time(NULL);
 	pthread_mutex_unlock(&s->wake.lock);
+	cw_set_again_save(s);
 }
 
 void
@@ -87,6 +89,7 @@ cw_sync_suspended(void *sync, const char *uid, const struct cw_suspension *su)
 		s->susp_next = (s->susp_next + 1) % CW_SYNC_SUSPS_MAX;
 	}
 	pthread_mutex_unlock(&s->wake.lock);
+	cw_set_again_save(s);
 }
 
 /* The suspensions set here that still run, set again where Redis has

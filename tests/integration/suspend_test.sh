@@ -9,7 +9,9 @@
 #   - unsuspend ends it early; a suspended approver may approve nothing;
 #   - no one suspends themself; HR and auditors may not; a TIME in the
 #     past or too far ahead is refused; every step is in the audit trail;
-#   - a suspension Redis lost stays in force until a lift is logged.
+#   - a suspension Redis lost stays in force until a lift is logged;
+#   - one set before a restart is set again by the restarted daemon when
+#     Redis loses everything (state_dir/set-again.state).
 #   suspend_test.sh CLEARWAYD CLEARWAYCTL PAM_MODULE
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -131,4 +133,32 @@ n_s=$(grep -c '"type":"suspended"' "$work/stream")
 n_u=$(grep -c '"type":"unsuspended"' "$work/stream")
 [ "$n_s" -eq 4 ] && [ "$n_u" -eq 1 ] && pass "audited: 4 suspended, 1 unsuspended records" ||
     fail "audited: $n_s suspended, $n_u unsuspended"
+
+# --- restarted, then Redis loses everything -------------------------------------------
+# What the daemon must make again after a loss is kept in state_dir: a
+# restart in between does not forget it.  FLUSHALL is a loss the daemon
+# sees; the mirror refills the directory from LDAP, which knows nothing
+# of a clearwayctl suspension, so only this daemon can put it back.
+expect_exit 0 "suspend alice for an hour, a fourth time" "$ctl" -c "$conf" suspend alice --until "$soon" --reason "fourth"
+grep -q '"uid":"alice"' "$work/state/set-again.state" 2>/dev/null &&
+    pass "the suspension is kept in state_dir/set-again.state" ||
+    fail "set-again.state: $(cat "$work/state/set-again.state" 2>&1 | head -c 300)"
+cw_stop_daemon
+cw_start_daemon "$daemon" "$conf" "$log"
+cw_wait_answer "$ctl" "$conf" alice sc-hosts || { tail -20 "$log"; exit 1; }
+[ "$(reason alice)" = suspended ] && pass "restarted: alice still suspended" ||
+    fail "restarted: reason $(reason alice)"
+redis-cli -s "$CW_REDIS_SOCKET" FLUSHALL >/dev/null
+back=
+for i in $(seq 200); do
+    [ "$(redis-cli -s "$CW_REDIS_SOCKET" HEXISTS cw:suspended alice)" = 1 ] && { back=$i; break; }
+    sleep 0.1
+done
+[ -n "$back" ] && pass "after the loss, the restarted daemon set alice's suspension again ($((back / 10)) s)" ||
+    fail "Redis never got alice's suspension back: $(grep -i 'again\|lost' "$log" | tail -3)"
+grep -q "lost alice's suspension" "$log" && pass "... and said so in its log" || fail "no log line"
+bad=0
+for i in $(seq 30); do [ "$(reason alice)" = suspended ] || bad=$((bad + 1)); sleep 0.1; done
+[ "$bad" -eq 0 ] && pass "alice stays suspended through the refill" ||
+    fail "alice not suspended in $bad of 30 checks after the loss"
 finish

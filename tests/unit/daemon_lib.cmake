@@ -73,3 +73,17 @@ target_link_libraries(test_answer_wait PRIVATE cwio PkgConfig::CMOCKA
                       Threads::Threads)
 add_test(NAME unit_answer_wait COMMAND test_answer_wait)
 set_tests_properties(unit_answer_wait PROPERTIES LABELS unit TIMEOUT 60)
+
+# daemon/sync: what a central must make again after a Redis loss, kept in
+# state_dir across a restart; a hostile file refused.
+add_executable(test_set_again ${CMAKE_CURRENT_LIST_DIR}/test_set_again.c
+               ${PROJECT_SOURCE_DIR}/daemon/sync/set_again.c
+               ${PROJECT_SOURCE_DIR}/daemon/model/denylist.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/strmap.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/wake.c
+               ${PROJECT_SOURCE_DIR}/daemon/lib/log.c)
+target_include_directories(test_set_again PRIVATE ${PROJECT_SOURCE_DIR}/daemon)
+target_link_libraries(test_set_again PRIVATE cwredis PkgConfig::CMOCKA
+                      PkgConfig::JANSSON Threads::Threads)
+add_test(NAME unit_set_again COMMAND test_set_again)
+set_tests_properties(unit_set_again PROPERTIES LABELS unit TIMEOUT 60)
