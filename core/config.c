@@ -154,6 +154,7 @@ static const struct key_spec keys[] = {
 	    600000),
 	INT("daemon", "max_clients", daemon.max_clients, 1, 4096),
 	INT("daemon", "answer_poll_us", daemon.answer_poll_us, 0, 1000),
+	BOOL("daemon", "answer_table", daemon.answer_table),
 	INT("daemon", "revocation_workers", daemon.revocation_workers, 0, 8),
 	STR("daemon", "end_sessions_command", daemon.end_sessions_command),
 	INT("daemon", "end_sessions_timeout_ms", daemon.end_sessions_timeout_ms,
@@ -224,6 +225,7 @@ cw_config_defaults(struct cw_config *c)
 	c->daemon.reload_interval_ms = 1000;
 	c->daemon.max_clients = 256;
 	c->daemon.answer_poll_us = 0;       /* sleep at once */
+	c->daemon.answer_table = true;
 	c->daemon.revocation_workers = 1;
 	c->daemon.end_sessions_timeout_ms = 10000;
 	c->daemon.max_deliveries = 5;

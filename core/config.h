@@ -125,6 +125,9 @@ struct cw_config {
 		/* How long the answer thread polls for the next request
 		 * before it sleeps, at most (serve/answer_wait.h). */
 		int answer_poll_us;
+		/* Publish root's logon answers for the module to take again
+		 * without asking (core/answer_table.h). */
+		bool answer_table;
 		/* The revocation queue (daemon/revoke/revoker.c). */
 		int revocation_workers;         /* 0: this host runs no steps */
 		char *end_sessions_command;     /* %u = the user */

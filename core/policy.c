@@ -255,6 +255,46 @@ cw_decide(const struct cw_policy_input *in)
 	return d;
 }
 
+/* Takes t as the answer's end if it is ahead of now and sooner. */
+static void
+sooner(int64_t *soonest, int64_t t, int64_t now)
+{
+	if (t > now && t < *soonest)
+		*soonest = t;
+}
+
+static void
+sooner_when(int64_t *soonest, const struct cw_when *w, int64_t now)
+{
+	if (w->present)
+		sooner(soonest, w->at, now);
+}
+
+/* Every instant compared above, in the order the rules compare them. */
+int64_t
+cw_decide_stable_until(const struct cw_policy_input *in)
+{
+	const struct cw_staff *s = in->staff;
+	int64_t soonest = INT64_MAX, lapses;
+	size_t i;
+
+	sooner(&soonest, in->suspended_until, in->now);
+	if (s != NULL) {
+		sooner_when(&soonest, &s->leaving, in->now);
+		sooner_when(&soonest, &s->right_to_work_expiry, in->now);
+		sooner_when(&soonest, &s->clearance_expiry, in->now);
+		if (s->training.present && !__builtin_add_overflow(
+		    s->training.at, (int64_t)in->training_validity_days *
+		    SECONDS_PER_DAY, &lapses))
+			sooner(&soonest, lapses, in->now);
+	}
+	for (i = 0; i < in->nelevations; i++) {
+		sooner(&soonest, in->elevations[i].start, in->now);
+		sooner(&soonest, in->elevations[i].end, in->now);
+	}
+	return soonest;
+}
+
 static int
 role_def_cmp(const void *a, const void *b)
 {

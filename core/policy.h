@@ -106,6 +106,16 @@ struct cw_decision {
 struct cw_decision cw_decide(const struct cw_policy_input *in);
 
 /*
+ * The first instant after in->now at which cw_decide's answer for in may
+ * differ: the earliest of the instants its rules compare that is still
+ * ahead (leaving date, right-to-work and clearance expiry, training's
+ * lapse, a suspension's end, an elevation's start or end); INT64_MAX if
+ * none.  The answer is the same at every instant of [now, the result).
+ * The staleness flags are the caller's to bound: they are not instants.
+ */
+int64_t cw_decide_stable_until(const struct cw_policy_input *in);
+
+/*
  * The person's own standing, the gates that do not depend on a host
  * (unknown, revoked, suspended until suspended_until, invalid,
  * employment, leaving date, checks, right to work, clearance expiry,

@@ -167,6 +167,11 @@ build_audit(struct cw_daemon *d, char *err, size_t errlen)
 	    errlen)) == NULL)
 		return -1;
 	cw_events_init(d->audit);
+	/* Next: it emits the decisions modules took from the answer table,
+	 * and reads what an earlier run left before anything is answered. */
+	if ((d->inbox = cw_decision_inbox_start(d->cfg->audit.spool_dir, err,
+	    errlen)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -289,6 +294,9 @@ cw_daemon_teardown(struct cw_daemon *d)
 	cw_debug("stopping: revoker %lld ms", cw_now_ms() - t0);
 	cw_server_close(d->srv);
 	cw_strmap_clear(&d->denylist, NULL);
+	/* With the answer table gone, no module adds to the inbox: read it
+	 * once more while the pipeline still takes events. */
+	cw_decision_inbox_stop(d->inbox);
 	/* Last, so that what the others did on the way out is recorded.  A
 	 * start that failed before the socket opened (a damaged deny list,
 	 * a socket path that is not ours) records no stop, as it never has. */

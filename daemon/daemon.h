@@ -28,6 +28,7 @@
 #include <stdbool.h>
 
 #include "audit/audit_log.h"
+#include "audit/decision_inbox.h"
 #include "config.h"
 #include "control/control.h"
 #include "lib/strmap.h"
@@ -70,6 +71,7 @@ struct cw_daemon {
 	struct cw_redis *control_redis;
 	struct cw_mark applied;        /* server -> control */
 	struct cw_audit_log *audit;
+	struct cw_decision_inbox *inbox;        /* the module's decisions */
 	struct cw_strmap denylist;      /* until the server takes it */
 	struct cw_server *srv;
 	struct cw_revoker *revoker;

@@ -62,26 +62,48 @@ add_caller(struct cw_audit_event *ev, uid_t uid, pid_t pid)
 	cw_audit_event_add_int(ev, "caller_pid", (int64_t)pid);
 }
 
+/* The decision's one log line (its audit record is the other trace). */
+static void
+log_decision(const struct cw_request *r, struct cw_decision d,
+    const char *detail, uid_t caller_uid, pid_t caller_pid)
+{
+	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO :
+	    d.verdict == CW_VERDICT_UNAVAILABLE ? LOG_WARNING : LOG_NOTICE;
+
+	if (d.reason == CW_REASON_BREAKGLASS)
+		prio = LOG_ALERT;
+	cw_log_decision(prio, "decision user=%s host_class=%s mode=%s service=%s "
+	    "rhost=%s tty=%s verdict=%s reason=%s%s%s caller_uid=%u "
+	    "caller_pid=%d", r->user, r->host_class,
+	    cw_mode_name(r->mode), r->service, r->rhost, r->tty,
+	    cw_verdict_name(d.verdict), cw_reason_name(d.reason),
+	    detail[0] ? " detail=" : "", detail, (unsigned)caller_uid,
+	    (int)caller_pid);
+}
+
 void
 cw_ev_decision(const struct cw_request *r, struct cw_decision d,
-    const char *detail, uid_t caller_uid, pid_t caller_pid)
+    const char *detail, uid_t caller_uid, pid_t caller_pid, int64_t time_us)
 {
 	struct cw_audit_event ev;
 
+	if (detail == NULL)
+		detail = "";
+	log_decision(r, d, detail, caller_uid, caller_pid);
 	if (audit_log == NULL)
 		return;
 	cw_audit_note_decision(audit_log, r->user, r->rhost,
 	    cw_verdict_name(d.verdict), cw_reason_name(d.reason));
-	if (!start(&ev, d.reason == CW_REASON_BREAKGLASS ?
-	    CW_AUDIT_BREAKGLASS : CW_AUDIT_PAM_DECISION, r->user, r->user,
-	    d.reason == CW_REASON_BREAKGLASS ? "alert" :
-	    cw_verdict_name(d.verdict)))
+	if (cw_audit_event_init(&ev, d.reason == CW_REASON_BREAKGLASS ?
+	    CW_AUDIT_BREAKGLASS : CW_AUDIT_PAM_DECISION, time_us, r->user,
+	    r->user, d.reason == CW_REASON_BREAKGLASS ? "alert" :
+	    cw_verdict_name(d.verdict)) < 0)
 		return;
 	add_request_place(&ev, r);
 	cw_audit_event_add_string(&ev, "mode", cw_mode_name(r->mode));
 	cw_audit_event_add_string(&ev, "decision", cw_verdict_name(d.verdict));
 	cw_audit_event_add_string(&ev, "reason", cw_reason_name(d.reason));
-	if (detail != NULL && detail[0] != '\0')
+	if (detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
 	add_caller(&ev, caller_uid, caller_pid);
 	emit(&ev);
@@ -119,7 +141,7 @@ cw_ev_request(const char *caller, const char *command, const char *subject,
 		return;
 	cw_audit_event_add_string(&ev, "command", command);
 	cw_audit_event_add_string(&ev, "status", cw_status_name(status));
-	if (detail != NULL && detail[0] != '\0')
+	if (detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
 	add_caller(&ev, caller_uid, caller_pid);
 	emit(&ev);
@@ -189,7 +211,7 @@ cw_ev_revocation(enum cw_audit_type type, const char *actor,
 	cw_audit_event_add_string(&ev, "id", id);
 	if (deadline > 0)
 		cw_audit_event_add_int(&ev, "deadline", deadline);
-	if (detail != NULL && detail[0] != '\0')
+	if (detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
 	emit(&ev);
 }
@@ -254,7 +276,7 @@ cw_ev_config_reload(const char *path, const char *outcome,
 
 	if (!start(&ev, CW_AUDIT_CONFIG_RELOAD, "clearwayd", path, outcome))
 		return;
-	if (detail != NULL && detail[0] != '\0')
+	if (detail[0] != '\0')
 		cw_audit_event_add_string(&ev, "detail", detail);
 	emit(&ev);
 }

@@ -25,10 +25,15 @@ void cw_events_init(struct cw_audit_log *log);
 /*
  * A PAM decision; session open/close, or a break-glass logon the module
  * allowed itself.  caller_uid and caller_pid are the socket peer's
- * (SO_PEERCRED), recorded so that every such record names who sent it.
+ * (SO_PEERCRED), or for a decision the module took from the answer table
+ * its own (only root can write the inbox), recorded so that every such
+ * record names who sent it.  A decision is also its one log line
+ * (authpriv: allow at info, deny at notice, "cannot decide" at warning,
+ * break-glass at alert; written off the caller's thread).  time_us: when
+ * it was decided, 0 for now.
  */
 void cw_ev_decision(const struct cw_request *r, struct cw_decision d,
-    const char *detail, uid_t caller_uid, pid_t caller_pid);
+    const char *detail, uid_t caller_uid, pid_t caller_pid, int64_t time_us);
 void cw_ev_session(const struct cw_request *r, uid_t caller_uid,
     pid_t caller_pid);
 void cw_ev_request(const char *caller, const char *command,

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "audit/events.h"
+#include "clock.h"
 #include "serve/handlers.h"
 #include "serve/queries.h"
 #include "serve/review.h"
@@ -66,29 +67,6 @@ invalid_detail(const struct cw_policy_input *in)
 	return "";
 }
 
-/*
- * The decision's one log line (its audit record is the other trace):
- * allow at info, deny at notice, "cannot decide" at warning (the host
- * needs its operator), break-glass at alert.  Written off this thread.
- */
-static void
-log_decision(const struct cw_caller *caller, const struct cw_request *req,
-    struct cw_decision d, const char *detail)
-{
-	int prio = d.verdict == CW_VERDICT_ALLOW ? LOG_INFO :
-	    d.verdict == CW_VERDICT_UNAVAILABLE ? LOG_WARNING : LOG_NOTICE;
-
-	if (d.reason == CW_REASON_BREAKGLASS)
-		prio = LOG_ALERT;
-	cw_log_decision(prio, "decision user=%s host_class=%s mode=%s service=%s "
-	    "rhost=%s tty=%s verdict=%s reason=%s%s%s caller_uid=%u "
-	    "caller_pid=%d", req->user, req->host_class,
-	    cw_mode_name(req->mode), req->service, req->rhost, req->tty,
-	    cw_verdict_name(d.verdict), cw_reason_name(d.reason),
-	    detail[0] ? " detail=" : "", detail, (unsigned)caller->uid,
-	    (int)caller->pid);
-}
-
 /* What the PAM module may tell the user after an allow. */
 static void
 add_notices(const struct cw_policy_input *in, unsigned validity_days,
@@ -118,6 +96,67 @@ add_notices(const struct cw_policy_input *in, unsigned validity_days,
 		    e->end > resp->elevation_ends)
 			resp->elevation_ends = e->end;
 	}
+}
+
+/*
+ * Publishes a logon's answer for the module to take again without asking
+ * (serve/answers.h), with the bounds it holds within: until an instant
+ * the rules compare or the training notice starts, and for an allow while
+ * the data is fresh enough to allow from (offline_grace, and for mode
+ * admin admin_max_staleness, counted from the last contact at the
+ * latest).  Only root's plain logon decisions, decided on this host's own
+ * clock (not Redis's: the module reads this host's), an allow or a deny
+ * with nothing more to say.
+ */
+static void
+publish_answer(const struct cw_handler_ctx *h, const struct cw_caller *caller,
+    const struct cw_request *req, const struct cw_response *resp,
+    const struct cw_policy_input *in, const struct cw_staleness *st)
+{
+	const struct cw_config *cfg = h->cfg;
+	struct cw_answer_pub p;
+	long long now_ms = cw_now_ms(), contact_ms, limit_ms = -1;
+	int64_t lapses;
+
+	if (h->answers == NULL || caller->uid != 0 || h->db == NULL ||
+	    req->op != CW_OP_DECIDE || req->at != 0 || st->age_s < 0 ||
+	    resp->status != CW_STATUS_OK || resp->message[0] != '\0' ||
+	    in->breakglass || in->exempt || st->now != (int64_t)time(NULL) ||
+	    (resp->decision.verdict != CW_VERDICT_ALLOW &&
+	    resp->decision.verdict != CW_VERDICT_DENY))
+		return;
+	memset(&p, 0, sizeof(p));
+	p.key.user = req->user;
+	p.key.host_class = req->host_class;
+	p.key.mode = req->mode;
+	p.decision = resp->decision;
+	p.now = st->now;
+	p.valid_until = cw_decide_stable_until(in);
+	p.mono_until_ms = INT64_MAX;
+	p.training_expires = resp->training_expires;
+	p.elevation_ends = resp->elevation_ends;
+	if (in->staff != NULL && in->staff->training.present &&
+	    !__builtin_add_overflow(in->staff->training.at, (int64_t)
+	    in->training_validity_days * SECONDS_PER_DAY, &lapses) &&
+	    lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY > p.now &&
+	    lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY < p.valid_until)
+		p.valid_until = lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY;
+	if (resp->decision.verdict == CW_VERDICT_ALLOW) {
+		/* The contact was at least age_s whole seconds ago. */
+		contact_ms = now_ms - (st->age_s + 1) * 1000;
+		if (cfg->daemon.offline_grace_s > 0)
+			limit_ms = (long long)cfg->daemon.offline_grace_s * 1000;
+		else if (st->offline_at > 0 && st->offline_at < p.valid_until)
+			p.valid_until = st->offline_at;
+		if (req->mode == CW_MODE_ADMIN && (limit_ms < 0 || limit_ms >
+		    (long long)cfg->daemon.admin_max_staleness_s * 1000))
+			limit_ms = (long long)cfg->daemon.admin_max_staleness_s *
+			    1000;
+		if (limit_ms >= 0)
+			p.mono_until_ms = contact_ms + limit_ms;
+	}
+	if (p.valid_until > p.now && p.mono_until_ms > now_ms)
+		cw_answers_put(h->answers, &p);
 }
 
 static void
@@ -157,11 +196,11 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 			    "mode admin");
 	}
 	detail = invalid_detail(&in);
-	if (req->op == CW_OP_DECIDE) {
-		log_decision(caller, req, resp->decision, detail);
+	if (detail[0] == '\0')
+		publish_answer(h, caller, req, resp, &in, &st);
+	if (req->op == CW_OP_DECIDE)
 		cw_ev_decision(req, resp->decision, detail, caller->uid,
-		    caller->pid);
-	}
+		    caller->pid, 0);
 	else if (detail[0] != '\0')
 		/* Only a detail of its own: "no policy data" must survive. */
 		snprintf(resp->message, sizeof(resp->message), "%s", detail);

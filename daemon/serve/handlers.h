@@ -10,6 +10,7 @@
 #ifndef CW_HANDLERS_H
 #define CW_HANDLERS_H
 
+#include "serve/answers.h"
 #include "serve/authz.h"
 #include "config.h"
 #include "control/control.h"
@@ -22,6 +23,7 @@ struct cw_handler_ctx {
 	struct cw_db *db;               /* NULL until the first load */
 	struct cw_sync *sync;
 	const struct cw_strmap *denylist;       /* used while db is NULL */
+	struct cw_answers *answers;     /* NULL: none published */
 };
 
 /*

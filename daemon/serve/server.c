@@ -200,7 +200,7 @@ handle_request(struct cw_server *srv, struct conn *c, const char *body,
     size_t bodylen)
 {
 	struct cw_handler_ctx h = { srv->cfg, srv->db, srv->sync,
-	    &srv->denylist };
+	    &srv->denylist, srv->answers };
 	struct cw_control_job *job;
 	struct cw_response resp;
 	struct cw_request req;
@@ -496,7 +496,9 @@ apply_deltas(struct cw_server *srv, struct cw_sync *sync, int wake_fd)
 
 	if (read(wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		cw_warn("server: wake: %s", strerror(errno));
-	for (d = cw_sync_take(sync); d != NULL; d = next) {
+	if ((d = cw_sync_take(sync)) != NULL)
+		cw_answers_changed(srv->answers);     /* before the change */
+	for (; d != NULL; d = next) {
 		next = d->next;
 		if (srv->db == NULL && d->replace == NULL) {
 			cw_delta_free(d);       /* cannot happen: first is full */
@@ -595,6 +597,7 @@ reload_policy(struct cw_server *srv)
 		cw_ev_config_reload(srv->config_path, "failure", err);
 		return;
 	}
+	cw_answers_changed(srv->answers);
 	cw_config_swap_policy(srv->cfg, &fresh);
 	cw_config_free(&fresh);
 	cw_info("SIGHUP: [policy] reloaded from %s; other sections take "
@@ -635,6 +638,12 @@ cw_server_run(struct cw_server *srv, struct cw_control *control,
 	for (;;) {
 		n = build_pollset(srv, wake_fd, signal_fd, &timeout);
 		timeout = cw_sd_loop_tick(sync, timeout);       /* watchdog */
+		if (srv->answers != NULL) {
+			/* The modules trust the table while this beats. */
+			cw_answers_heartbeat(srv->answers, cw_now_ms());
+			if (timeout < 0 || timeout > CW_ANSWERS_HEARTBEAT_MS)
+				timeout = CW_ANSWERS_HEARTBEAT_MS;
+		}
 		if (cw_answer_wait_poll(&srv->wait, srv->pfds, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

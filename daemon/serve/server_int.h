@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "serve/answer_wait.h"
+#include "serve/answers.h"
 #include "serve/caller_names.h"
 #include "serve/ratelimit.h"
 #include "serve/server.h"
@@ -111,6 +112,7 @@ struct cw_server {
 	char *busy_frame;               /* the answer to those turned away */
 	size_t busy_len;
 	struct cw_answer_wait wait;     /* answer_wait.h */
+	struct cw_answers *answers;     /* answers.h; NULL: none */
 };
 
 /* Closes c and frees what it holds; the slot is free again. */

@@ -155,6 +155,7 @@ cw_server_open(struct cw_config *cfg, const struct cw_server_deps *deps,
 {
 	struct cw_server *srv = calloc(1, sizeof(*srv));
 	size_t i, n = fd_budget((size_t)cfg->daemon.max_clients), reserve;
+	char aerr[256];
 
 	if (srv == NULL)
 		goto oom;
@@ -194,6 +195,9 @@ cw_server_open(struct cw_config *cfg, const struct cw_server_deps *deps,
 	    err, errlen)) < 0 ||
 	    (srv->names = cw_caller_names_start(err, errlen)) == NULL)
 		goto fail;
+	if (cfg->daemon.answer_table && (srv->answers =
+	    cw_answers_open(srv->path, aerr, sizeof(aerr))) == NULL)
+		cw_warn("answer table: %s; every logon asks the socket", aerr);
 	return srv;
 oom:
 	snprintf(err, errlen, "out of memory");
@@ -209,6 +213,8 @@ cw_server_close(struct cw_server *srv)
 
 	if (srv == NULL)
 		return;
+	/* First: the modules ask the socket, and meet it closed. */
+	cw_answers_close(srv->answers);
 	for (i = 0; srv->conns != NULL && i < srv->nconns; i++)
 		serve_conn_close(&srv->conns[i]);
 	if (srv->listen_fd >= 0) {

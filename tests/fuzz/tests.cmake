@@ -101,6 +101,7 @@ cw_fuzz_target(hoststate SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/hoststate.c
                LIBS cwredis PkgConfig::JANSSON)
 # Issue 13: what comes back from Redis, which every host can write to.
 cw_fuzz_target(elevations)
+cw_fuzz_target(decision_line)
 cw_fuzz_target(audit_event SOURCES ${PROJECT_SOURCE_DIR}/daemon/audit/audit_codec.c
                INCLUDES ${PROJECT_SOURCE_DIR}/daemon LIBS cwaudit)
 cw_fuzz_target(resp SOURCES ${PROJECT_SOURCE_DIR}/daemon/model/policy_db.c ${PROJECT_SOURCE_DIR}/daemon/model/early.c

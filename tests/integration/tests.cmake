@@ -181,3 +181,10 @@ set_tests_properties(requests PROPERTIES LABELS integration TIMEOUT 300)
 add_test(NAME early_deny COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/early_deny_test.sh
          $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
 set_tests_properties(early_deny PROPERTIES LABELS integration TIMEOUT 180)
+
+# The answer table: root's logons answered again without a round trip,
+# only while the answer holds (core/answer_table.h).
+add_test(NAME answer_table COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/answer_table_test.sh
+         $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl> $<TARGET_FILE:pam_clearway>
+         $<TARGET_FILE:pam_load>)
+set_tests_properties(answer_table PROPERTIES LABELS integration TIMEOUT 300)

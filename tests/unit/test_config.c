@@ -46,6 +46,7 @@ test_minimal_and_defaults(void **state)
 	assert_int_equal(c.audit.retention_days, 183);
 	assert_true(c.daemon.ldap_sync);
 	assert_int_equal(c.daemon.answer_poll_us, 0);  /* off: it costs CPU */
+	assert_true(c.daemon.answer_table);             /* on: it is exact */
 	assert_string_equal(c.redis.key_prefix, "cw:");
 	assert_int_equal(c.redis.port, 6379);
 	cw_config_free(&c);
@@ -153,6 +154,8 @@ static const struct bad_case bad_cases[] = {
 	  "max_clients" },
 	{ "[daemon]\nldap_sync = no\nanswer_poll_us = 5000\n",
 	  "answer_poll_us must be a number from 0 to 1000" },
+	{ "[daemon]\nldap_sync = no\nanswer_table = fast\n",
+	  "answer_table must be yes or no" },
 	{ "[daemon]\nldap_sync = no\n[audit]\nretention_days = 30\n",
 	  "retention_days must be a number from 183" },
 	{ "[daemon]\nldap_sync = no\nsocket = relative/path\n",

@@ -550,6 +550,81 @@ test_decide_table(void **state)
 }
 
 /*
+ * cw_decide_stable_until: the answer is the same at every instant from
+ * now to the bound it gives (the answer table serves it that long).
+ * Checked by deciding again at instants found without the function's own
+ * list: every second of the first two hours, then 1% steps out to
+ * decades, and the last second before the bound.
+ */
+static void
+check_stable(const char *why, struct cw_policy_input *in)
+{
+	struct cw_decision d0 = cw_decide(in), d;
+	int64_t until = cw_decide_stable_until(in), now = in->now, t, step;
+
+	if (until <= now)
+		fail_msg("%s: stable until %lld, not after now", why,
+		    (long long)until);
+	for (t = now; t < until && t - now < 40 * YEAR; t += step) {
+		step = t - now < 7200 ? 1 : (t - now) / 100;
+		in->now = t;
+		d = cw_decide(in);
+		if (d.verdict != d0.verdict || d.reason != d0.reason)
+			fail_msg("%s: %s/%s at +%lds, before the bound +%llds",
+			    why, cw_reason_name(d0.reason),
+			    cw_reason_name(d.reason), (long)(t - now),
+			    (long long)(until - now));
+	}
+	if (until != INT64_MAX) {
+		in->now = until - 1;
+		d = cw_decide(in);
+		if (d.verdict != d0.verdict || d.reason != d0.reason)
+			fail_msg("%s: differs just before the bound", why);
+	}
+	in->now = now;
+}
+
+static void
+test_stable_until_every_case(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NCASES; i++) {
+		const struct policy_case *c = &cases[i];
+		struct fixture f;
+
+		build_input(&f, &c, 1);
+		check_stable(c->why, &f.in);
+		free_input(&f);
+	}
+}
+
+/* Each instant the rules compare ends the answer, if it is ahead. */
+static void
+test_stable_until_instants(void **state)
+{
+	static const struct policy_case lapse = { "lapses in an hour",
+	    { "cwTrainingCompleted=@-31532400", "cwLeavingDate=@7200",
+	    "cwClearanceExpiry=@10800", "cwRightToWorkExpiry=@14400" },
+	    { NULL }, 0, { { "oncall", 600, 1200 } }, 0, ALLOW(OK) };
+	const struct policy_case *c = &lapse;
+	struct fixture f;
+
+	(void)state;
+	build_input(&f, &c, 1);
+	assert_int_equal(cw_decide_stable_until(&f.in), NOW + 600);
+	f.in.nelevations = 0;
+	assert_int_equal(cw_decide_stable_until(&f.in), NOW + 3600);
+	f.in.suspended_until = NOW + 60;
+	assert_int_equal(cw_decide_stable_until(&f.in), NOW + 60);
+	f.in.staff = NULL;
+	f.in.suspended_until = 0;
+	assert_int_equal(cw_decide_stable_until(&f.in), INT64_MAX);
+	free_input(&f);
+}
+
+/*
  * Old data (issue 14): past offline_grace every case that allows, but
  * break-glass, becomes policy_unavailable, and every other answer (each
  * deny, revoked above all, and exempt) stays what it was; older than
@@ -929,6 +1004,8 @@ main(void)
 		cmocka_unit_test(test_reason_names_round_trip),
 		cmocka_unit_test(test_verdict_and_mode_names),
 		cmocka_unit_test(test_role_table),
+		cmocka_unit_test(test_stable_until_every_case),
+		cmocka_unit_test(test_stable_until_instants),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -25,6 +25,8 @@ target_compile_definitions(test_entry_fast PRIVATE
   CW_ENTRY_CORPUS="${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/entry")
 cw_unit_test(record)
 cw_unit_test(policy)
+cw_unit_test(answer_table)
+cw_unit_test(decision_line)
 cw_unit_test(forecast)
 cw_unit_test(config)
 cw_unit_test(wire)

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * answers.c - the answer table's writer (see answers.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "serve/answers.h"
+
+struct cw_answers {
+	char *path;
+	int fd;                 /* holds the lock */
+	unsigned char *map;
+	size_t maplen;
+	struct cw_answer_header *header;
+	uint64_t gen;
+};
+
+static size_t
+table_size(void)
+{
+	return (size_t)cw_answer_slot_offset(CW_ANSWER_SLOTS);
+}
+
+struct cw_answers *
+cw_answers_open(const char *socket_path, char *err, size_t errlen)
+{
+	struct cw_answers *a = calloc(1, sizeof(*a));
+	size_t plen = strlen(socket_path) + sizeof(CW_ANSWER_SUFFIX);
+
+	if (a == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->fd = -1;
+	a->map = MAP_FAILED;
+	if ((a->path = malloc(plen)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	snprintf(a->path, plen, "%s%s", socket_path, CW_ANSWER_SUFFIX);
+	/* Afresh: a file left by an earlier daemon holds its answers, and
+	 * an old module may still hold it open (it sees no lock: a miss). */
+	if (unlink(a->path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", a->path, strerror(errno));
+		goto fail;
+	}
+	a->fd = open(a->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	/* Blocking: a module that found the new file before the lock holds
+	 * its shared lock for a few system calls (fast_answer.c). */
+	if (a->fd < 0 || flock(a->fd, LOCK_EX) < 0 ||
+	    fchmod(a->fd, 0600) < 0 || ftruncate(a->fd,
+	    (off_t)table_size()) < 0) {
+		snprintf(err, errlen, "%s: %s", a->path, strerror(errno));
+		goto fail;
+	}
+	a->maplen = table_size();
+	a->map = mmap(NULL, a->maplen, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    a->fd, 0);
+	if (a->map == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", a->path, strerror(errno));
+		goto fail;
+	}
+	a->header = (struct cw_answer_header *)a->map;
+	a->header->version = CW_ANSWER_VERSION;
+	a->header->nslots = CW_ANSWER_SLOTS;
+	a->header->slot_size = CW_ANSWER_SLOT_SIZE;
+	a->gen = 1;
+	atomic_store_explicit((_Atomic uint64_t *)&a->header->gen, a->gen,
+	    memory_order_release);
+	/* The magic last: a module that sees it sees the rest. */
+	atomic_thread_fence(memory_order_release);
+	memcpy(a->header->magic, CW_ANSWER_MAGIC, sizeof(a->header->magic));
+	return a;
+fail:
+	cw_answers_close(a);
+	return NULL;
+}
+
+void
+cw_answers_close(struct cw_answers *a)
+{
+	if (a == NULL)
+		return;
+	if (a->fd >= 0)
+		unlink(a->path);        /* first: no new module opens it */
+	if (a->map != MAP_FAILED) {
+		/* A module that opened it already sees no answer hold. */
+		cw_answers_changed(a);
+		munmap(a->map, a->maplen);
+	}
+	if (a->fd >= 0)
+		close(a->fd);           /* the lock goes with it */
+	free(a->path);
+	free(a);
+}
+
+void
+cw_answers_changed(struct cw_answers *a)
+{
+	if (a == NULL)
+		return;
+	a->gen++;
+	/* seq_cst: the change that follows is not seen before this. */
+	atomic_store((_Atomic uint64_t *)&a->header->gen, a->gen);
+}
+
+void
+cw_answers_heartbeat(struct cw_answers *a, long long now_ms)
+{
+	if (a == NULL)
+		return;
+	atomic_store_explicit((_Atomic int64_t *)&a->header->alive_until_ms,
+	    (int64_t)now_ms + CW_ANSWERS_ALIVE_MS, memory_order_release);
+}
+
+void
+cw_answers_put(struct cw_answers *a, const struct cw_answer_pub *p)
+{
+	struct cw_answer_slot s;
+	unsigned char *dst;
+	uint32_t i;
+
+	if (a == NULL || cw_answer_slot_fill(&s, &p->key, p->decision, a->gen,
+	    p->now, p->valid_until, p->mono_until_ms, p->training_expires,
+	    p->elevation_ends) < 0)
+		return;
+	i = cw_answer_slot_index(&p->key, CW_ANSWER_SLOTS);
+	dst = a->map + cw_answer_slot_offset(i);
+	/*
+	 * The check word is cleared first and written last: a module that
+	 * reads the slot meanwhile finds a check that does not match the
+	 * rest (or none), a miss.
+	 */
+	atomic_store_explicit((_Atomic uint64_t *)dst, 0,
+	    memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	memcpy(dst + sizeof(s.check), (const unsigned char *)&s +
+	    sizeof(s.check), sizeof(s) - sizeof(s.check));
+	atomic_store_explicit((_Atomic uint64_t *)dst, s.check,
+	    memory_order_release);
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fast_answer.c - see fast_answer.h.  Runs inside sshd and sudo: no
+ * state between calls, every file closed and unmapped before return.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "answer_table.h"
+#include "clock.h"
+#include "decision_line.h"
+#include "fast_answer.h"
+
+/* Root's own: a regular file, owned by root, that nobody else may read. */
+static bool
+roots_own(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid == 0 &&
+	    (st->st_mode & 077) == 0 && st->st_nlink == 1;
+}
+
+/*
+ * Reads the slot for key from the open table fd, if clearwayd is alive
+ * and the slot answers now.  0 with *slot, or -1.
+ */
+static int
+read_answer(int fd, const struct cw_answer_key *key,
+    struct cw_answer_slot *slot)
+{
+	const struct cw_answer_header *h;
+	struct cw_answer_now now;
+	struct timespec ts;
+	struct stat st;
+	void *map;
+	int rc = -1;
+
+	if (fstat(fd, &st) < 0 || !roots_own(&st) ||
+	    st.st_size < (off_t)cw_answer_slot_offset(CW_ANSWER_SLOTS))
+		return -1;
+	/* clearwayd holds it exclusively while it runs: a lock we can
+	 * take means nobody is publishing, whatever the file says. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+		return -1;
+	map = mmap(NULL, CW_ANSWER_HEADER_SIZE, PROT_READ,
+	    MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	h = map;
+	if (!cw_answer_header_valid(h) || h->nslots != CW_ANSWER_SLOTS)
+		goto out;
+	now.gen = atomic_load_explicit((const _Atomic uint64_t *)&h->gen,
+	    memory_order_acquire);
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		goto out;
+	now.wall = (int64_t)ts.tv_sec;
+	now.mono_ms = cw_now_ms();
+	/* A hung clearwayd keeps its lock: its heartbeat stops. */
+	if (now.mono_ms >= atomic_load_explicit((const _Atomic int64_t *)
+	    &h->alive_until_ms, memory_order_acquire))
+		goto out;
+	if (pread(fd, slot, sizeof(*slot), (off_t)cw_answer_slot_offset(
+	    cw_answer_slot_index(key, CW_ANSWER_SLOTS))) != sizeof(*slot))
+		goto out;
+	if (cw_answer_slot_answers(slot, key, &now))
+		rc = 0;
+out:
+	munmap(map, CW_ANSWER_HEADER_SIZE);
+	return rc;
+}
+
+/* The spool directory is root's and nobody else may change it. */
+static bool
+dir_roots_own(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 022) == 0;
+}
+
+/*
+ * Appends the decision's line to the inbox in one write.  The inbox may
+ * be renamed away for reading at any time (decision_inbox.c): the line
+ * goes to the file still at the path, under a shared lock the reader
+ * takes exclusively once it has renamed it, so that no line lands in a
+ * file already read.  0, or -1 (nothing was written).
+ */
+static int
+record(const char *spool_dir, const struct cw_decision_line *l)
+{
+	char path[PATH_MAX], line[CW_DECISION_LINE_MAX + 1];
+	struct stat fst, pst;
+	size_t len;
+	int fd, rc = -1;
+
+	if (snprintf(path, sizeof(path), "%s/%s", spool_dir,
+	    CW_DECISION_INBOX) >= (int)sizeof(path) ||
+	    cw_decision_line_format(l, line, sizeof(line), &len) < 0 ||
+	    !dir_roots_own(spool_dir))
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 || fstat(fd, &fst) < 0 ||
+	    !roots_own(&fst) || fst.st_size > CW_INBOX_MAX_BYTES ||
+	    stat(path, &pst) < 0 || pst.st_dev != fst.st_dev ||
+	    pst.st_ino != fst.st_ino)
+		goto out;
+	if (write(fd, line, len) == (ssize_t)len)
+		rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int
+cw_fast_answer(const char *socket_path, const char *spool_dir,
+    const struct cw_request *req, struct cw_fast_answer *out)
+{
+	struct cw_answer_key key = { req->user, req->host_class, req->mode };
+	struct cw_decision_line line;
+	struct cw_answer_slot slot;
+	struct timespec ts;
+	char path[PATH_MAX];
+	int fd, rc;
+
+	if (geteuid() != 0 || socket_path == NULL || spool_dir == NULL ||
+	    snprintf(path, sizeof(path), "%s%s", socket_path,
+	    CW_ANSWER_SUFFIX) >= (int)sizeof(path))
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	rc = read_answer(fd, &key, &slot);
+	close(fd);
+	if (rc < 0 || clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	memset(&line, 0, sizeof(line));
+	line.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	line.uid = geteuid();   /* what SO_PEERCRED would have said */
+	line.pid = getpid();
+	line.req = *req;
+	line.decision.verdict = (enum cw_verdict)slot.verdict;
+	line.decision.reason = (enum cw_reason)slot.reason;
+	if (record(spool_dir, &line) < 0)
+		return -1;
+	out->decision = line.decision;
+	out->training_expires = slot.training_expires;
+	out->elevation_ends = slot.elevation_ends;
+	return 0;
+}
