@@ -100,12 +100,26 @@ cw_answer_slot_answers(const struct cw_answer_slot *s,
 	    s->reason != CW_REASON_BREAKGLASS && s->reason != CW_REASON_EXEMPT;
 }
 
-bool
-cw_answer_header_valid(const struct cw_answer_header *h)
+uint64_t
+cw_answer_word_check(uint64_t word)
 {
-	return memcmp(h->magic, CW_ANSWER_MAGIC, sizeof(h->magic)) == 0 &&
-	    h->version == CW_ANSWER_VERSION && h->nslots != 0 &&
-	    (h->nslots & (h->nslots - 1)) == 0 &&
-	    h->nslots <= CW_ANSWER_SLOTS &&
-	    h->slot_size == CW_ANSWER_SLOT_SIZE;
+	uint64_t h = fnv_bytes(FNV_OFFSET, &word, sizeof(word));
+
+	return h == 0 ? 1 : h;
+}
+
+bool
+cw_answer_header_read(const struct cw_answer_header *h, uint64_t *gen,
+    int64_t *alive_until_ms)
+{
+	if (memcmp(h->magic, CW_ANSWER_MAGIC, sizeof(h->magic)) != 0 ||
+	    h->version != CW_ANSWER_VERSION || h->nslots != CW_ANSWER_SLOTS ||
+	    h->slot_size != CW_ANSWER_SLOT_SIZE ||
+	    h->gen_check != cw_answer_word_check(h->gen) ||
+	    h->alive_check != cw_answer_word_check(
+	    (uint64_t)h->alive_until_ms))
+		return false;
+	*gen = h->gen;
+	*alive_until_ms = h->alive_until_ms;
+	return true;
 }

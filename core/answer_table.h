@@ -16,11 +16,15 @@
  * round trip, never answer what the daemon did not.
  *
  * The layout, all integers in host order (one host reads what it wrote):
- *   bytes 0..4095   the header (struct cw_answer_header), mapped read-only
- *                   by the module so that its words are read whole;
- *   then nslots slots of CW_ANSWER_SLOT_SIZE bytes, read with pread and
- *                   kept whole by a check over the slot (a slot read while
- *                   it is being rewritten fails the check: a miss).
+ *   bytes 0..4095   the header (struct cw_answer_header);
+ *   then nslots slots of CW_ANSWER_SLOT_SIZE bytes.
+ * The daemon writes through a shared mapping; the module reads with
+ * pread (a mapping would cost it two system calls and a page fault more
+ * per logon), which copies bytes with no promise that a word is read
+ * whole while it is being written.  So every word the module relies on
+ * carries a check: the slot one over all its bytes, the header's
+ * generation and heartbeat one each.  A read torn by a write fails its
+ * check: a miss.
  * A slot is found by hashing its question; one slot per hash (a later
  * question that hashes alike takes the slot over).
  *
@@ -48,8 +52,10 @@
 #define CW_ANSWER_SUFFIX ".answers"
 
 /*
- * The header.  gen and alive_until_ms are written by the daemon with
- * atomic stores and read by the module with atomic loads (mapped).
+ * The header (the first 64 bytes of the file).  Each of gen and
+ * alive_until_ms is written before its check (cw_answer_word_check), and
+ * the check cleared first, so that a reader sees either a matching pair
+ * or a miss.
  */
 struct cw_answer_header {
 	char magic[8];
@@ -58,7 +64,10 @@ struct cw_answer_header {
 	uint32_t slot_size;
 	uint32_t reserved;
 	uint64_t gen;           /* moves on at every change of the data */
+	uint64_t gen_check;
 	int64_t alive_until_ms; /* CLOCK_MONOTONIC ms: heartbeat's bound */
+	uint64_t alive_check;
+	char pad[8];
 };
 
 /* One answer, as it lies in the file (CW_ANSWER_SLOT_SIZE bytes). */
@@ -82,8 +91,7 @@ struct cw_answer_slot {
 
 _Static_assert(sizeof(struct cw_answer_slot) == CW_ANSWER_SLOT_SIZE,
     "answer slot size");
-_Static_assert(sizeof(struct cw_answer_header) <= CW_ANSWER_HEADER_SIZE,
-    "answer header size");
+_Static_assert(sizeof(struct cw_answer_header) == 64, "answer header size");
 
 /* The question an answer is for. */
 struct cw_answer_key {
@@ -132,7 +140,14 @@ struct cw_answer_now {
 bool cw_answer_slot_answers(const struct cw_answer_slot *s,
     const struct cw_answer_key *key, const struct cw_answer_now *now);
 
-/* Whether h is a header this code reads. */
-bool cw_answer_header_valid(const struct cw_answer_header *h);
+/* The check of a header word (never 0: 0 is "being written"). */
+uint64_t cw_answer_word_check(uint64_t word);
+
+/*
+ * Whether h (read whole, perhaps torn) is a header this code reads, with
+ * both words intact: then *gen and *alive_until_ms are set.
+ */
+bool cw_answer_header_read(const struct cw_answer_header *h, uint64_t *gen,
+    int64_t *alive_until_ms);
 
 #endif

@@ -364,9 +364,12 @@ find_key(const char *section, const char *key)
 {
 	size_t i;
 
+	/* The first byte before any call: the PAM module parses the whole
+	 * file at every logon, and this scan was a tenth of it. */
 	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 &&
-		    strcmp(keys[i].key, key) == 0)
+		if (keys[i].key[0] == key[0] && keys[i].section[0] ==
+		    section[0] && strcmp(keys[i].key, key) == 0 &&
+		    strcmp(keys[i].section, section) == 0)
 			return &keys[i];
 	return NULL;
 }

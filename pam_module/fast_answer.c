@@ -6,12 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,18 +29,18 @@ roots_own(const struct stat *st)
 
 /*
  * Reads the slot for key from the open table fd, if clearwayd is alive
- * and the slot answers now.  0 with *slot, or -1.
+ * and the slot answers now: the header, then the slot, each with pread
+ * and each checked (answer_table.h).  0 with *slot, or -1.
  */
 static int
 read_answer(int fd, const struct cw_answer_key *key,
     struct cw_answer_slot *slot)
 {
-	const struct cw_answer_header *h;
+	struct cw_answer_header h;
 	struct cw_answer_now now;
 	struct timespec ts;
 	struct stat st;
-	void *map;
-	int rc = -1;
+	int64_t alive_until_ms;
 
 	if (fstat(fd, &st) < 0 || !roots_own(&st) ||
 	    st.st_size < (off_t)cw_answer_slot_offset(CW_ANSWER_SLOTS))
@@ -51,31 +49,19 @@ read_answer(int fd, const struct cw_answer_key *key,
 	 * take means nobody is publishing, whatever the file says. */
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
 		return -1;
-	map = mmap(NULL, CW_ANSWER_HEADER_SIZE, PROT_READ,
-	    MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (map == MAP_FAILED)
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h) ||
+	    !cw_answer_header_read(&h, &now.gen, &alive_until_ms) ||
+	    clock_gettime(CLOCK_REALTIME, &ts) < 0)
 		return -1;
-	h = map;
-	if (!cw_answer_header_valid(h) || h->nslots != CW_ANSWER_SLOTS)
-		goto out;
-	now.gen = atomic_load_explicit((const _Atomic uint64_t *)&h->gen,
-	    memory_order_acquire);
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		goto out;
 	now.wall = (int64_t)ts.tv_sec;
 	now.mono_ms = cw_now_ms();
 	/* A hung clearwayd keeps its lock: its heartbeat stops. */
-	if (now.mono_ms >= atomic_load_explicit((const _Atomic int64_t *)
-	    &h->alive_until_ms, memory_order_acquire))
-		goto out;
+	if (now.mono_ms >= alive_until_ms)
+		return -1;
 	if (pread(fd, slot, sizeof(*slot), (off_t)cw_answer_slot_offset(
 	    cw_answer_slot_index(key, CW_ANSWER_SLOTS))) != sizeof(*slot))
-		goto out;
-	if (cw_answer_slot_answers(slot, key, &now))
-		rc = 0;
-out:
-	munmap(map, CW_ANSWER_HEADER_SIZE);
-	return rc;
+		return -1;
+	return cw_answer_slot_answers(slot, key, &now) ? 0 : -1;
 }
 
 /* The spool directory is root's and nobody else may change it. */

@@ -25,6 +25,23 @@ struct cw_answers {
 	uint64_t gen;
 };
 
+/*
+ * Writes a header word and its check: the check cleared first and set
+ * last, so that a module's read of the pair, however torn, either matches
+ * one value written or fails (answer_table.h).
+ */
+static void
+put_word(uint64_t *word, uint64_t *check, uint64_t value)
+{
+	atomic_store_explicit((_Atomic uint64_t *)check, 0,
+	    memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit((_Atomic uint64_t *)word, value,
+	    memory_order_relaxed);
+	atomic_store_explicit((_Atomic uint64_t *)check,
+	    cw_answer_word_check(value), memory_order_release);
+}
+
 static size_t
 table_size(void)
 {
@@ -76,8 +93,10 @@ cw_answers_open(const char *socket_path, char *err, size_t errlen)
 	a->header->nslots = CW_ANSWER_SLOTS;
 	a->header->slot_size = CW_ANSWER_SLOT_SIZE;
 	a->gen = 1;
-	atomic_store_explicit((_Atomic uint64_t *)&a->header->gen, a->gen,
-	    memory_order_release);
+	put_word(&a->header->gen, &a->header->gen_check, a->gen);
+	/* No heartbeat yet: alive_until_ms 0 is in the past. */
+	put_word((uint64_t *)&a->header->alive_until_ms,
+	    &a->header->alive_check, 0);
 	/* The magic last: a module that sees it sees the rest. */
 	atomic_thread_fence(memory_order_release);
 	memcpy(a->header->magic, CW_ANSWER_MAGIC, sizeof(a->header->magic));
@@ -111,8 +130,9 @@ cw_answers_changed(struct cw_answers *a)
 	if (a == NULL)
 		return;
 	a->gen++;
-	/* seq_cst: the change that follows is not seen before this. */
-	atomic_store((_Atomic uint64_t *)&a->header->gen, a->gen);
+	put_word(&a->header->gen, &a->header->gen_check, a->gen);
+	/* The change that follows is not seen before this. */
+	atomic_thread_fence(memory_order_seq_cst);
 }
 
 void
@@ -120,8 +140,9 @@ cw_answers_heartbeat(struct cw_answers *a, long long now_ms)
 {
 	if (a == NULL)
 		return;
-	atomic_store_explicit((_Atomic int64_t *)&a->header->alive_until_ms,
-	    (int64_t)now_ms + CW_ANSWERS_ALIVE_MS, memory_order_release);
+	put_word((uint64_t *)&a->header->alive_until_ms,
+	    &a->header->alive_check,
+	    (uint64_t)(now_ms + CW_ANSWERS_ALIVE_MS));
 }
 
 void

@@ -137,6 +137,8 @@ test_index_and_header(void **state)
 	struct cw_answer_key k = alice;
 	struct cw_answer_header h;
 	uint32_t i = cw_answer_slot_index(&alice, CW_ANSWER_SLOTS);
+	uint64_t gen;
+	int64_t alive;
 
 	(void)state;
 	assert_true(i < CW_ANSWER_SLOTS);
@@ -150,12 +152,27 @@ test_index_and_header(void **state)
 	h.version = CW_ANSWER_VERSION;
 	h.nslots = CW_ANSWER_SLOTS;
 	h.slot_size = CW_ANSWER_SLOT_SIZE;
-	assert_true(cw_answer_header_valid(&h));
+	h.gen = 41;
+	h.gen_check = cw_answer_word_check(41);
+	h.alive_until_ms = MONO;
+	h.alive_check = cw_answer_word_check((uint64_t)MONO);
+	assert_true(cw_answer_header_read(&h, &gen, &alive));
+	assert_true(gen == 41 && alive == MONO);
 	h.nslots = 3;
-	assert_false(cw_answer_header_valid(&h));
+	assert_false(cw_answer_header_read(&h, &gen, &alive));
 	h.nslots = CW_ANSWER_SLOTS;
 	h.version = 2;
-	assert_false(cw_answer_header_valid(&h));
+	assert_false(cw_answer_header_read(&h, &gen, &alive));
+	h.version = CW_ANSWER_VERSION;
+	/* A word read while it was rewritten: its check does not match. */
+	h.gen = 42;
+	assert_false(cw_answer_header_read(&h, &gen, &alive));
+	h.gen = 41;
+	h.alive_until_ms = MONO + 1500;
+	assert_false(cw_answer_header_read(&h, &gen, &alive));
+	h.alive_until_ms = MONO;
+	h.gen_check = 0;                /* being written */
+	assert_false(cw_answer_header_read(&h, &gen, &alive));
 }
 
 int
