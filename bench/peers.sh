@@ -573,6 +573,11 @@ run_size() {
     sssd_pid= nslcd_pid= before_pid= polling_pid=
     [[ -z ${sss_db_snap:-} ]] || restore_sss_db
     cw_stop_daemon
+    # The Clearway daemons' logs (what they said at stop: the answer
+    # table's and the inbox's counts) go with the results.
+    for p in "$work"/*/clearwayd.log; do
+        [[ -f $p ]] && cp "$p" "$out/clearwayd-$n-$(basename "$(dirname "$p")").log"
+    done
     bash "$top/tests/rig/rig.sh" stop "$rig" >/dev/null 2>&1 || true
     rig=
 }

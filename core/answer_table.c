@@ -23,7 +23,7 @@ fnv_bytes(uint64_t h, const void *p, size_t n)
 }
 
 uint32_t
-cw_answer_slot_index(const struct cw_answer_key *key, uint32_t nslots)
+cw_answer_bucket(const struct cw_answer_key *key)
 {
 	unsigned char mode = (unsigned char)key->mode;
 	uint64_t h = FNV_OFFSET;
@@ -32,7 +32,47 @@ cw_answer_slot_index(const struct cw_answer_key *key, uint32_t nslots)
 	h = fnv_bytes(h, key->user, strlen(key->user) + 1);
 	h = fnv_bytes(h, key->host_class, strlen(key->host_class) + 1);
 	h = fnv_bytes(h, &mode, 1);
-	return (uint32_t)(h ^ (h >> 32)) & (nslots - 1);
+	return (uint32_t)(h ^ (h >> 32)) & (CW_ANSWER_BUCKETS - 1);
+}
+
+/* Whether s holds an answer to key, whatever its bounds. */
+static bool
+same_question(const struct cw_answer_slot *s, const struct cw_answer_key *key)
+{
+	return s->check != 0 && s->mode == (uint8_t)key->mode &&
+	    strncmp(s->user, key->user, sizeof(s->user)) == 0 &&
+	    strncmp(s->host_class, key->host_class,
+	    sizeof(s->host_class)) == 0;
+}
+
+int
+cw_answer_bucket_find(const struct cw_answer_slot b[CW_ANSWER_WAYS],
+    const struct cw_answer_key *key, const struct cw_answer_now *now)
+{
+	int i;
+
+	for (i = 0; i < CW_ANSWER_WAYS; i++)
+		if (cw_answer_slot_answers(&b[i], key, now))
+			return i;
+	return -1;
+}
+
+unsigned
+cw_answer_bucket_victim(const struct cw_answer_slot b[CW_ANSWER_WAYS],
+    const struct cw_answer_key *key, uint64_t gen)
+{
+	unsigned i, oldest = 0;
+
+	for (i = 0; i < CW_ANSWER_WAYS; i++)
+		if (same_question(&b[i], key))
+			return i;
+	for (i = 0; i < CW_ANSWER_WAYS; i++)
+		if (b[i].check == 0 || b[i].gen != gen)
+			return i;
+	for (i = 1; i < CW_ANSWER_WAYS; i++)
+		if (b[i].filled_at < b[oldest].filled_at)
+			oldest = i;
+	return oldest;
 }
 
 uint64_t

@@ -25,8 +25,10 @@
  * carries a check: the slot one over all its bytes, the header's
  * generation and heartbeat one each.  A read torn by a write fails its
  * check: a miss.
- * A slot is found by hashing its question; one slot per hash (a later
- * question that hashes alike takes the slot over).
+ * A question hashes to a bucket of CW_ANSWER_WAYS slots, read in one
+ * pread: with one slot per hash, two of a host's users whose names hash
+ * alike (a few pairs among a thousand users) took the slot from each
+ * other at every logon, and always asked the socket.
  *
  * Pure: no I/O.  The daemon's side is daemon/serve/answers.c, the
  * module's pam_module/fast_answer.c.
@@ -42,12 +44,15 @@
 #include "policy.h"
 
 #define CW_ANSWER_MAGIC "CWANSWR1"
-#define CW_ANSWER_VERSION 1
+#define CW_ANSWER_VERSION 2
 #define CW_ANSWER_HEADER_SIZE 4096
 #define CW_ANSWER_SLOT_SIZE 256
 /* 65,536 slots: 16 MiB of tmpfs at most, only what is touched is used. */
 #define CW_ANSWER_SLOTS_LOG2 16
 #define CW_ANSWER_SLOTS (1u << CW_ANSWER_SLOTS_LOG2)
+/* Slots per bucket: a bucket is read whole (1 KiB). */
+#define CW_ANSWER_WAYS 4
+#define CW_ANSWER_BUCKETS (CW_ANSWER_SLOTS / CW_ANSWER_WAYS)
 /* The file's name: the socket's path and this. */
 #define CW_ANSWER_SUFFIX ".answers"
 
@@ -100,9 +105,8 @@ struct cw_answer_key {
 	enum cw_mode mode;
 };
 
-/* The slot index for key in a table of nslots (a power of two). */
-uint32_t cw_answer_slot_index(const struct cw_answer_key *key,
-    uint32_t nslots);
+/* The bucket of key: its first slot is bucket * CW_ANSWER_WAYS. */
+uint32_t cw_answer_bucket(const struct cw_answer_key *key);
 
 /* The offset of slot i in the file. */
 static inline uint64_t
@@ -142,6 +146,19 @@ bool cw_answer_slot_answers(const struct cw_answer_slot *s,
 
 /* The check of a header word (never 0: 0 is "being written"). */
 uint64_t cw_answer_word_check(uint64_t word);
+
+/* The slot of bucket b (read whole) that answers key now; -1: none. */
+int cw_answer_bucket_find(const struct cw_answer_slot b[CW_ANSWER_WAYS],
+    const struct cw_answer_key *key, const struct cw_answer_now *now);
+
+/*
+ * The slot of bucket b (the daemon's own, not torn) that a new answer to
+ * key of generation gen goes to: the question's own, else an empty one
+ * or one of an older generation (no longer answers), else the one given
+ * longest ago.
+ */
+unsigned cw_answer_bucket_victim(const struct cw_answer_slot b[CW_ANSWER_WAYS],
+    const struct cw_answer_key *key, uint64_t gen);
 
 /*
  * Whether h (read whole, perhaps torn) is a header this code reads, with

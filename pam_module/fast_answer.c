@@ -29,18 +29,20 @@ roots_own(const struct stat *st)
 
 /*
  * Reads the slot for key from the open table fd, if clearwayd is alive
- * and the slot answers now: the header, then the slot, each with pread
- * and each checked (answer_table.h).  0 with *slot, or -1.
+ * and a slot answers now: the header, then the question's bucket, each
+ * with one pread and each checked (answer_table.h).  0 with *slot, or -1.
  */
 static int
 read_answer(int fd, const struct cw_answer_key *key,
     struct cw_answer_slot *slot)
 {
+	struct cw_answer_slot bucket[CW_ANSWER_WAYS];
 	struct cw_answer_header h;
 	struct cw_answer_now now;
 	struct timespec ts;
 	struct stat st;
 	int64_t alive_until_ms;
+	int i;
 
 	if (fstat(fd, &st) < 0 || !roots_own(&st) ||
 	    st.st_size < (off_t)cw_answer_slot_offset(CW_ANSWER_SLOTS))
@@ -58,10 +60,12 @@ read_answer(int fd, const struct cw_answer_key *key,
 	/* A hung clearwayd keeps its lock: its heartbeat stops. */
 	if (now.mono_ms >= alive_until_ms)
 		return -1;
-	if (pread(fd, slot, sizeof(*slot), (off_t)cw_answer_slot_offset(
-	    cw_answer_slot_index(key, CW_ANSWER_SLOTS))) != sizeof(*slot))
+	if (pread(fd, bucket, sizeof(bucket), (off_t)cw_answer_slot_offset(
+	    cw_answer_bucket(key) * CW_ANSWER_WAYS)) != sizeof(bucket) ||
+	    (i = cw_answer_bucket_find(bucket, key, &now)) < 0)
 		return -1;
-	return cw_answer_slot_answers(slot, key, &now) ? 0 : -1;
+	*slot = bucket[i];
+	return 0;
 }
 
 /* The spool directory is root's and nobody else may change it. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "audit/audit_spool_int.h"
+#include "lib/background.h"
 #include "lib/log.h"
 #include "text.h"
 #include "lib/wake.h"
@@ -419,6 +420,7 @@ spool_forward_main(void *arg)
 	int r, rc;
 
 	pthread_setname_np(pthread_self(), "cw-forward");
+	cw_thread_background();
 	for (;;) {
 		r = forward_once(sp);
 		/* Deletes what the writer sealed; resends if Redis went back. */

@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "audit/audit_spool_int.h"
+#include "lib/background.h"
 #include "lib/log.h"
 #include "text.h"
 #include "lib/wake.h"
@@ -550,6 +551,7 @@ spool_main(void *arg)
 	size_t lost;
 
 	pthread_setname_np(pthread_self(), "cw-spool");
+	cw_thread_background();
 	for (;;) {
 		now = cw_now_ms();
 		until = sp->log->metrics_file != NULL &&

@@ -20,6 +20,7 @@
 #include "audit/decision_inbox.h"
 #include "audit/events.h"
 #include "decision_line.h"
+#include "lib/background.h"
 #include "lib/log.h"
 
 #define READING_SUFFIX ".reading"
@@ -31,6 +32,7 @@ struct cw_decision_inbox {
 	int inotify_fd, stop_fd;
 	pthread_t thread;
 	bool started;
+	unsigned long long taken;       /* lines read, for the line at stop */
 };
 
 /* Waits up to ms for stop; true if stop was asked. */
@@ -74,8 +76,9 @@ take_line(const char *s, size_t len, char *why, size_t whylen)
 /*
  * Reads fd's lines; a line longer than a line may be, or one that does
  * not parse, is counted and skipped (the first one's fault is logged).
+ * Returns the count of lines taken.
  */
-static void
+static size_t
 read_lines(int fd, const char *path)
 {
 	static char buf[READ_CHUNK];    /* this thread's only */
@@ -120,6 +123,7 @@ read_lines(int fd, const char *path)
 		cw_warn("decision inbox: %s: %zu line(s) not understood (first: "
 		    "%s), %zu read", path, bad, why[0] ? why : "cut short",
 		    good);
+	return good;
 }
 
 /*
@@ -127,7 +131,7 @@ read_lines(int fd, const char *path)
  * (it is read next time).
  */
 static bool
-read_aside(const struct cw_decision_inbox *in)
+read_aside(struct cw_decision_inbox *in)
 {
 	struct stat st;
 	int fd;
@@ -151,7 +155,7 @@ read_aside(const struct cw_decision_inbox *in)
 		close(fd);
 		return false;
 	}
-	read_lines(fd, in->reading);
+	in->taken += read_lines(fd, in->reading);
 done:
 	close(fd);
 	if (unlink(in->reading) < 0)
@@ -161,7 +165,7 @@ done:
 
 /* Everything in the inbox now: what was left aside, then the inbox. */
 static void
-read_inbox(const struct cw_decision_inbox *in)
+read_inbox(struct cw_decision_inbox *in)
 {
 	if (!read_aside(in))
 		return;         /* never rename over a file not yet read */
@@ -206,6 +210,7 @@ inbox_thread(void *arg)
 	};
 
 	pthread_setname_np(pthread_self(), "cw-inbox");
+	cw_thread_background();
 	for (;;) {
 		if (poll(p, 2, -1) < 0 && errno != EINTR) {
 			cw_err("decision inbox: poll: %s", strerror(errno));
@@ -276,6 +281,8 @@ cw_decision_inbox_stop(struct cw_decision_inbox *in)
 		pthread_join(in->thread, NULL);
 		/* The eventfd stays readable: lock waits do not linger. */
 		read_inbox(in);
+		cw_info("decision inbox: %llu decisions the PAM module took "
+		    "from the answer table recorded", in->taken);
 	}
 	if (in->inotify_fd >= 0)
 		close(in->inotify_fd);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/background.h"
 
 #define DEFER_SLOTS 512         /* about 5 ms of logons at 100k/s */
 #define DEFER_LINE 512          /* a decision line is ~250 bytes */
@@ -153,6 +154,7 @@ log_main(void *arg)
 	bool stop, to_syslog, draining = false;
 
 	pthread_setname_np(pthread_self(), "cw-log");
+	cw_thread_background();
 	(void)arg;
 	for (;;) {
 		pthread_mutex_lock(&dq.lock);

@@ -23,6 +23,7 @@ struct cw_answers {
 	size_t maplen;
 	struct cw_answer_header *header;
 	uint64_t gen;
+	unsigned long long published;   /* for the line at close */
 };
 
 /*
@@ -111,8 +112,12 @@ cw_answers_close(struct cw_answers *a)
 {
 	if (a == NULL)
 		return;
-	if (a->fd >= 0)
+	if (a->fd >= 0) {
 		unlink(a->path);        /* first: no new module opens it */
+		cw_info("answer table: %llu answers published over %llu "
+		    "generations of the data", a->published,
+		    (unsigned long long)a->gen);
+	}
 	if (a->map != MAP_FAILED) {
 		/* A module that opened it already sees no answer hold. */
 		cw_answers_changed(a);
@@ -148,16 +153,20 @@ cw_answers_heartbeat(struct cw_answers *a, long long now_ms)
 void
 cw_answers_put(struct cw_answers *a, const struct cw_answer_pub *p)
 {
+	const struct cw_answer_slot *bucket;
 	struct cw_answer_slot s;
 	unsigned char *dst;
-	uint32_t i;
+	uint32_t first;
 
 	if (a == NULL || cw_answer_slot_fill(&s, &p->key, p->decision, a->gen,
 	    p->now, p->valid_until, p->mono_until_ms, p->training_expires,
 	    p->elevation_ends) < 0)
 		return;
-	i = cw_answer_slot_index(&p->key, CW_ANSWER_SLOTS);
-	dst = a->map + cw_answer_slot_offset(i);
+	first = cw_answer_bucket(&p->key) * CW_ANSWER_WAYS;
+	bucket = (const struct cw_answer_slot *)(a->map +
+	    cw_answer_slot_offset(first));
+	dst = a->map + cw_answer_slot_offset(first +
+	    cw_answer_bucket_victim(bucket, &p->key, a->gen));
 	/*
 	 * The check word is cleared first and written last: a module that
 	 * reads the slot meanwhile finds a check that does not match the
@@ -170,4 +179,5 @@ cw_answers_put(struct cw_answers *a, const struct cw_answer_pub *p)
 	    sizeof(s.check), sizeof(s) - sizeof(s.check));
 	atomic_store_explicit((_Atomic uint64_t *)dst, s.check,
 	    memory_order_release);
+	a->published++;
 }

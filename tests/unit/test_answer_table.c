@@ -136,15 +136,15 @@ test_index_and_header(void **state)
 {
 	struct cw_answer_key k = alice;
 	struct cw_answer_header h;
-	uint32_t i = cw_answer_slot_index(&alice, CW_ANSWER_SLOTS);
+	uint32_t i = cw_answer_bucket(&alice);
 	uint64_t gen;
 	int64_t alive;
 
 	(void)state;
-	assert_true(i < CW_ANSWER_SLOTS);
-	assert_int_equal(cw_answer_slot_index(&alice, CW_ANSWER_SLOTS), i);
+	assert_true(i < CW_ANSWER_BUCKETS);
+	assert_int_equal(cw_answer_bucket(&alice), i);
 	k.mode = CW_MODE_ADMIN;
-	assert_int_not_equal(cw_answer_slot_index(&k, CW_ANSWER_SLOTS), i);
+	assert_int_not_equal(cw_answer_bucket(&k), i);
 	assert_true(cw_answer_slot_offset(1) == CW_ANSWER_HEADER_SIZE +
 	    CW_ANSWER_SLOT_SIZE);
 	memset(&h, 0, sizeof(h));
@@ -161,7 +161,7 @@ test_index_and_header(void **state)
 	h.nslots = 3;
 	assert_false(cw_answer_header_read(&h, &gen, &alive));
 	h.nslots = CW_ANSWER_SLOTS;
-	h.version = 2;
+	h.version = CW_ANSWER_VERSION + 1;
 	assert_false(cw_answer_header_read(&h, &gen, &alive));
 	h.version = CW_ANSWER_VERSION;
 	/* A word read while it was rewritten: its check does not match. */
@@ -175,6 +175,43 @@ test_index_and_header(void **state)
 	assert_false(cw_answer_header_read(&h, &gen, &alive));
 }
 
+/*
+ * A bucket holds the answers of four questions that hash alike: each is
+ * found, and a fifth takes the place of one that no longer answers, or
+ * else of the one given longest ago, never of its own question's twin.
+ */
+static void
+test_bucket(void **state)
+{
+	static const char *const users[] = { "u0", "u1", "u2", "u3", "u4" };
+	struct cw_answer_slot b[CW_ANSWER_WAYS];
+	struct cw_decision d = { CW_VERDICT_ALLOW, CW_REASON_OK };
+	struct cw_answer_key k = alice;
+	unsigned i;
+
+	(void)state;
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < CW_ANSWER_WAYS; i++) {
+		k.user = users[i];
+		assert_int_equal(cw_answer_bucket_victim(b, &k, 7), i);
+		assert_int_equal(cw_answer_slot_fill(&b[i], &k, d, 7,
+		    NOW - 10 + (int64_t)i, NOW + 600, MONO + 1000, 0, 0), 0);
+	}
+	for (i = 0; i < CW_ANSWER_WAYS; i++) {
+		k.user = users[i];
+		assert_int_equal(cw_answer_bucket_find(b, &k, &at_fill), (int)i);
+		/* Asked again: its own slot, wherever it is. */
+		assert_int_equal(cw_answer_bucket_victim(b, &k, 7), i);
+	}
+	k.user = users[4];
+	assert_int_equal(cw_answer_bucket_find(b, &k, &at_fill), -1);
+	/* Full and current: the oldest (u0) goes. */
+	assert_int_equal(cw_answer_bucket_victim(b, &k, 7), 0);
+	/* One of an older generation goes first. */
+	b[2].gen = 6;
+	assert_int_equal(cw_answer_bucket_victim(b, &k, 7), 2);
+}
+
 int
 main(void)
 {
@@ -185,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_only_rule_answers),
 		cmocka_unit_test(test_names_that_do_not_fit),
 		cmocka_unit_test(test_index_and_header),
+		cmocka_unit_test(test_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
