@@ -11,7 +11,9 @@
  *   v1 t=<unix us> uid=<n> pid=<n> mode=<mode> verdict=<v> reason=<r>
  *   user=<login> host_class=<name> service=<s> rhost=<r> tty=<t>
  * service, rhost and tty may be empty and are [!-~] only (the module
- * cleans them as it does for the wire).  Pure: no I/O.
+ * cleans them as it does for the wire).  The module writes a newline
+ * before each line, so that the fragment of a write cut short ends there
+ * (the reader skips empty lines).  Pure: no I/O.
  */
 #ifndef CW_DECISION_LINE_H
 #define CW_DECISION_LINE_H

@@ -83,19 +83,19 @@ dir_roots_own(const char *dir)
  * be renamed away for reading at any time (decision_inbox.c): the line
  * goes to the file still at the path, under a shared lock the reader
  * takes exclusively once it has renamed it, so that no line lands in a
- * file already read.  0, or -1 (nothing was written).
+ * file already read.  0, or -1 (no whole line was written).
  */
 static int
 record(const char *spool_dir, const struct cw_decision_line *l)
 {
-	char path[PATH_MAX], line[CW_DECISION_LINE_MAX + 1];
+	char path[PATH_MAX], line[CW_DECISION_LINE_MAX + 2];
 	struct stat fst, pst;
 	size_t len;
 	int fd, rc = -1;
 
 	if (snprintf(path, sizeof(path), "%s/%s", spool_dir,
 	    CW_DECISION_INBOX) >= (int)sizeof(path) ||
-	    cw_decision_line_format(l, line, sizeof(line), &len) < 0 ||
+	    cw_decision_line_format(l, line + 1, sizeof(line) - 1, &len) < 0 ||
 	    !dir_roots_own(spool_dir))
 		return -1;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
@@ -107,7 +107,12 @@ record(const char *spool_dir, const struct cw_decision_line *l)
 	    stat(path, &pst) < 0 || pst.st_dev != fst.st_dev ||
 	    pst.st_ino != fst.st_ino)
 		goto out;
-	if (write(fd, line, len) == (ssize_t)len)
+	/*
+	 * A newline first: if an earlier write was cut short (a full disk),
+	 * its fragment ends here, and this line is read whole.
+	 */
+	line[0] = '\n';
+	if (write(fd, line, len + 1) == (ssize_t)len + 1)
 		rc = 0;
 out:
 	close(fd);

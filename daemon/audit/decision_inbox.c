@@ -94,6 +94,8 @@ read_lines(int fd, const char *path)
 				continue;
 			if (skipping)
 				skipping = false;
+			else if (i == start)
+				;       /* the newline each line starts with */
 			else if (take_line(buf + start, i - start, why,
 			    bad == 0 ? sizeof(why) : 0))
 				good++;

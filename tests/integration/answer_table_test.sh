@@ -122,14 +122,20 @@ t=$(( $(date +%s) * 1000000 ))
 {
     echo "v1 t=$t uid=0 pid=777777 mode=login verdict=allow reason=ok user=alice host_class=sc-hosts service=sshd rhost=192.0.2.7 tty=ssh"
     echo "v1 t=$t uid=0 pid=777778 mode=login verdict=maybe reason=ok user=alice host_class=sc-hosts service= rhost= tty="
+    # A write cut short (a full disk), then a line as the module writes
+    # it, after a newline of its own: the fragment alone is lost.
+    printf 'v1 t=%s uid=0 pid=7' "$t"
+    printf '\nv1 t=%s uid=0 pid=777779 mode=admin verdict=deny reason=elevation_required user=alice host_class=sc-hosts service=sudo rhost= tty=\n' "$t"
 } >>"$work/spool/decisions.inbox"
 chmod 0600 "$work/spool/decisions.inbox"
 cw_start_daemon "$daemon" "$conf" "$log"
 cw_wait_answer "$ctl" "$conf" alice sc-hosts || { cat "$log"; exit 1; }
 wait_log "decision user=alice .*rhost=192.0.2.7 .*caller_pid=777777\$" &&
     pass "the restarted daemon read the inbox left behind" || fail "the left line was not read"
-grep -q "1 line(s) not understood (first: bad verdict=)" "$log" &&
-    pass "... and named the line it could not read" || fail "no word of the bad line"
+grep -q "2 line(s) not understood (first: bad verdict=)" "$log" &&
+    pass "... and named the lines it could not read (a bad one, a fragment)" || fail "no word of the bad lines: $(grep inbox "$log")"
+grep -q "decision user=alice .*mode=admin .*caller_pid=777779\$" "$log" &&
+    pass "... and read the line after the fragment whole" || fail "the line after a fragment was lost"
 [[ ! -e $work/spool/decisions.inbox && ! -e $work/spool/decisions.inbox.reading ]] &&
     pass "... and removed it" || fail "inbox files left: $(ls "$work/spool")"
 [[ $(stat -c %i "$table") != "" ]] && pass "a new table" || fail "no table after restart"
