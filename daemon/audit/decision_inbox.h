@@ -11,9 +11,11 @@
  * go, renames the inbox aside (modules then start a new one), waits for
  * the writers still holding it (their shared lock, bounded), reads it and
  * deletes it.  A file left renamed by a crash is read at the next start.
- * The lines are emitted before the file is deleted, so a crash loses
- * none (it may repeat some: the writer drops repeated event ids only, so
- * a line read twice is two records of one decision, never none).
+ * The lines are emitted before the file is deleted, so a crash of the
+ * daemon loses none (it may repeat some: the writer drops repeated event
+ * ids only, so a line read twice is two records of one decision, never
+ * none); a power loss can take what the spool's group commit window can
+ * (audit_spool.c), as for any event.
  */
 #ifndef CW_DECISION_INBOX_H
 #define CW_DECISION_INBOX_H

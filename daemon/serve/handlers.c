@@ -67,23 +67,34 @@ invalid_detail(const struct cw_policy_input *in)
 	return "";
 }
 
+/*
+ * When the subject's training lapses (*lapses) and the logon notice of it
+ * starts (*notice); false when there is no training or no end to it.
+ */
+static bool
+training_notice(const struct cw_policy_input *in, int64_t *lapses,
+    int64_t *notice)
+{
+	if (in->staff == NULL || !in->staff->training.present ||
+	    __builtin_add_overflow(in->staff->training.at,
+	    (int64_t)in->training_validity_days * SECONDS_PER_DAY, lapses))
+		return false;
+	*notice = *lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY;
+	return true;
+}
+
 /* What the PAM module may tell the user after an allow. */
 static void
-add_notices(const struct cw_policy_input *in, unsigned validity_days,
-    struct cw_response *resp)
+add_notices(const struct cw_policy_input *in, struct cw_response *resp)
 {
 	const struct cw_name_list *allowed;
-	int64_t lapses;
+	int64_t lapses, notice;
 	size_t i;
 
 	if (resp->decision.verdict != CW_VERDICT_ALLOW || in->staff == NULL)
 		return;
-	if (in->staff->training.present) {
-		lapses = in->staff->training.at +
-		    (int64_t)validity_days * SECONDS_PER_DAY;
-		if (lapses - in->now <= TRAINING_NOTICE_DAYS * SECONDS_PER_DAY)
-			resp->training_expires = lapses;
-	}
+	if (training_notice(in, &lapses, &notice) && in->now >= notice)
+		resp->training_expires = lapses;
 	if (resp->decision.reason != CW_REASON_OK_ELEVATED)
 		return;
 	allowed = in->mode == CW_MODE_ADMIN ? &in->host_class->admin_roles :
@@ -116,7 +127,7 @@ publish_answer(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	const struct cw_config *cfg = h->cfg;
 	struct cw_answer_pub p;
 	long long now_ms = cw_now_ms(), contact_ms, limit_ms = -1;
-	int64_t lapses;
+	int64_t lapses, notice;
 
 	if (h->answers == NULL || caller->uid != 0 || h->db == NULL ||
 	    req->op != CW_OP_DECIDE || req->at != 0 || st->age_s < 0 ||
@@ -135,12 +146,9 @@ publish_answer(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	p.mono_until_ms = INT64_MAX;
 	p.training_expires = resp->training_expires;
 	p.elevation_ends = resp->elevation_ends;
-	if (in->staff != NULL && in->staff->training.present &&
-	    !__builtin_add_overflow(in->staff->training.at, (int64_t)
-	    in->training_validity_days * SECONDS_PER_DAY, &lapses) &&
-	    lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY > p.now &&
-	    lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY < p.valid_until)
-		p.valid_until = lapses - TRAINING_NOTICE_DAYS * SECONDS_PER_DAY;
+	if (training_notice(in, &lapses, &notice) && notice > p.now &&
+	    notice < p.valid_until)
+		p.valid_until = notice;         /* the notice starts then */
 	if (resp->decision.verdict == CW_VERDICT_ALLOW) {
 		/* The contact was at least age_s whole seconds ago. */
 		contact_ms = now_ms - (st->age_s + 1) * 1000;
@@ -163,7 +171,6 @@ static void
 decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
     const struct cw_request *req, struct cw_response *resp)
 {
-	unsigned days = (unsigned)h->cfg->policy.training_validity_days;
 	struct cw_policy_input in;
 	struct cw_staleness st;
 	const char *detail;
@@ -187,7 +194,7 @@ decide(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 		resp->decision.reason = CW_REASON_POLICY_UNAVAILABLE;
 	} else {
 		resp->decision = cw_decide(&in);
-		add_notices(&in, days, resp);
+		add_notices(&in, resp);
 		if (resp->decision.reason == CW_REASON_POLICY_UNAVAILABLE)
 			snprintf(resp->message, sizeof(resp->message), "%s",
 			    in.offline_expired ? "no contact with Redis for "
