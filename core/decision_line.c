@@ -109,6 +109,14 @@ text(const char *v, size_t n, char *dst, size_t dstsz)
 	return 0;
 }
 
+/* Names the field that was wrong; -1. */
+static int
+bad(struct cursor *c, const char *what)
+{
+	snprintf(c->err, c->errlen, "bad %s", what);
+	return -1;
+}
+
 static int
 numbers(struct cursor *c, struct cw_decision_line *out)
 {
@@ -119,28 +127,19 @@ numbers(struct cursor *c, struct cw_decision_line *out)
 	if (field(c, "t", &v, &n) < 0)
 		return -1;
 	if (number(v, n, INT64_MAX, &x) < 0)
-		goto bad_t;
+		return bad(c, "t=");
 	out->time_us = (int64_t)x;
 	if (field(c, "uid", &v, &n) < 0)
 		return -1;
 	if (number(v, n, UINT32_MAX - 1, &x) < 0)
-		goto bad_uid;
+		return bad(c, "uid=");
 	out->uid = (uid_t)x;
 	if (field(c, "pid", &v, &n) < 0)
 		return -1;
 	if (number(v, n, INT32_MAX, &x) < 0)
-		goto bad_pid;
+		return bad(c, "pid=");
 	out->pid = (pid_t)x;
 	return 0;
-bad_t:
-	snprintf(c->err, c->errlen, "bad t=");
-	return -1;
-bad_uid:
-	snprintf(c->err, c->errlen, "bad uid=");
-	return -1;
-bad_pid:
-	snprintf(c->err, c->errlen, "bad pid=");
-	return -1;
 }
 
 /* mode=, verdict=, reason=: names the contract gives them. */
@@ -155,27 +154,18 @@ outcome(struct cursor *c, struct cw_decision_line *out)
 		return -1;
 	if (text(v, n, word, sizeof(word)) < 0 ||
 	    cw_mode_parse(word, &out->req.mode) < 0)
-		goto bad_mode;
+		return bad(c, "mode=");
 	if (field(c, "verdict", &v, &n) < 0)
 		return -1;
 	if (text(v, n, word, sizeof(word)) < 0 ||
 	    cw_verdict_parse(word, &out->decision.verdict) < 0)
-		goto bad_verdict;
+		return bad(c, "verdict=");
 	if (field(c, "reason", &v, &n) < 0)
 		return -1;
 	if (text(v, n, word, sizeof(word)) < 0 ||
 	    cw_reason_parse(word, &out->decision.reason) < 0)
-		goto bad_reason;
+		return bad(c, "reason=");
 	return 0;
-bad_mode:
-	snprintf(c->err, c->errlen, "bad mode=");
-	return -1;
-bad_verdict:
-	snprintf(c->err, c->errlen, "bad verdict=");
-	return -1;
-bad_reason:
-	snprintf(c->err, c->errlen, "bad reason=");
-	return -1;
 }
 
 /* user=, host_class=, service=, rhost=, tty=, the line's end. */
@@ -200,10 +190,8 @@ place(struct cursor *c, struct cw_request *r)
 		}
 	}
 	if (!cw_user_name_valid(r->user, strlen(r->user)) ||
-	    !cw_object_name_valid(r->host_class, strlen(r->host_class))) {
-		snprintf(c->err, c->errlen, "bad user= or host_class=");
-		return -1;
-	}
+	    !cw_object_name_valid(r->host_class, strlen(r->host_class)))
+		return bad(c, "user= or host_class=");
 	if (c->p != c->end) {
 		snprintf(c->err, c->errlen, "text after tty=");
 		return -1;
