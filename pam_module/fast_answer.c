@@ -83,40 +83,53 @@ dir_roots_own(const char *dir)
  * be renamed away for reading at any time (decision_inbox.c): the line
  * goes to the file still at the path, under a shared lock the reader
  * takes exclusively once it has renamed it, so that no line lands in a
- * file already read.  0, or -1 (no whole line was written).
+ * file already read.  A file renamed (or locked by the reader) between
+ * our open and our lock is left for the new one at the path, once: the
+ * reader renames every few tens of milliseconds under load, and a logon
+ * that met it should not have to ask the socket.  0, or -1 (no whole
+ * line was written).
  */
 static int
 record(const char *spool_dir, const struct cw_decision_line *l)
 {
 	char path[PATH_MAX], line[CW_DECISION_LINE_MAX + 2];
 	struct stat fst, pst;
+	int fd, tries;
 	size_t len;
-	int fd, rc = -1;
 
 	if (snprintf(path, sizeof(path), "%s/%s", spool_dir,
 	    CW_DECISION_INBOX) >= (int)sizeof(path) ||
 	    cw_decision_line_format(l, line + 1, sizeof(line) - 1, &len) < 0 ||
 	    !dir_roots_own(spool_dir))
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 || fstat(fd, &fst) < 0 ||
-	    !roots_own(&fst) || fst.st_size > CW_INBOX_MAX_BYTES ||
-	    stat(path, &pst) < 0 || pst.st_dev != fst.st_dev ||
-	    pst.st_ino != fst.st_ino)
-		goto out;
 	/*
 	 * A newline first: if an earlier write was cut short (a full disk),
 	 * its fragment ends here, and this line is read whole.
 	 */
 	line[0] = '\n';
-	if (write(fd, line, len + 1) == (ssize_t)len + 1)
-		rc = 0;
-out:
-	close(fd);
-	return rc;
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -1;
+		if (fstat(fd, &fst) < 0 || !roots_own(&fst) ||
+		    fst.st_size > CW_INBOX_MAX_BYTES) {
+			close(fd);
+			return -1;
+		}
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0 && stat(path, &pst) == 0 &&
+		    pst.st_dev == fst.st_dev && pst.st_ino == fst.st_ino) {
+			/* Ours until close: the reader waits for it. */
+			if (write(fd, line, len + 1) != (ssize_t)len + 1) {
+				close(fd);
+				return -1;
+			}
+			close(fd);
+			return 0;
+		}
+		close(fd);      /* renamed for reading: the next one */
+	}
+	return -1;
 }
 
 int

@@ -90,6 +90,32 @@ grep -h "\"caller_pid\":$pid[,}]" "$work"/spool/spool.*.jsonl 2>/dev/null | grep
     pass "... and its pam_decision event in the audit spool" || fail "no spooled event for pid $pid"
 [[ ! -e $work/spool/decisions.inbox ]] && pass "the inbox was read and removed" || fail "inbox left: $(cat "$work/spool/decisions.inbox")"
 
+# --- under load, while the daemon renames the inbox to read it: with no
+# socket to fall back on, every logon is answered from the table (a write
+# that meets the rename goes to the new inbox) and recorded, none twice -----
+loaders=()
+for i in 1 2 3; do
+    ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$preload" \
+        "$pam_load" "$work/pam.d" sshd-sc account 2 400 alice heidi >"$work/load$i.out" 2>&1 &
+    loaders+=($!)
+done
+wait "${loaders[@]}"    # not the daemon, also a child of this shell
+calls=0 pids=()
+for i in 1 2 3; do
+    calls=$((calls + $(awk '$1 == "calls" {print $2}' "$work/load$i.out")))
+    pids+=("$(awk '$1 == "pid" {print $2}' "$work/load$i.out")")
+done
+pattern="caller_pid=(${pids[0]}|${pids[1]}|${pids[2]})\$"
+for ((i = 0; i < 50; i++)); do
+    [[ $(grep -cE "decision user=(alice|heidi) .*$pattern" "$log") -ge $calls ]] && break
+    sleep 0.1
+done
+sleep 0.3
+got=$(grep -cE "decision user=(alice|heidi) .*$pattern" "$log")
+[[ $calls -gt 100 && $got -eq $calls ]] &&
+    pass "$calls logons from 3 processes under load, all answered from the table and recorded" ||
+    fail "$calls logons under load, $got answered from the table and recorded"
+
 # --- a change takes the old answer back at once --------------------------------
 unhide
 soon=$(date -u -d "@$(( $(date +%s) + 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
