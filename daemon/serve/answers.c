@@ -151,6 +151,14 @@ cw_answers_heartbeat(struct cw_answers *a, long long now_ms)
 }
 
 void
+cw_answers_get_stats(const struct cw_answers *a, struct cw_answers_stats *out)
+{
+	out->on = a != NULL;
+	out->published = a != NULL ? a->published : 0;
+	out->generation = a != NULL ? (unsigned long long)a->gen : 0;
+}
+
+void
 cw_answers_put(struct cw_answers *a, const struct cw_answer_pub *p)
 {
 	const struct cw_answer_slot *bucket;

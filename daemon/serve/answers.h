@@ -10,6 +10,7 @@
 #ifndef CW_ANSWERS_H
 #define CW_ANSWERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "answer_table.h"
@@ -56,5 +57,15 @@ struct cw_answer_pub {
 
 /* Publishes p in its slot (the question's earlier answer, or another's). */
 void cw_answers_put(struct cw_answers *a, const struct cw_answer_pub *p);
+
+/* For clearwayctl status: what the table holds (a NULL table: off). */
+struct cw_answers_stats {
+	bool on;
+	unsigned long long published;   /* answers written since start */
+	unsigned long long generation;  /* changes of the data since start */
+};
+
+void cw_answers_get_stats(const struct cw_answers *a,
+    struct cw_answers_stats *out);
 
 #endif

@@ -252,12 +252,14 @@ static void
 status(const struct cw_handler_ctx *h, const struct cw_request *req,
     struct cw_response *resp)
 {
+	struct cw_answers_stats as;
 	struct cw_sync_status ss;
 	struct cw_staleness st;
 
 	cw_sync_get_status(h->sync, &ss);
 	cw_sync_staleness(h->sync, &st);
-	resp->data = cw_status_json(h->db, &ss, &st, h->cfg, req->user,
+	cw_answers_get_stats(h->answers, &as);
+	resp->data = cw_status_json(h->db, &ss, &st, &as, h->cfg, req->user,
 	    st.now);
 	if (resp->data == NULL)
 		resp->status = CW_STATUS_INTERNAL;

@@ -106,7 +106,8 @@ staff_json(struct cw_db *db, const char *uid, int64_t now)
 
 static json_t *
 daemon_json(struct cw_db *db, const struct cw_sync_status *ss,
-    const struct cw_staleness *st, const struct cw_config *cfg, int64_t now)
+    const struct cw_staleness *st, const struct cw_answers_stats *as,
+    const struct cw_config *cfg, int64_t now)
 {
 	json_t *o = json_pack("{s:{s:b, s:s, s:b, s:b, s:s, s:o, s:o, s:I, "
 	    "s:s, s:I}, s:{s:b}, s:I, s:o, s:I}",
@@ -144,6 +145,10 @@ daemon_json(struct cw_db *db, const struct cw_sync_status *ss,
 	    (json_int_t)cfg->daemon.admin_max_staleness_s,
 	    "admin_stale", st->admin_stale,
 	    "offline_grace_seconds", (json_int_t)cfg->daemon.offline_grace_s));
+	/* serve/answers.h: on, and how often it answered and changed. */
+	json_object_set_new(o, "answer_table", json_pack("{s:b, s:I, s:I}",
+	    "enabled", as->on, "answers_published", (json_int_t)as->published,
+	    "generation", (json_int_t)as->generation));
 	if (db != NULL)
 		json_object_set_new(o, "counts", json_pack("{s:I, s:I, s:I, "
 		    "s:I}", "staff", (json_int_t)db->counts[CW_KIND_STAFF],
@@ -155,8 +160,8 @@ daemon_json(struct cw_db *db, const struct cw_sync_status *ss,
 
 char *
 cw_status_json(struct cw_db *db, const struct cw_sync_status *ss,
-    const struct cw_staleness *st, const struct cw_config *cfg,
-    const char *uid, int64_t now)
+    const struct cw_staleness *st, const struct cw_answers_stats *as,
+    const struct cw_config *cfg, const char *uid, int64_t now)
 {
 	json_t *o;
 	char *s;
@@ -165,7 +170,7 @@ cw_status_json(struct cw_db *db, const struct cw_sync_status *ss,
 		o = db != NULL ? staff_json(db, uid, now) :
 		    json_pack("{s:s, s:b}", "user", uid, "known", 0);
 	else
-		o = daemon_json(db, ss, st, cfg, now);
+		o = daemon_json(db, ss, st, as, cfg, now);
 	if (o == NULL)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT);

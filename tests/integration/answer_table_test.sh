@@ -75,6 +75,12 @@ wait_log() {
 [[ $(logon alice) == 0 ]] && pass "alice is let in (asked over the socket)" || fail "alice: $(cat "$work/logon.out")"
 deny_rc=$(logon heidi)
 [[ $deny_rc != 0 && -n $deny_rc ]] && pass "heidi is refused (training expired)" || fail "heidi: $(cat "$work/logon.out")"
+published=$("$ctl" -c "$conf" --json status | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["answer_table"]
+print(t["answers_published"] if t["enabled"] else "off")')
+[[ $published -ge 2 ]] 2>/dev/null && pass "status: the table is on, $published answers published" ||
+    fail "status says of the table: $published"
 hide
 [[ $(logon alice) == 0 ]] && pass "sockets out of reach: alice still let in, from the table" ||
     fail "alice from the table: $(cat "$work/logon.out")"
