@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "lib/background.h"
 #include "lib/log.h"
 #include "serve/answer_wait.h"
 
@@ -112,23 +113,6 @@ cw_answer_wait_report(const struct cw_answer_wait *w)
 		    w->max_us, w->polled_us / 1000, w->caught, w->slept);
 }
 
-/*
- * sched_setattr(2)'s argument (SCHED_ATTR_SIZE_VER0): glibc 2.36 has no
- * wrapper, and <linux/sched/types.h> clashes with <sched.h>.
- */
-struct sched_attr_v0 {
-	uint32_t size;
-	uint32_t sched_policy;
-	uint64_t sched_flags;
-	int32_t sched_nice;
-	uint32_t sched_priority;
-	uint64_t sched_runtime;
-	uint64_t sched_deadline;
-	uint64_t sched_period;
-};
-
-#define SCHED_OTHER_POLICY 0            /* SCHED_OTHER */
-#define SCHED_RESET_ON_FORK_FLAG 0x01   /* SCHED_FLAG_RESET_ON_FORK */
 #define ANSWER_SLICE_NS 100000          /* 100 us */
 
 /*
@@ -149,19 +133,10 @@ void
 cw_answer_wait_short_slice(void)
 {
 	struct sched_attr_v0 a;
-	int nice;
 
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);    /* this thread's */
-	if (nice == -1 && errno != 0)
-		nice = 0;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.sched_policy = SCHED_OTHER_POLICY;
-	a.sched_flags = SCHED_RESET_ON_FORK_FLAG;
-	a.sched_nice = nice;
+	cw_sched_attr_init(&a, CW_SCHED_OTHER);
 	a.sched_runtime = ANSWER_SLICE_NS;
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+	if (cw_sched_attr_set(&a) < 0)
 		cw_info("server: cannot ask for a short scheduler slice "
 		    "(sched_setattr: %s); logons may wait behind other work",
 		    strerror(errno));
