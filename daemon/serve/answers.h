@@ -16,10 +16,17 @@
 #include "answer_table.h"
 #include "policy.h"
 
-/* The heartbeat: written at least this often ... */
-#define CW_ANSWERS_HEARTBEAT_MS 500
-/* ... and trusted this long: a daemon hung longer is asked, and times out. */
-#define CW_ANSWERS_ALIVE_MS 1500
+/*
+ * The heartbeat: written at least this often (the server loop's longest
+ * sleep while the table is on: 5 wakeups a second when idle) ...
+ */
+#define CW_ANSWERS_HEARTBEAT_MS 200
+/*
+ * ... and trusted this long: a daemon hung longer is asked, and times
+ * out.  Under the default client_timeout_ms (1 s), so that a hung daemon
+ * is refused from its table sooner than a logon asking it would time out.
+ */
+#define CW_ANSWERS_ALIVE_MS 500
 
 struct cw_answers;
 
