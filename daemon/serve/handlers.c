@@ -124,9 +124,8 @@ publish_answer(const struct cw_handler_ctx *h, const struct cw_caller *caller,
     const struct cw_request *req, const struct cw_response *resp,
     const struct cw_policy_input *in, const struct cw_staleness *st)
 {
-	const struct cw_config *cfg = h->cfg;
 	struct cw_answer_pub p;
-	long long now_ms = cw_now_ms(), contact_ms, limit_ms = -1;
+	long long now_ms = cw_now_ms();
 	int64_t lapses, notice;
 
 	if (h->answers == NULL || caller->uid != 0 || h->db == NULL ||
@@ -150,18 +149,14 @@ publish_answer(const struct cw_handler_ctx *h, const struct cw_caller *caller,
 	    notice < p.valid_until)
 		p.valid_until = notice;         /* the notice starts then */
 	if (resp->decision.verdict == CW_VERDICT_ALLOW) {
-		/* The contact was at least age_s whole seconds ago. */
-		contact_ms = now_ms - (st->age_s + 1) * 1000;
-		if (cfg->daemon.offline_grace_s > 0)
-			limit_ms = (long long)cfg->daemon.offline_grace_s * 1000;
+		/* Fresh enough to allow from until (sync/staleness.h). */
+		if (st->offline_until_ms > 0)
+			p.mono_until_ms = st->offline_until_ms;
 		else if (st->offline_at > 0 && st->offline_at < p.valid_until)
 			p.valid_until = st->offline_at;
-		if (req->mode == CW_MODE_ADMIN && (limit_ms < 0 || limit_ms >
-		    (long long)cfg->daemon.admin_max_staleness_s * 1000))
-			limit_ms = (long long)cfg->daemon.admin_max_staleness_s *
-			    1000;
-		if (limit_ms >= 0)
-			p.mono_until_ms = contact_ms + limit_ms;
+		if (req->mode == CW_MODE_ADMIN &&
+		    st->admin_until_ms < p.mono_until_ms)
+			p.mono_until_ms = st->admin_until_ms;
 	}
 	if (p.valid_until > p.now && p.mono_until_ms > now_ms)
 		cw_answers_put(h->answers, &p);

@@ -19,19 +19,22 @@ cw_staleness_eval(const struct cw_config *cfg, const struct cw_contact *c,
 		out->age_s = -1;
 		return;
 	}
+	if (cfg->daemon.offline_grace_s > 0)
+		out->offline_until_ms = c->mono_ms +
+		    (long long)cfg->daemon.offline_grace_s * 1000;
+	out->admin_until_ms = c->mono_ms +
+	    (long long)cfg->daemon.admin_max_staleness_s * 1000;
 	age_ms = now_ms - c->mono_ms;
 	if (age_ms < 0)
 		age_ms = 0;
 	out->age_s = age_ms / 1000;
 	out->offline_at = c->offline_at;
-	if (cfg->daemon.offline_grace_s > 0)
-		out->offline_expired = age_ms >
-		    (long long)cfg->daemon.offline_grace_s * 1000;
+	if (out->offline_until_ms > 0)
+		out->offline_expired = now_ms > out->offline_until_ms;
 	else
 		out->offline_expired = c->offline_at > 0 &&
 		    now >= c->offline_at;
-	out->admin_stale = age_ms >
-	    (long long)cfg->daemon.admin_max_staleness_s * 1000;
+	out->admin_stale = now_ms > out->admin_until_ms;
 }
 
 int64_t

@@ -44,6 +44,13 @@ struct cw_staleness {
 	int64_t offline_at;     /* Unix s; 0: no contact yet */
 	bool offline_expired;   /* past offline_grace: no allow from data */
 	bool admin_stale;       /* older than admin_max_staleness */
+	/*
+	 * When the data stops being fresh enough without another contact,
+	 * on cw_now_ms()'s clock: a configured offline_grace (0: the default
+	 * one, which ends at offline_at), and admin_max_staleness (0: no
+	 * contact yet).  The answer table bounds its allows with them.
+	 */
+	long long offline_until_ms, admin_until_ms;
 };
 
 /*
