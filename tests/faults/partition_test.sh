@@ -11,12 +11,15 @@
 #     (policy_unavailable), measured from the cut;
 #   - a leaver filed on the central during the cut is never allowed on
 #     the host once offline_grace has passed;
+#   - the same through real libpam: the answer the PAM module took from
+#     the host's answer table (core/answer_table.h) before the cut is not
+#     taken past offline_grace, and the valid user is refused there too;
 # and the link set up again: the host is back within seconds (measured),
 # with the leaver denied and the valid user allowed.
-#   partition_test.sh CLEARWAYD CLEARWAYCTL
+#   partition_test.sh CLEARWAYD CLEARWAYCTL PAM_MODULE PAM_LOAD
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-daemon=$1 ctl=$2
+daemon=$1 ctl=$2 module=$(realpath "$3") pam_load=$4
 . "$here/../lib/daemon.sh"
 . "$here/../lib/tap.sh"
 . "$here/../lib/netns.sh"
@@ -63,6 +66,13 @@ conf() {
 }
 C=$work/central/clearway.conf H=$work/host/clearway.conf
 rc() { local r=0; "$ctl" -c "$1" check "$2" --host-class sc-hosts >/dev/null 2>&1 || r=$?; echo "$r"; }
+preload=
+ldd "$pam_load" "$module" 2>/dev/null | grep -q libasan && preload="$(gcc -print-file-name=libasan.so)"
+# pam_ok USER: one logon on the host through real libpam (0: allowed).
+pam_ok() {
+    ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD="$preload" \
+        "$pam_load" "$work/pam.d" sshd-sc account 0 0 "$1" 2>/dev/null | grep -q '^success 1'
+}
 says() { "$ctl" -c "$1" check "$2" --host-class sc-hosts 2>&1; }
 now_ms() { date +%s%3N; }
 secs() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
@@ -78,6 +88,10 @@ host_pid=$!
 for ((i = 0; i < 200; i++)); do [[ $(rc "$H" alice) == 0 ]] && break; sleep 0.1; done
 [[ $(rc "$H" alice) == 0 ]] && pass "host in netns $ns reaches Redis at $CW_NETNS_OUTER: alice allowed" ||
     { fail "host: alice $(says "$H" alice)"; tail -n 20 "$work/host.log"; exit 1; }
+mkdir -m 0755 "$work/pam.d"
+echo "account required $module host_class=sc-hosts config=$H" >"$work/pam.d/sshd-sc"
+pam_ok alice && pam_ok alice && pass "alice logs on to the host through PAM (the second from its answer table)" ||
+    fail "alice refused through PAM before the cut"
 
 # A user revoked before the cut, and one valid user to file as a leaver
 # during it.
@@ -107,7 +121,7 @@ cw_netns_cut "$ns" "$idx" && pass "link set down on both sides" || fail "cut"
 t_cut=$(now_ms)
 "$ctl" -c "$C" leaver "$victim" --reason "partition test" >"$work/leaver.out" 2>&1 &&
     pass "leaver $victim filed on the central during the cut" || fail "leaver: $(cat "$work/leaver.out")"
-longest=0 denied_at= late_allows=0
+longest=0 denied_at= late_allows=0 pam_denied_at= pam_late=0
 while (( $(now_ms) - t_cut < 15000 )); do
     t=$(now_ms)
     r=$(rc "$H" alice)
@@ -115,6 +129,11 @@ while (( $(now_ms) - t_cut < 15000 )); do
     ((d > longest)) && longest=$d
     if [[ $r == 3 && -z $denied_at ]]; then denied_at=$(( $(now_ms) - t_cut )); fi
     [[ -n $denied_at && $(rc "$H" "$victim") == 0 ]] && late_allows=$((late_allows + 1))
+    if pam_ok alice; then
+        [[ -n $pam_denied_at ]] && pam_late=$((pam_late + 1))
+    elif [[ -z $pam_denied_at ]]; then
+        pam_denied_at=$(( $(now_ms) - t_cut ))
+    fi
     [[ -n $denied_at ]] && (( $(now_ms) - t_cut > denied_at + 2000 )) && break
     sleep 0.1
 done
@@ -126,6 +145,10 @@ echo "# cut off: alice denied $(secs "${denied_at:-0}") s after the cut (offline
     fail "a check took ${longest} ms"
 ((late_allows == 0)) && pass "$victim (filed during the cut) never allowed past offline_grace" ||
     fail "$victim allowed $late_allows times past offline_grace"
+echo "# through PAM: alice refused $(secs "${pam_denied_at:-0}") s after the cut"
+[[ -n $pam_denied_at ]] && ((pam_denied_at >= 2500 && pam_denied_at <= 6000 && pam_late == 0)) &&
+    pass "through PAM too: the table's allow not taken past offline_grace, and never again" ||
+    fail "PAM refused alice at ${pam_denied_at:-never} ms, allowed $pam_late times after"
 
 # ------------------------------------------------------------- healed
 cw_netns_heal "$ns" "$idx" && pass "link up again" || fail "heal"

@@ -50,5 +50,6 @@ set_tests_properties(fault_roles PROPERTIES LABELS faults TIMEOUT 180)
 # off from Redis (veth down) past offline_grace, then healed.
 add_test(NAME fault_partition
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partition_test.sh
-                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>)
+                 $<TARGET_FILE:clearwayd> $<TARGET_FILE:clearwayctl>
+                 $<TARGET_FILE:pam_clearway> $<TARGET_FILE:pam_load>)
 set_tests_properties(fault_partition PROPERTIES LABELS faults TIMEOUT 120)
