@@ -143,8 +143,7 @@ static int check_own_dir(const char *key, const char *path, char *err,
 
 	if (path == NULL || stat(path, &st) < 0)
 		return 0;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if (!cw_root_only_dir(&st)) {
 		snprintf(err, errlen, "%s %s: must be a directory owned by "
 		    "root and writable by no one else (fix: chown root %s && "
 		    "chmod go-w %s)", key, path, path, path);

@@ -27,6 +27,7 @@
 
 #include "client.h"
 #include "clock.h"
+#include "config_file.h"
 
 /* Waits for events on fd until the deadline; 0 when ready, -1 otherwise. */
 static int
@@ -209,7 +210,7 @@ check_socket_dir(const char *path, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if (!cw_root_only_dir(&st)) {
 		snprintf(err, errlen, "refusing %s: its directory %s is owned "
 		    "by uid %u with mode %04o; it must be owned by root and "
 		    "writable by no one else, or anyone could stand in for "

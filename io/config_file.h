@@ -6,10 +6,24 @@
 #ifndef CW_CONFIG_FILE_H
 #define CW_CONFIG_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "calendar.h"
 #include "config.h"
+
+/*
+ * Whether st (a stat of a directory) is a directory only root can change:
+ * owned by root, writable by no one else.  Whoever can write a directory
+ * can put files there, or replace them (the socket, the spool).
+ */
+static inline bool
+cw_root_only_dir(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	    (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
 
 /*
  * Loads path: refuses a file that is not a regular file owned by root and

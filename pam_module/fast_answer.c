@@ -16,6 +16,7 @@
 
 #include "answer_table.h"
 #include "clock.h"
+#include "config_file.h"
 #include "decision_line.h"
 #include "fast_answer.h"
 
@@ -74,8 +75,7 @@ dir_roots_own(const char *dir)
 {
 	struct stat st;
 
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-	    (st.st_mode & 022) == 0;
+	return stat(dir, &st) == 0 && cw_root_only_dir(&st);
 }
 
 /*
